@@ -1,0 +1,37 @@
+# mynalib — the two commands a new machine needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup test lint format demo clean help
+
+help:
+	@echo "make setup   create $(VENV) and install everything (apt packages too when root)"
+	@echo "make test    setup if needed, then run the whole test suite"
+	@echo "make demo    setup if needed, then run the demo on the built-in sample data"
+	@echo "make lint    ruff + mypy"
+	@echo "make format  ruff format + ruff check --fix"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check mynalib tests benchmarks
+	$(BIN)/ruff format --check mynalib tests benchmarks
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format mynalib tests benchmarks
+	$(BIN)/ruff check --fix mynalib tests benchmarks
+
+demo: $(STAMP)
+	$(BIN)/myna demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

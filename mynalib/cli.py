@@ -1,0 +1,42 @@
+"""The ``myna`` command. Sub-commands live in :mod:`mynalib.commands`, one module per area."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import click
+
+from . import __version__
+from .commands import MODULES
+from .log import TRAFFIC, setup_logging
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="myna")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option(
+    "--traffic",
+    is_flag=True,
+    help="Log raw card/HTTP traffic (PINs and tokens are redacted even there).",
+)
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
+def main(verbose: int, traffic: bool, log_file: str | None) -> None:
+    """mynalib — your own マイナポータル data, locally and encrypted.
+
+    Card, portal sandbox, importers for the files you download, tax exports and dashboards.
+    """
+    level = (
+        TRAFFIC if traffic else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    )
+    setup_logging(level, log_file)
+
+
+for _name in MODULES:
+    _module = importlib.import_module(f"{__package__}.commands.{_name}")
+    for _command in _module.COMMANDS:
+        main.add_command(_command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,7 @@
+"""The ``myna`` sub-commands, one module per area. Each module exports ``COMMANDS``.
+
+Modules import heavy libraries (pandas, httpx, pyscard, starlette) inside the command functions,
+so that ``myna --help`` stays fast.
+"""
+
+MODULES = ("card", "data", "tax", "portal", "demo")

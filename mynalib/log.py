@@ -1,0 +1,88 @@
+"""Logging: a TRAFFIC level below DEBUG for raw APDUs and HTTP, with secrets redacted.
+
+* ``TRAFFIC`` (5) is below ``DEBUG`` so traffic only shows when asked for explicitly.
+* ``format_apdu`` hides the data field of VERIFY (INS 20) and CHANGE REFERENCE DATA (INS 24) even
+  at TRAFFIC level; ``redact`` hides tokens, authorization headers and My Numbers in free text.
+* httpx/httpcore loggers are kept at WARNING (their DEBUG output would show tokens).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+TRAFFIC = 5
+logging.addLevelName(TRAFFIC, "TRAFFIC")
+
+#: INS bytes whose command data is a secret (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER)
+SECRET_INS = frozenset({0x20, 0x24, 0x2C})
+
+
+def get_logger(name: str) -> logging.Logger:
+    return logging.getLogger(name if name.startswith("mynalib") else f"mynalib.{name}")
+
+
+def format_apdu(apdu: bytes) -> str:
+    """Hex of a command APDU with the data field of PIN commands replaced by ``<redacted N>``."""
+    if len(apdu) >= 4 and apdu[1] in SECRET_INS and len(apdu) > 4:
+        return f"{apdu[:4].hex(' ').upper()} <redacted {len(apdu) - 4} bytes>"
+    return apdu.hex(" ").upper()
+
+
+def traffic(logger: logging.Logger, direction: str, payload: bytes) -> None:
+    """Log raw traffic at TRAFFIC level (commands redacted with :func:`format_apdu`)."""
+    if logger.isEnabledFor(TRAFFIC):
+        text = format_apdu(payload) if direction == ">>" else payload.hex(" ").upper()
+        logger.log(TRAFFIC, "%s %s", direction, text)
+
+
+_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(?i)(authorization\s*[:=]\s*)(bearer\s+)?[^\s,;\"']+"), r"\1\2<redacted>"),
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1<redacted>"),
+    (
+        re.compile(
+            r"(?i)([\"']?(?:access_token|refresh_token|id_token|code|code_verifier|password|pin)"
+            r"[\"']?\s*[:=]\s*[\"']?)[^\s&,;\"'}]+"
+        ),
+        r"\1<redacted>",
+    ),
+    (re.compile(r"(?<!\d)\d{8}(\d{4})(?!\d)"), r"********\1"),  # 12-digit My Number
+]
+
+
+def redact(text: str) -> str:
+    """Remove tokens, authorization headers, PINs and My Numbers from free text."""
+    for pattern, repl in _REDACTIONS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """A filter that redacts every record's formatted message (see :func:`redact`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = None
+        return True
+
+
+def quiet_http_loggers() -> None:
+    """httpx/httpcore log headers (and so tokens) at DEBUG: keep them at WARNING."""
+    for name in ("httpx", "httpcore", "hpack"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def setup_logging(level: int | str = logging.WARNING, logfile: str | None = None) -> None:
+    """Configure the ``mynalib`` logger (stderr or a file) with redaction always on."""
+    quiet_http_loggers()
+    root = logging.getLogger("mynalib")
+    root.setLevel(level)
+    handler: logging.Handler = (
+        logging.FileHandler(logfile, encoding="utf-8") if logfile else logging.StreamHandler()
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root.addHandler(handler)

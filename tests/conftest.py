@@ -1,0 +1,50 @@
+"""Shared test set-up: hermetic HOME, opt-in hardware tests, artefacts folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--hardware",
+        action="store_true",
+        default=False,
+        help="run tests that need a physical reader and a real My Number card",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--hardware"):
+        return
+    skip = pytest.mark.skip(reason="hardware test: opt in with --hardware (needs a reader + card)")
+    for item in items:
+        if "hardware" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_env(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep tests away from the user's vault, keyring, Jupyter and matplotlib folders."""
+    home = tmp_path_factory.mktemp("home")
+    os.environ["MYNA_HOME"] = str(home / "myna")
+    os.environ["MYNA_VAULT"] = str(home / "vault")
+    os.environ.setdefault("MPLCONFIGDIR", str(home / "mpl"))
+    os.environ.setdefault("JUPYTER_DATA_DIR", str(home / "jupyter-data"))
+    os.environ.setdefault("JUPYTER_RUNTIME_DIR", str(home / "jupyter-runtime"))
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for var in ("MYNA_AUTH_PIN", "MYNA_SIGN_PIN", "MYNA_KENHOJO_PIN"):
+        os.environ.pop(var, None)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for test artefacts (screenshots, rendered charts); kept after the run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

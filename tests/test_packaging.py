@@ -1,0 +1,76 @@
+"""pyproject.toml and environment.yml must list the same dependencies."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _spec(requirement: str) -> str:
+    return requirement.strip()[len(_name(requirement)) :].replace(" ", "")
+
+
+def _environment_lists() -> tuple[dict[str, str], list[str]]:
+    conda: dict[str, str] = {}
+    pip: list[str] = []
+    in_pip = False
+    text = (ROOT / "environment.yml").read_text(encoding="utf-8")
+    for raw in text.split("\ndependencies:", 1)[1].splitlines():
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        stripped = line.strip()
+        if stripped == "- pip:":
+            in_pip = True
+            continue
+        if stripped.startswith("- "):
+            item = stripped[2:].strip()
+            indent = len(line) - len(line.lstrip())
+            if in_pip and indent > 4:
+                pip.append(item)
+            else:
+                in_pip = False
+                conda[_name(item)] = _spec(item)
+    return conda, pip
+
+
+def test_environment_yml_matches_pyproject() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = {_name(r): _spec(r) for r in project["dependencies"]}
+    wanted.update({_name(r): _spec(r) for r in project["optional-dependencies"]["pcsc"]})
+    conda, pip = _environment_lists()
+    pip_names = {_name(r): _spec(r) for r in pip if not r.startswith("-")}
+    listed = {k: v for k, v in {**conda, **pip_names}.items() if k not in {"python", "pip"}}
+    assert listed == wanted, (
+        f"only in pyproject: {sorted(set(wanted) - set(listed))}; "
+        f"only in environment.yml: {sorted(set(listed) - set(wanted))}; "
+        f"different: {sorted(k for k in wanted if k in listed and listed[k] != wanted[k])}"
+    )
+    assert "-e ." in pip, "environment.yml must install mynalib itself"
+
+
+def test_ipykernel_pinned_below_7() -> None:
+    # STACK.md: ipykernel 7 hangs Voila's first cell about one page load in eleven
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    spec = next(r for r in project["dependencies"] if r.startswith("ipykernel"))
+    assert "<7" in spec
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make test" in ci and "make test" in readme
+    commands = [
+        line.strip()
+        for line in ci.splitlines()
+        if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))
+    ]
+    assert commands == ["make test"]
