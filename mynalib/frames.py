@@ -186,6 +186,24 @@ SCHEMAS: dict[str, FrameSpec] = {
     )
 }
 
+#: values of ``deductions.category`` (what the tax calculators read), with their meaning.
+#: ``paid`` is the certified amount (証明額, net of dividends for life insurance); ``declared`` is the
+#: amount to declare (申告額: the 12月末 projection of TEG800/TEG840/TEG850 when the certificate has
+#: one, else equal to ``paid``). ``contract_regime`` is "new"/"old" for life insurance, "earthquake"/
+#: "old_long_term" for TEG810, else <NA>. ``detail`` is a dict of form-specific extras (policy number,
+#: contract start, donation date and recipient, cancelled flag, per-year split of prepaid premiums as
+#: ``{"by_year": {2025: 12345, 2026: 6789}}``, 月別 status, the amount used and ``used``:
+#: "certified"|"projected").
+DEDUCTION_CATEGORIES: dict[str, str] = {
+    "life_general": "生命保険料（一般） — TEG800, regime new or old",
+    "life_medical_care": "介護医療保険料 — TEG800, new regime only",
+    "life_pension": "個人年金保険料 — TEG800, regime new or old",
+    "earthquake": "地震保険料 — TEG810 (contract_regime earthquake or old_long_term)",
+    "donation": "寄附金 — TEG820/821/822/830; detail['furusato'] True for 都道府県・市区町村",
+    "social_insurance": "社会保険料（国民年金保険料・国民年金基金） — TEG840",
+    "small_business_mutual": "小規模企業共済等掛金（小規模企業共済・iDeCo） — TEG850",
+}
+
 #: frame name → (document kinds it reads, builder(documents) -> DataFrame)
 Builder = Callable[[Sequence["Document"]], "pd.DataFrame"]
 _BUILDERS: dict[str, list[tuple[tuple[str, ...], Builder]]] = {}
