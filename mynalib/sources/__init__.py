@@ -1,1 +1,153 @@
-"""sources."""
+"""Importers for the files people download: pure functions ``bytes -> records``.
+
+    from mynalib.sources import detect_kind, parse
+    kind = detect_kind(data)                  # by content, never by file name
+    result = parse(kind, data, strict=False)  # ParseResult(records, warnings, meta)
+
+Kinds: ``iryohi_csv`` (医療費通知情報 CSV), ``kojo_xml`` (控除証明書等 XML, TEG800–TEG850),
+``kenshin_cda`` (特定健診 HL7 CDA XML), ``nenkin_csv`` (the project's pension-record CSV template),
+plus whatever other modules register (``mynalib.sources.portal_json`` registers ``portal_*``).
+
+Parsers never touch the vault, the network or the card. Lenient by default: rows or elements they
+do not understand become ``warnings`` (kept in the result); ``strict=True`` raises
+:class:`~mynalib.errors.MalformedDocument` instead. Files above ``MAX_BYTES`` (50 MB) are refused
+with :class:`~mynalib.errors.DocumentTooLarge` before anything is parsed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..errors import DocumentTooLarge, MalformedDocument, SourceError, UnknownDocument
+from .records import ParseResult
+
+MAX_BYTES = 50 * 1024 * 1024
+
+Parser = Callable[..., ParseResult]  # (data: bytes, *, strict: bool) -> ParseResult
+Detector = Callable[[bytes], bool]
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    kind: str
+    description: str
+    parser: Parser
+    detector: Detector | None
+    #: checked in this order (lower first); XML kinds before text kinds
+    priority: int = 100
+
+
+_KINDS: dict[str, KindInfo] = {}
+
+#: modules that register kinds when imported (the portal one may not exist yet)
+_MODULES = (
+    "mynalib.sources.kojo_xml",
+    "mynalib.sources.kenshin_cda",
+    "mynalib.sources.iryohi_csv",
+    "mynalib.sources.nenkin_csv",
+    "mynalib.sources.portal_json",
+)
+_loaded = False
+
+
+def register_kind(
+    kind: str,
+    parser: Parser,
+    *,
+    detector: Detector | None = None,
+    description: str = "",
+    priority: int = 100,
+) -> None:
+    """Register a parser (``parser(data, *, strict=False) -> ParseResult``) for ``kind``.
+
+    ``detector(data) -> bool`` makes :func:`detect_kind` recognise the kind by content.
+    """
+    _KINDS[kind] = KindInfo(kind, description or kind, parser, detector, priority)
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for module in _MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    _loaded = True
+
+
+def kinds() -> dict[str, str]:
+    """Supported kinds → description."""
+    _load()
+    return {k: info.description for k, info in sorted(_KINDS.items())}
+
+
+def _check_size(data: bytes, max_bytes: int | None) -> None:
+    limit = MAX_BYTES if max_bytes is None else max_bytes
+    if len(data) > limit:
+        raise DocumentTooLarge(
+            f"The file is {len(data):,} bytes, above the limit of {limit:,} bytes; it was not read",
+            hint="split the file, or pass a larger max_bytes if you are sure it is what you think",
+        )
+
+
+def _supported_text() -> str:
+    return "; ".join(f"{k} ({d})" for k, d in kinds().items())
+
+
+def detect_kind(data: bytes, name: str | None = None, *, max_bytes: int | None = None) -> str:
+    """The kind of ``data``, judged by content (``name`` is only used in messages).
+
+    Raises :class:`UnknownDocument` listing the supported kinds, :class:`DocumentTooLarge`, or
+    :class:`MalformedDocument` for an XML file that is unsafe (DTD/entities) or broken.
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError("detect_kind needs bytes")
+    data = bytes(data)
+    _check_size(data, max_bytes)
+    _load()
+    for info in sorted(_KINDS.values(), key=lambda i: (i.priority, i.kind)):
+        if info.detector is None:
+            continue
+        try:
+            if info.detector(data):
+                return info.kind
+        except MalformedDocument:
+            raise
+        except (SourceError, ValueError, UnicodeError):
+            continue
+    label = f"{name!r}" if name else "The file"
+    raise UnknownDocument(
+        f"{label} is not a kind of document mynalib can read. Supported: {_supported_text()}",
+        hint="check that it is the original download (not opened and re-saved in Excel)",
+    )
+
+
+def parse(
+    kind: str, data: bytes, *, strict: bool = False, max_bytes: int | None = None
+) -> ParseResult:
+    """Parse ``data`` as ``kind``; see the module docstring."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError("parse needs bytes")
+    data = bytes(data)
+    _check_size(data, max_bytes)
+    _load()
+    info = _KINDS.get(kind)
+    if info is None:
+        raise UnknownDocument(f"Unknown document kind {kind!r}. Supported: {_supported_text()}")
+    return info.parser(data, strict=strict)
+
+
+__all__ = [
+    "MAX_BYTES",
+    "KindInfo",
+    "ParseResult",
+    "detect_kind",
+    "kinds",
+    "parse",
+    "register_kind",
+]

@@ -1,0 +1,449 @@
+"""医療費通知情報 CSV (マイナポータル, one person per file) — FORMATS.md §1.
+
+The file is a key/value list in sections; a row with a single cell is a section header. The
+parser is a small state machine: preamble (``わたしの情報``, ``医療費通知情報``, ``項目名,内容``),
+``作成日``, then the sections ``資格情報``, ``医療費明細一覧の概要``, ``医療費の合計``, ``年間の合計``,
+``医療費情報明細`` (blocks of exactly eight rows) and ``保険者情報``.
+
+Checks (each names the line): every block's 総額 = 保険者 + 公費 + 窓口相当; each totals section
+equals the sum of the blocks whose month lies in that section's 期間; every block's month lies in
+the 医療費の合計 期間. ``strict=True`` raises :class:`MalformedDocument` on the first problem;
+lenient mode keeps the records and reports each problem in ``warnings``.
+
+``meta``: person (氏名), person_kana, birth (date), sex, insurer (保険者の名称), insurer_number (as in
+the file, possibly masked), created (date), period (first month, last month), totals
+({section: {period, total_cost, insurer_paid, public_paid, patient_share}}), range (一覧表示の範囲),
+encoding, blocks (count).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from ..errors import MalformedDocument
+from ..frames import register
+from . import register_kind
+from .dates import parse_date, parse_month
+from .records import MedicalExpense, ParseResult
+from .text import decode, nfkc, parse_int
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..document import Document
+
+KIND = "iryohi_csv"
+
+SECTIONS = (
+    "資格情報",
+    "医療費明細一覧の概要",
+    "医療費の合計",
+    "年間の合計",
+    "医療費情報明細",
+    "保険者情報",
+)
+#: keys of one detail block, in order (NFKC form: full-width parentheses become ASCII)
+BLOCK_KEYS = (
+    "診療年月",
+    "診療区分",
+    "日数",
+    "医療機関等名称",
+    "医療費の総額(円)",
+    "保険者の負担額(円)",
+    "その他の公費の負担額(円)",
+    "窓口相当負担額(円)",
+)
+AMOUNT_FIELDS = {
+    "医療費の総額(円)": "total_cost",
+    "保険者の負担額(円)": "insurer_paid",
+    "その他の公費の負担額(円)": "public_paid",
+    "窓口相当負担額(円)": "patient_share",
+}
+QUALIFICATION_KEYS = {
+    "氏名カナ": "person_kana",
+    "氏名": "person",
+    "生年月日": "birth",
+    "性別": "sex",
+    "年齢": "age",
+    "保険者等番号": "insurer_number",
+    "被保険者証等記号": "card_symbol",
+    "被保険者証等番号": "card_number",
+    "枝番": "branch_number",
+}
+TOTAL_SECTIONS = ("医療費の合計", "年間の合計")
+TOTAL_KEYS = ("期間", *AMOUNT_FIELDS)
+
+
+def detect(data: bytes) -> bool:
+    """True for a 医療費通知情報 CSV (judged on the first few rows)."""
+    head = data[:4096]
+    try:
+        text, _ = decode(head if len(data) <= 4096 else _cut_utf8(head), what="file")
+    except MalformedDocument:
+        return False
+    lines = [nfkc(line.replace('"', "")) for line in text.splitlines()[:12]]
+    lines = [line.rstrip(",") for line in lines if line.strip(", ")]
+    return "医療費通知情報" in lines[:4] and any(line.startswith("項目名") for line in lines[:8])
+
+
+def _cut_utf8(head: bytes) -> bytes:
+    # a 4 KB prefix may end inside a multi-byte character: drop the partial last line
+    cut = head.rfind(b"\n")
+    return head[: cut + 1] if cut > 0 else head
+
+
+class _Parser:
+    def __init__(self, strict: bool):
+        self.strict = strict
+        self.warnings: list[str] = []
+
+    def problem(self, message: str, line: int | None) -> None:
+        if self.strict:
+            raise MalformedDocument(f"医療費通知情報 CSV: {message}", line=line)
+        self.warnings.append(f"line {line}: {message}" if line is not None else message)
+
+    def amount(self, value: str, key: str, line: int) -> int | None:
+        try:
+            return parse_int(value)
+        except ValueError:
+            self.problem(f"{key} is not an amount: {value!r}", line)
+            return None
+
+
+def _parse_period(text: str) -> tuple[date, date]:
+    s = nfkc(text).replace("〜", "~").replace("~", "~")
+    parts = [p.strip() for p in s.split("~")]
+    if len(parts) != 2:
+        raise ValueError(f"not a period: {text!r}")
+    first, last = parse_month(parts[0]), parse_month(parts[1])
+    if last < first:
+        raise ValueError(f"period ends before it starts: {text!r}")
+    return first, last
+
+
+def parse(data: bytes, *, strict: bool = False) -> ParseResult:
+    """Parse a 医療費通知情報 CSV; see the module docstring."""
+    text, encoding = decode(data, what="医療費通知情報 CSV")
+    p = _Parser(strict)
+    meta: dict[str, Any] = {"encoding": encoding}
+    qualification: dict[str, Any] = {}
+    totals: dict[str, dict[str, Any]] = {}
+    total_lines: dict[str, dict[str, int]] = {}
+    insurer_info: dict[str, str] = {}
+    blocks: list[dict[str, Any]] = []
+
+    state = "preamble"
+    section: str | None = None
+    block: dict[str, Any] | None = None
+    block_pos = 0
+    seen_header = False
+
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise MalformedDocument(f"医療費通知情報 CSV: broken CSV quoting ({exc})") from None
+
+    for line, raw_row in rows:
+        row = list(raw_row)
+        while row and not row[-1].strip():
+            row.pop()
+        if not row:
+            continue
+        if len(row) > 2:
+            p.problem(f"unexpected extra columns {row[2:]!r}", line)
+            row = row[:2]
+        first = nfkc(row[0])
+
+        if state == "preamble":
+            if first == "項目名" and len(row) == 2 and nfkc(row[1]) == "内容":
+                state = "body"
+                seen_header = True
+            elif len(row) == 1 and first in ("わたしの情報", "医療費通知情報"):
+                pass
+            else:
+                p.problem(f"unexpected row before the 項目名,内容 header: {row!r}", line)
+            continue
+
+        if len(row) == 1:  # a section header
+            if block is not None:
+                p.problem(
+                    f"detail block cut short: {block_pos} of 8 rows before section {first!r}",
+                    line,
+                )
+                block = None
+            if first in SECTIONS:
+                section = first
+            else:
+                p.problem(f"unknown section {first!r} (its rows are ignored)", line)
+                section = "?"
+            continue
+
+        key, value = first, row[1]
+        if section is None:
+            if key == "作成日":
+                try:
+                    meta["created"] = parse_date(value)
+                except ValueError as exc:
+                    p.problem(str(exc), line)
+            else:
+                p.problem(f"unexpected row {key!r} before the first section", line)
+        elif section == "資格情報":
+            field = QUALIFICATION_KEYS.get(key)
+            if field is None:
+                p.problem(f"unknown 資格情報 item {key!r}", line)
+            elif field == "birth":
+                try:
+                    qualification[field] = parse_date(value)
+                except ValueError as exc:
+                    p.problem(str(exc), line)
+            else:
+                qualification[field] = value.strip()
+        elif section == "医療費明細一覧の概要":
+            if key == "一覧表示の範囲":
+                meta["range"] = value.strip()
+            else:
+                p.problem(f"unknown 概要 item {key!r}", line)
+        elif section in TOTAL_SECTIONS:
+            if key not in TOTAL_KEYS:
+                p.problem(f"unknown item {key!r} in {section}", line)
+                continue
+            entry = totals.setdefault(section, {})
+            total_lines.setdefault(section, {})[key] = line
+            if key == "期間":
+                try:
+                    entry["period"] = _parse_period(value)
+                except ValueError as exc:
+                    p.problem(str(exc), line)
+            else:
+                entry[AMOUNT_FIELDS[key]] = p.amount(value, key, line)
+        elif section == "医療費情報明細":
+            expected = BLOCK_KEYS[block_pos]
+            if key != expected:
+                if key == BLOCK_KEYS[0] and block is not None:
+                    p.problem(
+                        f"detail block cut short: {block_pos} of 8 rows, then a new 診療年月", line
+                    )
+                    block, block_pos = None, 0
+                else:
+                    p.problem(
+                        f"expected {expected!r} as row {block_pos + 1} of a detail block, "
+                        f"found {key!r}",
+                        line,
+                    )
+                    continue
+            if block_pos == 0:
+                block = {"row": line, "lines": {}}
+            assert block is not None
+            block["lines"][key] = line
+            if key == "診療年月":
+                try:
+                    block["month"] = parse_month(value)
+                except ValueError as exc:
+                    p.problem(str(exc), line)
+                    block["month"] = None
+            elif key == "診療区分":
+                block["category"] = nfkc(value)
+            elif key == "日数":
+                v = nfkc(value).removesuffix("日")
+                if v == "":
+                    block["days"] = None
+                else:
+                    try:
+                        block["days"] = parse_int(v)
+                    except ValueError:
+                        p.problem(f"日数 is not a number: {value!r}", line)
+                        block["days"] = None
+            elif key == "医療機関等名称":
+                block["provider_raw"] = value
+                block["provider"] = nfkc(value)
+            else:
+                block[AMOUNT_FIELDS[key]] = p.amount(value, key, line)
+            block_pos += 1
+            if block_pos == len(BLOCK_KEYS):
+                blocks.append(block)
+                block, block_pos = None, 0
+        elif section == "保険者情報":
+            if key in ("保険者の名称", "医療費情報明細の範囲"):
+                insurer_info[key] = value.strip()
+            else:
+                p.problem(f"unknown 保険者情報 item {key!r}", line)
+        # section "?" (unknown): rows ignored, already warned
+
+    if not seen_header:
+        raise MalformedDocument(
+            "医療費通知情報 CSV: the 項目名,内容 header row is missing",
+            hint="this does not look like the CSV downloaded from マイナポータル",
+        )
+    if block is not None:
+        p.problem(f"the file ends inside a detail block ({block_pos} of 8 rows)", None)
+
+    # block arithmetic
+    for b in blocks:
+        total, insurer, public, patient = (
+            b.get(f) for f in ("total_cost", "insurer_paid", "public_paid", "patient_share")
+        )
+        if total is None or insurer is None or public is None or patient is None:
+            continue
+        if total != insurer + public + patient:
+            p.problem(
+                f"総額 {total:,} ≠ 保険者 {insurer:,} + 公費 {public:,} + 窓口 {patient:,} "
+                f"(block of {b.get('month')}, {b.get('provider_raw')!r})",
+                b["lines"].get("医療費の総額(円)", b["row"]),
+            )
+
+    # totals = sums of the blocks inside each totals section's period; period covers each block
+    for name in TOTAL_SECTIONS:
+        tentry = totals.get(name)
+        if tentry is None:
+            continue
+        period = tentry.get("period")
+        for f_key, f_name in AMOUNT_FIELDS.items():
+            stated = tentry.get(f_name)
+            if stated is None:
+                continue
+            inside = [
+                b
+                for b in blocks
+                if period is None
+                or (b.get("month") is not None and period[0] <= b["month"] <= period[1])
+            ]
+            summed = sum(b.get(f_name) or 0 for b in inside)
+            if stated != summed:
+                p.problem(
+                    f"{name} {f_key} is {stated:,} but the detail blocks add up to {summed:,}",
+                    total_lines.get(name, {}).get(f_key),
+                )
+    main: dict[str, Any] | None = totals.get("医療費の合計") or totals.get("年間の合計")
+    if main and main.get("period"):
+        first, last = main["period"]
+        for b in blocks:
+            month = b.get("month")
+            if month is not None and not first <= month <= last:
+                p.problem(
+                    f"診療年月 {month:%Y-%m} lies outside the period {first:%Y-%m}～{last:%Y-%m}",
+                    b["row"],
+                )
+        meta["period"] = (first, last)
+    elif blocks:
+        months = [b["month"] for b in blocks if b.get("month") is not None]
+        if months:
+            meta["period"] = (min(months), max(months))
+    if "医療費の合計" not in totals:
+        p.problem("the 医療費の合計 section is missing", None)
+
+    person = qualification.get("person")
+    insurer = insurer_info.get("保険者の名称")
+    meta.update(qualification)
+    meta["insurer"] = insurer
+    if "医療費情報明細の範囲" in insurer_info:
+        meta["detail_range"] = insurer_info["医療費情報明細の範囲"]
+    meta["totals"] = totals
+    meta["blocks"] = len(blocks)
+
+    records = [
+        MedicalExpense(
+            person=person,
+            month=b["month"],
+            category=b.get("category", ""),
+            provider=b.get("provider", ""),
+            provider_raw=b.get("provider_raw", ""),
+            days=b.get("days"),
+            total_cost=b.get("total_cost"),
+            insurer_paid=b.get("insurer_paid"),
+            public_paid=b.get("public_paid"),
+            patient_share=b.get("patient_share"),
+            insurer=insurer,
+            row=b["row"],
+        )
+        for b in blocks
+        if b.get("month") is not None
+    ]
+    return ParseResult(records, p.warnings, meta)
+
+
+register_kind(
+    KIND,
+    parse,
+    detector=detect,
+    description="医療費通知情報 CSV (マイナポータル)",
+    priority=50,
+)
+
+
+# ------------------------------------------------------------------------------------ frame
+def _coverage(result: ParseResult) -> tuple[date, date] | None:
+    period = result.meta.get("period")
+    return (period[0], period[1]) if period else None
+
+
+@register("medical_expenses", [KIND])
+def build_medical_expenses(documents: Sequence[Document]) -> pd.DataFrame:
+    """One row per detail block. For each person and month the newest document (``fetched_at``,
+    then vault id) whose period covers that month wins, so a changed re-export of the same period
+    replaces the old one; blocks are never merged (several claims per month and provider stay
+    apart)."""
+    import pandas as pd
+
+    from ..frames import empty
+
+    parsed: list[tuple[Document, ParseResult]] = []
+    for doc in documents:
+        parsed.append((doc, parse(doc.data, strict=False)))
+
+    def newest_first(item: tuple[Document, ParseResult]) -> tuple[Any, int]:
+        doc = item[0]
+        return (doc.fetched_at.timestamp() if doc.fetched_at else 0.0, doc.id or 0)
+
+    parsed.sort(key=newest_first, reverse=True)
+    claimed: dict[str | None, list[tuple[date, date]]] = {}
+    cols: dict[str, list[Any]] = {
+        c: []
+        for c in (
+            "person",
+            "year",
+            "mon",
+            "category",
+            "provider",
+            "provider_raw",
+            "days",
+            "total_cost",
+            "insurer_paid",
+            "public_paid",
+            "patient_share",
+            "insurer",
+            "source_id",
+        )
+    }
+    for doc, result in parsed:
+        person = result.meta.get("person") or doc.person
+        taken = claimed.setdefault(person, [])
+        for rec in result.records:
+            if any(a <= rec.month <= b for a, b in taken):
+                continue
+            cols["person"].append(person)
+            cols["year"].append(rec.month.year)
+            cols["mon"].append(rec.month.month)
+            cols["category"].append(rec.category)
+            cols["provider"].append(rec.provider)
+            cols["provider_raw"].append(rec.provider_raw)
+            cols["days"].append(rec.days)
+            cols["total_cost"].append(rec.total_cost)
+            cols["insurer_paid"].append(rec.insurer_paid)
+            cols["public_paid"].append(rec.public_paid)
+            cols["patient_share"].append(rec.patient_share)
+            cols["insurer"].append(rec.insurer)
+            cols["source_id"].append(doc.id)
+        cover = _coverage(result)
+        if cover is not None:
+            taken.append(cover)
+    if not cols["person"]:
+        return empty("medical_expenses")
+    month = pd.PeriodIndex.from_fields(year=cols.pop("year"), month=cols.pop("mon"), freq="M")
+    df = pd.DataFrame(cols)
+    df.insert(1, "month", pd.Series(month, index=df.index))
+    return df

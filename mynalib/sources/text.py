@@ -1,0 +1,60 @@
+"""Text helpers shared by the CSV importers: decoding, NFKC, integers with separators."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+from ..errors import MalformedDocument
+
+
+def decode(data: bytes, *, what: str = "file") -> tuple[str, str]:
+    """Decode CSV bytes: UTF-8 with or without BOM, UTF-16 with BOM, else CP932.
+
+    Returns (text, encoding). Raises MalformedDocument when none fits.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise MalformedDocument(
+                f"{what} starts with a UTF-8 BOM but is not valid UTF-8 (byte {exc.start})"
+            ) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise MalformedDocument(f"{what} is not valid UTF-16") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp932"), "cp932"
+    except UnicodeDecodeError as exc:
+        raise MalformedDocument(
+            f"{what} is neither UTF-8 nor Shift_JIS (CP932) text (bad byte at offset {exc.start})",
+            hint="open the original download again; the file may be damaged or not a CSV",
+        ) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def nfkc(text: str) -> str:
+    """NFKC-normalised text, stripped (cached: names repeat a lot)."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def parse_int(text: str | None) -> int:
+    """``"5,950"``, ``"000005678"``, ``"１２３"``, ``"1,234円"`` → int; ValueError otherwise."""
+    if text is None:
+        raise ValueError("missing number")
+    s = nfkc(text).replace(",", "").replace("円", "").replace(" ", "")
+    if s.startswith("+"):
+        s = s[1:]
+    neg = s.startswith("-") or s.startswith("△") or s.startswith("▲")
+    if neg:
+        s = s[1:]
+    if not s or not s.isascii() or not s.isdigit():
+        raise ValueError(f"not an integer: {text!r}")
+    value = int(s)
+    return -value if neg else value
