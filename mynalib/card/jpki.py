@@ -1,0 +1,528 @@
+"""The JPKI applet (公的個人認証): certificates, PIN counters, VERIFY, signatures, PIN change.
+
+Every rule of CARD.md §5 is enforced here, for every PIN:
+
+* the counter is read (empty VERIFY) before every VERIFY, and available to show before asking;
+* one try left: refused unless ``allow_last_try=True``; zero: refused outright (:class:`PinBlocked`);
+* the PIN format is checked locally by :class:`~mynalib.secrets.Pin` before anything is sent;
+* a PIN the card rejected is marked failed and never sent again (:class:`PinReuseError`);
+* a VERIFY is never retried, not even after a transport error: the counter is re-read and reported.
+
+The PIN bytes only ever exist inside the VERIFY/CHANGE APDU; traffic logging redacts those bodies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography import x509
+
+from ..errors import (
+    AppletNotFound,
+    CardError,
+    CardResponseError,
+    LastTryRefused,
+    PinBlocked,
+    PinError,
+    PinFormatError,
+    SecurityStatusNotSatisfied,
+)
+from ..log import get_logger
+from ..secrets import Pin
+from .apdu import CommandAPDU, digest_info_sha256, is_tries_sw, sw_meaning
+from .transport import CardTransport, LoggingTransport
+
+log = get_logger("mynalib.card.jpki")
+
+AID_JPKI = bytes.fromhex("D392F000260100000001")
+AID_KENHOJO = bytes.fromhex("D3921000310001010408")
+
+#: labels of a physical card's token (EF 0006); others belong to smartphone-held certificates
+CARD_TOKEN_LABELS = ("JPKIAPICCTOKEN2", "JPKIAPICCTOKEN")
+
+EF_SIGN_CERT = 0x0001
+EF_SIGN_CA = 0x0002
+EF_TOKEN_INFO = 0x0006
+EF_CERT_PRESENCE = 0x0008
+EF_AUTH_CERT = 0x000A
+EF_AUTH_CA = 0x000B
+EF_AUTH_KEY = 0x0017
+EF_AUTH_PIN = 0x0018
+EF_SIGN_KEY = 0x001A
+EF_SIGN_PIN = 0x001B
+EF_KENHOJO_PIN = 0x0011
+
+#: which applet and EF hold each PIN, and its maximum number of tries
+PIN_FILES: dict[str, tuple[bytes, int]] = {
+    "auth": (AID_JPKI, EF_AUTH_PIN),
+    "sign": (AID_JPKI, EF_SIGN_PIN),
+    "kenhojo": (AID_KENHOJO, EF_KENHOJO_PIN),
+}
+MAX_TRIES = {"auth": 3, "sign": 5, "kenhojo": 3}
+KEY_FILES = {"auth": EF_AUTH_KEY, "sign": EF_SIGN_KEY}
+
+PIN_NAMES = {
+    "auth": "authentication PIN (利用者証明用)",
+    "sign": "signing password (署名用)",
+    "kenhojo": "券面事項入力補助 PIN",
+}
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """What ``card status`` shows about a certificate (never personal data from the SAN)."""
+
+    subject: str
+    issuer: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    serial: int
+    test_only: bool
+
+    @classmethod
+    def from_der(cls, der: bytes) -> CertificateInfo:
+        cert = x509.load_der_x509_certificate(der)
+        return cls(
+            subject=cert.subject.rfc4514_string(),
+            issuer=cert.issuer.rfc4514_string(),
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+            serial=cert.serial_number,
+            test_only="O=JPKI-TEST" in cert.issuer.rfc4514_string(),
+        )
+
+    def days_left(self, now: dt.datetime | None = None) -> int:
+        now = now or dt.datetime.now(dt.timezone.utc)
+        return (self.not_after - now).days
+
+
+@dataclass
+class CardStatus:
+    """Per PIN: tries left (and maximum); certificate subjects, issuers and expiry dates."""
+
+    reader: str
+    token_label: str
+    tries_left: dict[str, int]
+    max_tries: dict[str, int]
+    has_sign_certificate: bool
+    auth_certificate: CertificateInfo
+    auth_ca_certificate: CertificateInfo
+    sign_ca_certificate: CertificateInfo | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> list[str]:
+        return [k for k, v in self.tries_left.items() if v == 0]
+
+    def to_dict(self) -> dict[str, Any]:
+        def info(c: CertificateInfo | None) -> dict[str, Any] | None:
+            if c is None:
+                return None
+            return {
+                "subject": c.subject,
+                "issuer": c.issuer,
+                "not_before": c.not_before.isoformat(),
+                "not_after": c.not_after.isoformat(),
+                "test_only": c.test_only,
+            }
+
+        return {
+            "reader": self.reader,
+            "token_label": self.token_label,
+            "tries_left": dict(self.tries_left),
+            "max_tries": dict(self.max_tries),
+            "has_sign_certificate": self.has_sign_certificate,
+            "auth_certificate": info(self.auth_certificate),
+            "auth_ca_certificate": info(self.auth_ca_certificate),
+            "sign_ca_certificate": info(self.sign_ca_certificate),
+            "notes": list(self.notes),
+        }
+
+
+class JpkiCard:
+    """A My Number card session over any :class:`CardTransport`. Use as a context manager.
+
+    ``extended_reads=True`` reads each certificate with one extended-length READ BINARY (not every
+    reader supports it); the default reads in chunks of at most 256 bytes.
+    """
+
+    def __init__(self, transport: CardTransport, *, extended_reads: bool = False):
+        self.transport = (
+            transport if isinstance(transport, LoggingTransport) else LoggingTransport(transport)
+        )
+        self.reader = transport.name
+        self.extended_reads = extended_reads
+        self._applet: bytes | None = None
+        self._label: str | None = None
+        self._cache: dict[int, bytes] = {}
+        #: (which, tries) when the last command sent was that PIN's empty VERIFY
+        self._fresh_counter: tuple[str, int] | None = None
+
+    # ------------------------------------------------------------------------ context manager
+    def __enter__(self) -> JpkiCard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.transport.close()
+
+    @property
+    def apdu_count(self) -> int:
+        return self.transport.apdu_count
+
+    def __repr__(self) -> str:
+        return f"<JpkiCard reader={self.reader!r}>"
+
+    # ---------------------------------------------------------------------------- low level
+    def _send(self, apdu: CommandAPDU) -> tuple[bytes, int]:
+        self._fresh_counter = None
+        return self.transport.transmit(apdu.to_bytes())
+
+    def _select_applet(self, aid: bytes, *, force: bool = False) -> None:
+        if self._applet == aid and not force:
+            return
+        self._applet = None
+        _, sw = self._send(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, aid))
+        if sw == 0x6A82:
+            which = "JPKI" if aid == AID_JPKI else "券面事項入力補助"
+            raise AppletNotFound(
+                f"The card has no {which} applet: it is probably not a My Number card",
+                hint="put a My Number card (マイナンバーカード) on the reader",
+            )
+        if sw != 0x9000:
+            raise CardResponseError("SELECT applet failed", sw=sw)
+        self._applet = aid
+
+    def select_jpki(self) -> None:
+        """Select the JPKI applet (by AID) and check the token label once per session."""
+        self._select_applet(AID_JPKI)
+        if self._label is None:
+            self._label = self.token_label()
+
+    def _select_ef(self, fid: int) -> None:
+        _, sw = self._send(CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big")))
+        if sw == 0x6A82:
+            raise CardResponseError(f"The card has no file {fid:04X}", sw=sw)
+        if sw != 0x9000:
+            raise CardResponseError(f"SELECT file {fid:04X} failed", sw=sw)
+
+    def _read(self, offset: int, length: int, *, sfid: int | None = None) -> bytes:
+        """One READ BINARY (short Le ≤ 256, or extended). ``sfid``: short-file-id form."""
+        if sfid is not None:
+            p1, p2 = 0x80 | sfid, offset
+        else:
+            p1, p2 = (offset >> 8) & 0x7F, offset & 0xFF
+        if length > 256:
+            apdu = CommandAPDU(0x00, 0xB0, p1, p2, le=length & 0xFFFF, extended=True)
+        else:
+            apdu = CommandAPDU(0x00, 0xB0, p1, p2, le=length & 0xFF)
+        data, sw = self._send(apdu)
+        if sw == 0x6982:
+            raise SecurityStatusNotSatisfied(
+                "The card refused to read this file: its PIN was not verified",
+                hint="verify the PIN first",
+            )
+        if sw != 0x9000:
+            raise CardResponseError(f"READ BINARY failed ({sw_meaning(sw)})", sw=sw)
+        return data
+
+    def read_file(self, fid: int, length: int) -> bytes:
+        """Read the first ``length`` bytes of an EF of the selected applet (short id form)."""
+        want = min(length, 256)
+        out = self._read(0, want, sfid=fid)
+        if len(out) < want:  # the card returns fewer bytes at the end of the file
+            return out
+        while len(out) < length:
+            want = min(length - len(out), 256)
+            chunk = self._read(len(out), want)
+            out += chunk
+            if len(chunk) < want:
+                break
+        return out
+
+    def _read_certificate(self, fid: int) -> bytes:
+        """Read a padded certificate EF, sized from its ``30 82 HH LL`` header."""
+        if fid in self._cache:
+            return self._cache[fid]
+        first = self._read(0, 256, sfid=fid)
+        if len(first) < 4 or first[0] != 0x30 or first[1] != 0x82:
+            raise CardResponseError(
+                f"The certificate file {fid:04X} does not start with a DER certificate",
+                hint="the card data may be damaged; try another reader or card",
+            )
+        total = int.from_bytes(first[2:4], "big") + 4
+        out = bytearray(first[:total])
+        if len(out) < total and self.extended_reads:
+            out += self._read(len(out), total - len(out))
+        while len(out) < total:
+            chunk = self._read(len(out), min(total - len(out), 256))
+            if not chunk:
+                raise CardResponseError(f"The certificate file {fid:04X} is truncated")
+            out += chunk
+        der = bytes(out[:total])
+        if len(der) != total:
+            raise CardResponseError(f"The certificate file {fid:04X} is truncated")
+        try:
+            x509.load_der_x509_certificate(der)
+        except ValueError:
+            raise CardResponseError(
+                f"The certificate in file {fid:04X} is malformed",
+                hint="the card data may be damaged",
+            ) from None
+        self._cache[fid] = der
+        return der
+
+    # --------------------------------------------------------------------------- information
+    def token_label(self) -> str:
+        """The token label (EF 0006): accepts ``JPKIAPICCTOKEN2`` and ``JPKIAPICCTOKEN``."""
+        self._select_applet(AID_JPKI)
+        raw = self._read(0, 32, sfid=EF_TOKEN_INFO)
+        label = raw[:32].decode("ascii", errors="replace").rstrip(" \x00")
+        if label not in CARD_TOKEN_LABELS:
+            raise AppletNotFound(
+                f"The JPKI token label is {label!r}, not a My Number card's "
+                f"({' or '.join(CARD_TOKEN_LABELS)}); certificates held in a smartphone are not "
+                "supported here",
+                hint="put the physical My Number card on the reader",
+            )
+        return label
+
+    def certificates_present(self) -> dict[str, bool]:
+        """Which certificates the card holds (EF 0008; no signing certificate under 15)."""
+        self.select_jpki()
+        raw = self._read(0, 3, sfid=EF_CERT_PRESENCE)
+        if len(raw) < 2:
+            raise CardResponseError("The certificate-presence file is too short")
+        return {"sign": raw[0] == 0x8F, "auth": raw[1] == 0x8F}
+
+    def read_auth_certificate(self) -> bytes:
+        """利用者証明用電子証明書 (DER). Free to read."""
+        self.select_jpki()
+        return self._read_certificate(EF_AUTH_CERT)
+
+    def read_auth_ca_certificate(self) -> bytes:
+        self.select_jpki()
+        return self._read_certificate(EF_AUTH_CA)
+
+    def read_sign_ca_certificate(self) -> bytes:
+        self.select_jpki()
+        return self._read_certificate(EF_SIGN_CA)
+
+    def read_sign_certificate(self, pin: Pin, *, allow_last_try: bool = False) -> bytes:
+        """署名用電子証明書 (DER): needs the signing password (it holds name and address)."""
+        self._require_sign_certificate()
+        self.verify("sign", pin, allow_last_try=allow_last_try)
+        return self._read_certificate(EF_SIGN_CERT)
+
+    def _require_sign_certificate(self) -> None:
+        if not self.certificates_present()["sign"]:
+            raise CardError(
+                "This card has no signing certificate (署名用電子証明書); cards of holders under "
+                "15 do not have one",
+                hint="use the authentication certificate, or ask the municipal office",
+            )
+
+    # ---------------------------------------------------------------------------- PINs
+    def tries_left(self, which: str = "auth") -> int:
+        """Tries left for a PIN (empty VERIFY: no try is spent)."""
+        aid, fid = PIN_FILES[which]
+        if aid == AID_JPKI:
+            self.select_jpki()
+        else:
+            self._select_applet(aid)
+        self._select_ef(fid)
+        _, sw = self._send(CommandAPDU(0x00, 0x20, 0x00, 0x80))
+        if is_tries_sw(sw):
+            tries = sw & 0x0F
+        elif sw == 0x6984:
+            tries = 0
+        elif sw == 0x9000:  # some cards answer 9000 while the PIN is verified
+            tries = MAX_TRIES[which]
+        else:
+            raise CardResponseError("Reading the PIN counter failed", sw=sw)
+        self._fresh_counter = (which, tries)
+        return tries
+
+    def auth_tries_left(self) -> int:
+        return self.tries_left("auth")
+
+    def verify(self, which: str, pin: Pin, *, allow_last_try: bool = False) -> None:
+        """VERIFY a PIN with every safety rule of CARD.md §5 (see the module docstring)."""
+        if which not in PIN_FILES:
+            raise ValueError(f"unknown PIN {which!r}")
+        if not isinstance(pin, Pin):
+            raise PinFormatError(
+                "PINs must be passed as mynalib.secrets.Pin objects (never plain strings)",
+                which=which,
+            )
+        if pin.kind != which and not ({pin.kind, which} <= {"auth", "kenhojo"}):
+            raise PinFormatError(
+                f"A {pin.kind} PIN was given where the {which} PIN is needed; no try was spent",
+                which=which,
+            )
+        pin.reveal()  # PinReuseError now, before anything is sent, if it already failed
+        fresh = self._fresh_counter
+        if fresh is not None and fresh[0] == which:
+            tries = fresh[1]  # the counter was read by the command just before: still current
+        else:
+            tries = self.tries_left(which)  # selects the applet and the PIN file
+        if tries == 0:
+            raise PinBlocked(which)
+        if tries == 1 and not allow_last_try:
+            raise LastTryRefused(
+                f"Only 1 try is left for the {PIN_NAMES[which]}; a wrong PIN now blocks it",
+                tries_left=1,
+                which=which,
+                hint="check the PIN, then confirm explicitly (allow_last_try=True / "
+                "--i-understand-last-try)",
+                ja="残り1回です。誤るとロックされます。確認のうえ --i-understand-last-try を付けて"
+                "再実行してください。",
+            )
+        apdu = CommandAPDU(0x00, 0x20, 0x00, 0x80, pin.reveal())
+        try:
+            _, sw = self._send(apdu)
+        except CardError as exc:
+            del apdu
+            self._after_transport_error(which, tries, pin, exc)
+            raise  # pragma: no cover - _after_transport_error always raises
+        del apdu
+        if sw == 0x9000:
+            return
+        if is_tries_sw(sw):
+            pin.mark_failed()
+            left = sw & 0x0F
+            if left == 0:
+                raise PinBlocked(
+                    which,
+                    f"Wrong {PIN_NAMES[which]}: that was the last try and the PIN is now blocked. "
+                    + _blocked_en(which),
+                )
+            raise PinError(
+                tries_left=left,
+                which=which,
+                hint="the PIN was not sent again; type it again carefully",
+            )
+        if sw == 0x6984:
+            raise PinBlocked(which)
+        raise CardResponseError(f"VERIFY of the {PIN_NAMES[which]} failed", sw=sw)
+
+    def _after_transport_error(self, which: str, before: int, pin: Pin, exc: CardError) -> None:
+        """No automatic retry: re-read the counter once and report it."""
+        self._applet = None
+        try:
+            now = self.tries_left(which)
+        except CardError:
+            raise type(exc)(
+                f"The connection failed during VERIFY of the {PIN_NAMES[which]}; the PIN was not "
+                "sent again and the counter could not be re-read",
+                hint="put the card back and run `myna card status` to see the tries left",
+            ) from None
+        if now < before:
+            pin.mark_failed()
+        raise CardError(
+            f"The connection failed during VERIFY of the {PIN_NAMES[which]}; the PIN was not "
+            f"sent again. Tries left now: {now} (before: {before})",
+            hint="check the reader, then try again (you will be asked for the PIN again)"
+            if now < before
+            else "check the reader, then try again",
+            ja=f"VERIFY中に通信エラーが発生しました。自動再試行はしていません。残り{now}回です。",
+        ) from None
+
+    # ---------------------------------------------------------------------------- signatures
+    def sign(self, which: str, data: bytes, pin: Pin, *, allow_last_try: bool = False) -> bytes:
+        """SHA-256 of ``data``, wrapped in a DigestInfo, RSA PKCS#1 v1.5 with the chosen key."""
+        if which not in KEY_FILES:
+            raise ValueError("which must be 'auth' or 'sign'")
+        if which == "sign":
+            self._require_sign_certificate()
+        digest_info = digest_info_sha256(hashlib.sha256(data).digest())
+        self.verify(which, pin, allow_last_try=allow_last_try)
+        self._select_ef(KEY_FILES[which])
+        signature, sw = self._send(CommandAPDU(0x80, 0x2A, 0x00, 0x80, digest_info, le=0))
+        if sw == 0x6982:
+            raise SecurityStatusNotSatisfied("The card refused to sign: the PIN is not verified")
+        if sw == 0x6984:
+            raise PinBlocked(which)
+        if sw != 0x9000:
+            raise CardResponseError("The signature command failed", sw=sw)
+        if len(signature) != 256:
+            raise CardResponseError(
+                f"The card returned a {len(signature)}-byte signature (expected 256)"
+            )
+        return signature
+
+    def sign_auth(self, data: bytes, pin: Pin, *, allow_last_try: bool = False) -> bytes:
+        """Sign with the authentication key (what a portal login does)."""
+        return self.sign("auth", data, pin, allow_last_try=allow_last_try)
+
+    def sign_sign(self, data: bytes, pin: Pin, *, allow_last_try: bool = False) -> bytes:
+        """Sign with the signing key (electronic applications)."""
+        return self.sign("sign", data, pin, allow_last_try=allow_last_try)
+
+    # ---------------------------------------------------------------------------- PIN change
+    def change_pin(self, which: str, old: Pin, new: Pin, *, allow_last_try: bool = False) -> None:
+        """VERIFY the current PIN, then CHANGE REFERENCE DATA right after it."""
+        if new.kind != which and not ({new.kind, which} <= {"auth", "kenhojo"}):
+            raise PinFormatError(f"The new PIN is not a {which} PIN; nothing was sent", which=which)
+        new_bytes_len = len(new)
+        if new_bytes_len == 0:
+            raise PinFormatError("The new PIN is empty", which=which)
+        self.verify(which, old, allow_last_try=allow_last_try)
+        _, sw = self._send(CommandAPDU(0x00, 0x24, 0x01, 0x80, new.reveal()))
+        if sw == 0x6984:
+            raise PinBlocked(which)
+        if sw == 0x6982:
+            raise SecurityStatusNotSatisfied("The card refused the PIN change (not verified)")
+        if sw != 0x9000:
+            raise CardResponseError(f"Changing the {PIN_NAMES[which]} failed", sw=sw)
+        new.wipe()
+
+    # ---------------------------------------------------------------------------- status
+    def status(self, *, include_kenhojo: bool = True) -> CardStatus:
+        """Tries left for each PIN; certificate subjects, issuers and expiry dates."""
+        self.select_jpki()
+        label = self._label or self.token_label()
+        present = self.certificates_present()
+        auth = CertificateInfo.from_der(self.read_auth_certificate())
+        auth_ca = CertificateInfo.from_der(self.read_auth_ca_certificate())
+        sign_ca = CertificateInfo.from_der(self.read_sign_ca_certificate())
+        tries = {"auth": self.tries_left("auth"), "sign": self.tries_left("sign")}
+        notes = []
+        if include_kenhojo:
+            try:
+                tries["kenhojo"] = self.tries_left("kenhojo")
+            except AppletNotFound:
+                notes.append("no 券面事項入力補助 applet")
+        if not present["sign"]:
+            notes.append("no signing certificate on this card (holders under 15)")
+        if auth.test_only:
+            notes.append("TEST-ONLY certificates (O=JPKI-TEST): a software card, not a real one")
+        return CardStatus(
+            reader=self.reader,
+            token_label=label,
+            tries_left=tries,
+            max_tries={k: MAX_TRIES[k] for k in tries},
+            has_sign_certificate=present["sign"],
+            auth_certificate=auth,
+            auth_ca_certificate=auth_ca,
+            sign_ca_certificate=sign_ca,
+            notes=notes,
+        )
+
+    # ---------------------------------------------------------------------------- kenhojo
+    def kenhojo(self, pin: Pin, *, full_number: bool = False, allow_last_try: bool = False) -> Any:
+        """券面事項入力補助: My Number (masked unless ``full_number``) and 基本4情報."""
+        from .kenhojo import read_kenhojo
+
+        return read_kenhojo(self, pin, full_number=full_number, allow_last_try=allow_last_try)
+
+
+def _blocked_en(which: str) -> str:
+    from ..errors import PIN_BLOCKED_GUIDANCE
+
+    return PIN_BLOCKED_GUIDANCE[which][0]
