@@ -1,0 +1,164 @@
+"""A real PC/SC stack for tests: ``pcscd -f`` as a child process + the software card via vpcd.
+
+Other tests can reuse it::
+
+    from tests.pcsc_stack import pcsc_stack          # a context manager
+    with pcsc_stack(profile) as stack:               # profile: CardProfile (in memory)
+        with open_card(stack.reader) as card: ...
+
+or the pytest fixture ``pcsc_card`` (import it into a conftest: ``from tests.pcsc_stack import
+pcsc_card  # noqa: F401``). Skips with a visible reason when pcscd, the vpcd driver or pyscard
+is missing. pcscd is started by this process and stopped by its PID; a pcscd that someone else
+started is never killed: it is reused when its vpcd port answers, and the test is skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
+VPCD_PORT = 35963
+VPCD_READER_PREFIX = "Virtual PCD"
+
+
+def missing_reason() -> str | None:
+    """Why the stack cannot run here (None when it can)."""
+    if shutil.which("pcscd") is None and not Path("/usr/sbin/pcscd").exists():
+        return "pcscd is not installed (apt-get install pcscd)"
+    if not VPCD_DRIVER.exists():
+        return "the vpcd driver is not installed (apt-get install vsmartcard-vpcd)"
+    try:
+        import smartcard  # noqa: F401
+    except ImportError:
+        return 'pyscard is not installed (pip install "mynalib[pcsc]")'
+    return None
+
+
+def _port_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+        return True
+    return False
+
+
+def _foreign_pcscd() -> list[int]:
+    """PIDs of pcscd processes (any owner) currently running."""
+    try:
+        out = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True, text=True, check=False)
+    except FileNotFoundError:  # pragma: no cover
+        return []
+    return [int(x) for x in out.stdout.split()]
+
+
+@dataclass
+class PcscStack:
+    reader: str
+    bridge: object  # VpcdBridge
+    card: object  # VirtualCard
+    pcscd_pid: int | None  # None when an already-running pcscd was reused
+    startup_seconds: float
+
+
+def _pcscd_binary() -> str:
+    return shutil.which("pcscd") or "/usr/sbin/pcscd"
+
+
+@contextlib.contextmanager
+def pcscd_process(timeout: float = 10.0) -> Iterator[int | None]:
+    """Start ``pcscd -f`` (foreground child) unless one runs; stop it by PID on exit."""
+    running = _foreign_pcscd()
+    if running:
+        if _port_open(VPCD_PORT):
+            yield None  # someone else's pcscd with vpcd: reuse, never kill
+            return
+        pytest.skip(
+            f"a pcscd not started by these tests is running (PID {running}) without vpcd on "
+            f"port {VPCD_PORT}; not touching it"
+        )
+    log_path = Path(os.environ.get("MYNA_HOME", "/tmp")) / "pcscd.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [_pcscd_binary(), "--foreground", "--error"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while not _port_open(VPCD_PORT):
+            if proc.poll() is not None:
+                pytest.skip(f"pcscd exited at start (status {proc.returncode}); see {log_path}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"pcscd did not open the vpcd port {VPCD_PORT} in {timeout} s")
+            time.sleep(0.05)
+        yield proc.pid
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+def wait_for_reader_card(present: bool = True, timeout: float = 10.0) -> str:
+    """Wait until pyscard sees the vpcd reader with (or without) a card; return its name."""
+    from mynalib.card.pcsc import reader_states
+    from mynalib.errors import CardError
+
+    deadline = time.monotonic() + timeout
+    last = "no reader"
+    while time.monotonic() < deadline:
+        try:
+            for state in reader_states():
+                if state.name.startswith(VPCD_READER_PREFIX) and state.name.endswith("00 00"):
+                    if state.card_present == present:
+                        return state.name
+                    last = f"{state.name}: card_present={state.card_present}"
+        except CardError as exc:
+            last = str(exc)
+        time.sleep(0.05)
+    raise TimeoutError(f"vpcd reader not in the expected state after {timeout} s ({last})")
+
+
+@contextlib.contextmanager
+def pcsc_stack(profile: object | None = None) -> Iterator[PcscStack]:
+    """pcscd + a VirtualCard attached through the vpcd bridge; everything stopped on exit."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(f"PC/SC integration stack unavailable: {reason}")
+    from mynalib.card.virtual import CardProfile, VirtualCard
+    from mynalib.card.virtual.vpcd import VpcdBridge
+
+    if profile is None:
+        profile = CardProfile.generate("pcsc-stack")
+    assert isinstance(profile, CardProfile)
+    t0 = time.perf_counter()
+    with pcscd_process() as pid:
+        card = VirtualCard(profile)
+        bridge = VpcdBridge(card, port=VPCD_PORT)
+        bridge.start()
+        try:
+            reader = wait_for_reader_card(True)
+            yield PcscStack(reader, bridge, card, pid, time.perf_counter() - t0)
+        finally:
+            bridge.stop()
+
+
+@pytest.fixture(scope="module")
+def pcsc_card() -> Iterator[PcscStack]:
+    """Module-scoped PC/SC stack with a fresh default profile (seed ``pcsc-stack``)."""
+    with pcsc_stack() as stack:
+        yield stack
