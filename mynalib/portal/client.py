@@ -1,0 +1,890 @@
+"""PortalClient: the httpx client of the portal protocol (``PROTOCOL.md``).
+
+* every call has a timeout; transient failures (timeouts, dropped connections, HTTP 429/500/502/
+  503/504, resultCode 1000, わたしの情報 status 06, truncated JSON) are retried a bounded number of
+  times with exponential backoff and jitter, honouring ``Retry-After``; every retry is recorded in
+  :attr:`PortalClient.stats` with the reason, so nothing is repeated unexplained;
+* an expired access token (9000 / ED1107) is refreshed transparently with the refresh token and
+  the call repeated once; ``on_session`` is told about every new token set (to store the rotated
+  refresh token encrypted);
+* no token reaches a log: httpx/httpcore loggers stay at WARNING and the project's own log lines
+  carry only method, path and status;
+* :meth:`PortalClient.fetch` returns raw :class:`~mynalib.document.Document` objects (kinds
+  ``portal_<item>``, and ``kojo_xml`` for the deduction certificates) through a ``store``
+  callback — the vault's ``put`` — and reports progress.
+
+An ``httpx.ASGITransport`` (async) is accepted as ``transport`` and bridged to this synchronous
+client, so the sandbox app can be mounted in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+
+from ..document import Document
+from ..errors import (
+    AuthError,
+    PortalError,
+    PortalUnavailable,
+    ProtocolError,
+    RateLimited,
+    SessionExpired,
+)
+from ..log import TRAFFIC, get_logger, quiet_http_loggers, redact
+from ..secrets import Pin
+from . import protocol as P
+from .auth import (
+    JPKI_ERRORS,
+    AuthCard,
+    JPKIAuth,
+    Session,
+    pkce_pair,
+    validate_id_token,
+)
+
+log = get_logger("mynalib.portal")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+Progress = Callable[[int, int, str], None]
+Store = Callable[[Document], Any]
+
+
+class _SyncBridge(httpx.BaseTransport):
+    """Runs an async transport (``httpx.ASGITransport``) from this synchronous client."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport):
+        import anyio.from_thread
+
+        self._transport = transport
+        self._cm = anyio.from_thread.start_blocking_portal()
+        self._portal = self._cm.__enter__()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        content = request.read()
+
+        async def run() -> httpx.Response:
+            req = httpx.Request(
+                request.method, request.url, headers=request.headers, content=content
+            )
+            resp = await self._transport.handle_async_request(req)
+            body = b"".join([chunk async for chunk in resp.stream])  # type: ignore[union-attr]
+            return httpx.Response(resp.status_code, headers=resp.headers, content=body)
+
+        return self._portal.call(run)
+
+    def close(self) -> None:
+        self._cm.__exit__(None, None, None)
+
+
+@dataclass
+class Stats:
+    """What the client did: requests, bytes, retries (each with its reason)."""
+
+    requests: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    retries: list[str] = field(default_factory=list)
+    refreshes: int = 0
+    log: list[tuple[str, str, int | str]] = field(default_factory=list)  # (method, path, status)
+
+    def summary(self) -> str:
+        return (
+            f"{self.requests} requests, {self.bytes_sent} bytes sent, "
+            f"{self.bytes_received} bytes received, {len(self.retries)} retries, "
+            f"{self.refreshes} token refreshes"
+        )
+
+
+@dataclass
+class FetchReport:
+    """Outcome of :meth:`PortalClient.fetch`."""
+
+    new: dict[str, int] = field(default_factory=dict)  # kind → documents newly stored
+    duplicates: dict[str, int] = field(default_factory=dict)  # kind → already in the vault
+    no_record: list[str] = field(default_factory=list)  # わたしの情報 items answered 04
+    documents: list[Document] = field(default_factory=list)
+    errors: list[tuple[str, PortalError]] = field(default_factory=list)  # (task, error)
+
+    @property
+    def stored(self) -> int:
+        return sum(self.new.values())
+
+    def lines(self) -> list[str]:
+        out = []
+        for kind in sorted(set(self.new) | set(self.duplicates)):
+            out.append(
+                f"{kind}: {self.new.get(kind, 0)} new, {self.duplicates.get(kind, 0)} already stored"
+            )
+        if self.no_record:
+            out.append("nothing on record (04): " + ", ".join(self.no_record))
+        for task, err in self.errors:
+            out.append(f"FAILED {task}: {err}")
+        return out
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+class _Retry(Exception):
+    """Internal: a transient failure worth another attempt."""
+
+    def __init__(
+        self, reason: str, retry_after: float | None = None, final: PortalError | None = None
+    ):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.final = final
+
+
+#: fetch group → tasks (in order)
+_ITEM_GROUPS = {
+    g: [i for i in P.ITEMS if i.fetch == g]
+    for g in ("pension", "medical", "drugs", "checkups", "myinfo")
+}
+ALL_GROUPS: tuple[str, ...] = tuple(P.FETCH_GROUPS)
+
+
+class PortalClient:
+    """Client of the portal protocol. Use as a context manager; log in, then fetch.
+
+    ``transport``: any httpx transport (``MockTransport``, ``ASGITransport`` — bridged —, or
+    None for real HTTP). ``sleep`` and ``jitter`` are injectable so tests never wait.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        *,
+        client_id: str = P.DEFAULT_CLIENT_ID,
+        redirect_uri: str = P.DEFAULT_REDIRECT_URI,
+        scope: str = P.DEFAULT_SCOPE,
+        timeout: float = 15.0,
+        max_retries: int = 4,
+        backoff_base: float = 0.5,
+        backoff_max: float = 20.0,
+        max_retry_after: float = 60.0,
+        poll_interval: float = 0.5,
+        max_polls: int = 120,
+        session: Session | None = None,
+        on_session: Callable[[Session], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ):
+        quiet_http_loggers()
+        self.base_url = base_url.rstrip("/")
+        self.client_id = client_id
+        self.redirect_uri = redirect_uri
+        self.scope = scope
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.max_retry_after = max_retry_after
+        self.poll_interval = poll_interval
+        self.max_polls = max_polls
+        self.session = session
+        self.on_session = on_session
+        self._sleep = sleep
+        self._jitter = jitter
+        self.stats = Stats()
+        if isinstance(transport, httpx.AsyncBaseTransport):
+            transport = _SyncBridge(transport)
+        self._transport = transport
+        self.http = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            follow_redirects=False,
+            headers={"User-Agent": "mynalib-portal/1", "Accept": "application/json"},
+            event_hooks={"request": [self._on_request], "response": [self._on_response]},
+        )
+        self._discovery: dict[str, Any] | None = None
+        self._jwks: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------------------- plumbing
+    def __enter__(self) -> PortalClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+        if isinstance(self._transport, _SyncBridge):
+            self._transport.close()
+
+    def _on_request(self, request: httpx.Request) -> None:
+        self.stats.requests += 1
+        self.stats.bytes_sent += len(request.content) if request.content else 0
+
+    def _on_response(self, response: httpx.Response) -> None:
+        response.read()
+        self.stats.bytes_received += len(response.content)
+        self.stats.log.append(
+            (response.request.method, response.request.url.path, response.status_code)
+        )
+        if log.isEnabledFor(TRAFFIC):  # never headers or bodies: they carry tokens
+            log.log(
+                TRAFFIC,
+                "%s %s -> %s",
+                response.request.method,
+                response.request.url.path,
+                response.status_code,
+            )
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            if retry_after > self.max_retry_after:
+                raise RateLimited(
+                    f"The portal asks to wait {retry_after:.0f} s before trying again",
+                    retry_after=retry_after,
+                    hint="try again later",
+                )
+            return retry_after + self._jitter() * min(1.0, retry_after * 0.1)
+        delay = min(self.backoff_max, self.backoff_base * (2**attempt))
+        return delay / 2 + self._jitter() * delay / 2  # "equal jitter"
+
+    def _with_retries(self, what: str, attempt_fn: Callable[[], Any]) -> Any:
+        """Run ``attempt_fn`` until it succeeds or the retry budget is spent."""
+        last: _Retry | None = None
+        for attempt in range(self.max_retries + 1):
+            try:
+                return attempt_fn()
+            except _Retry as exc:
+                last = exc
+                if attempt == self.max_retries:
+                    break
+                delay = self._backoff(attempt, exc.retry_after)
+                self.stats.retries.append(
+                    f"{what}: retry {attempt + 1}/{self.max_retries} after {exc.reason} "
+                    f"(waited {delay:.2f} s)"
+                )
+                log.info("%s: retrying after %s (%.2f s)", what, exc.reason, delay)
+                self._sleep(delay)
+        assert last is not None
+        if last.final is not None:
+            raise last.final
+        raise PortalUnavailable(
+            f"{what} failed {self.max_retries + 1} times (last: {last.reason})",
+            hint="the portal seems to be down or overloaded; try again later",
+        )
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP exchange; transient transport/HTTP failures raise :class:`_Retry`."""
+        try:
+            response = self.http.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise _Retry(f"a timeout ({type(exc).__name__})") from None
+        except (httpx.TransportError, ConnectionError) as exc:
+            raise _Retry(f"a connection failure ({type(exc).__name__})") from None
+        if response.status_code in RETRY_STATUSES:
+            ra = _retry_after(response)
+            final: PortalError | None = None
+            if response.status_code == 429:
+                final = RateLimited(
+                    retry_after=ra, hint="the portal limits requests; try again later"
+                )
+            raise _Retry(f"HTTP {response.status_code}", ra, final)
+        return response
+
+    # ---------------------------------------------------------------------------- OIDC
+    def discovery(self) -> dict[str, Any]:
+        if self._discovery is None:
+            r = self._with_retries(
+                "discovery", lambda: self._request("GET", "/.well-known/openid-configuration")
+            )
+            self._discovery = self._json(r, "discovery document")
+        return self._discovery
+
+    def jwks(self, *, refresh: bool = False) -> dict[str, Any]:
+        if self._jwks is None or refresh:
+            uri = self.discovery()["jwks_uri"]
+            r = self._with_retries("jwks", lambda: self._request("GET", uri))
+            self._jwks = self._json(r, "JWKS")
+        return self._jwks
+
+    @staticmethod
+    def _json(response: httpx.Response, what: str) -> dict[str, Any]:
+        try:
+            data = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ProtocolError(
+                f"The {what} is not valid JSON (HTTP {response.status_code})"
+            ) from None
+        if not isinstance(data, dict):
+            raise ProtocolError(f"The {what} is not a JSON object")
+        return data
+
+    def login(
+        self,
+        card: AuthCard,
+        pin: Pin,
+        *,
+        acting_for: str | None = None,
+        allow_last_try: bool = False,
+    ) -> Session:
+        """Log in with the card (OIDC code flow + PKCE + JPKI challenge). The PIN is used once.
+
+        ``acting_for``: the person id of a principal who registered the card holder as 代理人.
+        Card errors (``PinError`` with ``tries_left``, ``PinBlocked``, ``LastTryRefused``) are
+        raised as they are and never retried.
+        """
+        disc = self.discovery()
+        verifier, challenge = pkce_pair()
+        import secrets as _secrets
+
+        state = _secrets.token_urlsafe(24)
+        nonce = _secrets.token_urlsafe(24)
+        params = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": self.scope,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        if acting_for:
+            params["acting_for"] = acting_for
+        url = disc["authorization_endpoint"] + "?" + urlencode(params)
+        auth = JPKIAuth(card, pin, allow_last_try=allow_last_try)
+        try:
+            response = self.http.get(url, auth=auth)
+        except (httpx.TimeoutException, httpx.TransportError, ConnectionError) as exc:
+            # never retried: the PIN may have been spent; the user starts again
+            raise PortalUnavailable(
+                f"The portal could not be reached during login ({type(exc).__name__})",
+                hint="check the portal address and try `myna login` again",
+            ) from None
+        if response.status_code != 302:
+            self._raise_auth(response, "authorization")
+        location = response.headers.get("location", "")
+        parts = urlsplit(location)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if not location.startswith(self.redirect_uri):
+            raise AuthError("The portal redirected to an unexpected address; login refused")
+        if "error" in query:
+            raise AuthError(
+                f"The portal refused the login: {query.get('error_description') or query['error']}"
+            )
+        if query.get("state") != state:
+            raise AuthError(
+                "The login answer's state does not match (possible CSRF); login refused"
+            )
+        if "iss" in query and query["iss"] != disc["issuer"]:
+            raise AuthError("The login answer comes from another issuer (mix-up); login refused")
+        code = query.get("code")
+        if not code:
+            raise AuthError("The login answer carries no authorization code")
+        return self._token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": self.redirect_uri,
+                "client_id": self.client_id,
+                "code_verifier": verifier,
+            },
+            nonce=nonce,
+        )
+
+    def exchange_code(self, code: str, verifier: str, nonce: str | None) -> Session:
+        """Trade an authorization code (advanced use and tests: replay checks)."""
+        return self._token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": self.redirect_uri,
+                "client_id": self.client_id,
+                "code_verifier": verifier,
+            },
+            nonce=nonce,
+        )
+
+    def _raise_auth(self, response: httpx.Response, step: str) -> None:
+        try:
+            data = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            data = {}
+        code = data.get("jpki_error") if isinstance(data, dict) else None
+        if code in JPKI_ERRORS:
+            en, ja = JPKI_ERRORS[code]
+            detail = data.get("error_description", "")
+            raise AuthError(f"{en} [{code}: {detail}]", ja=ja)
+        if response.status_code == 401:
+            raise AuthError(f"The portal did not accept the card login at the {step} step")
+        desc = (
+            data.get("error_description") or data.get("error") if isinstance(data, dict) else None
+        )
+        if response.status_code >= 500:
+            raise PortalUnavailable(
+                f"The portal failed during {step} (HTTP {response.status_code})",
+                hint="try again later",
+            )
+        raise AuthError(
+            f"Login refused at the {step} step (HTTP {response.status_code}): {desc or 'no detail'}"
+        )
+
+    def _token_request(self, form: dict[str, str], *, nonce: str | None) -> Session:
+        disc = self.discovery()
+        try:
+            # token requests are not retried: codes and rotated refresh tokens are single-use
+            response = self.http.post(disc["token_endpoint"], data=form)
+        except (httpx.TimeoutException, httpx.TransportError, ConnectionError) as exc:
+            raise PortalUnavailable(
+                f"The portal could not be reached for tokens ({type(exc).__name__})",
+                hint="log in again with `myna login`",
+            ) from None
+        data = self._json(response, "token answer") if response.content else {}
+        if response.status_code != 200:
+            error = data.get("error", f"HTTP {response.status_code}")
+            desc = data.get("error_description", "")
+            if form["grant_type"] == "refresh_token" and error == "invalid_grant":
+                raise SessionExpired(
+                    f"The portal session ended: {desc}", hint="log in again with `myna login`"
+                )
+            if response.status_code >= 500:
+                raise PortalUnavailable(
+                    f"The token endpoint failed (HTTP {response.status_code})",
+                    hint="try again later",
+                )
+            raise AuthError(f"The portal refused the tokens: {error}: {desc}")
+        for key in ("access_token", "token_type", "expires_in", "id_token"):
+            if key not in data:
+                raise ProtocolError(f"The token answer lacks {key}")
+        if str(data["token_type"]).lower() != "bearer":
+            raise ProtocolError(f"Unexpected token type {data['token_type']!r}")
+        previous_sub = (
+            self.session.claims.get("sub")
+            if self.session and form["grant_type"] == "refresh_token"
+            else None
+        )
+        claims = self._validate(data["id_token"], nonce=nonce, subject=previous_sub)
+        session = Session(
+            access_token=data["access_token"],
+            refresh_token=data.get("refresh_token")
+            or (self.session.refresh_token if self.session else None),
+            expires_at=time.time() + float(data["expires_in"]),
+            claims=claims,
+            scope=data.get("scope", self.scope),
+            issuer=disc["issuer"],
+        )
+        self.session = session
+        if self.on_session is not None:
+            self.on_session(session)
+        return session
+
+    def _validate(self, id_token: str, *, nonce: str | None, subject: str | None) -> dict[str, Any]:
+        disc = self.discovery()
+        kwargs: dict[str, Any] = {
+            "issuer": disc["issuer"],
+            "client_id": self.client_id,
+            "nonce": nonce,
+            "subject": subject,
+        }
+        try:
+            return validate_id_token(id_token, self.jwks(), **kwargs)
+        except AuthError:
+            # the server may have rotated its keys: fetch the JWKS once more, then give up
+            return validate_id_token(id_token, self.jwks(refresh=True), **kwargs)
+
+    def refresh(self) -> Session:
+        """New tokens from the refresh token (rotated: the old one stops working)."""
+        if self.session is None or not self.session.refresh_token:
+            raise SessionExpired("Not logged in", hint="log in with `myna login`")
+        self.stats.refreshes += 1
+        return self._token_request(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": self.session.refresh_token,
+                "client_id": self.client_id,
+            },
+            nonce=None,
+        )
+
+    def resume(self, refresh_token: str) -> Session:
+        """Start from a stored refresh token (e.g. from the vault)."""
+        self.session = Session(access_token="", refresh_token=refresh_token, expires_at=0.0)
+        return self.refresh()
+
+    def logout(self) -> None:
+        """Revoke the session at the portal (refresh token family) and forget it."""
+        if self.session is None:
+            return
+        endpoint = self.discovery().get("revocation_endpoint")
+        token = self.session.refresh_token or self.session.access_token
+        self.session = None
+        if endpoint and token:
+            try:
+                self.http.post(endpoint, data={"token": token, "client_id": self.client_id})
+            except (httpx.TimeoutException, httpx.TransportError, ConnectionError):
+                log.warning(
+                    "could not reach the portal to revoke the session; it expires on its own"
+                )
+
+    # ---------------------------------------------------------------------------- data API
+    def call_raw(
+        self, operation: str, req_body: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], bytes, httpx.Response]:
+        """One data API call with retries and transparent refresh: (resBody, raw bytes, response)."""
+        if operation not in P.SCREEN_IDS:
+            raise ValueError(f"unknown operation {operation!r}")
+        body = {"commonHeader": {"screenId": P.SCREEN_IDS[operation]}, "reqBody": req_body or {}}
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        refreshed = False
+
+        def attempt() -> tuple[dict[str, Any], bytes, httpx.Response]:
+            nonlocal refreshed
+            if self.session is None:
+                raise SessionExpired("Not logged in", hint="log in with `myna login`")
+            if self.session.expired():
+                self.refresh()
+            response = self._request(
+                "POST",
+                P.API_PREFIX + operation,
+                content=payload,
+                headers={
+                    "Authorization": f"Bearer {self.session.access_token}",
+                    "Content-Type": "application/json",
+                },
+            )
+            try:
+                data = response.json()
+                if not isinstance(data, dict) or "resultCode" not in data:
+                    raise ValueError
+            except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+                raise _Retry(
+                    f"an invalid JSON answer (HTTP {response.status_code}, {len(response.content)} bytes, truncated?)",
+                    final=ProtocolError(f"{operation}: the portal keeps answering invalid JSON"),
+                ) from None
+            result = data.get("resultCode")
+            codes = [e.get("errorCode") for e in data.get("errors") or [] if isinstance(e, dict)]
+            messages = "; ".join(
+                str(e.get("message"))
+                for e in data.get("errors") or []
+                if isinstance(e, dict) and e.get("message")
+            )
+            if result == P.RESULT_OK:
+                res = data.get("resBody")
+                if not isinstance(res, dict):
+                    raise ProtocolError(f"{operation}: resBody is not an object")
+                return res, response.content, response
+            if result == P.RESULT_BLOCKED:
+                ra = _retry_after(response)
+                raise _Retry(
+                    f"resultCode 1000 (too many requests, Retry-After {ra})",
+                    ra if ra is not None else None,
+                    RateLimited(retry_after=ra, hint="the portal limits requests; try again later"),
+                )
+            if result == P.RESULT_NOT_LOGGED_IN:
+                if (
+                    P.ERROR_SESSION_EXPIRED in codes
+                    and not refreshed
+                    and self.session.refresh_token
+                ):
+                    refreshed = True
+                    self.refresh()
+                    self.stats.retries.append(
+                        f"{operation}: repeated once after refreshing the expired access token (9000/ED1107)"
+                    )
+                    return attempt()
+                if P.ERROR_SCOPE in codes:
+                    raise AuthError(
+                        f"{operation}: the login's consent does not cover this ({messages})",
+                        hint="log in again",
+                    )
+                raise SessionExpired(
+                    f"{operation}: not logged in ({', '.join(str(c) for c in codes) or result})",
+                    hint="log in again with `myna login`",
+                )
+            raise PortalError(
+                f"{operation}: the portal answered resultCode {result} {codes} {messages}".rstrip()
+            )
+
+        return self._with_retries(operation, attempt)
+
+    def call(self, operation: str, req_body: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.call_raw(operation, req_body)[0]
+
+    def myinfo(self, item_id: str) -> tuple[str, dict[str, Any], bytes]:
+        """Request one わたしの情報 item and poll until it is done: (status, item, raw answer).
+
+        status is 03 (results) or 04 (nothing on record); 06 (over capacity) is retried with
+        backoff; 01/09/02 are polled.
+        """
+        if item_id not in P.ITEMS_BY_ID:
+            raise ValueError(f"unknown item {item_id!r}")
+        capacity_tries = 0
+        while True:
+            res, _, response = self.call_raw("myinfo/request", {"itemIds": [item_id]})
+            status = self._item_status(res, item_id)
+            if status != P.STATUS_OVER_CAPACITY:
+                break
+            if capacity_tries >= self.max_retries:
+                raise PortalUnavailable(
+                    f"{item_id}: the portal is over capacity (06) after {capacity_tries + 1} tries",
+                    hint="try again later",
+                )
+            delay = self._backoff(capacity_tries, _retry_after(response))
+            self.stats.retries.append(
+                f"myinfo/request {item_id}: retry {capacity_tries + 1}/{self.max_retries} after status 06 (over capacity) (waited {delay:.2f} s)"
+            )
+            capacity_tries += 1
+            self._sleep(delay)
+        request_id = res.get("requestId")
+        if not request_id:
+            raise ProtocolError(f"{item_id}: the request was accepted without a requestId")
+        for _poll in range(self.max_polls):
+            res, raw, response = self.call_raw("myinfo/get", {"requestId": request_id})
+            status = self._item_status(res, item_id)
+            if status in (P.STATUS_RESULTS, P.STATUS_NO_RECORD):
+                item = next(i for i in res["items"] if i.get("itemId") == item_id)
+                return status, item, raw
+            if status == P.STATUS_OVER_CAPACITY:
+                raise PortalUnavailable(
+                    f"{item_id}: over capacity while polling", hint="try again later"
+                )
+            if status not in P.PENDING_STATUSES:
+                raise ProtocolError(f"{item_id}: unknown status {status!r}")
+            if status != P.STATUS_DONE:  # 02: the results are ready at the next poll
+                ra = _retry_after(response)
+                self._sleep(min(ra, self.max_retry_after) if ra is not None else self.poll_interval)
+        raise PortalUnavailable(
+            f"{item_id}: still pending after {self.max_polls} polls", hint="try again later"
+        )
+
+    @staticmethod
+    def _item_status(res: dict[str, Any], item_id: str) -> str:
+        for item in res.get("items") or []:
+            if isinstance(item, dict) and item.get("itemId") == item_id:
+                return str(item.get("status"))
+        raise ProtocolError(f"the answer does not mention item {item_id}")
+
+    def _paged(
+        self, operation: str, key: str, page_size: int = 100
+    ) -> list[tuple[dict[str, Any], bytes]]:
+        pages = []
+        page = 1
+        while True:
+            res, raw, _ = self.call_raw(operation, {"page": page, "pageSize": page_size})
+            pages.append((res, raw))
+            total = int(res.get("total", 0))
+            size = int(res.get("pageSize", page_size)) or page_size
+            if page * size >= total or not res.get(key):
+                return pages
+            page += 1
+
+    def notices(self) -> list[dict[str, Any]]:
+        return [n for res, _ in self._paged("notices/list", "notices") for n in res["notices"]]
+
+    def mark_read(self, notice_ids: Sequence[str]) -> int:
+        return int(self.call("notices/read", {"noticeIds": list(notice_ids)}).get("updated", 0))
+
+    def history(self) -> list[dict[str, Any]]:
+        return [e for res, _ in self._paged("history/list", "entries") for e in res["entries"]]
+
+    def procedures(self, category: str | None = None) -> list[dict[str, Any]]:
+        return list(
+            self.call("procedures/list", {"category": category} if category else {})["procedures"]
+        )
+
+    def applications(self) -> list[dict[str, Any]]:
+        return list(self.call("applications/list")["applications"])
+
+    def deductions(self) -> list[dict[str, Any]]:
+        return list(self.call("deductions/list")["documents"])
+
+    def deduction_document(self, document_id: str, sha256: str | None = None) -> tuple[str, bytes]:
+        """(file name, XML bytes exactly as signed by the issuer)."""
+        import base64
+        import binascii
+        import hashlib
+
+        res = self.call("deductions/get", {"documentId": document_id})
+        try:
+            content = base64.b64decode(res["content"], validate=True)
+        except (KeyError, binascii.Error, TypeError):
+            raise ProtocolError(
+                f"deduction document {document_id}: content is not base64"
+            ) from None
+        expected = sha256 or res.get("sha256")
+        if expected and hashlib.sha256(content).hexdigest() != expected:
+            raise ProtocolError(f"deduction document {document_id}: checksum mismatch")
+        return str(res.get("fileName") or f"{document_id}.xml"), content
+
+    # ------------------------------------------------------------------------------- fetch
+    def plan(self, groups: Iterable[str]) -> list[tuple[str, str]]:
+        """The tasks ``fetch`` would run: (task, detail)."""
+        wanted = list(groups) or ["all"]
+        if "all" in wanted:
+            wanted = list(ALL_GROUPS)
+        unknown = [g for g in wanted if g not in P.FETCH_GROUPS]
+        if unknown:
+            raise ValueError(
+                f"unknown fetch group(s) {unknown}; choose from all, {', '.join(P.FETCH_GROUPS)}"
+            )
+        tasks: list[tuple[str, str]] = []
+        for group in dict.fromkeys(wanted):
+            if group in _ITEM_GROUPS:
+                tasks += [("myinfo", item.item_id) for item in _ITEM_GROUPS[group]]
+            else:
+                tasks.append((group, ""))
+        return tasks
+
+    def fetch(
+        self,
+        groups: Iterable[str] = ("all",),
+        *,
+        store: Store,
+        progress: Progress | None = None,
+        keep_going: bool = False,
+    ) -> FetchReport:
+        """Download ``groups`` and hand every raw document to ``store`` (e.g. ``vault.put``).
+
+        ``store`` returns something with ``.new`` (the vault's PutResult) or a bool; documents
+        already stored count as duplicates. ``progress(done, total, label)`` is called after each
+        task. With ``keep_going``, a failing task is recorded in ``report.errors`` and the others
+        continue; otherwise the first error is raised (documents stored so far stay stored).
+        """
+        if self.session is None:
+            raise SessionExpired("Not logged in", hint="log in with `myna login`")
+        tasks = self.plan(groups)
+        report = FetchReport()
+        total = len(tasks)
+        if progress:
+            progress(0, total, "starting")
+        for done, (task, detail) in enumerate(tasks, start=1):
+            label = P.ITEMS_BY_ID[detail].name if task == "myinfo" else task
+            try:
+                for doc in self._fetch_task(task, detail, report):
+                    result = store(doc)
+                    new = getattr(result, "new", result)
+                    bucket = report.new if new else report.duplicates
+                    bucket[doc.kind] = bucket.get(doc.kind, 0) + 1
+                    doc_id = getattr(result, "id", None)
+                    report.documents.append(
+                        Document(
+                            doc.data,
+                            doc.kind,
+                            doc.source,
+                            doc.person,
+                            doc.fetched_at,
+                            doc.original_name,
+                            doc.meta,
+                            doc_id,
+                        )
+                        if doc_id is not None
+                        else doc
+                    )
+            except PortalError as exc:
+                if not keep_going:
+                    raise
+                report.errors.append((label, exc))
+                log.warning("fetch %s failed: %s", label, redact(str(exc)))
+            if progress:
+                progress(done, total, label)
+        return report
+
+    def _meta(self, **extra: Any) -> dict[str, Any]:
+        meta: dict[str, Any] = {"portal": self.base_url, "protocol": P.PROTOCOL_VERSION}
+        if self.session and self.session.actor:
+            meta["agent"] = self.session.actor.get("name")
+        meta.update(extra)
+        return meta
+
+    def _person(self, res: dict[str, Any]) -> str | None:
+        subject = res.get("subject")
+        if isinstance(subject, dict) and subject.get("name"):
+            return str(subject["name"])
+        return self.session.person_name if self.session else None
+
+    def _fetch_task(self, task: str, detail: str, report: FetchReport) -> list[Document]:
+        if task == "myinfo":
+            item = P.ITEMS_BY_ID[detail]
+            status, body, raw = self.myinfo(detail)
+            if status == P.STATUS_NO_RECORD:
+                report.no_record.append(item.name)
+            return [
+                Document(
+                    raw,
+                    item.kind,
+                    "portal",
+                    self._person(body),
+                    original_name=f"{detail}.json",
+                    meta=self._meta(item_id=detail, status=status),
+                )
+            ]
+        if task in ("notices", "history"):
+            op, key = (
+                ("notices/list", "notices") if task == "notices" else ("history/list", "entries")
+            )
+            docs = []
+            for res, raw in self._paged(op, key):
+                page = res.get("page", 1)
+                docs.append(
+                    Document(
+                        raw,
+                        f"portal_{task}",
+                        "portal",
+                        self._person(res),
+                        original_name=f"{task}-p{page}.json",
+                        meta=self._meta(page=page),
+                    )
+                )
+            return docs
+        if task in ("procedures", "applications"):
+            res, raw, _ = self.call_raw(f"{task}/list")
+            person = None if task == "procedures" else self._person(res)
+            return [
+                Document(
+                    raw,
+                    f"portal_{task}",
+                    "portal",
+                    person,
+                    original_name=f"{task}.json",
+                    meta=self._meta(),
+                )
+            ]
+        if task == "deductions":
+            res = self.call("deductions/list")
+            docs = []
+            for entry in res.get("documents", []):
+                name, content = self.deduction_document(
+                    str(entry["documentId"]), entry.get("sha256")
+                )
+                docs.append(
+                    Document(
+                        content,
+                        "kojo_xml",
+                        "portal",
+                        self._person(res),
+                        original_name=name,
+                        meta=self._meta(
+                            form=entry.get("form"),
+                            document_id=entry["documentId"],
+                            year=entry.get("year"),
+                        ),
+                    )
+                )
+            return docs
+        raise ValueError(f"unknown task {task!r}")  # pragma: no cover - plan() guards

@@ -1,0 +1,1075 @@
+"""The portal sandbox: a Starlette app speaking the protocol of ``PROTOCOL.md`` (synthetic data).
+
+``create_app(config)`` returns the ASGI app. Run it with ``myna sandbox`` (uvicorn on 127.0.0.1)
+or mount it in-process with ``httpx.ASGITransport(app=create_app(...))``.
+
+What it checks at login (the JPKI step): the card's RSA signature over the challenge, the
+certificate's validity dates (at the sandbox clock), the chain to the trusted JPKI roots
+(:func:`mynalib.card.trust.verify_certificate`, with the software card's test root trusted), the
+revocation list, and that the certificate belongs to a registered member. 代理人 logins are allowed
+only for a registered (principal, agent) pair.
+
+Realistic behaviour is switchable through :class:`SandboxConfig` and :class:`Faults`: rate
+limiting (resultCode 1000 + Retry-After), session expiry (9000 / ED1107), capacity over (06),
+polling delays, and injected faults (HTTP 500/503, latency, truncated bodies, dropped connections).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ...samples import HOUSEHOLD, Person
+from .. import protocol as P
+from . import data as D
+
+# ------------------------------------------------------------------------------- configuration
+
+
+@dataclass
+class Faults:
+    """Injected faults. Rates are probabilities per request (seeded, so runs are reproducible)."""
+
+    error_rate: float = 0.0  # HTTP 500 (a plain text body, as a crashing server sends)
+    unavailable_rate: float = 0.0  # HTTP 503 with Retry-After
+    truncate_rate: float = 0.0  # the body is cut in half (invalid JSON)
+    drop_rate: float = 0.0  # the connection is closed in the middle of the body
+    latency: float = 0.0  # seconds added to every request
+    seed: int = 0
+    #: paths the random faults apply to (prefixes); default: the data API only
+    paths: tuple[str, ...] = (P.API_PREFIX,)
+
+
+@dataclass
+class SandboxConfig:
+    #: seconds an access token lives (a data call after that answers 9000 / ED1107)
+    access_token_ttl: float = 600.0
+    #: data calls an access token may make before it expires (None: unlimited) — for tests
+    access_token_calls: int | None = None
+    refresh_token_ttl: float = 90 * 24 * 3600.0  # about 90 days, as the real service
+    code_ttl: float = 60.0
+    challenge_ttl: float = 120.0
+    #: わたしの情報: seconds before a request completes, and pending answers (09, then 01) first
+    poll_delay: float = 0.0
+    pending_polls: int = 1
+    #: answer 02 (done, results not attached) once before 03/04
+    done_step: bool = True
+    #: the next N myinfo/request calls answer 06 (over capacity); `capacity_rate` at random
+    capacity_over: int = 0
+    capacity_rate: float = 0.0
+    #: rate limit: at most `rate_limit[0]` data calls per `rate_limit[1]` seconds per token
+    rate_limit: tuple[int, float] | None = None
+    retry_after: int = 1
+    page_size_max: int = 100
+    #: revoked certificates (serial numbers), as a CRL would list them
+    revoked_serials: set[int] = field(default_factory=set)
+    #: extra certificate → member mappings: SHA-256 fingerprint (hex) → person id
+    extra_members: dict[str, str] = field(default_factory=dict)
+    #: 代理人 relationships: principal id → agent ids
+    proxies: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(D.PROXIES))
+    #: trust the software card's test root (the sandbox's purpose); False: real J-LIS roots only
+    trust_test_roots: bool = True
+    #: the sandbox clock (epoch seconds): tokens, challenges and certificate validity use it
+    clock: Any = time.time
+    faults: Faults = field(default_factory=Faults)
+    client_ids: tuple[str, ...] = (P.DEFAULT_CLIENT_ID,)
+    #: redirect URIs accepted (prefix match on http://127.0.0.1 / localhost for native apps)
+    redirect_prefixes: tuple[str, ...] = ("http://127.0.0.1", "http://localhost")
+
+
+# ------------------------------------------------------------------------------------- state
+
+
+@dataclass
+class _Txn:
+    challenge: bytes
+    params: dict[str, str]
+    expires: float
+    used: bool = False
+
+
+@dataclass
+class _Code:
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+    nonce: str
+    scope: str
+    person: str  # principal (whose data)
+    actor: str | None  # 代理人 when acting for someone
+    expires: float
+    auth_time: int
+    used: bool = False
+    family: str = ""
+
+
+@dataclass
+class _Access:
+    person: str
+    actor: str | None
+    scope: str
+    expires: float
+    family: str
+    calls: int = 0
+
+
+@dataclass
+class _Refresh:
+    person: str
+    actor: str | None
+    scope: str
+    client_id: str
+    expires: float
+    family: str
+    auth_time: int
+    used: bool = False
+
+
+@dataclass
+class _MyinfoRequest:
+    person: str
+    item_ids: list[str]
+    created: float
+    polls: int = 0
+    done_sent: bool = False
+
+
+def _h(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _b64u_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class SandboxState:
+    """Everything the sandbox remembers (in memory). Thread-safe enough for uvicorn's one loop."""
+
+    def __init__(self, config: SandboxConfig):
+        from joserfc.jwk import RSAKey
+
+        self.config = config
+        self.lock = threading.Lock()
+        self.signing_key = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": "RS256"})
+        self.signing_key.ensure_kid()
+        self.txns: dict[str, _Txn] = {}
+        self.codes: dict[str, _Code] = {}
+        self.access: dict[str, _Access] = {}
+        self.refresh: dict[str, _Refresh] = {}
+        self.revoked_families: set[str] = set()
+        self.requests: dict[str, _MyinfoRequest] = {}
+        self.read_notices: set[tuple[str, str]] = set()
+        self.rate: dict[str, deque[float]] = {}
+        self.capacity_left = config.capacity_over
+        self.fault_rng = __import__("random").Random(config.faults.seed)
+        self.scheduled: list[tuple[str, str, int]] = []  # (kind, path prefix, times)
+        self.request_log: list[tuple[str, str]] = []  # (method, path) of every request
+        self._members: dict[str, str] | None = None
+
+    # --- test helpers ---------------------------------------------------------------------
+    def schedule_fault(self, kind: str, path: str = P.API_PREFIX, times: int = 1) -> None:
+        """Inject ``kind`` (error, unavailable, truncate, drop, rate, expire, capacity, latency:<s>)
+        into the next ``times`` requests whose path starts with ``path``."""
+        with self.lock:
+            self.scheduled.append((kind, path, times))
+
+    def take_scheduled(self, path: str) -> str | None:
+        with self.lock:
+            for i, (kind, prefix, times) in enumerate(self.scheduled):
+                if path.startswith(prefix):
+                    if times <= 1:
+                        del self.scheduled[i]
+                    else:
+                        self.scheduled[i] = (kind, prefix, times - 1)
+                    return kind
+        return None
+
+    def expire_access_tokens(self) -> None:
+        """Make every access token expired now (the next data call answers 9000 / ED1107)."""
+        with self.lock:
+            for a in self.access.values():
+                a.expires = 0.0
+
+    def now(self) -> float:
+        return float(self.config.clock())
+
+    # --- members ----------------------------------------------------------------------------
+    def members(self) -> dict[str, str]:
+        """Auth-certificate fingerprint (SHA-256 hex of the DER) → person id."""
+        if self._members is None:
+            self._members = dict(member_fingerprints())
+        return {**self._members, **self.config.extra_members}
+
+
+_FINGERPRINTS: dict[str, str] | None = None
+_FP_LOCK = threading.Lock()
+
+
+def member_fingerprints() -> dict[str, str]:
+    """One software-card profile per member (seed ``sample-<id>``): its auth cert → member."""
+    global _FINGERPRINTS
+    with _FP_LOCK:
+        if _FINGERPRINTS is None:
+            from cryptography.hazmat.primitives import serialization
+
+            from ...card.virtual import CardProfile
+
+            out = {}
+            for person in HOUSEHOLD:
+                profile = CardProfile.generate(seed=f"sample-{person.id}", holder=person)
+                der = profile.auth_certificate.public_bytes(serialization.Encoding.DER)
+                out[hashlib.sha256(der).hexdigest()] = person.id
+            _FINGERPRINTS = out
+        return dict(_FINGERPRINTS)
+
+
+def _person(pid: str) -> Person:
+    for p in HOUSEHOLD:
+        if p.id == pid:
+            return p
+    raise KeyError(pid)
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+
+def _envelope(
+    res_body: dict[str, Any] | None,
+    result: str = P.RESULT_OK,
+    errors: list[str] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    message: str | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "resultCode": result,
+        "resBody": res_body if res_body is not None else {},
+        "errors": [
+            {"errorCode": e, **({"message": message} if message else {})} for e in (errors or [])
+        ],
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+        status_code=status,
+        media_type="application/json; charset=utf-8",
+        headers=headers,
+    )
+
+
+def _oauth_error(error: str, description: str, status: int = 400, **extra: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": error, "error_description": description, **extra},
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _issuer(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _state(request: Request) -> SandboxState:
+    return request.app.state.sandbox
+
+
+# -------------------------------------------------------------------------------------- OIDC
+
+
+async def discovery(request: Request) -> Response:
+    iss = _issuer(request)
+    return JSONResponse(
+        {
+            "issuer": iss,
+            "authorization_endpoint": f"{iss}/oidc/authorize",
+            "token_endpoint": f"{iss}/oidc/token",
+            "jwks_uri": f"{iss}/oidc/jwks",
+            "revocation_endpoint": f"{iss}/oidc/revoke",
+            "api_base": f"{iss}{P.API_PREFIX}",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none"],
+            "scopes_supported": list(P.SCOPES),
+            "claims_supported": ["sub", "name", "preferred_username", "act", "nonce", "amr"],
+            "jpki_challenge_scheme": P.JPKI_AUTH_SCHEME,
+            "protocol_version": P.PROTOCOL_VERSION,
+            "sandbox": True,
+        }
+    )
+
+
+async def jwks(request: Request) -> Response:
+    key = _state(request).signing_key
+    public = key.as_dict(private=False)
+    return JSONResponse({"keys": [public]})
+
+
+def _parse_auth_params(header: str) -> dict[str, str]:
+    """``JPKI a="x", b="y"`` → dict (values are base64url / ids: no quoting games needed)."""
+    _, _, rest = header.partition(" ")
+    out = {}
+    for part in rest.split(","):
+        key, _, value = part.strip().partition("=")
+        if key:
+            out[key.strip()] = value.strip().strip('"')
+    return out
+
+
+_JPKI_MESSAGES = {
+    "signature_invalid": "the card's signature over the challenge does not verify",
+    "cert_malformed": "the authentication certificate cannot be read",
+    "cert_expired": "the authentication certificate is expired or not yet valid",
+    "cert_untrusted": "the authentication certificate does not chain to a trusted JPKI root",
+    "cert_revoked": "the authentication certificate is revoked",
+    "cert_unknown": "no portal account is registered for this card",
+    "proxy_not_registered": "this member is not registered as 代理人 for the requested person",
+    "challenge_expired": "the login challenge expired or was already used; start again",
+}
+
+
+async def authorize(request: Request) -> Response:
+    st = _state(request)
+    q = dict(request.query_params)
+    # parameters first: these errors go to the client, never to the redirect URI
+    if q.get("client_id") not in st.config.client_ids:
+        return _oauth_error("invalid_client", "unknown client_id")
+    redirect_uri = q.get("redirect_uri", "")
+    if not redirect_uri.startswith(st.config.redirect_prefixes):
+        return _oauth_error("invalid_request", "redirect_uri not allowed (loopback only)")
+    if q.get("response_type") != "code":
+        return _oauth_error("unsupported_response_type", "only response_type=code")
+    if q.get("code_challenge_method") != "S256" or len(q.get("code_challenge", "")) < 43:
+        return _oauth_error("invalid_request", "PKCE with code_challenge_method=S256 is required")
+    if not q.get("state") or not q.get("nonce"):
+        return _oauth_error("invalid_request", "state and nonce are required")
+    scope = q.get("scope", "")
+    if "openid" not in scope.split():
+        return _oauth_error("invalid_scope", "scope must include openid")
+    unknown = set(scope.split()) - set(P.SCOPES)
+    if unknown:
+        return _oauth_error("invalid_scope", f"unknown scopes: {' '.join(sorted(unknown))}")
+    acting_for = q.get("acting_for") or None
+    if acting_for is not None and acting_for not in {p.id for p in HOUSEHOLD}:
+        return _oauth_error("invalid_request", f"acting_for: unknown person {acting_for!r}")
+
+    header = request.headers.get("authorization", "")
+    now = st.now()
+    if not header.startswith(P.JPKI_AUTH_SCHEME + " "):
+        txn_id = secrets.token_urlsafe(16)
+        challenge = secrets.token_bytes(32)
+        with st.lock:
+            st.txns = {k: v for k, v in st.txns.items() if v.expires > now}
+            st.txns[txn_id] = _Txn(challenge, q, now + st.config.challenge_ttl)
+        return JSONResponse(
+            {
+                "error": "jpki_required",
+                "error_description": "sign the challenge with the card's authentication key",
+                "txn": txn_id,
+                "challenge": _b64u(challenge),
+                "expires_in": int(st.config.challenge_ttl),
+            },
+            status_code=401,
+            headers={
+                "WWW-Authenticate": f'{P.JPKI_AUTH_SCHEME} realm="mynalib-sandbox", '
+                f'txn="{txn_id}", challenge="{_b64u(challenge)}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    params = _parse_auth_params(header)
+
+    def refuse(code: str, detail: str = "") -> Response:
+        text = _JPKI_MESSAGES[code] + (f" ({detail})" if detail else "")
+        return _oauth_error("access_denied", text, status=403, jpki_error=code)
+
+    with st.lock:
+        txn = st.txns.get(params.get("txn", ""))
+        if txn is None or txn.used or txn.expires <= now:
+            return refuse("challenge_expired")
+        txn.used = True
+    if txn.params != q:
+        return refuse("challenge_expired", "the request changed between the two steps")
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+        der = _b64u_decode(params.get("certificate", ""))
+        signature = _b64u_decode(params.get("signature", ""))
+        cert = x509.load_der_x509_certificate(der)
+    except Exception:
+        return refuse("cert_malformed")
+    pub = cert.public_key()
+    if not isinstance(pub, rsa.RSAPublicKey):
+        return refuse("cert_malformed", "not an RSA key")
+    try:
+        pub.verify(signature, txn.challenge, padding.PKCS1v15(), hashes.SHA256())
+    except Exception:
+        return refuse("signature_invalid")
+    at = datetime.fromtimestamp(now, timezone.utc)
+    if not (cert.not_valid_before_utc <= at <= cert.not_valid_after_utc):
+        return refuse(
+            "cert_expired",
+            f"valid {cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}",
+        )
+    from ...card.trust import verify_certificate
+
+    result = verify_certificate(der, trust_test_roots=st.config.trust_test_roots, at=at)
+    if not result.ok:
+        reason = str(getattr(result, "reason", "") or "chain not trusted")
+        code = "cert_expired" if "expir" in reason.lower() else "cert_untrusted"
+        return refuse(code, reason)
+    if cert.serial_number in st.config.revoked_serials:
+        return refuse("cert_revoked", f"serial {cert.serial_number:X}")
+    member = st.members().get(hashlib.sha256(der).hexdigest())
+    if member is None:
+        return refuse("cert_unknown")
+    principal, actor = member, None
+    if acting_for is not None and acting_for != member:
+        if member not in st.config.proxies.get(acting_for, ()):
+            return refuse("proxy_not_registered", f"{member} for {acting_for}")
+        principal, actor = acting_for, member
+
+    code = secrets.token_urlsafe(32)
+    with st.lock:
+        st.codes[_h(code)] = _Code(
+            client_id=q["client_id"],
+            redirect_uri=redirect_uri,
+            code_challenge=q["code_challenge"],
+            nonce=q["nonce"],
+            scope=scope,
+            person=principal,
+            actor=actor,
+            expires=now + st.config.code_ttl,
+            auth_time=int(now),
+            family=secrets.token_hex(8),
+        )
+    location = redirect_uri + ("&" if "?" in redirect_uri else "?")
+    location += urlencode({"code": code, "state": q["state"], "iss": _issuer(request)})
+    return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"})
+
+
+def _id_token(
+    st: SandboxState,
+    request: Request,
+    *,
+    person: str,
+    actor: str | None,
+    client_id: str,
+    nonce: str | None,
+    auth_time: int,
+) -> str:
+    from joserfc import jwt
+
+    now = int(st.now())
+    p = _person(person)
+    claims: dict[str, Any] = {
+        "iss": _issuer(request),
+        "sub": D.subject_id(p),
+        "aud": client_id,
+        "azp": client_id,
+        "iat": now,
+        "exp": now + 600,
+        "auth_time": auth_time,
+        "amr": ["jpki"],
+        "name": p.name,
+        "preferred_username": p.id,
+    }
+    if nonce:
+        claims["nonce"] = nonce
+    if actor:
+        a = _person(actor)
+        claims["act"] = {"sub": D.subject_id(a), "name": a.name, "preferred_username": a.id}
+    header = {"alg": "RS256", "kid": st.signing_key.kid, "typ": "JWT"}
+    return jwt.encode(header, claims, st.signing_key)
+
+
+def _issue_tokens(
+    st: SandboxState,
+    request: Request,
+    *,
+    person: str,
+    actor: str | None,
+    scope: str,
+    client_id: str,
+    family: str,
+    auth_time: int,
+    nonce: str | None,
+) -> Response:
+    now = st.now()
+    access = secrets.token_urlsafe(32)
+    refresh = secrets.token_urlsafe(48)
+    with st.lock:
+        st.access[_h(access)] = _Access(
+            person, actor, scope, now + st.config.access_token_ttl, family
+        )
+        st.refresh[_h(refresh)] = _Refresh(
+            person, actor, scope, client_id, now + st.config.refresh_token_ttl, family, auth_time
+        )
+    return JSONResponse(
+        {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": int(st.config.access_token_ttl),
+            "refresh_token": refresh,
+            "refresh_expires_in": int(st.config.refresh_token_ttl),
+            "id_token": _id_token(
+                st,
+                request,
+                person=person,
+                actor=actor,
+                client_id=client_id,
+                nonce=nonce,
+                auth_time=auth_time,
+            ),
+            "scope": scope,
+        },
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )
+
+
+def _revoke_family(st: SandboxState, family: str) -> None:
+    st.revoked_families.add(family)
+    for table in (st.access, st.refresh):
+        for key in [k for k, v in table.items() if v.family == family]:
+            del table[key]
+
+
+async def token(request: Request) -> Response:
+    st = _state(request)
+    form = dict(await request.form())
+    grant = form.get("grant_type")
+    client_id = str(form.get("client_id", ""))
+    if client_id not in st.config.client_ids:
+        return _oauth_error("invalid_client", "unknown client_id", status=401)
+    now = st.now()
+    if grant == "authorization_code":
+        code = str(form.get("code", ""))
+        with st.lock:
+            entry = st.codes.get(_h(code))
+            if entry is None:
+                return _oauth_error("invalid_grant", "unknown authorization code")
+            if entry.used:
+                # RFC 6749 §4.1.2: a replayed code revokes what it issued
+                _revoke_family(st, entry.family)
+                return _oauth_error(
+                    "invalid_grant", "authorization code already used (replay); tokens revoked"
+                )
+            entry.used = True
+        if entry.expires <= now:
+            return _oauth_error("invalid_grant", "authorization code expired")
+        if entry.client_id != client_id or entry.redirect_uri != form.get("redirect_uri"):
+            return _oauth_error("invalid_grant", "client_id or redirect_uri does not match")
+        verifier = str(form.get("code_verifier", ""))
+        if not (43 <= len(verifier) <= 128):
+            return _oauth_error("invalid_grant", "code_verifier missing or of the wrong length")
+        if _b64u(hashlib.sha256(verifier.encode()).digest()) != entry.code_challenge:
+            return _oauth_error("invalid_grant", "PKCE verification failed")
+        return _issue_tokens(
+            st,
+            request,
+            person=entry.person,
+            actor=entry.actor,
+            scope=entry.scope,
+            client_id=client_id,
+            family=entry.family,
+            auth_time=entry.auth_time,
+            nonce=entry.nonce,
+        )
+    if grant == "refresh_token":
+        raw = str(form.get("refresh_token", ""))
+        with st.lock:
+            entry_r = st.refresh.get(_h(raw))
+            if entry_r is None:
+                return _oauth_error("invalid_grant", "unknown or revoked refresh token")
+            if entry_r.used:
+                _revoke_family(st, entry_r.family)  # a rotated token came back: theft suspected
+                return _oauth_error("invalid_grant", "refresh token reused; session revoked")
+            if entry_r.expires <= now:
+                return _oauth_error("invalid_grant", "refresh token expired; log in again")
+            if entry_r.client_id != client_id:
+                return _oauth_error("invalid_grant", "refresh token issued to another client")
+            entry_r.used = True
+        return _issue_tokens(
+            st,
+            request,
+            person=entry_r.person,
+            actor=entry_r.actor,
+            scope=entry_r.scope,
+            client_id=client_id,
+            family=entry_r.family,
+            auth_time=entry_r.auth_time,
+            nonce=None,
+        )
+    return _oauth_error("unsupported_grant_type", f"grant_type {grant!r} not supported")
+
+
+async def revoke(request: Request) -> Response:
+    st = _state(request)
+    form = dict(await request.form())
+    raw = str(form.get("token", ""))
+    with st.lock:
+        entry = st.refresh.get(_h(raw)) or st.access.get(_h(raw))
+        if entry is not None:
+            _revoke_family(st, entry.family)
+    return Response(status_code=200)  # RFC 7009: 200 even for unknown tokens
+
+
+# ---------------------------------------------------------------------------------- data API
+
+#: operation → scope it needs
+_OP_SCOPE = {
+    "myinfo/request": "myinfo",
+    "myinfo/get": "myinfo",
+    "notices/list": "notices",
+    "notices/read": "notices",
+    "history/list": "myinfo",
+    "procedures/list": "procedures",
+    "applications/list": "procedures",
+    "deductions/list": "deductions",
+    "deductions/get": "deductions",
+}
+
+
+def _procedures() -> list[dict[str, Any]]:
+    try:
+        from ... import procedures as catalogue_module
+
+        catalogue = list(catalogue_module.CATALOGUE)
+    except (ImportError, AttributeError):
+        catalogue = list(D.FALLBACK_PROCEDURES)
+    keys = (
+        "procedure_id",
+        "name",
+        "category",
+        "life_event",
+        "audience",
+        "deadline_rule",
+        "deadline_days",
+        "online",
+        "signature_required",
+        "attachments",
+        "legal_basis",
+        "who_can_apply",
+        "description",
+    )
+    camel = {
+        k: "".join(w.capitalize() if i else w for i, w in enumerate(k.split("_"))) for k in keys
+    }
+    return [{camel[k]: p.get(k) for k in keys} for p in catalogue]
+
+
+def _page(req: dict[str, Any], items: list[Any], limit: int) -> tuple[list[Any], dict[str, int]]:
+    page = int(req.get("page", 1) or 1)
+    size = min(int(req.get("pageSize", limit) or limit), limit)
+    if page < 1 or size < 1:
+        raise ValueError("page and pageSize must be positive")
+    start = (page - 1) * size
+    return items[start : start + size], {"page": page, "pageSize": size, "total": len(items)}
+
+
+def _item_payload(person: Person, item_id: str) -> tuple[str, dict[str, Any]]:
+    """(status, extra resBody fields) of a finished わたしの情報 item."""
+    item = P.ITEMS_BY_ID[item_id]
+    generator = {
+        "portal_pension": D.pension,
+        "portal_tax": D.tax,
+        "portal_household": D.household,
+        "portal_childcare": D.childcare,
+        "portal_care": D.care,
+        "portal_employment": D.employment,
+        "portal_medical": D.medical,
+        "portal_checkups": D.checkups,
+    }
+    if item.kind == "portal_drugs":
+        drug_info = D.drugs(person)
+        if not drug_info:
+            return P.STATUS_NO_RECORD, {}
+        return P.STATUS_RESULTS, {"drugInfo": drug_info}
+    rows = generator[item.kind](person)
+    if not rows:
+        return P.STATUS_NO_RECORD, {}
+    return P.STATUS_RESULTS, {"results": rows}
+
+
+def _myinfo_item(
+    person: Person, item_id: str, status: str, extra: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "itemId": item_id,
+        "itemName": P.ITEMS_BY_ID[item_id].name,
+        "status": status,
+        "subject": D.subject(person),
+        "asOf": D.AS_OF.isoformat(),
+        **extra,
+    }
+
+
+async def api(request: Request) -> Response:
+    st = _state(request)
+    op = request.path_params["op"]
+    if op not in P.SCREEN_IDS:
+        return _envelope(
+            None,
+            P.RESULT_NOT_FOUND,
+            [P.ERROR_UNKNOWN_ID],
+            status=404,
+            message=f"unknown operation {op}",
+        )
+    # --- authentication ---
+    header = request.headers.get("authorization", "")
+    if not header.startswith("Bearer "):
+        return _envelope(None, P.RESULT_NOT_LOGGED_IN, [P.ERROR_NO_TOKEN], message="not logged in")
+    now = st.now()
+    with st.lock:
+        access = st.access.get(_h(header[7:]))
+        if access is None:
+            return _envelope(
+                None, P.RESULT_NOT_LOGGED_IN, [P.ERROR_NO_TOKEN], message="unknown token"
+            )
+        access.calls += 1
+        limit = st.config.access_token_calls
+        if access.expires <= now or (limit is not None and access.calls > limit):
+            access.expires = 0.0
+            return _envelope(
+                None, P.RESULT_NOT_LOGGED_IN, [P.ERROR_SESSION_EXPIRED], message="session expired"
+            )
+        # --- rate limit per token family ---
+        if st.config.rate_limit is not None:
+            count, window = st.config.rate_limit
+            q = st.rate.setdefault(access.family, deque())
+            while q and q[0] <= now - window:
+                q.popleft()
+            if len(q) >= count:
+                return _envelope(
+                    None,
+                    P.RESULT_BLOCKED,
+                    [P.ERROR_RATE],
+                    headers={"Retry-After": str(st.config.retry_after)},
+                    message="too many requests",
+                )
+            q.append(now)
+    if _OP_SCOPE[op] not in access.scope.split():
+        return _envelope(
+            None,
+            P.RESULT_NOT_LOGGED_IN,
+            [P.ERROR_SCOPE],
+            status=403,
+            message=f"scope {_OP_SCOPE[op]} not granted",
+        )
+    # --- envelope ---
+    try:
+        body = json.loads(await request.body())
+        screen = body["commonHeader"]["screenId"]
+        req = body.get("reqBody") or {}
+        if not isinstance(req, dict):
+            raise TypeError
+    except Exception:
+        return _envelope(
+            None,
+            P.RESULT_BAD_REQUEST,
+            [P.ERROR_BODY],
+            status=400,
+            message="body must be the JSON envelope",
+        )
+    if screen != P.SCREEN_IDS[op]:
+        return _envelope(
+            None,
+            P.RESULT_BAD_REQUEST,
+            [P.ERROR_SCREEN_ID],
+            status=400,
+            message=f"screenId for {op} is {P.SCREEN_IDS[op]}",
+        )
+    person = _person(access.person)
+    try:
+        return _operation(st, op, person, req, now)
+    except (ValueError, TypeError, KeyError) as exc:
+        return _envelope(
+            None, P.RESULT_BAD_REQUEST, [P.ERROR_BODY], status=400, message=f"bad reqBody: {exc}"
+        )
+
+
+def _operation(
+    st: SandboxState, op: str, person: Person, req: dict[str, Any], now: float
+) -> Response:
+    cfg = st.config
+    if op == "myinfo/request":
+        item_ids = req.get("itemIds")
+        if not isinstance(item_ids, list) or not item_ids:
+            raise ValueError("itemIds must be a non-empty list")
+        unknown = [i for i in item_ids if i not in P.ITEMS_BY_ID]
+        if unknown:
+            return _envelope(
+                None,
+                P.RESULT_BAD_REQUEST,
+                [P.ERROR_UNKNOWN_ITEM],
+                status=400,
+                message=f"unknown items {unknown}",
+            )
+        with st.lock:
+            over = st.capacity_left > 0 or (
+                cfg.capacity_rate and st.fault_rng.random() < cfg.capacity_rate
+            )
+            if st.capacity_left > 0:
+                st.capacity_left -= 1
+        if over:
+            return _envelope(
+                {
+                    "requestId": None,
+                    "items": [{"itemId": i, "status": P.STATUS_OVER_CAPACITY} for i in item_ids],
+                },
+                headers={"Retry-After": str(cfg.retry_after)},
+            )
+        rid = secrets.token_hex(12)
+        with st.lock:
+            st.requests[rid] = _MyinfoRequest(person.id, list(item_ids), now)
+        return _envelope(
+            {
+                "requestId": rid,
+                "items": [{"itemId": i, "status": P.STATUS_QUEUED} for i in item_ids],
+            }
+        )
+    if op == "myinfo/get":
+        rid = str(req.get("requestId", ""))
+        with st.lock:
+            entry = st.requests.get(rid)
+            if entry is None or entry.person != person.id:
+                return _envelope(
+                    None, P.RESULT_NOT_FOUND, [P.ERROR_UNKNOWN_ID], message="unknown requestId"
+                )
+            entry.polls += 1
+            polls = entry.polls
+        pending = polls <= cfg.pending_polls or now - entry.created < cfg.poll_delay
+        if pending:
+            status = P.STATUS_QUEUED if polls == 1 else P.STATUS_PENDING
+            return _envelope(
+                {"items": [{"itemId": i, "status": status} for i in entry.item_ids]},
+                headers={"Retry-After": "1"} if cfg.poll_delay else None,
+            )
+        if cfg.done_step and not entry.done_sent:
+            entry.done_sent = True
+            return _envelope(
+                {"items": [{"itemId": i, "status": P.STATUS_DONE} for i in entry.item_ids]}
+            )
+        items = []
+        for item_id in entry.item_ids:
+            status, extra = _item_payload(person, item_id)
+            items.append(_myinfo_item(person, item_id, status, extra))
+        return _envelope({"items": items})
+    if op == "notices/list":
+        notices = [
+            dict(n, read=n["read"] or (person.id, n["noticeId"]) in st.read_notices)
+            for n in D.notices(person)
+        ]
+        page, meta = _page(req, notices, cfg.page_size_max)
+        return _envelope({"subject": D.subject(person), **meta, "notices": page})
+    if op == "notices/read":
+        ids = req.get("noticeIds")
+        if not isinstance(ids, list):
+            raise ValueError("noticeIds must be a list")
+        known = {n["noticeId"] for n in D.notices(person)}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            return _envelope(
+                None, P.RESULT_NOT_FOUND, [P.ERROR_UNKNOWN_ID], message=f"unknown notices {missing}"
+            )
+        with st.lock:
+            st.read_notices.update((person.id, i) for i in ids)
+        return _envelope({"updated": len(ids)})
+    if op == "history/list":
+        page, meta = _page(req, D.history(person), cfg.page_size_max)
+        return _envelope({"subject": D.subject(person), **meta, "entries": page})
+    if op == "procedures/list":
+        procs = _procedures()
+        if req.get("category"):
+            procs = [p for p in procs if p["category"] == req["category"]]
+        return _envelope({"total": len(procs), "procedures": procs})
+    if op == "applications/list":
+        ids = [p["procedureId"] for p in _procedures()]
+        return _envelope(
+            {"subject": D.subject(person), "applications": D.applications(person, ids)}
+        )
+    if op == "deductions/list":
+        docs = D.deduction_documents(person)
+        return _envelope(
+            {
+                "subject": D.subject(person),
+                "documents": [
+                    {k: v for k, v in d.items() if k != "content"}
+                    | {
+                        "size": len(d["content"]),
+                        "sha256": hashlib.sha256(d["content"]).hexdigest(),
+                    }
+                    for d in docs
+                ],
+            }
+        )
+    if op == "deductions/get":
+        did = str(req.get("documentId", ""))
+        for d in D.deduction_documents(person):
+            if d["documentId"] == did:
+                return _envelope(
+                    {
+                        "documentId": did,
+                        "fileName": d["fileName"],
+                        "contentType": "application/xml",
+                        "content": base64.b64encode(d["content"]).decode(),
+                    }
+                )
+        return _envelope(
+            None, P.RESULT_NOT_FOUND, [P.ERROR_UNKNOWN_ID], message="unknown documentId"
+        )
+    raise KeyError(op)  # pragma: no cover - guarded by SCREEN_IDS
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"ok": True, "sandbox": True})
+
+
+# ------------------------------------------------------------------------------------ faults
+
+
+class DroppedConnection(ConnectionResetError):
+    """Raised by the fault middleware to drop a connection mid-body."""
+
+
+class FaultMiddleware:
+    """Pure ASGI middleware injecting scheduled and random faults (see :class:`Faults`)."""
+
+    def __init__(self, app: ASGIApp, state: SandboxState):
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        st = self.state
+        path = scope["path"]
+        st.request_log.append((scope["method"], path))
+        f = st.config.faults
+        kind = st.take_scheduled(path)
+        if kind is None and path.startswith(f.paths):
+            r = st.fault_rng.random()
+            for name, rate in (
+                ("error", f.error_rate),
+                ("unavailable", f.unavailable_rate),
+                ("truncate", f.truncate_rate),
+                ("drop", f.drop_rate),
+            ):
+                if r < rate:
+                    kind = name
+                    break
+                r -= rate
+        if f.latency:
+            await asyncio.sleep(f.latency)
+        if kind and kind.startswith("latency:"):
+            await asyncio.sleep(float(kind.split(":", 1)[1]))
+            kind = None
+        if kind == "expire":
+            st.expire_access_tokens()
+            kind = None
+        if kind == "capacity":
+            with st.lock:
+                st.capacity_left += 1
+            kind = None
+        if kind is None:
+            await self.app(scope, receive, send)
+            return
+        if kind == "error":
+            await Response("Internal Server Error", status_code=500, media_type="text/plain")(
+                scope, receive, send
+            )
+            return
+        if kind == "unavailable":
+            await Response(
+                "Service Unavailable",
+                status_code=503,
+                media_type="text/plain",
+                headers={"Retry-After": str(st.config.retry_after)},
+            )(scope, receive, send)
+            return
+        if kind == "rate":
+            await _envelope(
+                None,
+                P.RESULT_BLOCKED,
+                [P.ERROR_RATE],
+                headers={"Retry-After": str(st.config.retry_after)},
+            )(scope, receive, send)
+            return
+        # truncate / drop: run the app, capture the answer, then damage it
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        body = b"".join(chunks)
+        cut = body[: max(1, len(body) // 2)]
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        if kind == "truncate":
+            headers.append((b"content-length", str(len(cut)).encode()))
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": start.get("status", 200),
+                    "headers": headers,
+                }
+            )
+            await send({"type": "http.response.body", "body": cut})
+            return
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send(
+            {"type": "http.response.start", "status": start.get("status", 200), "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": cut, "more_body": True})
+        raise DroppedConnection("sandbox fault: connection dropped mid-body")
+
+
+# --------------------------------------------------------------------------------------- app
+
+
+def create_app(config: SandboxConfig | None = None) -> Starlette:
+    """The sandbox ASGI app; ``app.state.sandbox`` is its :class:`SandboxState`."""
+    state = SandboxState(config or SandboxConfig())
+    app = Starlette(
+        routes=[
+            Route("/.well-known/openid-configuration", discovery),
+            Route("/oidc/jwks", jwks),
+            Route("/oidc/authorize", authorize),
+            Route("/oidc/token", token, methods=["POST"]),
+            Route("/oidc/revoke", revoke, methods=["POST"]),
+            Route(P.API_PREFIX + "{op:path}", api, methods=["POST"]),
+            Route("/healthz", health),
+        ]
+    )
+    app.state.sandbox = state
+    app.add_middleware(FaultMiddleware, state=state)
+    return app

@@ -1,0 +1,600 @@
+"""Parsers of the portal's JSON documents (``portal_*`` kinds) and their frame builders.
+
+Pure functions: bytes in, records out (no network, no vault). The shapes are those of
+``mynalib/portal/PROTOCOL.md``:
+
+* わたしの情報 items (``portal_pension``, ``portal_medical``, ``portal_checkups``, ``portal_tax``,
+  ``portal_household``, ``portal_childcare``, ``portal_care``, ``portal_employment``): the envelope
+  of the final ``myinfo/get`` answer; ``results`` is a flat list of
+  ``{hierarchy, code, name, content}`` where ``hierarchy`` is a dotted path (``"1"`` a record,
+  ``"1.2"`` its second field, ``"1.4.1"`` a child of that field);
+* ``portal_drugs``: ``drugInfo`` nested by year and by date (``"2026"`` → ``"2026年5月19日"`` →
+  list of dispensings with ``prescriber``, ``pharmacy`` and ``drugs`` lines
+  ``{drugN, quantity, usageN, times, kbn}``);
+* ``portal_notices`` / ``portal_history`` (one page each), ``portal_procedures``,
+  ``portal_applications``.
+
+Records are plain dicts whose keys are the frame's columns (plus ``extra`` for anything unknown).
+Frames: ``dispensings``, ``notices``, ``history``, ``procedures``, ``applications`` come only from
+here; ``medical_expenses``, ``checkups`` and ``pension_periods`` gain the portal's rows.
+
+Each わたしの情報 document is a full snapshot of that item for that person, so a frame uses only the
+latest document per (kind, person): fetching again after new data never double counts.
+お知らせ are merged by ``notice_id`` (the latest read state wins), やりとり履歴 by identical entry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..errors import MalformedDocument
+from ..frames import register
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..document import Document
+
+Record = dict[str, Any]
+
+MYINFO_KINDS = (
+    "portal_pension",
+    "portal_tax",
+    "portal_household",
+    "portal_childcare",
+    "portal_care",
+    "portal_employment",
+    "portal_medical",
+    "portal_checkups",
+)
+KINDS = (
+    *MYINFO_KINDS,
+    "portal_drugs",
+    "portal_notices",
+    "portal_history",
+    "portal_procedures",
+    "portal_applications",
+)
+
+
+@dataclass
+class PortalParseResult:
+    records: list[Record]
+    warnings: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------ dates
+_ERA_START = {"令和": 2018, "平成": 1988, "昭和": 1925, "大正": 1911, "明治": 1867}
+_ERA_ABBR = {"R": "令和", "H": "平成", "S": "昭和", "T": "大正", "M": "明治"}
+_DATE_RE = re.compile(
+    r"^\s*(?:(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<ey>元|\d{1,2})|(?P<y>\d{4}))"
+    r"\s*[年./-]\s*(?P<m>\d{1,2})\s*(?:[月./-]\s*(?P<d>\d{1,2})\s*日?)?\s*(?:月)?\s*$"
+)
+
+
+def parse_date(text: str | None) -> date | None:
+    """``2026年5月19日``, ``令和7年4月1日``, ``S55.4.1``, ``2026-05-19``, ``2025年3月`` → date."""
+    if text is None:
+        return None
+    value = unicodedata.normalize("NFKC", str(text)).strip()
+    if not value:
+        return None
+    try:
+        return (
+            date.fromisoformat(value[:10])
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", value)
+            else _wareki(value)
+        )
+    except ValueError:
+        raise MalformedDocument(f"not a date: {value!r}") from None
+
+
+def _wareki(value: str) -> date:
+    m = _DATE_RE.match(value)
+    if not m:
+        raise ValueError(value)
+    if m.group("era"):
+        era = _ERA_ABBR.get(m.group("era"), m.group("era"))
+        year = _ERA_START[era] + (1 if m.group("ey") == "元" else int(m.group("ey")))
+    else:
+        year = int(m.group("y"))
+    return date(year, int(m.group("m")), int(m.group("d") or 1))
+
+
+def _int(text: Any) -> int | None:
+    if text is None:
+        return None
+    value = unicodedata.normalize("NFKC", str(text)).replace(",", "").replace("円", "").strip()
+    if not value:
+        return None
+    m = re.match(r"^-?\d+", value)
+    if not m:
+        raise MalformedDocument(f"not a number: {value!r}")
+    return int(m.group(0))
+
+
+def _nfkc(text: Any) -> str | None:
+    if text is None:
+        return None
+    return unicodedata.normalize("NFKC", str(text)).strip()
+
+
+# ------------------------------------------------------------------------------- envelope
+def _load(data: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedDocument(
+            f"not portal JSON: {exc}", line=getattr(exc, "lineno", None)
+        ) from None
+    if not isinstance(doc, dict) or "resBody" not in doc:
+        raise MalformedDocument("not a portal answer (no resBody)", element="resBody")
+    if doc.get("resultCode") != "0000":
+        raise MalformedDocument(
+            f"a portal error answer (resultCode {doc.get('resultCode')})", element="resultCode"
+        )
+    body = doc["resBody"]
+    if not isinstance(body, dict):
+        raise MalformedDocument("resBody is not an object", element="resBody")
+    return body
+
+
+def _item(body: dict[str, Any]) -> dict[str, Any]:
+    items = body.get("items")
+    if not isinstance(items, list) or len(items) != 1 or not isinstance(items[0], dict):
+        raise MalformedDocument("expected exactly one わたしの情報 item", element="items")
+    return items[0]
+
+
+def _subject_name(obj: dict[str, Any]) -> str | None:
+    subject = obj.get("subject")
+    return str(subject["name"]) if isinstance(subject, dict) and subject.get("name") else None
+
+
+@dataclass
+class Node:
+    code: str
+    name: str
+    content: str
+    children: list[Node] = field(default_factory=list)
+
+    def field_map(self) -> dict[str, Node]:
+        return {c.code: c for c in self.children}
+
+    def get(self, code: str) -> str | None:
+        node = self.field_map().get(code)
+        return node.content if node is not None else None
+
+
+def tree(results: list[Any]) -> list[Node]:
+    """The flat ``{hierarchy, code, name, content}`` list → records (nodes with children)."""
+    roots: list[Node] = []
+    index: dict[tuple[int, ...], Node] = {}
+    for i, row in enumerate(results):
+        if not isinstance(row, dict) or "hierarchy" not in row or "code" not in row:
+            raise MalformedDocument(f"result row {i} lacks hierarchy/code", element=f"results[{i}]")
+        try:
+            path = tuple(int(p) for p in str(row["hierarchy"]).split("."))
+        except ValueError:
+            raise MalformedDocument(
+                f"bad hierarchy {row['hierarchy']!r}", element=f"results[{i}]"
+            ) from None
+        node = Node(str(row["code"]), str(row.get("name", "")), str(row.get("content", "") or ""))
+        if len(path) == 1:
+            roots.append(node)
+        else:
+            parent = index.get(path[:-1])
+            if parent is None:
+                raise MalformedDocument(
+                    f"hierarchy {row['hierarchy']} has no parent", element=f"results[{i}]"
+                )
+            parent.children.append(node)
+        index[path] = node
+    return roots
+
+
+# ---------------------------------------------------------------------------- item parsers
+def _myinfo_records(data: bytes) -> tuple[list[Node], dict[str, Any]]:
+    body = _load(data)
+    item = _item(body)
+    status = item.get("status")
+    meta = {
+        "person": _subject_name(item),
+        "item_id": item.get("itemId"),
+        "status": status,
+        "as_of": item.get("asOf"),
+    }
+    if status == "04":
+        return [], meta
+    if status != "03":
+        raise MalformedDocument(f"item status {status!r} is not a final answer", element="status")
+    results = item.get("results")
+    if not isinstance(results, list):
+        raise MalformedDocument("results missing", element="results")
+    return tree(results), meta
+
+
+def _known(node: Node, codes: set[str], warnings: list[str]) -> dict[str, str]:
+    extra = {c.name or c.code: c.content for c in node.children if c.code not in codes}
+    if extra:
+        warnings.append(f"unknown fields kept in extra: {', '.join(extra)}")
+    return extra
+
+
+def parse_pension(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    nodes, meta = _myinfo_records(data)
+    out = []
+    for n in nodes:
+        start, end = parse_date(n.get("NK0003")), parse_date(n.get("NK0004"))
+        out.append(
+            {
+                "person": meta["person"],
+                "scheme": n.get("NK0001"),
+                "employer": n.get("NK0002") or None,
+                "start": start,
+                "end": end,
+                "months": _int(n.get("NK0005")),
+                "monthly_remuneration": _int(n.get("NK0006")),
+                "status": n.get("NK0007") or None,
+                "extra": _known(n, {f"NK000{i}" for i in range(1, 8)}, warnings),
+            }
+        )
+    return out, meta
+
+
+def parse_medical(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    nodes, meta = _myinfo_records(data)
+    out = []
+    for n in nodes:
+        month = parse_date(n.get("IR0001"))
+        provider_raw = n.get("IR0002")
+        out.append(
+            {
+                "person": meta["person"],
+                "month": month.strftime("%Y-%m") if month else None,
+                "category": n.get("IR0003"),
+                "provider": _nfkc(provider_raw),
+                "provider_raw": provider_raw,
+                "days": _int(n.get("IR0004")),
+                "total_cost": _int(n.get("IR0005")),
+                "insurer_paid": _int(n.get("IR0006")),
+                "public_paid": _int(n.get("IR0007")),
+                "patient_share": _int(n.get("IR0008")),
+                "insurer": n.get("IR0009"),
+                "extra": _known(n, {f"IR000{i}" for i in range(1, 10)}, warnings),
+            }
+        )
+    return out, meta
+
+
+def parse_checkups(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    nodes, meta = _myinfo_records(data)
+    out = []
+    for n in nodes:
+        day = parse_date(n.get("KS0001"))
+        institution = n.get("KS0002")
+        for child in n.children:
+            if child.code.startswith("KS"):
+                continue
+            unit = next((c.content for c in child.children if c.code == "UNIT"), None)
+            text = _nfkc(child.content) or ""
+            try:
+                value: float | None = float(text)
+            except ValueError:
+                value = None
+            out.append(
+                {
+                    "person": meta["person"],
+                    "date": day,
+                    "institution": institution,
+                    "code": child.code,
+                    "item": child.name,
+                    "value": value,
+                    "value_text": text,
+                    "unit": unit,
+                }
+            )
+    return out, meta
+
+
+def parse_generic(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    """Other わたしの情報 items: one record per group, ``{name: content}`` plus the codes."""
+    nodes, meta = _myinfo_records(data)
+    out = []
+    for n in nodes:
+        out.append(
+            {
+                "person": meta["person"],
+                "record": n.name,
+                "code": n.code,
+                "fields": {c.name: c.content for c in n.children},
+                "codes": {c.code: c.content for c in n.children},
+            }
+        )
+    return out, meta
+
+
+def parse_drugs(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    body = _load(data)
+    item = _item(body)
+    meta = {
+        "person": _subject_name(item),
+        "item_id": item.get("itemId"),
+        "status": item.get("status"),
+    }
+    if item.get("status") == "04":
+        return [], meta
+    info = item.get("drugInfo")
+    if not isinstance(info, dict):
+        raise MalformedDocument("drugInfo missing", element="drugInfo")
+    out = []
+    for year, days in info.items():
+        if not isinstance(days, dict):
+            raise MalformedDocument(
+                f"drugInfo[{year}] is not an object", element=f"drugInfo.{year}"
+            )
+        for day_text, dispensings in days.items():
+            day = parse_date(day_text)
+            if day is not None and str(day.year) != str(year):
+                warnings.append(f"{day_text} filed under year {year}")
+            for disp in dispensings if isinstance(dispensings, list) else [dispensings]:
+                for line in disp.get("drugs", []):
+                    times = _int(line.get("times"))
+                    known = {"drugN", "quantity", "usageN", "times", "kbn"}
+                    extra = {k: v for k, v in line.items() if k not in known}
+                    if extra:
+                        warnings.append(f"unknown drug fields kept in extra: {', '.join(extra)}")
+                    out.append(
+                        {
+                            "person": meta["person"],
+                            "date": day,
+                            "prescriber": _nfkc(disp.get("prescriber")),
+                            "pharmacy": _nfkc(disp.get("pharmacy")),
+                            "drug": _nfkc(line.get("drugN")),
+                            "drug_raw": line.get("drugN"),
+                            "quantity": _nfkc(line.get("quantity")),
+                            "usage": line.get("usageN"),
+                            "days": times if line.get("kbn") == "内服" else None,
+                            "route": line.get("kbn"),
+                            "extra": extra,
+                        }
+                    )
+    return out, meta
+
+
+def parse_notices(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    body = _load(data)
+    person = _subject_name(body)
+    out = [
+        {
+            "notice_id": n["noticeId"],
+            "date": parse_date(n.get("date")),
+            "sender": n.get("sender"),
+            "category": n.get("category"),
+            "title": n.get("title"),
+            "body": n.get("body"),
+            "read": bool(n.get("read")),
+            "person": person,
+        }
+        for n in _list(body, "notices")
+    ]
+    return out, {"person": person, "page": body.get("page"), "total": body.get("total")}
+
+
+def parse_history(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    body = _load(data)
+    person = _subject_name(body)
+    out = [
+        {
+            "date": parse_date(e.get("date")),
+            "requester": e.get("requester"),
+            "provider": e.get("provider"),
+            "item": e.get("item"),
+            "purpose": e.get("purpose"),
+            "person": person,
+        }
+        for e in _list(body, "entries")
+    ]
+    return out, {"person": person, "page": body.get("page"), "total": body.get("total")}
+
+
+def parse_procedures(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    body = _load(data)
+    out = []
+    for p in _list(body, "procedures"):
+        out.append(
+            {
+                "procedure_id": p["procedureId"],
+                "name": p.get("name"),
+                "category": p.get("category"),
+                "life_event": p.get("lifeEvent"),
+                "audience": p.get("audience"),
+                "deadline_rule": p.get("deadlineRule"),
+                "deadline_days": p.get("deadlineDays"),
+                "online": p.get("online"),
+                "signature_required": p.get("signatureRequired"),
+                "extra": {
+                    k: p.get(k)
+                    for k in ("attachments", "legalBasis", "whoCanApply", "description")
+                    if k in p
+                },
+            }
+        )
+    return out, {"total": body.get("total")}
+
+
+def parse_applications(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    body = _load(data)
+    person = _subject_name(body)
+    out = [
+        {
+            "application_id": a["applicationId"],
+            "procedure_id": a.get("procedureId"),
+            "submitted": parse_date(a.get("submitted")),
+            "status": a.get("status"),
+            "updated": parse_date(a.get("updated")),
+            "person": person,
+        }
+        for a in _list(body, "applications")
+    ]
+    return out, {"person": person}
+
+
+def _list(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = body.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise MalformedDocument(f"{key} is not a list of objects", element=key)
+    return value
+
+
+_Parser = Callable[[bytes, list[str]], tuple[list[Record], dict[str, Any]]]
+PARSERS: dict[str, _Parser] = {
+    "portal_pension": parse_pension,
+    "portal_medical": parse_medical,
+    "portal_checkups": parse_checkups,
+    "portal_drugs": parse_drugs,
+    "portal_tax": parse_generic,
+    "portal_household": parse_generic,
+    "portal_childcare": parse_generic,
+    "portal_care": parse_generic,
+    "portal_employment": parse_generic,
+    "portal_notices": parse_notices,
+    "portal_history": parse_history,
+    "portal_procedures": parse_procedures,
+    "portal_applications": parse_applications,
+}
+
+
+def parse(kind: str, data: bytes, *, strict: bool = False) -> PortalParseResult:
+    """Parse one portal document. ``strict``: unknown fields raise instead of warning."""
+    if kind not in PARSERS:
+        raise KeyError(f"not a portal kind: {kind!r}")
+    warnings: list[str] = []
+    try:
+        records, meta = PARSERS[kind](data, warnings)
+    except MalformedDocument:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise MalformedDocument(
+            f"{kind}: unexpected structure ({type(exc).__name__}: {exc})"
+        ) from None
+    if strict and warnings:
+        raise MalformedDocument(f"{kind}: {'; '.join(warnings)}")
+    return PortalParseResult(records, warnings, meta)
+
+
+def detect(data: bytes) -> str | None:
+    """The portal kind of a JSON document, by content (None if it is not one)."""
+    try:
+        body = _load(data)
+    except MalformedDocument:
+        return None
+    items = body.get("items")
+    if isinstance(items, list) and len(items) == 1 and isinstance(items[0], dict):
+        from ..portal.protocol import ITEMS_BY_ID
+
+        item = ITEMS_BY_ID.get(str(items[0].get("itemId")))
+        if item and items[0].get("status") in ("03", "04"):
+            return item.kind
+    for key, kind in (
+        ("notices", "portal_notices"),
+        ("entries", "portal_history"),
+        ("procedures", "portal_procedures"),
+        ("applications", "portal_applications"),
+    ):
+        if isinstance(body.get(key), list):
+            return kind
+    return None
+
+
+# -------------------------------------------------------------------------------- frames
+def _order(doc: Document) -> tuple[datetime, int]:
+    return (doc.fetched_at, doc.id or 0)
+
+
+def latest_per_person(docs: Sequence[Document]) -> list[Document]:
+    """The newest document per (kind, person): わたしの情報 answers are full snapshots."""
+    best: dict[tuple[str, str | None], Document] = {}
+    for doc in docs:
+        key = (doc.kind, doc.person)
+        if key not in best or _order(doc) > _order(best[key]):
+            best[key] = doc
+    return sorted(best.values(), key=_order)
+
+
+def _rows(docs: Sequence[Document], *, snapshot: bool = True) -> list[Record]:
+    rows = []
+    for doc in latest_per_person(docs) if snapshot else sorted(docs, key=_order):
+        result = parse(doc.kind, doc.data)
+        for rec in result.records:
+            rec = {k: v for k, v in rec.items() if k != "extra"}
+            rec["source_id"] = doc.id
+            if rec.get("person") is None and "person" in rec:
+                rec["person"] = doc.person
+            rows.append(rec)
+    return rows
+
+
+def _frame(rows: list[Record]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(rows)
+
+
+@register("dispensings", ["portal_drugs"])
+def build_dispensings(docs: Sequence[Document]) -> pd.DataFrame:
+    return _frame(_rows(docs))
+
+
+@register("medical_expenses", ["portal_medical"])
+def build_medical(docs: Sequence[Document]) -> pd.DataFrame:
+    return _frame(_rows(docs))
+
+
+@register("checkups", ["portal_checkups"])
+def build_checkups(docs: Sequence[Document]) -> pd.DataFrame:
+    return _frame(_rows(docs))
+
+
+@register("pension_periods", ["portal_pension"])
+def build_pension(docs: Sequence[Document]) -> pd.DataFrame:
+    return _frame(_rows(docs))
+
+
+@register("procedures", ["portal_procedures"])
+def build_procedures(docs: Sequence[Document]) -> pd.DataFrame:
+    rows = _rows(docs)
+    return _frame([{k: v for k, v in r.items() if k != "source_id"} for r in rows])
+
+
+@register("applications", ["portal_applications"])
+def build_applications(docs: Sequence[Document]) -> pd.DataFrame:
+    return _frame(_rows(docs))
+
+
+@register("notices", ["portal_notices"])
+def build_notices(docs: Sequence[Document]) -> pd.DataFrame:
+    merged: dict[tuple[str | None, str], Record] = {}
+    for rec in _rows(docs, snapshot=False):  # oldest first: the latest read state wins
+        merged[(rec.get("person"), rec["notice_id"])] = rec
+    rows = sorted(merged.values(), key=lambda r: (r["date"], r["notice_id"]), reverse=True)
+    return _frame([{k: v for k, v in r.items() if k != "source_id"} for r in rows])
+
+
+@register("history", ["portal_history"])
+def build_history(docs: Sequence[Document]) -> pd.DataFrame:
+    seen: dict[tuple[Any, ...], Record] = {}
+    for rec in _rows(docs, snapshot=False):
+        key = tuple(
+            rec.get(k) for k in ("person", "date", "requester", "provider", "item", "purpose")
+        )
+        seen[key] = rec
+    rows = sorted(seen.values(), key=lambda r: r["date"], reverse=True)
+    return _frame([{k: v for k, v in r.items() if k != "source_id"} for r in rows])
