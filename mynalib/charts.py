@@ -1,0 +1,601 @@
+"""Charts for the notebooks: each function takes frames and returns a matplotlib ``Figure``.
+
+This is the only module that imports matplotlib. A Japanese font is set up once (the IPAexGothic
+shipped by matplotlib-fontja, with Noto Sans CJK JP from the system as a fallback) so Japanese
+labels render without missing glyphs. Money axes are in 円 with thousands separators; date axes
+carry the Japanese era (和暦) under the Western year.
+
+Figures are built without pyplot (no global figure list to leak); inside IPython/Jupyter a PNG
+formatter for ``Figure`` is registered, so a figure returned by the last line of a cell shows.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: families tried in order; the first that has a glyph draws it (matplotlib font fallback)
+FONT_PREFERENCE = ("IPAexGothic", "Noto Sans CJK JP", "DejaVu Sans")
+
+#: Japanese eras: first day, name (明治 from its 改元 date in the Gregorian calendar)
+ERAS: tuple[tuple[_dt.date, str], ...] = (
+    (_dt.date(2019, 5, 1), "令和"),
+    (_dt.date(1989, 1, 8), "平成"),
+    (_dt.date(1926, 12, 25), "昭和"),
+    (_dt.date(1912, 7, 30), "大正"),
+    (_dt.date(1868, 10, 23), "明治"),
+)
+
+#: colours per category, stable across charts (colour-blind friendly Okabe–Ito palette)
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+)
+
+_READY = False
+
+
+# ----------------------------------------------------------------------------------- set-up
+def setup() -> list[str]:
+    """Set up the Japanese font (once) and the IPython figure formatter; return the families used."""
+    global _READY
+    import matplotlib
+    from matplotlib import font_manager
+
+    if not _READY:
+        try:  # adds IPAexGothic to the font manager (and makes it the default family)
+            import matplotlib_fontja  # noqa: F401
+        except ImportError:  # pragma: no cover - dependency missing: rely on system fonts
+            pass
+        available = {f.name for f in font_manager.fontManager.ttflist}
+        families = [f for f in FONT_PREFERENCE if f in available]
+        if not any(f != "DejaVu Sans" for f in families):
+            raise RuntimeError(
+                "no Japanese font found for charts: install matplotlib-fontja "
+                "(pip install matplotlib-fontja) or a Noto CJK font (apt-get install fonts-noto-cjk)"
+            )
+        matplotlib.rcParams["font.family"] = families
+        matplotlib.rcParams["axes.unicode_minus"] = True
+        matplotlib.rcParams["figure.dpi"] = 100
+        matplotlib.rcParams["savefig.dpi"] = 100
+        _register_ipython_formatter()
+        _READY = True
+    return list(matplotlib.rcParams["font.family"])
+
+
+def _register_ipython_formatter() -> None:
+    """Show ``Figure`` objects as PNG in Jupyter without pyplot's inline backend."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is always there with Jupyter
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    formatter = shell.display_formatter.formatters["image/png"]
+    formatter.for_type(Figure, lambda fig: to_png_bytes(fig))
+
+
+def _figure(width: float = 9.0, height: float = 4.5) -> Figure:
+    setup()
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def to_png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def save_png(fig: Figure, path: str | Path) -> Path:
+    """Write the figure as a PNG file and return its path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    return path
+
+
+# ---------------------------------------------------------------------------- formatting
+def yen(value: float | int | None) -> str:
+    """``1234567`` → ``"1,234,567円"`` (used on money axes and labels)."""
+    if value is None:
+        return ""
+    return f"{round(value):,}円"
+
+
+def era_name(day: _dt.date) -> tuple[str, int]:
+    """The Japanese era and the year in it for a date: ``date(2025, 4, 1)`` → ``("令和", 7)``."""
+    for start, name in ERAS:
+        if day >= start:
+            return name, day.year - start.year + 1
+    raise ValueError(f"{day} is before 明治 (the first era this workbook knows)")
+
+
+def era_label(day: _dt.date, *, short: bool = False) -> str:
+    """``令和7年`` (``R7`` when short); the first year of an era reads ``元年``."""
+    name, year = era_name(day)
+    if short:
+        letter = {"令和": "R", "平成": "H", "昭和": "S", "大正": "T", "明治": "M"}[name]
+        return f"{letter}{year}"
+    return f"{name}{'元' if year == 1 else year}年"
+
+
+def year_tick_label(day: _dt.date) -> str:
+    """Two-line axis label: ``2025`` over ``(令和7年)``."""
+    return f"{day.year}\n({era_label(day)})"
+
+
+def yen_axis(ax: Axes, axis: str = "y") -> None:
+    """Format an axis as yen with thousands separators."""
+    from matplotlib.ticker import FuncFormatter
+
+    fmt = FuncFormatter(lambda v, _pos: yen(v))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def era_date_axis(ax: Axes, *, span_years: float | None = None, axis: str = "x") -> None:
+    """Year ticks on a date axis, labelled with the Western year and the era."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    step = 1
+    if span_years is not None:
+        step = next(s for s in (1, 2, 5, 10, 20) if span_years / s <= 8)
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(mdates.YearLocator(step))
+    target.set_major_formatter(
+        FuncFormatter(lambda v, _pos: year_tick_label(mdates.num2date(v).date()))
+    )
+
+
+def _colors(keys: Iterable[Any]) -> dict[Any, str]:
+    return {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
+
+
+def _empty(fig: Figure, ax: Axes, message: str) -> Figure:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    return fig
+
+
+# ----------------------------------------------------------------------------------- pension
+def pension_timeline(
+    periods: pd.DataFrame, *, birth: _dt.date | None = None, as_of: _dt.date | None = None
+) -> Figure:
+    """A Gantt of enrolment periods (``pension_periods`` frame): one bar per employer/scheme.
+
+    Ongoing periods (no ``end``) run to ``as_of`` (default today). With ``birth``, the ages 20
+    and 60 are marked.
+    """
+    import matplotlib.dates as mdates
+    import pandas as pd
+
+    from . import pension
+
+    fig = _figure(10, 4.8)
+    ax = fig.add_subplot()
+    ax.set_title("年金の加入記録（制度・勤務先ごとの期間）")
+    if periods.empty:
+        return _empty(fig, ax, "年金の加入記録がありません")
+    as_of = as_of or _dt.date.today()
+    rows = periods.copy()
+    rows["scheme_n"] = [pension.normalize_scheme(s) for s in rows["scheme"]]
+    rows["label"] = [
+        f"{s}（{e}）" if isinstance(e, str) and e else s
+        for s, e in zip(
+            rows["scheme_n"],
+            rows["employer"].astype(object).where(rows["employer"].notna(), ""),
+            strict=True,
+        )
+    ]
+    rows["end_"] = pd.to_datetime(rows["end"]).fillna(pd.Timestamp(as_of))
+    order = list(dict.fromkeys(rows.sort_values("start")["label"]))
+    colors = _colors(dict.fromkeys(rows["scheme_n"]))
+    for _, r in rows.iterrows():
+        y = order.index(r["label"])
+        start = mdates.date2num(pd.Timestamp(r["start"]).to_pydatetime())
+        end = mdates.date2num(pd.Timestamp(r["end_"]).to_pydatetime())
+        hatch = "//" if pension.normalize_status(r.get("status")) != "paid" else None
+        ax.barh(y, end - start, left=start, color=colors[r["scheme_n"]], hatch=hatch, height=0.6)
+    ax.set_yticks(range(len(order)), order)
+    ax.invert_yaxis()
+    lo = pd.Timestamp(rows["start"].min())
+    hi = pd.Timestamp(rows["end_"].max())
+    if birth is not None:
+        for age in (20, 60):
+            mark = pd.Timestamp(birth) + pd.DateOffset(years=age)
+            ax.axvline(mdates.date2num(mark.to_pydatetime()), color="grey", linestyle="--")
+            ax.text(
+                mdates.date2num(mark.to_pydatetime()),
+                0.99,
+                f" {age}歳",
+                transform=ax.get_xaxis_transform(),
+                ha="left",
+                va="top",
+                color="grey",
+            )
+            lo, hi = min(lo, mark), max(hi, mark)
+    ax.set_xlim(
+        mdates.date2num((lo - pd.DateOffset(years=1)).to_pydatetime()),
+        mdates.date2num((hi + pd.DateOffset(years=1)).to_pydatetime()),
+    )
+    era_date_axis(ax, span_years=(hi - lo).days / 365.25 + 2)
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=c, label=s) for s, c in colors.items()]
+    if any(pension.normalize_status(s) != "paid" for s in rows["status"]):
+        handles.append(
+            Patch(facecolor="white", edgecolor="black", hatch="//", label="未納・免除・猶予")
+        )
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    ax.set_xlabel("年（和暦）")
+    return fig
+
+
+def pension_months(months: pd.DataFrame, *, full: int = 480) -> Figure:
+    """Months counting toward the full 老齢基礎年金 (``pension.months_toward_full`` output).
+
+    One horizontal stacked bar: the counted months of each status, against ``full`` (480).
+    """
+    fig = _figure(9, 2.8)
+    ax = fig.add_subplot()
+    ax.set_title(f"満額（{full}か月）に対して年金額に反映される月数")
+    if months.empty:
+        return _empty(fig, ax, "対象の月がありません")
+    left = 0.0
+    colors = _colors(months["label"])
+    for _, r in months.iterrows():
+        counted = float(r["counted"])
+        if counted <= 0:
+            continue
+        ax.barh(
+            0, counted, left=left, color=colors[r["label"]], label=f"{r['label']} {counted:g}か月"
+        )
+        left += counted
+    ax.axvline(full, color="black", linestyle="--")
+    ax.text(full, 0.5, f"満額 {full}か月 ", ha="right", va="center")
+    ax.set_xlim(0, max(full, left) * 1.05)
+    ax.set_yticks([])
+    ax.set_xlabel("月数（免除期間は国庫負担分の割合で換算）")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3, fontsize="small")
+    return fig
+
+
+# ------------------------------------------------------------------------------ medical
+def medical_monthly(
+    expenses: pd.DataFrame, *, by: str = "person", value: str = "patient_share"
+) -> Figure:
+    """Monthly spending (``medical_expenses``), stacked by ``person`` or ``category``."""
+    from . import medical
+
+    table = medical.monthly(expenses, by=by, value=value)
+    label = {"person": "人", "category": "診療区分"}.get(by, by)
+    fig = _figure(10, 4.5)
+    ax = fig.add_subplot()
+    ax.set_title(f"月別の医療費（窓口相当負担額、{label}別）")
+    if table.empty:
+        return _empty(fig, ax, "医療費の記録がありません")
+    x = list(range(len(table.index)))
+    bottom = [0.0] * len(x)
+    colors = _colors(table.columns)
+    for col in table.columns:
+        values = [float(v) for v in table[col].fillna(0)]
+        ax.bar(x, values, bottom=bottom, color=colors[col], label=str(col))
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_xticks(
+        x,
+        [
+            f"{p.year}年{p.month}月" if p.month in (1, 7) or i == 0 else f"{p.month}月"
+            for i, p in enumerate(table.index)
+        ],
+        rotation=90,
+        fontsize="small",
+    )
+    yen_axis(ax)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def medical_top_providers(expenses: pd.DataFrame, *, n: int = 10) -> Figure:
+    """The ``n`` providers with the highest 窓口相当負担額."""
+    from . import medical
+
+    table = medical.top_providers(expenses, n=n)
+    fig = _figure(9, 0.45 * max(len(table), 3) + 1.2)
+    ax = fig.add_subplot()
+    ax.set_title(f"医療機関・薬局別の窓口相当負担額（上位{n}）")
+    if table.empty:
+        return _empty(fig, ax, "医療費の記録がありません")
+    values = [float(v) for v in table["patient_share"]]
+    ax.barh(range(len(table)), values, color=PALETTE[0])
+    ax.set_yticks(range(len(table)), list(table["provider"]))
+    ax.invert_yaxis()
+    for i, v in enumerate(values):
+        ax.text(v, i, " " + yen(v), va="center", fontsize="small")
+    ax.set_xlim(0, max(values) * 1.25 if values else 1)
+    yen_axis(ax, "x")
+    return fig
+
+
+def medical_cumulative(
+    expenses: pd.DataFrame, *, threshold: int | None = None, year: int | None = None
+) -> Figure:
+    """Cumulative spending in the year against the 医療費控除 threshold (足切り額)."""
+    from . import medical
+
+    table = medical.cumulative(expenses, year=year)
+    fig = _figure(9, 4.2)
+    ax = fig.add_subplot()
+    title = "医療費の累計と医療費控除の足切り額"
+    ax.set_title(f"{year}年 {title}" if year else title)
+    if table.empty:
+        return _empty(fig, ax, "医療費の記録がありません")
+    x = list(range(len(table)))
+    values = [float(v) for v in table["cumulative"]]
+    ax.plot(x, values, marker="o", color=PALETTE[0], label="累計（窓口相当負担額）")
+    if threshold is not None:
+        ax.axhline(threshold, color=PALETTE[5], linestyle="--", label=f"足切り額 {yen(threshold)}")
+    ax.set_xticks(x, [f"{p.month}月" for p in table["month"]])
+    ax.set_ylim(0, max([*values, threshold or 0]) * 1.15 or 1)
+    yen_axis(ax)
+    ax.legend(loc="upper left")
+    return fig
+
+
+# -------------------------------------------------------------------------------- drugs
+def drug_timeline(dispensings: pd.DataFrame, *, overlaps: pd.DataFrame | None = None) -> Figure:
+    """One row per person and medicine; a bar per dispensing from its date for its days.
+
+    Overlaps from ``drugs.overlaps`` are outlined in red.
+    """
+    import matplotlib.dates as mdates
+    import pandas as pd
+
+    from . import drugs
+
+    cov = drugs.coverage(dispensings).sort_values(["person", "start"], kind="stable")
+    # one row per person and medicine (strengths and makers of one product share a row)
+    keys = list(dict.fromkeys(zip(cov["person"], cov["key"], strict=True)))
+    names: dict[tuple[str, str], list[str]] = {}
+    for p, k, d in zip(cov["person"], cov["key"], cov["drug"], strict=True):
+        names.setdefault((p, k), [])
+        if d not in names[(p, k)]:
+            names[(p, k)].append(d)
+    fig = _figure(10, 0.35 * max(len(keys), 4) + 1.5)
+    ax = fig.add_subplot()
+    ax.set_title("お薬の服用期間（調剤日から処方日数分）")
+    if cov.empty:
+        return _empty(fig, ax, "薬剤情報がありません")
+    colors = _colors(dict.fromkeys(cov["prescriber"]))
+    for _, r in cov.iterrows():
+        y = keys.index((r["person"], r["key"]))
+        start = mdates.date2num(pd.Timestamp(r["start"]).to_pydatetime())
+        end = mdates.date2num((pd.Timestamp(r["end"]) + pd.Timedelta(days=1)).to_pydatetime())
+        ax.barh(y, end - start, left=start, color=colors[r["prescriber"]], height=0.6)
+    if overlaps is not None:
+        for _, o in overlaps.iterrows():
+            if (o["person"], o["drug"]) not in keys:
+                continue
+            y = keys.index((o["person"], o["drug"]))
+            start = mdates.date2num(pd.Timestamp(o["overlap_start"]).to_pydatetime())
+            end = mdates.date2num(
+                (pd.Timestamp(o["overlap_end"]) + pd.Timedelta(days=1)).to_pydatetime()
+            )
+            ax.barh(
+                y, end - start, left=start, fill=False, edgecolor="red", linewidth=2, height=0.8
+            )
+    persons = {p for p, _ in keys}
+    labels = []
+    for p, k in keys:
+        shown = names[(p, k)][0] + (" など" if len(names[(p, k)]) > 1 else "")
+        labels.append(f"{p}：{shown}" if len(persons) > 1 else shown)
+    ax.set_yticks(range(len(keys)), labels, fontsize="small")
+    ax.invert_yaxis()
+    locator = mdates.AutoDateLocator(maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(
+        _FuncFormatter(lambda v, _p: _month_label(mdates.num2date(v).date()))
+    )
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=c, label=str(s)) for s, c in colors.items()]
+    if overlaps is not None and not overlaps.empty:
+        handles.append(Patch(facecolor="white", edgecolor="red", label="重なり（薬剤師に確認）"))
+    ax.legend(handles=handles, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    return fig
+
+
+def _FuncFormatter(fn: Any) -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(fn)
+
+
+def _month_label(day: _dt.date) -> str:
+    return f"{day.year}年{day.month}月\n({era_label(day, short=True)})"
+
+
+def drug_counts(dispensings: pd.DataFrame, *, by: str = "prescriber") -> Figure:
+    """Number of dispensings by ``prescriber`` or ``pharmacy``."""
+    from . import drugs
+
+    table = drugs.counts(dispensings, by=by)
+    label = {"prescriber": "処方した医療機関", "pharmacy": "薬局"}.get(by, by)
+    fig = _figure(8, 0.45 * max(len(table), 3) + 1.2)
+    ax = fig.add_subplot()
+    ax.set_title(f"{label}ごとの調剤回数")
+    if table.empty:
+        return _empty(fig, ax, "薬剤情報がありません")
+    values = [int(v) for v in table["dispensings"]]
+    ax.barh(range(len(table)), values, color=PALETTE[2])
+    ax.set_yticks(range(len(table)), list(table[by]))
+    ax.invert_yaxis()
+    ax.set_xlabel("調剤回数（回）")
+    return fig
+
+
+# ----------------------------------------------------------------------------- checkups
+def checkup_trends(
+    checkups: pd.DataFrame,
+    *,
+    items: Sequence[str] | None = None,
+    sex: Mapping[str, str] | None = None,
+) -> Figure:
+    """One panel per item: values over the years per person, with the 特定健診 reference lines.
+
+    ``items`` are canonical item names of :mod:`mynalib.checkups` (default: the core items present).
+    ``sex`` maps person → "1"/"2" for sex-specific references (腹囲).
+    """
+    import pandas as pd
+
+    from . import checkups as ck
+
+    table = ck.trends(checkups)
+    wanted = [i for i in (items or ck.CORE_ITEMS) if i in set(table["item"])]
+    cols = 3
+    rows_n = max(1, -(-len(wanted) // cols))
+    fig = _figure(11, 2.8 * rows_n + 0.6)
+    fig.suptitle("特定健診の結果の推移（破線：保健指導判定値、点線：受診勧奨判定値）")
+    if not wanted:
+        ax = fig.add_subplot()
+        return _empty(fig, ax, "健診結果がありません")
+    axes = fig.subplots(rows_n, cols, squeeze=False)
+    persons = list(dict.fromkeys(table["person"]))
+    colors = _colors(persons)
+    for i, item in enumerate(wanted):
+        ax = axes[i // cols][i % cols]
+        part = table[table["item"] == item]
+        ref = ck.REFERENCES.get(item)
+        unit = (
+            ref.unit
+            if ref
+            else str(part["unit"].dropna().iloc[0])
+            if part["unit"].notna().any()
+            else ""
+        )
+        ax.set_title(f"{item}（{unit}）" if unit else item, fontsize="medium")
+        for p in persons:
+            pp = part[part["person"] == p].sort_values("date")
+            if pp.empty:
+                continue
+            ax.plot(
+                [
+                    pd.Timestamp(d).year + (pd.Timestamp(d).day_of_year - 1) / 366
+                    for d in pp["date"]
+                ],
+                [float(v) for v in pp["value"]],
+                marker="o",
+                color=colors[p],
+                label=p,
+            )
+        if ref is not None:
+            for level, style in ((ref.guidance, "--"), (ref.referral, ":")):
+                value = level.get(None) if isinstance(level, dict) else level
+                if isinstance(level, dict) and sex and len({sex.get(p) for p in persons}) == 1:
+                    value = level.get(sex.get(persons[0]), value)
+                if value is not None:
+                    ax.axhline(value, color="grey", linestyle=style, linewidth=1)
+        years = sorted({pd.Timestamp(d).year for d in part["date"]})
+        ax.set_xticks(
+            [y + 0.5 for y in years],
+            [f"{y}\n({era_label(_dt.date(y, 12, 31), short=True)})" for y in years],
+        )
+        ax.set_xlim(years[0], years[-1] + 1)
+        ax.tick_params(labelsize="small")
+    for j in range(len(wanted), rows_n * cols):
+        axes[j // cols][j % cols].set_axis_off()
+    axes[0][0].legend(fontsize="small")
+    return fig
+
+
+# ------------------------------------------------------------------------------- deductions
+def deduction_bars(amounts: pd.DataFrame, *, title: str = "控除額") -> Figure:
+    """Horizontal bars of deductions: a frame with ``label`` and one or more money columns.
+
+    Typical columns are ``所得税`` and ``住民税`` (the deduction for each tax).
+    """
+    fig = _figure(9, 0.5 * max(len(amounts), 3) + 1.4)
+    ax = fig.add_subplot()
+    ax.set_title(title)
+    value_cols = [c for c in amounts.columns if c != "label"]
+    if amounts.empty or not value_cols:
+        return _empty(fig, ax, "控除の対象がありません")
+    height = 0.8 / len(value_cols)
+    colors = _colors(value_cols)
+    top = 0.0
+    for k, col in enumerate(value_cols):
+        values = [
+            float(v) if v == v and v is not None else 0.0 for v in amounts[col].astype(object)
+        ]
+        ys = [i + k * height for i in range(len(amounts))]
+        ax.barh(ys, values, height=height, color=colors[col], label=str(col))
+        for y, v in zip(ys, values, strict=True):
+            ax.text(v, y, " " + yen(v), va="center", fontsize="small")
+        top = max([top, *values])
+    ax.set_yticks(
+        [i + height * (len(value_cols) - 1) / 2 for i in range(len(amounts))],
+        list(amounts["label"]),
+    )
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.3 or 1)
+    yen_axis(ax, "x")
+    ax.legend(fontsize="small", loc="lower right")
+    return fig
+
+
+def furusato_gauge(limit: int, donated: int, *, year: int | None = None) -> Figure:
+    """This year's ふるさと納税 donations against the estimated limit (自己負担2,000円の上限)."""
+    fig = _figure(9, 2.2)
+    ax = fig.add_subplot()
+    ax.set_title(
+        f"{year}年 ふるさと納税の寄附額と上限の目安" if year else "ふるさと納税の寄附額と上限の目安"
+    )
+    ax.barh(0, limit, color="#dddddd", label=f"上限の目安 {yen(limit)}")
+    over = donated > limit
+    ax.barh(
+        0,
+        donated,
+        height=0.5,
+        color=PALETTE[5] if over else PALETTE[2],
+        label=f"寄附済み {yen(donated)}",
+    )
+    ax.set_yticks([])
+    ax.set_xlim(0, max(limit, donated) * 1.15 or 1)
+    yen_axis(ax, "x")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize="small")
+    return fig
+
+
+#: every chart function, for the render-all test
+CHARTS = (
+    "pension_timeline",
+    "pension_months",
+    "medical_monthly",
+    "medical_top_providers",
+    "medical_cumulative",
+    "drug_timeline",
+    "drug_counts",
+    "checkup_trends",
+    "deduction_bars",
+    "furusato_gauge",
+)
