@@ -65,7 +65,7 @@ def report_errors(f: F) -> F:
         try:
             return f(*args, **kwargs)
         except MynaError as exc:
-            text = f"Error: {exc}"
+            text = str(exc)  # ClickException already prefixes "Error: "
             if exc.ja and exc.ja not in text:
                 text += f"\n{exc.ja}"
             raise click.ClickException(text) from None
