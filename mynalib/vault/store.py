@@ -1,0 +1,1109 @@
+"""The encrypted vault: one SQLite file (WAL, transactions), AES-256-GCM per record.
+
+What someone holding only the vault file learns (see README "Importing your files and the vault"):
+the number of documents, their encrypted sizes (bodies are compressed before encryption), which
+documents share a kind and which share a person (16-byte keyed tags, not the names), how many
+secrets/state entries/audit entries exist, and the scrypt parameters. Not stored in clear: document
+bytes, kinds, person names, file names, dates, metadata, secrets, state values, audit entries, the
+secret and state key names. Equal documents cannot be recognised without the key (their identity is
+an HMAC under a key derived from the data key).
+
+Integrity: every ciphertext's associated data binds it to its table/purpose, its row id and (for
+documents) its kind and lookup tags, so edited, swapped or moved ciphertexts raise VaultCorrupt.
+The audit log is additionally hash-chained (HMAC), so removing or reordering entries in the middle
+is detected; cutting entries off the end cannot be detected from the file alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import os
+import sqlite3
+import stat
+import sys
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..document import Document
+from ..errors import DocumentTooLarge, SourceError, VaultCorrupt, VaultError, VaultLocked
+from . import crypto, keys
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DB_NAME = "vault.sqlite3"
+SCHEMA_VERSION = 1
+#: files larger than this are refused before they are read (the importers check it too)
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    identity    BLOB NOT NULL UNIQUE,   -- HMAC(identity key, bytes): dedup without revealing
+    kind_tag    BLOB NOT NULL,          -- keyed tag of the kind
+    person_tag  BLOB,                   -- keyed tag of the person (NULL: unknown)
+    header      BLOB NOT NULL,          -- AES-GCM(JSON provenance)
+    body        BLOB NOT NULL           -- AES-GCM(codec byte + raw bytes)
+);
+CREATE INDEX IF NOT EXISTS documents_kind_person ON documents (kind_tag, person_tag);
+CREATE INDEX IF NOT EXISTS documents_person ON documents (person_tag);
+CREATE TABLE IF NOT EXISTS secrets (
+    name_tag BLOB PRIMARY KEY,
+    value    BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS state (
+    key_tag BLOB PRIMARY KEY,
+    value   BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id    INTEGER PRIMARY KEY AUTOINCREMENT,
+    entry BLOB NOT NULL,                -- AES-GCM(JSON {at, action, detail, command})
+    chain BLOB NOT NULL                 -- HMAC(audit key, previous chain || id || entry)
+);
+"""
+
+#: the command recorded in audit entries when no click command is running
+current_command: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "mynalib_vault_command", default=None
+)
+
+
+def _command_name(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    value = current_command.get()
+    if value:
+        return value
+    if "click" in sys.modules:
+        import click
+
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            return ctx.command_path
+    return "python"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, default=_json_default, sort_keys=True).encode()
+
+
+# ------------------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class PutResult:
+    id: int
+    new: bool
+
+
+@dataclass
+class ImportReport:
+    """What an import found in one file (or why it was refused)."""
+
+    name: str | None
+    kind: str | None = None
+    person: str | None = None
+    period: str | None = None
+    rows: int = 0
+    signature: str | None = None
+    id: int | None = None
+    new: bool = False
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    error_type: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def duplicate(self) -> bool:
+        """The same bytes were already in the vault: nothing was stored again."""
+        return self.ok and self.id is not None and not self.new
+
+    def __repr__(self) -> str:  # the person's name is personal data: not in reprs
+        return (
+            f"ImportReport(name={self.name!r}, kind={self.kind!r}, rows={self.rows}, "
+            f"id={self.id}, new={self.new}, error={self.error_type!r})"
+        )
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document's provenance without its bytes (cheap to list)."""
+
+    id: int
+    kind: str
+    source: str
+    person: str | None
+    fetched_at: datetime
+    imported_at: datetime
+    original_name: str | None
+    size: int
+    meta: dict[str, Any]
+
+    def __repr__(self) -> str:
+        return f"DocumentInfo(id={self.id}, kind={self.kind!r}, size={self.size})"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    action: str
+    detail: str
+    command: str
+
+
+ProgressCallback = Callable[[int, int, ImportReport], None]
+
+
+# --------------------------------------------------------------------------------------- files
+def _resolve_paths(path: Path | str | None) -> tuple[Path, Path]:
+    from ..paths import default_vault_dir
+
+    base = Path(path).expanduser() if path is not None else default_vault_dir()
+    if base.suffix in {".sqlite3", ".sqlite", ".db"} or base.is_file():
+        return base.parent, base
+    return base, base / DB_NAME
+
+
+def _make_private_dir(directory: Path) -> None:
+    missing = []
+    probe = directory
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for created in missing:
+        with contextlib.suppress(OSError):
+            os.chmod(created, 0o700)
+    mode = stat.S_IMODE(directory.stat().st_mode)
+    if mode & 0o077:
+        os.chmod(directory, mode & 0o700 | 0o700)
+
+
+def _make_private_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        os.chmod(path, 0o600)
+
+
+def vault_files(db_path: Path) -> list[Path]:
+    return [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), Path(f"{db_path}-journal")]
+
+
+# --------------------------------------------------------------------------------------- vault
+class Vault:
+    """An open, unlocked vault. Use :func:`open_vault` to get one; close it (or use ``with``)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        db_path: Path,
+        conn: sqlite3.Connection,
+        subkeys: crypto.SubKeys,
+        vault_id: str,
+        protection: str,
+    ):
+        self.directory = directory
+        self.path = db_path
+        self._conn: sqlite3.Connection | None = conn
+        self._keys = subkeys
+        self.vault_id = vault_id
+        #: "passphrase" or "keyring": what unlocked this vault
+        self.protection = protection
+        self._lock = threading.RLock()
+        self._tx_depth = 0
+        self._quiet = 0  # >0: put() does not write its own audit entry (imports write one)
+        self._frame_cache: dict[tuple[str, str | None], tuple[tuple[int, int], pd.DataFrame]] = {}
+        self._kind_names: dict[bytes, str] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+    def __repr__(self) -> str:
+        return f"Vault({str(self.directory)!r}, protection={self.protection!r})"
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("PRAGMA optimize")
+                self._conn.close()
+                self._conn = None
+            self._frame_cache.clear()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise VaultError("The vault is closed", hint="open it again with open_vault()")
+        return self._conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (nested calls join the outer one). Commits on success."""
+        with self._lock:
+            conn = self.conn
+            if self._tx_depth == 0:
+                conn.execute("BEGIN IMMEDIATE")
+            self._tx_depth += 1
+            try:
+                yield
+            except BaseException:
+                self._tx_depth -= 1
+                if self._tx_depth == 0:
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                self._tx_depth -= 1
+                if self._tx_depth == 0:
+                    conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------ documents
+    def _kind_tag(self, kind: str) -> bytes:
+        tag = self._keys.tag("kind", kind)
+        self._kind_names[tag] = kind
+        return tag
+
+    def _person_tag(self, person: str | None) -> bytes | None:
+        return None if person is None else self._keys.tag("person", person)
+
+    def contains(self, data: bytes) -> int | None:
+        """The id of a stored document with exactly these bytes, else None."""
+        row = self.conn.execute(
+            "SELECT id FROM documents WHERE identity = ?", (self._keys.identity_of(data),)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def put(self, doc: Document) -> PutResult:
+        """Store ``doc`` exactly as received; the same bytes twice are stored once."""
+        if not isinstance(doc.data, (bytes, bytearray, memoryview)):
+            raise TypeError("Document.data must be bytes")
+        data = bytes(doc.data)
+        identity = self._keys.identity_of(data)
+        with self._lock, self.transaction():
+            row = self.conn.execute(
+                "SELECT id FROM documents WHERE identity = ?", (identity,)
+            ).fetchone()
+            if row is not None:
+                result = PutResult(int(row[0]), False)
+            else:
+                result = PutResult(self._insert(doc, data, identity), True)
+            if not self._quiet:
+                self._audit(
+                    "store",
+                    f"kind={doc.kind} source={doc.source} "
+                    + ("new" if result.new else "duplicate"),
+                    None,
+                )
+        return result
+
+    def _next_id(self, table: str) -> int:
+        row = self.conn.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)
+        ).fetchone()
+        return (int(row[0]) if row else 0) + 1
+
+    def _insert(self, doc: Document, data: bytes, identity: bytes) -> int:
+        doc_id = self._next_id("documents")
+        kind_tag = self._kind_tag(doc.kind)
+        person_tag = self._person_tag(doc.person)
+        fetched = doc.fetched_at
+        if fetched.tzinfo is None:
+            fetched = fetched.replace(tzinfo=timezone.utc)
+        compressed = zlib.compress(data, 1)
+        body_plain = b"\x01" + compressed if len(compressed) < len(data) else b"\x00" + data
+        header = {
+            "kind": doc.kind,
+            "source": doc.source,
+            "person": doc.person,
+            "fetched_at": fetched.isoformat(),
+            "imported_at": _now().isoformat(),
+            "original_name": doc.original_name,
+            "size": len(data),
+            "meta": doc.meta,
+        }
+        enc = self._keys.documents
+        header_ct = enc.seal(
+            _dumps(header), self._header_aad(doc_id, identity, kind_tag, person_tag)
+        )
+        body_ct = enc.seal(body_plain, crypto.aad("documents.body", doc_id, doc.kind))
+        self.conn.execute(
+            "INSERT INTO documents (id, identity, kind_tag, person_tag, header, body) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (doc_id, identity, kind_tag, person_tag, header_ct, body_ct),
+        )
+        return doc_id
+
+    @staticmethod
+    def _header_aad(
+        doc_id: int, identity: bytes, kind_tag: bytes, person_tag: bytes | None
+    ) -> bytes:
+        return crypto.aad("documents.header", doc_id, identity, kind_tag, person_tag or b"")
+
+    def _open_header(self, row: Sequence[Any]) -> dict[str, Any]:
+        doc_id, identity, kind_tag, person_tag, header_ct = row[:5]
+        plain = self._keys.documents.open(
+            header_ct,
+            self._header_aad(doc_id, identity, kind_tag, person_tag),
+            what=f"document {doc_id}",
+        )
+        header: dict[str, Any] = json.loads(plain)
+        if self._keys.tag("kind", header["kind"]) != kind_tag:
+            raise VaultCorrupt(f"document {doc_id}: its kind does not match its index entry")
+        return header
+
+    def _open_body(self, doc_id: int, kind: str, body_ct: bytes) -> bytes:
+        plain = self._keys.documents.open(
+            body_ct, crypto.aad("documents.body", doc_id, kind), what=f"document {doc_id}"
+        )
+        codec, payload = plain[:1], plain[1:]
+        if codec == b"\x01":
+            return zlib.decompress(payload)
+        if codec == b"\x00":
+            return payload
+        raise VaultCorrupt(f"document {doc_id}: unknown body encoding")
+
+    @staticmethod
+    def _meta_with_import_time(header: dict[str, Any]) -> dict[str, Any]:
+        meta = dict(header.get("meta") or {})
+        meta.setdefault("imported_at", header["imported_at"])
+        return meta
+
+    def _select(
+        self,
+        columns: str,
+        kind: str | Iterable[str] | None,
+        person: str | None,
+        *,
+        include_unknown_person: bool = False,
+    ) -> list[Any]:
+        where: list[str] = []
+        params: list[bytes | None] = []
+        if kind is not None:
+            kinds = [kind] if isinstance(kind, str) else list(kind)
+            if not kinds:
+                return []
+            where.append(f"kind_tag IN ({','.join('?' * len(kinds))})")
+            params.extend(self._kind_tag(k) for k in kinds)
+        if person is not None:
+            if include_unknown_person:
+                where.append("(person_tag = ? OR person_tag IS NULL)")
+            else:
+                where.append("person_tag = ?")
+            params.append(self._person_tag(person))
+        sql = f"SELECT {columns} FROM documents"  # noqa: S608 - fixed column lists only
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id"
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def documents(
+        self,
+        kind: str | Iterable[str] | None = None,
+        person: str | None = None,
+        *,
+        _include_unknown_person: bool = False,
+    ) -> list[Document]:
+        """Stored documents (bytes decrypted), oldest first, optionally by kind(s) and person."""
+        rows = self._select(
+            "id, identity, kind_tag, person_tag, header, body",
+            kind,
+            person,
+            include_unknown_person=_include_unknown_person,
+        )
+        out = []
+        for row in rows:
+            header = self._open_header(row)
+            out.append(
+                Document(
+                    data=self._open_body(row[0], header["kind"], row[5]),
+                    kind=header["kind"],
+                    source=header["source"],
+                    person=header["person"],
+                    fetched_at=datetime.fromisoformat(header["fetched_at"]),
+                    original_name=header["original_name"],
+                    meta=self._meta_with_import_time(header),
+                    id=int(row[0]),
+                )
+            )
+        return out
+
+    def document(self, doc_id: int) -> Document:
+        """One stored document by id (KeyError if there is none)."""
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT id, identity, kind_tag, person_tag, header, body FROM documents "
+                "WHERE id = ?",
+                (doc_id,),
+            ).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        header = self._open_header(row)
+        return Document(
+            data=self._open_body(row[0], header["kind"], row[5]),
+            kind=header["kind"],
+            source=header["source"],
+            person=header["person"],
+            fetched_at=datetime.fromisoformat(header["fetched_at"]),
+            original_name=header["original_name"],
+            meta=self._meta_with_import_time(header),
+            id=int(row[0]),
+        )
+
+    def catalogue(
+        self, kind: str | Iterable[str] | None = None, person: str | None = None
+    ) -> list[DocumentInfo]:
+        """Provenance of the stored documents, without decrypting their bytes."""
+        out = []
+        for row in self._select("id, identity, kind_tag, person_tag, header", kind, person):
+            h = self._open_header(row)
+            out.append(
+                DocumentInfo(
+                    id=int(row[0]),
+                    kind=h["kind"],
+                    source=h["source"],
+                    person=h["person"],
+                    fetched_at=datetime.fromisoformat(h["fetched_at"]),
+                    imported_at=datetime.fromisoformat(h["imported_at"]),
+                    original_name=h["original_name"],
+                    size=int(h["size"]),
+                    meta=dict(h.get("meta") or {}),
+                )
+            )
+        return out
+
+    def delete(self, doc_id: int) -> bool:
+        """Remove one document (its bytes are overwritten in the file: secure_delete)."""
+        with self._lock, self.transaction():
+            cur = self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+            if cur.rowcount:
+                self._audit("delete", f"document {doc_id}", None)
+        return bool(cur.rowcount)
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+    def _generation(self) -> tuple[int, int]:
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence "
+                "WHERE name = 'documents'), (SELECT COUNT(*) FROM documents)"
+            ).fetchone()
+        return int(row[0]), int(row[1])
+
+    # ------------------------------------------------------------------ imports
+    def import_bytes(
+        self,
+        data: bytes,
+        *,
+        name: str | None = None,
+        person: str | None = None,
+        source: str = "file",
+        fetched_at: datetime | None = None,
+    ) -> ImportReport:
+        """Detect the kind by content, parse, store. Raises SourceError for unreadable input."""
+        report, doc = self._prepare(
+            data, name=name, person=person, source=source, fetched_at=fetched_at
+        )
+        with self._lock, self.transaction():
+            self._quiet += 1
+            try:
+                self._store_prepared(report, doc)
+            finally:
+                self._quiet -= 1
+            self._audit("import", _import_summary([report]), None)
+        return report
+
+    def import_file(
+        self, path: str | os.PathLike[str], *, person: str | None = None
+    ) -> ImportReport:
+        """Import one file (see :meth:`import_bytes`)."""
+        p = Path(path)
+        data = _read_limited(p)
+        fetched = datetime.fromtimestamp(p.stat().st_mtime, timezone.utc)
+        return self.import_bytes(
+            data, name=p.name, person=person, source="file", fetched_at=fetched
+        )
+
+    def import_files(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        person: str | None = None,
+        progress: ProgressCallback | None = None,
+        batch: int = 200,
+        batch_seconds: float = 1.0,
+    ) -> list[ImportReport]:
+        """Import many files; directories are walked. One report per file, errors included.
+
+        A bad file gets a report with ``error`` set; the other files are still imported.
+        Documents are committed in batches (``batch`` files or ``batch_seconds``), so an
+        interrupted import keeps every batch committed before the interruption.
+        ``progress(done, total, report)`` is called after each file.
+        """
+        files = _expand(paths)
+        total = len(files)
+        reports: list[ImportReport] = []
+        pending: list[tuple[ImportReport, Document]] = []
+        last_commit = time.monotonic()
+
+        def flush() -> None:
+            nonlocal last_commit
+            if not pending:
+                return
+            with self._lock, self.transaction():
+                self._quiet += 1
+                try:
+                    for report, doc in pending:
+                        self._store_prepared(report, doc)
+                finally:
+                    self._quiet -= 1
+            pending.clear()
+            last_commit = time.monotonic()
+
+        try:
+            for done, file in enumerate(files, 1):
+                try:
+                    data = _read_limited(file)
+                    fetched = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc)
+                    report, doc = self._prepare(
+                        data, name=file.name, person=person, source="file", fetched_at=fetched
+                    )
+                    pending.append((report, doc))
+                except (SourceError, OSError) as exc:
+                    report = ImportReport(
+                        name=file.name, error=_error_text(exc), error_type=type(exc).__name__
+                    )
+                reports.append(report)
+                if len(pending) >= batch or time.monotonic() - last_commit >= batch_seconds:
+                    flush()
+                if progress is not None:
+                    progress(done, total, report)
+            flush()
+        finally:
+            if self._conn is not None and reports:
+                with self._lock, self.transaction():
+                    self._audit("import", _import_summary(reports), None)
+        return reports
+
+    def _prepare(
+        self,
+        data: bytes,
+        *,
+        name: str | None,
+        person: str | None,
+        source: str,
+        fetched_at: datetime | None,
+    ) -> tuple[ImportReport, Document]:
+        from ..sources import detect_kind, parse
+
+        if len(data) > MAX_IMPORT_BYTES:
+            raise DocumentTooLarge(
+                f"{name or 'the document'} is {len(data):,} bytes, above the "
+                f"{MAX_IMPORT_BYTES:,}-byte limit",
+                hint="check that this is the file you meant to import",
+            )
+        kind = detect_kind(data, name)
+        result = parse(kind, data)
+        meta_in = _as_dict(getattr(result, "meta", None))
+        records = getattr(result, "records", None) or []
+        warnings = [str(w) for w in (getattr(result, "warnings", None) or [])]
+        who = person or _text(meta_in.get("person"))
+        period = meta_in.get("period", meta_in.get("year"))
+        signature = _text(meta_in.get("signature"))
+        meta = {k: v for k, v in meta_in.items() if k != "person"}
+        if warnings:
+            meta["warnings"] = warnings
+        if person and meta_in.get("person") and meta_in.get("person") != person:
+            meta["person_on_source"] = meta_in.get("person")
+        doc = Document(
+            data=data,
+            kind=kind,
+            source=source,  # type: ignore[arg-type]
+            person=who,
+            fetched_at=fetched_at or _now(),
+            original_name=name,
+            meta=meta,
+        )
+        report = ImportReport(
+            name=name,
+            kind=kind,
+            person=who,
+            period=None if period is None else str(period),
+            rows=len(records),
+            signature=signature,
+            warnings=warnings,
+        )
+        return report, doc
+
+    def _store_prepared(self, report: ImportReport, doc: Document) -> None:
+        result = self.put(doc)
+        report.id, report.new = result.id, result.new
+
+    # ------------------------------------------------------------------ frames
+    def frame(
+        self, name: str, *, year: int | None = None, person: str | None = None
+    ) -> pd.DataFrame:
+        """The frame ``name`` (DESIGN.md §5) built from the stored documents, then filtered."""
+        from .. import frames
+
+        if name not in frames.SCHEMAS:
+            raise KeyError(f"unknown frame {name!r}; frames: {', '.join(sorted(frames.SCHEMAS))}")
+        generation = self._generation()
+        key = (name, person)
+        cached = self._frame_cache.get(key)
+        if cached is not None and cached[0] == generation:
+            df = cached[1]
+        else:
+            kinds = frames.kinds_for(name)
+            docs = self.documents(kinds, person, _include_unknown_person=True) if kinds else []
+            df = frames.build(name, docs, person=person)
+            if len(self._frame_cache) >= 16:
+                self._frame_cache.pop(next(iter(self._frame_cache)))
+            self._frame_cache[key] = (generation, df)
+        out = frames.filter_frame(name, df, year=year) if year is not None else df.copy()
+        detail = name + (f" year={year}" if year is not None else "")
+        detail += " person=<filtered>" if person is not None else ""
+        with self._lock, self.transaction():
+            self._audit("frame", f"{detail} rows={len(out)}", None)
+        return out
+
+    # ------------------------------------------------------------------ secrets and state
+    def get_secret(self, name: str) -> bytes | None:
+        tag = self._keys.tag("secret", name)
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT value FROM secrets WHERE name_tag = ?", (tag,)
+            ).fetchone()
+            with self.transaction():
+                self._audit("secret-read", f"{name} {'found' if row else 'absent'}", None)
+        if row is None:
+            return None
+        return self._keys.records.open(row[0], crypto.aad("secrets", tag), what=f"secret {name!r}")
+
+    def set_secret(self, name: str, value: bytes) -> None:
+        if not isinstance(value, (bytes, bytearray)):
+            raise TypeError("a secret value must be bytes")
+        tag = self._keys.tag("secret", name)
+        blob = self._keys.records.seal(bytes(value), crypto.aad("secrets", tag))
+        with self._lock, self.transaction():
+            self.conn.execute(
+                "INSERT INTO secrets (name_tag, value) VALUES (?, ?) "
+                "ON CONFLICT(name_tag) DO UPDATE SET value = excluded.value",
+                (tag, blob),
+            )
+            self._audit("secret-write", name, None)
+
+    def delete_secret(self, name: str) -> bool:
+        tag = self._keys.tag("secret", name)
+        with self._lock, self.transaction():
+            cur = self.conn.execute("DELETE FROM secrets WHERE name_tag = ?", (tag,))
+            self._audit("secret-delete", name, None)
+        return bool(cur.rowcount)
+
+    def get_state(self, key: str, default: Any = None) -> Any:
+        tag = self._keys.tag("state", key)
+        with self._lock:
+            row = self.conn.execute("SELECT value FROM state WHERE key_tag = ?", (tag,)).fetchone()
+        if row is None:
+            return default
+        plain = self._keys.records.open(row[0], crypto.aad("state", tag), what=f"state {key!r}")
+        return json.loads(plain)["value"]
+
+    def set_state(self, key: str, value: Any) -> None:
+        """Store a JSON value (``None`` removes the key)."""
+        tag = self._keys.tag("state", key)
+        with self._lock, self.transaction():
+            if value is None:
+                self.conn.execute("DELETE FROM state WHERE key_tag = ?", (tag,))
+                return
+            plain = json.dumps({"key": key, "value": value}, ensure_ascii=False).encode()
+            blob = self._keys.records.seal(plain, crypto.aad("state", tag))
+            self.conn.execute(
+                "INSERT INTO state (key_tag, value) VALUES (?, ?) "
+                "ON CONFLICT(key_tag) DO UPDATE SET value = excluded.value",
+                (tag, blob),
+            )
+
+    # ------------------------------------------------------------------ audit
+    def audit(self, action: str, detail: str = "", command: str | None = None) -> None:
+        """Record an action (no personal data in ``detail``): what, when, by which command."""
+        with self._lock, self.transaction():
+            self._audit(action, detail, command)
+
+    def _chain_start(self) -> bytes:
+        return crypto.keyed_hash(self._keys.audit, b"audit-start\x00", self.vault_id.encode())
+
+    def _audit(self, action: str, detail: str, command: str | None) -> None:
+        conn = self.conn
+        entry_id = self._next_id("audit")
+        row = conn.execute("SELECT chain FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        previous = row[0] if row else self._chain_start()
+        plain = _dumps(
+            {
+                "at": _now().isoformat(timespec="milliseconds"),
+                "action": action,
+                "detail": detail,
+                "command": _command_name(command),
+            }
+        )
+        blob = self._keys.records.seal(plain, crypto.aad("audit", entry_id))
+        chain = crypto.keyed_hash(self._keys.audit, previous, entry_id.to_bytes(8, "big"), blob)
+        conn.execute(
+            "INSERT INTO audit (id, entry, chain) VALUES (?, ?, ?)", (entry_id, blob, chain)
+        )
+
+    def audit_log(self, *, limit: int | None = None) -> list[AuditEntry]:
+        """Every audit entry, oldest first (the last ``limit`` if given); verifies the chain."""
+        with self._lock:
+            rows = self.conn.execute("SELECT id, entry, chain FROM audit ORDER BY id").fetchall()
+        previous = self._chain_start()
+        out = []
+        for entry_id, blob, chain in rows:
+            expected = crypto.keyed_hash(
+                self._keys.audit, previous, int(entry_id).to_bytes(8, "big"), blob
+            )
+            if expected != chain:
+                raise VaultCorrupt(
+                    f"the audit log was altered before entry {entry_id} "
+                    "(an entry was removed, reordered or changed)",
+                    hint="the vault file was modified outside mynalib; restore a backup",
+                )
+            previous = chain
+            d = json.loads(
+                self._keys.records.open(blob, crypto.aad("audit", entry_id), what="an audit entry")
+            )
+            out.append(
+                AuditEntry(
+                    int(entry_id),
+                    datetime.fromisoformat(d["at"]),
+                    d["action"],
+                    d["detail"],
+                    d["command"],
+                )
+            )
+        return out[-limit:] if limit else out
+
+    # ------------------------------------------------------------------ admin
+    def status(self) -> dict[str, Any]:
+        """What is stored: counts by kind, source and person; sizes; protection."""
+        infos = self.catalogue()
+        by_kind: dict[str, int] = {}
+        by_person: dict[str, int] = {}
+        by_source: dict[str, int] = {}
+        for info in infos:
+            by_kind[info.kind] = by_kind.get(info.kind, 0) + 1
+            by_source[info.source] = by_source.get(info.source, 0) + 1
+            who = info.person or "(unknown)"
+            by_person[who] = by_person.get(who, 0) + 1
+        with self._lock:
+            n_secrets = self.conn.execute("SELECT COUNT(*) FROM secrets").fetchone()[0]
+            n_state = self.conn.execute("SELECT COUNT(*) FROM state").fetchone()[0]
+            n_audit = self.conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+        size = sum(p.stat().st_size for p in vault_files(self.path) if p.exists())
+        return {
+            "path": str(self.path),
+            "protection": self.protection,
+            "documents": len(infos),
+            "bytes_stored": sum(i.size for i in infos),
+            "file_bytes": size,
+            "by_kind": dict(sorted(by_kind.items())),
+            "by_source": dict(sorted(by_source.items())),
+            "by_person": dict(sorted(by_person.items())),
+            "secrets": int(n_secrets),
+            "state_entries": int(n_state),
+            "audit_entries": int(n_audit),
+            "last_import": max((i.imported_at for i in infos), default=None),
+        }
+
+    def change_passphrase(self, passphrase: str) -> None:
+        """Protect the data key with ``passphrase`` (adds or replaces the passphrase wrap)."""
+        data_key = self._data_key_for_rewrap
+        wrap = keys.PassphraseWrap.create(passphrase, data_key, self.vault_id)
+        with self._lock, self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('wrap.passphrase', ?)",
+                (wrap.to_json(),),
+            )
+            self._audit("passphrase-change", "", None)
+
+    _data_key_for_rewrap: bytes = b""
+
+    def wipe(self) -> None:
+        """Destroy the vault: wrapped keys erased, files removed, keyring entry deleted."""
+        with self._lock:
+            conn = self.conn
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA secure_delete = ON")
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("DELETE FROM meta")
+                conn.execute("DELETE FROM secrets")
+                conn.execute("DELETE FROM documents")
+                conn.execute("COMMIT")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.close()
+        keys.keyring_delete(self.vault_id)
+        for p in vault_files(self.path):
+            if p.exists():
+                with contextlib.suppress(OSError):
+                    size = p.stat().st_size
+                    with open(p, "r+b") as fh:  # best effort: SSDs may keep old blocks
+                        fh.write(b"\x00" * min(size, 64 * 1024 * 1024))
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                p.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.directory.rmdir()  # only when empty
+
+
+# ------------------------------------------------------------------------------------ helpers
+def _as_dict(meta: Any) -> dict[str, Any]:
+    if meta is None:
+        return {}
+    if isinstance(meta, dict):
+        return dict(meta)
+    if hasattr(meta, "_asdict"):
+        return dict(meta._asdict())
+    if hasattr(meta, "__dataclass_fields__"):
+        import dataclasses
+
+        return dataclasses.asdict(meta)
+    return dict(getattr(meta, "__dict__", {}))
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _error_text(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _import_summary(reports: Sequence[ImportReport]) -> str:
+    new = sum(1 for r in reports if r.ok and r.new)
+    dup = sum(1 for r in reports if r.duplicate)
+    err = sum(1 for r in reports if not r.ok)
+    kinds = sorted({r.kind for r in reports if r.kind})
+    return f"files={len(reports)} new={new} duplicates={dup} errors={err} kinds={','.join(kinds)}"
+
+
+def _read_limited(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_IMPORT_BYTES:
+        raise DocumentTooLarge(
+            f"{path.name} is {size:,} bytes, above the {MAX_IMPORT_BYTES:,}-byte limit",
+            hint="check that this is the file you meant to import",
+        )
+    return path.read_bytes()
+
+
+def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.is_file()
+                    and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                )
+            )
+        else:
+            out.append(p)
+    return out
+
+
+# --------------------------------------------------------------------------------------- open
+def _connect(db_path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=30.0)
+    try:
+        conn.execute("PRAGMA busy_timeout = 30000")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise VaultError(f"could not switch the vault to WAL mode (got {mode})")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise VaultCorrupt(
+            f"{db_path} is not a readable vault ({exc})",
+            hint="restore a backup, or move the file away to start a new vault",
+        ) from None
+    return conn
+
+
+def open_vault(
+    path: Path | str | None = None,
+    *,
+    passphrase: str | None = None,
+    create: bool = True,
+) -> Vault:
+    """Open (or create) the vault in directory ``path`` and unlock it.
+
+    ``path`` defaults to :func:`mynalib.paths.default_vault_dir` (``$MYNA_VAULT``). The passphrase
+    defaults to ``$MYNA_VAULT_PASSPHRASE``; without one the OS keyring is used when it is usable.
+    A wrong passphrase raises :class:`VaultLocked`.
+    """
+    directory, db_path = _resolve_paths(path)
+    if passphrase is None:
+        passphrase = keys.passphrase_from_env()
+    exists = db_path.exists() and db_path.stat().st_size > 0
+    if not exists and not create:
+        raise VaultError(
+            f"There is no vault at {directory}",
+            hint="import a file first (myna import FILE) or give the right --vault / MYNA_VAULT",
+            ja="保管庫がまだありません。先にファイルを取り込んでください（myna import）。",
+        )
+    if not exists and passphrase is None and not keys.keyring_usable():
+        raise VaultLocked(
+            "Cannot create a vault: no passphrase was given and no OS keyring is available",
+            hint=keys.HOW_TO_UNLOCK,
+            ja=keys.JA_UNLOCK_HINT,
+        )
+    _make_private_dir(directory)
+    _make_private_file(db_path)
+    conn = _connect(db_path)
+    try:
+        for p in vault_files(db_path)[1:]:
+            if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077:
+                os.chmod(p, 0o600)
+        vault_id, data_key, protection = _unlock_or_init(conn, passphrase)
+    except BaseException:
+        conn.close()
+        raise
+    vault = Vault(directory, db_path, conn, crypto.SubKeys.derive(data_key), vault_id, protection)
+    vault._data_key_for_rewrap = data_key
+    return vault
+
+
+def _meta(conn: sqlite3.Connection) -> dict[str, str]:
+    try:
+        return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.OperationalError:
+        return {}
+    except sqlite3.DatabaseError as exc:
+        raise VaultCorrupt(f"the vault file is not readable ({exc})") from None
+
+
+def _unlock_or_init(conn: sqlite3.Connection, passphrase: str | None) -> tuple[str, bytes, str]:
+    meta = _meta(conn)
+    if not meta.get("vault_id"):
+        return _init(conn, passphrase)
+    if meta.get("format") != str(SCHEMA_VERSION):
+        raise VaultError(
+            f"This vault has format {meta.get('format')!r}; this mynalib reads format "
+            f"{SCHEMA_VERSION}",
+            hint="upgrade mynalib",
+        )
+    vault_id = meta["vault_id"]
+    pw_wrap = meta.get("wrap.passphrase")
+    kr_wrap = meta.get("wrap.keyring")
+    if passphrase is not None and pw_wrap:
+        try:
+            wrap = keys.PassphraseWrap.from_json(pw_wrap)
+        except (ValueError, KeyError) as exc:
+            raise VaultCorrupt(f"the vault's key record is damaged ({exc})") from None
+        data_key = wrap.unwrap(passphrase, vault_id)
+        if data_key is None:
+            raise VaultLocked(
+                "Wrong vault passphrase",
+                hint="check MYNA_VAULT_PASSPHRASE / the passphrase you typed",
+                ja="保管庫のパスフレーズが違います。",
+            )
+        return vault_id, data_key, "passphrase"
+    if kr_wrap:
+        try:
+            kwrap = keys.KeyringWrap.from_json(kr_wrap)
+        except (ValueError, KeyError) as exc:
+            raise VaultCorrupt(f"the vault's key record is damaged ({exc})") from None
+        data_key = kwrap.unwrap(vault_id)
+        if data_key is not None:
+            return vault_id, data_key, "keyring"
+        if not pw_wrap:
+            raise VaultLocked(
+                "This vault's key is kept in the OS keyring, and the keyring entry "
+                f"({kwrap.service} / {kwrap.username}) is not available",
+                hint="unlock your desktop keyring (Secret Service, macOS Keychain, Windows "
+                "Credential Manager) and try again",
+                ja="保管庫の鍵がOSのキーリングから取得できません。キーリングのロックを解除してください。",
+            )
+    if pw_wrap:
+        raise VaultLocked(
+            "This vault needs its passphrase", hint=keys.HOW_TO_UNLOCK, ja=keys.JA_UNLOCK_HINT
+        )
+    raise VaultCorrupt("the vault has no key record", hint="restore a backup")
+
+
+def _init(conn: sqlite3.Connection, passphrase: str | None) -> tuple[str, bytes, str]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        meta = _meta(conn)
+        if meta.get("vault_id"):  # another process created it meanwhile
+            conn.execute("ROLLBACK")
+            return _unlock_or_init(conn, passphrase)
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        vault_id = uuid.uuid4().hex
+        data_key = crypto.random_key()
+        rows = {"format": str(SCHEMA_VERSION), "vault_id": vault_id}
+        if passphrase is not None:
+            rows["wrap.passphrase"] = keys.PassphraseWrap.create(
+                passphrase, data_key, vault_id
+            ).to_json()
+            protection = "passphrase"
+        else:
+            rows["wrap.keyring"] = keys.KeyringWrap.create(data_key, vault_id).to_json()
+            protection = "keyring"
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", list(rows.items()))
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    return vault_id, data_key, protection

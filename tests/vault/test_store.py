@@ -1,0 +1,412 @@
+"""The vault store: encryption, binding, dedup, keys, secrets, state, audit, permissions."""
+
+# ruff: noqa: S608  (SQL built from a fixed list of column names)
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from mynalib.document import Document
+from mynalib.errors import VaultCorrupt, VaultError, VaultLocked
+from mynalib.vault import Vault, crypto, open_vault
+
+from .conftest import PASSPHRASE
+
+NAME = "見本　太郎"
+CSV = "わたしの情報\r\n医療費通知情報\r\n氏名,見本　太郎\r\n".encode() * 20
+
+
+def _doc(data: bytes = CSV, kind: str = "iryohi_csv", **kw) -> Document:
+    kw.setdefault("person", NAME)
+    return Document(data=data, kind=kind, **kw)
+
+
+def _raw_bytes(vault_dir: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in vault_dir.iterdir() if p.is_file())
+
+
+# ------------------------------------------------------------------------------- round trip
+def test_put_and_read_back_exactly(vault: Vault) -> None:
+    fetched = datetime(2026, 2, 23, 10, 0, tzinfo=timezone.utc)
+    doc = _doc(
+        source="portal",
+        fetched_at=fetched,
+        original_name="医療費情報_20260223100000000.csv",
+        meta={"period": "2025", "signature": "unsigned"},
+    )
+    result = vault.put(doc)
+    assert result.new and result.id >= 1
+    (back,) = vault.documents("iryohi_csv")
+    assert back.data == doc.data
+    assert (back.kind, back.source, back.person) == ("iryohi_csv", "portal", NAME)
+    assert back.fetched_at == fetched
+    assert back.original_name == doc.original_name
+    assert back.meta["period"] == "2025" and back.meta["signature"] == "unsigned"
+    assert "imported_at" in back.meta
+    assert back.id == result.id
+    assert vault.document(result.id).data == doc.data
+    with pytest.raises(KeyError):
+        vault.document(999)
+
+
+def test_same_bytes_stored_once_changed_export_kept(vault: Vault) -> None:
+    first = vault.put(_doc())
+    again = vault.put(_doc(person=None, original_name="copy.csv"))
+    assert again == type(first)(first.id, False)
+    changed = vault.put(_doc(CSV + b"\r\n"))
+    assert changed.new and changed.id != first.id
+    assert vault.count() == 2
+
+
+def test_filters_by_kind_and_person(vault: Vault) -> None:
+    vault.put(_doc(b"a"))
+    vault.put(_doc(b"b", kind="kojo_xml", person="見本　花子"))
+    vault.put(_doc(b"c", kind="kenshin_cda", person=None))
+    assert [d.data for d in vault.documents()] == [b"a", b"b", b"c"]
+    assert [d.data for d in vault.documents("kojo_xml")] == [b"b"]
+    assert [d.data for d in vault.documents(["kojo_xml", "iryohi_csv"])] == [b"a", b"b"]
+    assert [d.data for d in vault.documents(person=NAME)] == [b"a"]
+    assert vault.documents("kojo_xml", person=NAME) == []
+    assert vault.documents([]) == []
+    assert [i.kind for i in vault.catalogue()] == ["iryohi_csv", "kojo_xml", "kenshin_cda"]
+
+
+def test_large_binary_document(vault: Vault) -> None:
+    import os
+
+    blob = os.urandom(3 * 1024 * 1024)  # incompressible: stored raw
+    vault.put(_doc(blob, kind="portal_blob"))
+    assert vault.documents("portal_blob")[0].data == blob
+
+
+def test_delete(vault: Vault) -> None:
+    r = vault.put(_doc())
+    assert vault.delete(r.id) and not vault.delete(r.id)
+    assert vault.count() == 0
+    assert vault.put(_doc()).id != r.id  # ids are never reused
+
+
+# ------------------------------------------------------------------------- what leaks to disk
+def test_file_holds_no_plaintext(vault: Vault, vault_dir: Path) -> None:
+    marker = "見本　太郎の秘密の医療費".encode()
+    vault.put(_doc(CSV + marker, original_name="医療費情報_secret-name.csv", meta={"m": "meta-x"}))
+    vault.set_secret("portal_refresh_token", b"token-value-123")
+    vault.set_state("notice_read:N-0001", {"read": True})
+    vault.audit("export", "iryohi-form year=2025")
+    vault.conn.execute("PRAGMA wal_checkpoint(FULL)")
+    raw = _raw_bytes(vault_dir)
+    for needle in (
+        marker,
+        NAME.encode(),
+        "医療費通知情報".encode(),
+        b"secret-name",
+        b"meta-x",
+        b"iryohi_csv",
+        b"portal_refresh_token",
+        b"token-value-123",
+        b"notice_read",
+        b"iryohi-form",
+        PASSPHRASE.encode(),
+    ):
+        assert needle not in raw, needle
+
+
+def test_identity_is_keyed(tmp_path: Path) -> None:
+    """Equal documents in two vaults have unrelated identities: no cross-vault recognition."""
+    import hashlib
+
+    idents = []
+    for name in ("a", "b"):
+        with open_vault(tmp_path / name, passphrase=PASSPHRASE) as v:
+            v.put(_doc())
+            idents.append(v.conn.execute("SELECT identity FROM documents").fetchone()[0])
+    assert idents[0] != idents[1]
+    assert hashlib.sha256(CSV).digest() not in idents
+
+
+# ------------------------------------------------------------------------- tamper detection
+def _swap(vault_dir: Path, column: str, a: int, b: int) -> None:
+    conn = sqlite3.connect(vault_dir / "vault.sqlite3")
+    va = conn.execute(f"SELECT {column} FROM documents WHERE id=?", (a,)).fetchone()[0]
+    vb = conn.execute(f"SELECT {column} FROM documents WHERE id=?", (b,)).fetchone()[0]
+    if column == "identity":  # UNIQUE: go through a placeholder
+        conn.execute("UPDATE documents SET identity=x'00' WHERE id=?", (b,))
+    conn.execute(f"UPDATE documents SET {column}=? WHERE id=?", (vb, a))
+    conn.execute(f"UPDATE documents SET {column}=? WHERE id=?", (va, b))
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("column", ["body", "header", "identity", "person_tag"])
+def test_swapped_ciphertexts_fail(vault_dir: Path, column: str) -> None:
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        a = v.put(_doc(b"first document")).id
+        b = v.put(_doc(b"second document", person="見本　花子")).id
+    _swap(vault_dir, column, a, b)
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v, pytest.raises(VaultCorrupt):
+        v.documents()
+
+
+def test_body_bound_to_kind(vault_dir: Path) -> None:
+    """Same row, different kind: moving a row's kind tag and header is detected."""
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        a = v.put(_doc(b"csv doc")).id
+        b = v.put(_doc(b"xml doc", kind="kojo_xml")).id
+    _swap(vault_dir, "kind_tag", a, b)
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v, pytest.raises(VaultCorrupt):
+        v.documents()
+
+
+def test_flipped_bit_detected(vault_dir: Path) -> None:
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        v.put(_doc())
+    conn = sqlite3.connect(vault_dir / "vault.sqlite3")
+    body = bytearray(conn.execute("SELECT body FROM documents").fetchone()[0])
+    body[20] ^= 1
+    conn.execute("UPDATE documents SET body=?", (bytes(body),))
+    conn.commit()
+    conn.close()
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v, pytest.raises(VaultCorrupt) as exc:
+        v.documents()
+    assert "modified outside mynalib" in str(exc.value)
+
+
+def test_secret_moved_to_other_name_fails(vault: Vault) -> None:
+    vault.set_secret("a", b"value-a")
+    vault.set_secret("b", b"value-b")
+    rows = dict(vault.conn.execute("SELECT name_tag, value FROM secrets").fetchall())
+    ta, tb = crypto.SubKeys.tag(vault._keys, "secret", "a"), vault._keys.tag("secret", "b")
+    vault.conn.execute("UPDATE secrets SET value=? WHERE name_tag=?", (rows[tb], ta))
+    with pytest.raises(VaultCorrupt):
+        vault.get_secret("a")
+
+
+def test_not_a_vault(vault_dir: Path) -> None:
+    vault_dir.mkdir()
+    (vault_dir / "vault.sqlite3").write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(VaultCorrupt):
+        open_vault(vault_dir, passphrase=PASSPHRASE)
+
+
+# -------------------------------------------------------------------------------------- keys
+def test_wrong_passphrase_is_locked_never_garbage(vault_dir: Path) -> None:
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        v.put(_doc())
+    with pytest.raises(VaultLocked) as exc:
+        open_vault(vault_dir, passphrase="wrong")
+    assert "wrong" not in str(exc.value).replace("Wrong", "")  # the passphrase is not echoed
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        assert v.documents()[0].data == CSV
+
+
+def test_passphrase_from_environment(vault_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MYNA_VAULT_PASSPHRASE", PASSPHRASE)
+    with open_vault(vault_dir) as v:
+        v.put(_doc())
+        assert v.protection == "passphrase"
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        assert v.count() == 1
+    monkeypatch.setenv("MYNA_VAULT_PASSPHRASE", "nope")
+    with pytest.raises(VaultLocked):
+        open_vault(vault_dir)
+
+
+def test_default_path_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MYNA_VAULT", str(tmp_path / "envvault"))
+    with open_vault(passphrase=PASSPHRASE) as v:
+        assert v.path == tmp_path / "envvault" / "vault.sqlite3"
+
+
+def test_headless_without_passphrase_explains(vault_dir: Path, fail_keyring: None) -> None:
+    with pytest.raises(VaultLocked) as exc:
+        open_vault(vault_dir)
+    assert "MYNA_VAULT_PASSPHRASE" in str(exc.value)
+    assert "MYNA_VAULT_PASSPHRASE" in exc.value.ja
+    assert not (vault_dir / "vault.sqlite3").exists()  # nothing half-created
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        v.put(_doc())
+    with pytest.raises(VaultLocked) as exc:
+        open_vault(vault_dir)
+    assert "passphrase" in str(exc.value)
+
+
+def test_keyring_path(vault_dir: Path, memory_keyring) -> None:
+    with open_vault(vault_dir) as v:
+        assert v.protection == "keyring"
+        v.put(_doc())
+        vault_id = v.vault_id
+    assert ("mynalib-vault", vault_id) in memory_keyring.backend.store
+    raw = _raw_bytes(vault_dir)
+    assert memory_keyring.backend.store[("mynalib-vault", vault_id)].encode() not in raw
+    with open_vault(vault_dir) as v:
+        assert v.documents()[0].data == CSV
+    # a passphrase can be added for recovery, then the keyring entry is not needed
+    with open_vault(vault_dir) as v:
+        v.change_passphrase("recovery words")
+    memory_keyring.backend.store.clear()
+    with pytest.raises(VaultLocked):
+        open_vault(vault_dir)
+    with open_vault(vault_dir, passphrase="recovery words") as v:
+        assert v.count() == 1
+
+
+def test_keyring_entry_lost(vault_dir: Path, memory_keyring) -> None:
+    with open_vault(vault_dir) as v:
+        v.put(_doc())
+    memory_keyring.backend.store.clear()
+    with pytest.raises(VaultLocked) as exc:
+        open_vault(vault_dir)
+    assert "keyring" in str(exc.value)
+
+
+def test_create_false(vault_dir: Path) -> None:
+    with pytest.raises(VaultError) as exc:
+        open_vault(vault_dir, passphrase=PASSPHRASE, create=False)
+    assert "myna import" in str(exc.value)
+    assert not vault_dir.exists()
+
+
+def test_default_cost(vault_dir: Path, real_scrypt: None) -> None:
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        assert v.protection == "passphrase"
+    import json
+
+    conn = sqlite3.connect(vault_dir / "vault.sqlite3")
+    wrap = json.loads(
+        conn.execute("SELECT value FROM meta WHERE key='wrap.passphrase'").fetchone()[0]
+    )
+    conn.close()
+    assert wrap["kdf"] == "scrypt" and wrap["n"] >= 2**17 and wrap["r"] == 8
+
+
+# ------------------------------------------------------------------------------- permissions
+def test_permissions(tmp_path: Path) -> None:
+    vault_dir = tmp_path / "deep" / "vault"
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        v.put(_doc())
+        files = [p for p in vault_dir.iterdir() if p.is_file()]
+        assert {p.name for p in files} >= {"vault.sqlite3", "vault.sqlite3-wal"}
+        for p in files:
+            assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+    assert stat.S_IMODE(vault_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "deep").stat().st_mode) == 0o700
+
+
+def test_loose_permissions_are_tightened(vault_dir: Path) -> None:
+    with open_vault(vault_dir, passphrase=PASSPHRASE):
+        pass
+    vault_dir.chmod(0o755)
+    (vault_dir / "vault.sqlite3").chmod(0o644)
+    with open_vault(vault_dir, passphrase=PASSPHRASE):
+        pass
+    assert stat.S_IMODE(vault_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((vault_dir / "vault.sqlite3").stat().st_mode) == 0o600
+
+
+# ---------------------------------------------------------------------------- secrets, state
+def test_secrets(vault: Vault, vault_dir: Path) -> None:
+    assert vault.get_secret("portal_refresh_token") is None
+    vault.set_secret("portal_refresh_token", b"r1")
+    vault.set_secret("portal_refresh_token", b"r2")
+    assert vault.get_secret("portal_refresh_token") == b"r2"
+    vault.close()
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        assert v.get_secret("portal_refresh_token") == b"r2"
+        assert v.delete_secret("portal_refresh_token")
+        assert v.get_secret("portal_refresh_token") is None
+        with pytest.raises(TypeError):
+            v.set_secret("x", "not bytes")  # type: ignore[arg-type]
+
+
+def test_state(vault: Vault) -> None:
+    assert vault.get_state("notices.read", default=[]) == []
+    vault.set_state("notices.read", ["N-1", "N-2"])
+    vault.set_state("prefs", {"year": 2025, "名前": "値"})
+    assert vault.get_state("notices.read") == ["N-1", "N-2"]
+    assert vault.get_state("prefs") == {"year": 2025, "名前": "値"}
+    vault.set_state("prefs", None)
+    assert vault.get_state("prefs", 7) == 7
+
+
+# --------------------------------------------------------------------------------------- audit
+def test_audit_records_actions_without_personal_data(vault: Vault) -> None:
+    vault.put(_doc())
+    vault.set_secret("portal_refresh_token", b"t")
+    vault.get_secret("portal_refresh_token")
+    vault.audit("export", "iryohi-form year=2025", command="myna export iryohi-form")
+    log = vault.audit_log()
+    actions = [e.action for e in log]
+    assert actions == ["store", "secret-write", "secret-read", "export"]
+    assert log[-1].command == "myna export iryohi-form"
+    assert log[0].command == "python"
+    assert all(e.at.tzinfo is not None for e in log)
+    text = repr(log)
+    assert NAME not in text and "見本" not in text and "b't'" not in text
+    assert [e.action for e in vault.audit_log(limit=2)] == ["secret-read", "export"]
+
+
+def test_audit_command_from_contextvar(vault: Vault) -> None:
+    from mynalib.vault import current_command
+
+    token = current_command.set("myna fetch")
+    try:
+        vault.audit("fetch", "3 items")
+    finally:
+        current_command.reset(token)
+    assert vault.audit_log()[-1].command == "myna fetch"
+
+
+def test_audit_chain_detects_removed_entry(vault_dir: Path) -> None:
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        for i in range(4):
+            v.audit("test", f"entry {i}")
+    conn = sqlite3.connect(vault_dir / "vault.sqlite3")
+    conn.execute("DELETE FROM audit WHERE id = 2")
+    conn.commit()
+    conn.close()
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v, pytest.raises(VaultCorrupt):
+        v.audit_log()
+
+
+# ---------------------------------------------------------------------------------------- wipe
+def test_wipe_destroys_files(vault_dir: Path) -> None:
+    v = open_vault(vault_dir, passphrase=PASSPHRASE)
+    v.put(_doc())
+    v.wipe()
+    assert v.closed
+    assert not vault_dir.exists()
+    with pytest.raises(VaultError):
+        open_vault(vault_dir, passphrase=PASSPHRASE, create=False)
+
+
+def test_wipe_removes_keyring_entry(vault_dir: Path, memory_keyring) -> None:
+    v = open_vault(vault_dir)
+    v.wipe()
+    assert memory_keyring.backend.store == {}
+
+
+def test_status(vault: Vault) -> None:
+    vault.put(_doc(b"1"))
+    vault.put(_doc(b"2", kind="kojo_xml", person=None))
+    vault.set_secret("s", b"x")
+    st = vault.status()
+    assert st["documents"] == 2
+    assert st["by_kind"] == {"iryohi_csv": 1, "kojo_xml": 1}
+    assert st["by_person"] == {NAME: 1, "(unknown)": 1}
+    assert st["secrets"] == 1 and st["protection"] == "passphrase"
+
+
+def test_repr_hides_keys(vault: Vault) -> None:
+    assert "Cipher" not in repr(vault)
+    assert "hidden" in repr(vault._keys)
+
+
+def test_use_after_close(vault: Vault) -> None:
+    vault.close()
+    with pytest.raises(VaultError):
+        vault.documents()
