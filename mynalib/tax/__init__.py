@@ -1,1 +1,71 @@
-"""tax."""
+"""Deduction calculators (TAX.md): each returns a :class:`DeductionResult` with its arithmetic.
+
+Typical use::
+
+    from mynalib.tax import household_summary, load_settings
+    summary = household_summary(2025, medical_expenses=vault.frame("medical_expenses", year=2025),
+                                deductions=vault.frame("deductions"),
+                                settings=load_settings("tax2025.toml"))
+    print(summary.explain())
+"""
+
+from __future__ import annotations
+
+from .donation import ONESTOP_WARNING, donation_deduction, estimate_resident_levy, furusato_limit
+from .insurance import best_of, earthquake_deduction, life_insurance_deduction
+from .medical import (
+    FORM_CATEGORIES,
+    SHINRYO_CATEGORY,
+    FormRow,
+    MedicalComparison,
+    MedicalExtra,
+    OtcPurchase,
+    compare_medical,
+    medical_deduction,
+    medical_form_rows,
+    read_otc_purchases,
+    self_medication_deduction,
+)
+from .result import DeductionResult, Step
+from .rules import RULES, TaxYearRules, rules_for
+from .saving import TaxSaved, tax_saved
+from .settings import PersonInputs, TaxSettings, load_settings, settings_from_dict
+from .social import small_business_deduction, social_insurance_deduction
+from .summary import HouseholdSummary, PersonSummary, household_summary
+
+__all__ = [
+    "FORM_CATEGORIES",
+    "ONESTOP_WARNING",
+    "RULES",
+    "SHINRYO_CATEGORY",
+    "DeductionResult",
+    "FormRow",
+    "HouseholdSummary",
+    "MedicalComparison",
+    "MedicalExtra",
+    "OtcPurchase",
+    "PersonInputs",
+    "PersonSummary",
+    "Step",
+    "TaxSaved",
+    "TaxSettings",
+    "TaxYearRules",
+    "best_of",
+    "compare_medical",
+    "donation_deduction",
+    "earthquake_deduction",
+    "estimate_resident_levy",
+    "furusato_limit",
+    "household_summary",
+    "life_insurance_deduction",
+    "load_settings",
+    "medical_deduction",
+    "medical_form_rows",
+    "read_otc_purchases",
+    "rules_for",
+    "self_medication_deduction",
+    "settings_from_dict",
+    "small_business_deduction",
+    "social_insurance_deduction",
+    "tax_saved",
+]

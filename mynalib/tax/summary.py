@@ -1,0 +1,378 @@
+"""The household's deductions for one year: every calculator, with the arithmetic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .certificates import persons_in
+from .donation import donation_deduction
+from .insurance import earthquake_deduction, life_insurance_deduction
+from .medical import (
+    MedicalComparison,
+    OtcPurchase,
+    _norm,
+    _person,
+    compare_medical,
+    medical_deduction,
+    read_otc_purchases,
+    self_medication_deduction,
+)
+from .result import DeductionResult, Step
+from .rules import rules_for
+from .saving import TaxSaved, tax_saved
+from .settings import PersonInputs, TaxSettings
+from .social import small_business_deduction, social_insurance_deduction
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class PersonSummary:
+    person: str
+    results: list[DeductionResult]
+    inputs: PersonInputs
+    taxable_income: int | None = None
+    taxable_estimated: bool = False
+    saved: TaxSaved | None = None
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def income_tax_total(self) -> int:
+        return sum(r.income_tax for r in self.results if r.income_tax_kind == "所得控除")
+
+    @property
+    def resident_tax_total(self) -> int:
+        return sum(r.resident_tax for r in self.results if r.resident_tax_kind == "所得控除")
+
+
+@dataclass
+class HouseholdSummary:
+    year: int
+    era_label: str
+    filer: str | None
+    household: list[str]
+    people: list[PersonSummary]
+    medical: DeductionResult
+    self_medication: DeductionResult | None
+    comparison: MedicalComparison | None
+    warnings: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per deduction and person: the 所得税 and 住民税 amounts (summary export)."""
+        out = []
+        for ps in self.people:
+            for r in ps.results:
+                out.append(_row(self.year, r, applied=True))
+            if ps.person == self.filer:
+                alt = self._alternative()
+                if alt is not None:
+                    out.append(_row(self.year, alt, applied=False))
+        return out
+
+    def _alternative(self) -> DeductionResult | None:
+        if self.self_medication is None:
+            return None
+        if self.comparison is not None and self.comparison.best == "self_medication":
+            return self.medical
+        return self.self_medication
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "era": self.era_label,
+            "filer": self.filer,
+            "household": self.household,
+            "rows": self.rows(),
+            "people": [
+                {
+                    "person": ps.person,
+                    "income_tax_deductions": ps.income_tax_total,
+                    "resident_tax_deductions": ps.resident_tax_total,
+                    "taxable_income": ps.taxable_income,
+                    "taxable_income_estimated": ps.taxable_estimated,
+                    "tax_saved": None
+                    if ps.saved is None
+                    else {
+                        "income_tax": ps.saved.income_tax,
+                        "resident_tax": ps.saved.resident_tax,
+                        "estimate": True,
+                    },
+                    "results": [r.to_dict() for r in ps.results],
+                }
+                for ps in self.people
+            ],
+            "medical_comparison": self.comparison.to_dict() if self.comparison else None,
+            "alternative": (alt.to_dict() if (alt := self._alternative()) else None),
+            "warnings": self.warnings,
+        }
+
+    def explain(self) -> str:
+        lines = [f"{self.era_label}（{self.year}年分）の控除 — 申告者: {self.filer or '未設定'}"]
+        lines.append(f"医療費を合算する世帯: {', '.join(self.household) or 'なし'}")
+        for ps in self.people:
+            lines.append("")
+            lines.append(f"━━ {ps.person} ━━")
+            for r in ps.results:
+                lines.append(r.explain())
+            if ps.person == self.filer and self.comparison is not None:
+                lines.append(self.comparison.explain())
+                alt = self._alternative()
+                if alt is not None:
+                    lines.append("（参考・適用しない方）")
+                    lines.append(alt.explain())
+            lines.append(
+                f"所得控除の合計: 所得税 {ps.income_tax_total:,}円 / 住民税 {ps.resident_tax_total:,}円"
+            )
+            for s in ps.steps:
+                lines.append(f"  {s.text()}")
+        if self.warnings:
+            lines.append("")
+            lines += [f"⚠ {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _row(year: int, r: DeductionResult, *, applied: bool) -> dict[str, Any]:
+    return {
+        "year": year,
+        "person": r.person or "",
+        "deduction": r.key,
+        "label": r.label,
+        "income_tax": r.income_tax,
+        "income_tax_kind": r.income_tax_kind,
+        "resident_tax": r.resident_tax,
+        "resident_tax_kind": r.resident_tax_kind,
+        "applied": applied,
+        "estimate": r.estimate,
+        "warnings": " / ".join(r.warnings),
+    }
+
+
+def _persons_in_expenses(expenses: pd.DataFrame | None, year: int) -> list[str]:
+    if expenses is None or not len(expenses):
+        return []
+    seen: dict[str, None] = {}
+    for rec in expenses.itertuples(index=False):
+        try:
+            if int(rec.month.year) != year:
+                continue
+        except (AttributeError, TypeError, ValueError):
+            continue
+        seen.setdefault(_person(rec.person), None)
+    return list(seen)
+
+
+def _had_checkup(checkups: pd.DataFrame | None, person: str, year: int) -> bool:
+    if checkups is None or not len(checkups):
+        return False
+    for rec in checkups.itertuples(index=False):
+        try:
+            if _norm(rec.person) == _norm(person) and int(rec.date.year) == year:
+                return True
+        except (AttributeError, TypeError, ValueError):
+            continue
+    return False
+
+
+def household_summary(
+    year: int,
+    *,
+    medical_expenses: pd.DataFrame | None = None,
+    deductions: pd.DataFrame | None = None,
+    settings: TaxSettings | None = None,
+    otc_purchases: list[OtcPurchase] | str | Path | None = None,
+    checkups: pd.DataFrame | None = None,
+    income: int | None = None,
+) -> HouseholdSummary:
+    """Every deduction the data supports for the household in ``year``.
+
+    ``medical_expenses`` and ``deductions`` are the frames of DESIGN.md §5 (``deductions`` may be
+    unfiltered by year: prepaid splits of earlier certificates are read from it). ``income``
+    overrides the filer's 総所得金額等. 医療費・セルフメディケーション are pooled under the filer;
+    the other certificates count for the person named on them.
+    """
+    rules = rules_for(year)
+    settings = settings or TaxSettings()
+    warnings: list[str] = []
+    if settings.year is not None and settings.year != year:
+        warnings.append(f"設定ファイルは{settings.year}年分用です（{year}年分を計算しています）")
+
+    # OTC purchases
+    purchases: list[OtcPurchase] | None = None
+    if isinstance(otc_purchases, (str, Path)):
+        purchases = read_otc_purchases(otc_purchases)
+    elif otc_purchases is not None:
+        purchases = list(otc_purchases)
+    elif settings.otc_purchases is not None:
+        purchases = read_otc_purchases(settings.otc_purchases)
+
+    cert_persons = persons_in(deductions, year)
+    med_persons = _persons_in_expenses(medical_expenses, year)
+    filer = settings.filer
+    if filer is None:
+        candidates = cert_persons or med_persons
+        if candidates:
+            filer = candidates[0]
+            if len(set(cert_persons) | set(med_persons)) > 1:
+                warnings.append(
+                    f"申告者（filer）が未設定のため {filer} としました。設定ファイルの filer で指定してください"
+                )
+    if settings.household is not None:
+        household = [_person(p) for p in settings.household]
+    else:
+        extra_people = [_person(e.person) for e in settings.medical_extra]
+        otc_people = [_person(p.person) for p in purchases or []]
+        household = list(dict.fromkeys([*med_persons, *extra_people, *otc_people]))
+        if len(household) > 1:
+            warnings.append(
+                "医療費は生計を一にする家族の分を合算しています（household を設定すると対象者を限定できます）"
+            )
+
+    filer_inputs = settings.inputs_for(filer)
+    if income is not None:
+        filer_inputs = PersonInputs(
+            total_income=income,
+            taxable_income=filer_inputs.taxable_income,
+            resident_levy=filer_inputs.resident_levy,
+            dependants_under_23=filer_inputs.dependants_under_23,
+            dependants=filer_inputs.dependants,
+        )
+
+    medical = medical_deduction(
+        medical_expenses,
+        settings.medical_extra,
+        year=year,
+        total_income=filer_inputs.total_income,
+        household=household,
+        filer=filer,
+        rules=rules,
+    )
+    selfmed = None
+    if purchases is not None:
+        health = settings.health_check
+        if health is None and filer is not None and _had_checkup(checkups, filer, year):
+            health = True
+        selfmed = self_medication_deduction(
+            purchases, year=year, household=household, health_check=health, filer=filer, rules=rules
+        )
+
+    people_order = list(
+        dict.fromkeys([p for p in [filer] if p] + cert_persons + list(settings.people))
+    )
+    summaries = []
+    comparison = None
+    for person in people_order:
+        inputs = filer_inputs if person == filer else settings.inputs_for(person)
+        results: list[DeductionResult] = []
+        if person == filer:
+            results.append(medical)
+        life = life_insurance_deduction(
+            deductions,
+            year=year,
+            person=person,
+            dependant_under_23=inputs.has_dependant_under_23(year),
+            rules=rules,
+        )
+        if life.details["lines"]:
+            results.append(life)
+        quake = earthquake_deduction(deductions, year=year, person=person, rules=rules)
+        if quake.details["earthquake_paid"] or quake.details["old_long_term_paid"]:
+            results.append(quake)
+        social = social_insurance_deduction(
+            deductions,
+            year=year,
+            person=person,
+            prepaid=settings.prepaid,
+            rules=rules,  # type: ignore[arg-type]
+        )
+        if social.income_tax or len(social.steps) > 1:
+            results.append(social)
+        small = small_business_deduction(deductions, year=year, person=person, rules=rules)
+        if len(small.steps) > 1:
+            results.append(small)
+
+        taxable = inputs.taxable_income
+        estimated = False
+        steps: list[Step] = []
+        donation_probe = donation_deduction(
+            deductions, year=year, person=person, total_income=inputs.total_income, rules=rules
+        )
+        has_donation = donation_probe.details["donations"] > 0
+
+        if person == filer and selfmed is not None:
+            comparison_taxable = taxable
+            if comparison_taxable is None and inputs.total_income is not None:
+                comparison_taxable = _estimate_taxable(
+                    inputs.total_income, results, donation_probe if has_donation else None, rules
+                )
+            comparison = compare_medical(
+                medical, selfmed, taxable_income=comparison_taxable or 0, rules=rules
+            )
+            if comparison_taxable is None:
+                warnings.append("課税所得金額が未入力のため、比較は最低税率5%で推計しています")
+            if comparison.best == "self_medication":
+                results[0] = selfmed
+
+        if taxable is None and inputs.total_income is not None:
+            taxable = _estimate_taxable(
+                inputs.total_income, results, donation_probe if has_donation else None, rules
+            )
+            estimated = True
+            steps.append(
+                Step(
+                    "課税所得金額［推計］",
+                    f"総所得金額等 {inputs.total_income:,} − 所得控除 − 基礎控除 "
+                    f"{rules.basic_deduction(inputs.total_income):,}（1,000円未満切捨て）",
+                    taxable,
+                    "所得税",
+                )
+            )
+        if has_donation:
+            results.append(
+                donation_deduction(
+                    deductions,
+                    year=year,
+                    person=person,
+                    total_income=inputs.total_income,
+                    taxable_income=taxable,
+                    resident_levy=inputs.resident_levy,
+                    taxable_income_estimated=estimated,
+                    rules=rules,
+                )
+            )
+        ps = PersonSummary(person, results, inputs, taxable, estimated, steps=steps)
+        if taxable is not None:
+            ps.saved = tax_saved(
+                ps.income_tax_total, ps.resident_tax_total, taxable, rules, label="所得控除の合計で"
+            )
+            ps.steps.extend(ps.saved.steps)
+        summaries.append(ps)
+
+    if filer is None:
+        warnings.append("データがありません（医療費通知・控除証明書が見つかりません）")
+    return HouseholdSummary(
+        year=year,
+        era_label=rules.era_label,
+        filer=filer,
+        household=household,
+        people=summaries,
+        medical=medical,
+        self_medication=selfmed,
+        comparison=comparison,
+        warnings=warnings,
+    )
+
+
+def _estimate_taxable(
+    total_income: int,
+    results: list[DeductionResult],
+    donation: DeductionResult | None,
+    rules: Any,
+) -> int:
+    deducted = sum(r.income_tax for r in results if r.income_tax_kind == "所得控除")
+    if donation is not None:
+        deducted += donation.income_tax
+    value = total_income - deducted - rules.basic_deduction(total_income)
+    return max(0, value // 1000 * 1000)
