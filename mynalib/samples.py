@@ -1943,17 +1943,21 @@ _PENSION: tuple[PensionPeriod, ...] = (
 
 
 def pension_history() -> list[dict[str, Any]]:
-    """taro's and hanako's pension record, one dict per period (as of 2025-12-31)::
+    """taro's and hanako's pension record, one dict per period (as of 2025-12)::
 
         {"person_id": "taro", "person": "見本　太郎", "scheme": "厚生年金" | "国民年金",
          "category": "第1号" | "第2号" | "第3号" | "任意未加入", "employer": "見本商事株式会社" | "",
-         "start": datetime.date(2005, 4, 1), "end": datetime.date(2012, 3, 31) | None,
+         "start": datetime.date(2005, 4, 1),      # 資格取得日 (first day)
+         "end": datetime.date(2012, 4, 1) | None,  # 資格喪失日 (the day AFTER the last day)
+         "last_day": datetime.date(2012, 3, 31) | None,   # None: still enrolled
          "months": 84, "monthly_remuneration": 360000 | None,
          "status": "納付済" | "未納" | "未加入" | "加入中"}
 
-    ``end`` is the last day covered (None: still enrolled); ``months`` counts calendar months
-    up to ``end`` or 2025-12. taro has 12 months 未加入 (student, 1990) and 9 months 未納
-    (2004); hanako is 第3号 in three stretches and pays 国民年金 by 2年前納 from April 2023.
+    ``end`` follows the pension record (and the ``pension_periods`` frame): the 資格喪失日; ``months``
+    counts from the month of ``start`` to the month before the month of ``end`` (or to 2025-12).
+    taro has 12 months 未加入 (a student before April 1991, when students could stay out) and 9
+    months 未納 (2004); hanako is 第3号 in three stretches (never while taro was on 国民年金) and
+    pays 国民年金 by 2年前納 from April 2023.
     """
     return [
         {
@@ -1963,7 +1967,8 @@ def pension_history() -> list[dict[str, Any]]:
             "category": pp.category,
             "employer": pp.employer,
             "start": pp.start,
-            "end": pp.end,
+            "end": pp.end + timedelta(days=1) if pp.end else None,
+            "last_day": pp.end,
             "months": pp.months(),
             "monthly_remuneration": pp.monthly_remuneration,
             "status": pp.status,
@@ -1973,9 +1978,11 @@ def pension_history() -> list[dict[str, Any]]:
 
 
 def _wareki(d: date, style: str) -> str:
-    """``S55.4.1`` (style "abbr") or ``昭和55年4月1日`` (style "kanji") or ``2005-04-01``."""
+    """``H5.4.1`` ("abbr"), ``平成5年4月1日`` ("kanji"), ``1993-04-01`` ("iso"), ``1993/4/1``."""
     if style == "iso":
         return d.isoformat()
+    if style == "slash":
+        return f"{d.year}/{d.month}/{d.day}"
     eras = (
         ("令和", "R", date(2019, 5, 1)),
         ("平成", "H", date(1989, 1, 8)),
@@ -1990,36 +1997,43 @@ def _wareki(d: date, style: str) -> str:
     raise ValueError(d)
 
 
-#: header of the pension CSV template (FORMATS.md §4; see sample_data/templates/)
-NENKIN_HEADER = (
-    "制度",
-    "種別",
-    "事業所名称",
-    "資格取得日",
-    "資格喪失日",
-    "月数",
-    "標準報酬月額",
-    "納付状況",
-)
+#: header of the pension CSV (the template of FORMATS.md §4: sample_data/templates/)
+NENKIN_HEADER = ("制度", "事業所", "資格取得日", "資格喪失日", "月数", "標準報酬月額", "種別")
 
 
 def nenkin_csv(person_id: str) -> bytes:
-    """The pension CSV (FORMATS.md §4 template) of ``person_id``, dates in mixed styles."""
+    """The pension CSV of ``person_id`` in the project template's format (FORMATS.md §4).
+
+    One row per period; 制度 names the 号 for 国民年金 (``国民年金（第3号）``), 種別 the payment
+    status; dates rotate through 和暦 (``H5.4.1``, ``平成5年4月1日``) and Western styles; some
+    月数 are left empty (the importer computes them); 標準報酬月額 sometimes with separators.
+    """
+    p = person(person_id)
     rows = [pp for pp in _PENSION if pp.person_id == person_id]
-    styles = ("abbr", "kanji", "iso")
-    lines = [",".join(NENKIN_HEADER)]
+    styles = ("abbr", "kanji", "iso", "slash")
+    lines = [
+        "# 年金記録 — 被保険者記録照会回答票から転記 (mynalib SAMPLE: fictional person)",
+        f"# 氏名: {p.name}",
+        ",".join(NENKIN_HEADER),
+    ]
     for i, pp in enumerate(rows):
-        style = styles[i % 3]
+        style = styles[i % len(styles)]
+        scheme = pp.scheme
+        if pp.scheme == "国民年金" and pp.category in ("第1号", "第3号"):
+            scheme = f"国民年金（{pp.category}）"
+        loss = pp.end + timedelta(days=1) if pp.end else None
+        months = str(pp.months()) if loss is not None and i % 3 != 2 else ""
+        rem = pp.monthly_remuneration
+        rem_text = "" if rem is None else (f'"{rem:,}"' if i % 2 else str(rem))
         lines.append(
             ",".join(
                 (
-                    pp.scheme,
-                    pp.category,
+                    scheme,
                     pp.employer,
                     _wareki(pp.start, style),
-                    _wareki(pp.end, style) if pp.end else "",
-                    str(pp.months()),
-                    str(pp.monthly_remuneration) if pp.monthly_remuneration else "",
+                    _wareki(loss, style) if loss else "",
+                    months,
+                    rem_text,
                     pp.status,
                 )
             )
