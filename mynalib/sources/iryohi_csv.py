@@ -76,6 +76,10 @@ QUALIFICATION_KEYS = {
 }
 TOTAL_SECTIONS = ("医療費の合計", "年間の合計")
 TOTAL_KEYS = ("期間", *AMOUNT_FIELDS)
+KNOWN_KEYS = frozenset(
+    (*BLOCK_KEYS, *QUALIFICATION_KEYS, *TOTAL_KEYS, "作成日", "一覧表示の範囲", "項目名")
+    + ("保険者の名称", "医療費情報明細の範囲")
+)
 
 
 def detect(data: bytes) -> bool:
@@ -150,14 +154,16 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
 
     for line, raw_row in rows:
         row = list(raw_row)
-        while row and not row[-1].strip():
+        while len(row) > 2 and not row[-1].strip():
             row.pop()
-        if not row:
+        if not any(c.strip() for c in row):
             continue
         if len(row) > 2:
             p.problem(f"unexpected extra columns {row[2:]!r}", line)
             row = row[:2]
         first = nfkc(row[0])
+        if len(row) == 2 and not row[1].strip() and (first in SECTIONS or first not in KNOWN_KEYS):
+            row = row[:1]  # a section header re-saved with a trailing comma
 
         if state == "preamble":
             if first == "項目名" and len(row) == 2 and nfkc(row[1]) == "内容":
@@ -296,6 +302,21 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
                 b["lines"].get("医療費の総額(円)", b["row"]),
             )
 
+    main: dict[str, Any] | None = totals.get("医療費の合計") or totals.get("年間の合計")
+    if main and main.get("period"):
+        first, last = main["period"]
+        for b in blocks:
+            month = b.get("month")
+            if month is not None and not first <= month <= last:
+                p.problem(
+                    f"診療年月 {month:%Y-%m} lies outside the period {first:%Y-%m}～{last:%Y-%m}",
+                    b["row"],
+                )
+        meta["period"] = (first, last)
+    elif blocks:
+        months = [b["month"] for b in blocks if b.get("month") is not None]
+        if months:
+            meta["period"] = (min(months), max(months))
     # totals = sums of the blocks inside each totals section's period; period covers each block
     for name in TOTAL_SECTIONS:
         tentry = totals.get(name)
@@ -318,21 +339,6 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
                     f"{name} {f_key} is {stated:,} but the detail blocks add up to {summed:,}",
                     total_lines.get(name, {}).get(f_key),
                 )
-    main: dict[str, Any] | None = totals.get("医療費の合計") or totals.get("年間の合計")
-    if main and main.get("period"):
-        first, last = main["period"]
-        for b in blocks:
-            month = b.get("month")
-            if month is not None and not first <= month <= last:
-                p.problem(
-                    f"診療年月 {month:%Y-%m} lies outside the period {first:%Y-%m}～{last:%Y-%m}",
-                    b["row"],
-                )
-        meta["period"] = (first, last)
-    elif blocks:
-        months = [b["month"] for b in blocks if b.get("month") is not None]
-        if months:
-            meta["period"] = (min(months), max(months))
     if "医療費の合計" not in totals:
         p.problem("the 医療費の合計 section is missing", None)
 
