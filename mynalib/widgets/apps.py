@@ -1,0 +1,174 @@
+"""The three dashboards, assembled from the components. Notebook cells only call these.
+
+Where the data comes from (the environment of the Voila process, set by ``myna demo``):
+
+``MYNA_VAULT`` / ``MYNA_VAULT_PASSPHRASE``  the vault (see :func:`mynalib.vault.open_vault`)
+``MYNA_PORTAL_URL``                          the portal (the local sandbox in the demo)
+``MYNA_CARD``                                ``virtual`` (default) or a reader name
+``MYNA_CARD_PROFILE``                        the software card's profile file
+``MYNA_FETCH_GROUPS``                        what the overview's fetch downloads (comma separated)
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import ipywidgets as widgets
+
+from .common import MemoryState, StatusBar, app_box, logger
+from .notices import HistoryTable, NoticeInbox
+from .overview import FetchPanel, Overview
+from .procedures import ApplicationsStatus, LifeEventPlanner, ProcedureSearch
+
+DEFAULT_FETCH_GROUPS = ("pension", "notices", "history", "applications")
+
+_VAULT: Any = None
+
+
+def dashboard_vault(status: StatusBar) -> Any | None:
+    """The vault, opened once per kernel; None (with a Japanese message on ``status``) if not."""
+    global _VAULT
+    if _VAULT is not None and not getattr(_VAULT, "closed", False):
+        return _VAULT
+    try:
+        from ..vault import open_vault
+
+        _VAULT = open_vault(create=False)
+    except Exception as exc:
+        status.exception(exc, "open vault")
+        return None
+    return _VAULT
+
+
+def _frame(vault: Any, name: str, status: StatusBar, **kwargs: Any) -> Any:
+    if vault is None:
+        return None
+    try:
+        return vault.frame(name, **kwargs)
+    except Exception as exc:
+        status.exception(exc, f"frame {name}")
+        return None
+
+
+def procedures_app() -> widgets.VBox:
+    """手続の検索・ライフイベント・申請状況."""
+    status = StatusBar()
+    vault = dashboard_vault(status)
+    state = vault if vault is not None else MemoryState()
+    search = ProcedureSearch()
+    planner = LifeEventPlanner(state)
+    applications = ApplicationsStatus(_frame(vault, "applications", status))
+    return app_box(
+        "手続の検索・電子申請", [status, search, planner, applications], css="myna-procedures-app"
+    )
+
+
+def notices_app() -> widgets.VBox:
+    """お知らせ and やりとり履歴."""
+    from .. import frames
+
+    status = StatusBar()
+    vault = dashboard_vault(status)
+    notices = _frame(vault, "notices", status)
+    if notices is None:
+        notices = frames.empty("notices")
+    state = vault if vault is not None else MemoryState()
+    inbox = NoticeInbox(notices, state)
+    history = HistoryTable(_frame(vault, "history", status))
+    return app_box("お知らせ", [status, inbox, history], css="myna-notices-app")
+
+
+def _overview_data(vault: Any, status: StatusBar, year: int | None) -> dict[str, Any]:
+    import datetime as dt
+
+    expenses = _frame(vault, "medical_expenses", status)
+    years: list[int] = []
+    if expenses is not None and len(expenses):
+        years = sorted({int(y) for y in expenses["month"].dt.year.dropna()}, reverse=True)
+    if year is None:
+        year = years[0] if years else dt.date.today().year
+    summary = None
+    deductions = _frame(vault, "deductions", status)
+    if vault is not None:
+        try:
+            from ..tax import household_summary
+
+            summary = household_summary(
+                year,
+                medical_expenses=expenses,
+                deductions=deductions,
+                checkups=_frame(vault, "checkups", status),
+            )
+        except Exception as exc:  # show the rest; say why the summary is missing
+            status.exception(exc, "tax summary")
+    year_expenses = None
+    if expenses is not None and len(expenses):
+        year_expenses = expenses[expenses["month"].dt.year == year]
+    return {
+        "year": year,
+        "years": years,
+        "pension_periods": _frame(vault, "pension_periods", status),
+        "medical_expenses": year_expenses,
+        "summary": summary,
+    }
+
+
+def _card_opener() -> tuple[Any, str]:
+    from ..card import open_card
+
+    reader = os.environ.get("MYNA_CARD", "virtual") or "virtual"
+    if reader == "virtual":
+        profile = os.environ.get("MYNA_CARD_PROFILE") or None
+        return (lambda: open_card("virtual", profile=profile)), "ソフトウェアカード（テスト用）"
+    return (lambda: open_card(reader)), f"カードリーダー {reader}"
+
+
+def overview_app() -> widgets.VBox:
+    """わたしの情報: pension, medical spending, deductions, the card, fetch."""
+    status = StatusBar()
+    vault = dashboard_vault(status)
+    groups = tuple(
+        g.strip()
+        for g in os.environ.get("MYNA_FETCH_GROUPS", ",".join(DEFAULT_FETCH_GROUPS)).split(",")
+        if g.strip()
+    )
+
+    def fetch(card: Any, pin: Any, allow_last_try: bool, progress: Any) -> str:
+        from ..errors import PortalUnavailable
+
+        url = os.environ.get("MYNA_PORTAL_URL")
+        if not url:
+            raise PortalUnavailable(
+                "MYNA_PORTAL_URL is not set",
+                ja="接続先のマイナポータル（サンドボックス）が設定されていません。"
+                "`myna demo` から起動してください。",
+            )
+        if vault is None:
+            raise RuntimeError("no vault")
+        from ..portal import PortalClient
+
+        with PortalClient(url) as client:
+            client.login(card, pin, allow_last_try=allow_last_try)
+            report = client.fetch(groups, store=vault.put, progress=progress)
+        new = sum(report.new.values())
+        dups = sum(report.duplicates.values())
+        logger().info("fetch done: %d new, %d already stored", new, dups)
+        return f"取得しました。新しい書類 {new} 件、保管済み {dups} 件。"
+
+    opener, label = _card_opener()
+    holder: dict[str, Overview] = {}
+
+    def on_done() -> None:
+        holder["overview"].refresh()
+
+    def on_card_status(card_status: Any) -> None:
+        holder["overview"].show_card(card_status)
+
+    panel = FetchPanel(
+        opener, fetch, on_done=on_done, on_card_status=on_card_status, card_label=label
+    )
+    overview = Overview(lambda year: _overview_data(vault, status, year), fetch_panel=panel)
+    holder["overview"] = overview
+    panel.read_tries()  # tries left first, before any PIN is asked
+    return app_box("わたしの情報", [status, overview], css="myna-overview-app")

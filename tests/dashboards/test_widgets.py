@@ -1,0 +1,214 @@
+"""Dashboard components in-process (no browser): filters, planner, read marks, errors, fetch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from mynalib import procedures as P
+from mynalib.errors import PinError
+from mynalib.widgets.common import MemoryState, StatusBar, guard, japanese_message, log_path
+from mynalib.widgets.notices import READ_KEY, HistoryTable, NoticeInbox
+from mynalib.widgets.overview import FetchPanel, card_html, medical_html, pension_html
+from mynalib.widgets.procedures import (
+    PLANS_KEY,
+    ApplicationsStatus,
+    LifeEventPlanner,
+    ProcedureSearch,
+)
+
+
+def notices_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "notice_id": ["N1", "N2", "N3"],
+            "date": pd.to_datetime(["2026-01-10", "2026-02-15", "2026-03-01"]),
+            "sender": ["デジタル庁", "架空区", "架空区"],
+            "category": ["お知らせ", "子育て", "税"],
+            "title": ["メンテナンス", "児童手当のご案内", "住民税の決定"],
+            "body": ["<b>停止</b>します", "申請してください", "通知書を送りました"],
+            "read": pd.array([True, False, pd.NA], dtype="boolean"),
+            "person": ["見本　太郎"] * 3,
+        }
+    )
+
+
+def test_search_filters_match_the_catalogue() -> None:
+    w = ProcedureSearch()
+    assert len(w.result_ids()) == len(P.CATALOGUE)
+    w.category.value = "介護"
+    expected = [p["procedure_id"] for p in P.CATALOGUE if p["category"] == "介護"]
+    assert w.result_ids() == expected
+    w.online.value = True
+    assert w.result_ids() == [
+        p["procedure_id"] for p in P.CATALOGUE if p["category"] == "介護" and p["online"]
+    ]
+    assert f"<b>{len(w.result_ids())}</b>" in w.count.value
+    w.category.value = ""
+    w.online.value = False
+    w.keyword.value = "児童手当"
+    assert "jidou_teate_nintei" in w.result_ids()
+    w.results.value = "jidou_teate_nintei"
+    assert "児童手当法 第7条" in w.detail.value
+    assert "請求者名義の口座情報" in w.detail.value
+    w.keyword.value = "該当するものはない語"
+    assert w.result_ids() == []
+    assert "一覧から手続を選ぶと" in w.detail.value
+
+
+def test_planner_and_ics(tmp_path) -> None:
+    from icalendar import Calendar
+
+    state = MemoryState()
+    w = LifeEventPlanner(
+        state, today=dt.date(2026, 5, 3), event="birth", event_date=dt.date(2026, 5, 1)
+    )
+    assert "2026-05-16" in w.table.value  # 児童手当: 15 days after the birth
+    assert "myna-overdue" not in w.table.value
+    w.date.value = dt.date(2026, 4, 1)
+    assert "期限切れ" in w.table.value
+    w.export_button.click()
+    assert "myna-ics-download" in w.download.value
+    cal = Calendar.from_ical(w.ics_bytes())
+    events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+    assert "jidou_teate_nintei-2026-04-16@mynalib" in events
+    assert events["jidou_teate_nintei-2026-04-16@mynalib"].decoded("dtstart") == dt.date(
+        2026, 4, 16
+    )
+    assert state.get_state(PLANS_KEY) == [{"event": "birth", "date": "2026-04-01"}]
+
+
+def test_inbox_filters_and_read_marks_persist() -> None:
+    state = MemoryState()
+    inbox = NoticeInbox(notices_frame(), state)
+    assert [v for _l, v in inbox.list.options] == ["N3", "N2", "N1"]  # newest first
+    assert "未読 <b>2</b> 件" in inbox.summary.value
+    inbox.unread_only.value = True
+    assert [v for _l, v in inbox.list.options] == ["N3", "N2"]
+    inbox.list.value = "N2"
+    assert "申請してください" in inbox.detail.value
+    inbox.toggle.click()
+    assert state.get_state(READ_KEY) == {"N2": True}
+    assert [v for _l, v in inbox.list.options] == ["N3"]
+    # a new inbox on the same state (= a page reload) sees the mark
+    again = NoticeInbox(notices_frame(), state)
+    assert again.is_read("N2") and not again.is_read("N3") and again.is_read("N1")
+    again.sender.value = "架空区"
+    assert [v for _l, v in again.list.options] == ["N3", "N2"]
+    again.date_from.value = dt.date(2026, 2, 20)
+    assert [v for _l, v in again.list.options] == ["N3"]
+    again.date_from.value = None
+    again.search.value = "児童手当"
+    assert [v for _l, v in again.list.options] == ["N2"]
+    # the body is escaped
+    again.search.value = ""
+    again.sender.value = ""
+    again.list.value = "N1"
+    assert "<b>停止</b>" not in again.detail.value and "&lt;b&gt;" in again.detail.value
+
+
+def test_history_and_applications_empty_and_full() -> None:
+    assert "まだありません" in HistoryTable(None).table.value
+    hist = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+            "requester": ["架空区", "日本年金機構"],
+            "provider": ["国税庁", "架空区"],
+            "item": ["所得情報", "住民票関係情報"],
+            "purpose": ["児童手当", "年金給付"],
+        }
+    )
+    h = HistoryTable(hist)
+    assert h.table.value.index("2026-02-01") < h.table.value.index("2026-01-01")
+    h.provider.value = "国税庁"
+    assert "住民票関係情報" not in h.table.value
+    apps = pd.DataFrame(
+        {
+            "application_id": ["A1"],
+            "procedure_id": ["jidou_teate_nintei"],
+            "submitted": pd.to_datetime(["2026-02-01"]),
+            "status": ["in_review"],
+            "updated": pd.to_datetime(["2026-02-03"]),
+        }
+    )
+    a = ApplicationsStatus(apps)
+    assert "児童手当 認定請求" in a.table.value and "審査中" in a.table.value
+    assert "申請の記録はありません" in ApplicationsStatus(None).table.value
+
+
+def test_errors_reach_the_page_in_japanese_and_the_log_gets_the_traceback() -> None:
+    status = StatusBar()
+
+    @guard(status, "test")
+    def boom() -> None:
+        raise ValueError("secret internals")
+
+    boom()
+    assert "予期しないエラー" in status.value
+    assert "secret internals" not in status.value and "Traceback" not in status.value
+    assert "secret internals" in log_path().read_text(encoding="utf-8")
+    assert "残り2回" in japanese_message(PinError(tries_left=2))
+
+
+def test_figures() -> None:
+    assert 'data-months="0"' in pension_html(None)
+    periods = pd.DataFrame(
+        {"person": ["見本　太郎"] * 2, "scheme": ["厚生年金", "国民年金"], "months": [100, 30]}
+    )
+    html = pension_html(periods)
+    assert 'data-months="130"' in html and "満たしています" in html
+    exp = pd.DataFrame({"patient_share": pd.array([60000, 50000], dtype="Int64")})
+    assert 'data-spent="110000"' in medical_html(exp, 2025, None)
+    assert "読み取っていません" in card_html(None)
+
+
+class FakeCard:
+    def __init__(self) -> None:
+        self.tries = 3
+        self.verifies = 0
+
+    def __enter__(self) -> FakeCard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def auth_tries_left(self) -> int:
+        return self.tries
+
+    def status(self) -> None:
+        return None
+
+
+def test_fetch_panel_wrong_then_right_pin() -> None:
+    card = FakeCard()
+    done: list[bool] = []
+
+    def fetch(c, pin, allow_last, progress):
+        card.verifies += 1
+        if pin.reveal() != b"1234":
+            card.tries -= 1
+            raise PinError(tries_left=card.tries)
+        card.tries = 3
+        progress(1, 1, "notices")
+        return "取得しました"
+
+    panel = FetchPanel(lambda: card, fetch, on_done=lambda: done.append(True))
+    panel.read_tries()
+    assert 'data-tries="3"' in panel.tries.value
+    panel.pin.value = "9999"
+    panel.go.click()
+    assert panel.pin.value == ""  # cleared at once
+    assert card.verifies == 1 and card.tries == 2
+    assert 'data-tries="2"' in panel.tries.value and "残り2回" in panel.status.value
+    assert "9999" not in panel.status.value + panel.tries.value
+    panel.go.click()  # empty PIN: nothing sent
+    assert card.verifies == 1 and "入力してください" in panel.status.value
+    panel.pin.value = "1234"
+    panel.go.click()
+    assert card.verifies == 2 and done == [True]
+    assert "取得しました" in panel.status.value and panel.progress.value == 1
