@@ -518,3 +518,10 @@ class CardProfile:
             f"<CardProfile seed={self.seed!r} holder={self.holder.id} "
             f"tries_left={self.tries_left} TEST-ONLY>"
         )
+
+
+# these helpers start with "test_" (the contract names): keep pytest from collecting them
+# when a test module imports them
+test_ca_certificates.__test__ = False  # type: ignore[attr-defined]
+test_ca_keys.__test__ = False  # type: ignore[attr-defined]
+test_kenhojo_issuer_key.__test__ = False  # type: ignore[attr-defined]
