@@ -77,8 +77,16 @@ QUALIFICATION_KEYS = {
 TOTAL_SECTIONS = ("医療費の合計", "年間の合計")
 TOTAL_KEYS = ("期間", *AMOUNT_FIELDS)
 KNOWN_KEYS = frozenset(
-    (*BLOCK_KEYS, *QUALIFICATION_KEYS, *TOTAL_KEYS, "作成日", "一覧表示の範囲", "項目名")
-    + ("保険者の名称", "医療費情報明細の範囲")
+    (
+        *BLOCK_KEYS,
+        *QUALIFICATION_KEYS,
+        *TOTAL_KEYS,
+        "作成日",
+        "一覧表示の範囲",
+        "項目名",
+        "保険者の名称",
+        "医療費情報明細の範囲",
+    )
 )
 
 

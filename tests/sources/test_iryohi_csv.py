@@ -127,7 +127,7 @@ def test_block_arithmetic_error_names_the_row():
         parse("iryohi_csv", data, strict=True)
     # the 医療費の総額 row of the second block
     lines = data.decode().split("\r\n")
-    expected_line = [i for i, l in enumerate(lines, 1) if l.startswith("医療費の総額")][-1]
+    expected_line = [i for i, ln in enumerate(lines, 1) if ln.startswith("医療費の総額")][-1]
     assert info.value.line == expected_line
     assert "総額" in str(info.value) and f"line {expected_line}" in str(info.value)
     lenient = parse("iryohi_csv", data)
@@ -137,10 +137,10 @@ def test_block_arithmetic_error_names_the_row():
 
 def test_totals_mismatch():
     data = make_csv([B1, B3], totals=[7180, 5026, 0, 2155])
-    with pytest.raises(MalformedDocument, match="窓口相当負担額.*2,155.*2,154"):
+    with pytest.raises(MalformedDocument, match=r"窓口相当負担額.*2,155.*2,154"):
         parse("iryohi_csv", data, strict=True)
     lines = data.decode().split("\r\n")
-    line = next(i for i, l in enumerate(lines, 1) if l.startswith("窓口相当負担額"))
+    line = next(i for i, ln in enumerate(lines, 1) if ln.startswith("窓口相当負担額"))
     with pytest.raises(MalformedDocument) as info:
         parse("iryohi_csv", data, strict=True)
     assert info.value.line == line
@@ -164,7 +164,7 @@ def test_block_out_of_order_or_cut_short():
         "日数,1\r\n医療機関等名称,ﾐﾎﾝ薬局".encode(), "医療機関等名称,ﾐﾎﾝ薬局".encode()
     )
     assert broken != data
-    with pytest.raises(MalformedDocument, match="detail block|expected"):
+    with pytest.raises(MalformedDocument, match=r"detail block|expected"):
         parse("iryohi_csv", broken, strict=True)
     res = parse("iryohi_csv", broken)
     assert res.warnings
