@@ -164,8 +164,10 @@ def medical_form_rows(
     order: dict[str, int] = {}
 
     def row_for(person: str, provider: str, month: str | None) -> FormRow:
-        order.setdefault(person, len(order))
-        key = (person, provider, month)
+        # match on the NFKC form (a typed "見本 太郎" or "ﾐﾎﾝ薬局" meets the notice's text), show
+        # the text as first seen
+        key = (_norm(person), _norm(provider), month)
+        order.setdefault(key[0], len(order))
         if key not in rows:
             rows[key] = FormRow(person, provider, month)
         return rows[key]
@@ -184,7 +186,7 @@ def medical_form_rows(
                 continue
             if int(period.year) != year:
                 continue
-            provider = _norm(rec.provider)
+            provider = _person(rec.provider)
             month = f"{int(period.year):04d}-{int(period.month):02d}" if by_month else None
             shinryo = _norm(rec.category)
             category = SHINRYO_CATEGORY.get(shinryo)
@@ -222,7 +224,7 @@ def medical_form_rows(
         month = None
         if by_month and extra.date is not None:
             month = f"{extra.date.year:04d}-{extra.date.month:02d}"
-        row = row_for(person, _norm(extra.provider), month)
+        row = row_for(person, _person(extra.provider), month)
         if extra.amount > 0 or not row.categories:
             row.categories.add(extra.category)
         row.amount += extra.amount
@@ -233,7 +235,7 @@ def medical_form_rows(
 
     out = sorted(
         rows.values(),
-        key=lambda r: (order[r.person], r.person, r.provider, r.month or ""),
+        key=lambda r: (order[_norm(r.person)], _norm(r.person), _norm(r.provider), r.month or ""),
     )
     for row in out:
         if row.month is not None:
