@@ -1,7 +1,293 @@
-"""`myna` commands: data (filled in by its issue)."""
+"""`myna import`, `myna table` and `myna vault status|audit|wipe`.
+
+Heavy imports (pandas, the parsers, cryptography) happen inside the commands so `myna --help`
+stays fast.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from ._common import report_errors, vault_option
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..vault import ImportReport, Vault
+
+#: frames `myna table` knows (mirrors mynalib.frames.SCHEMAS without importing it at start-up)
+FRAME_NAMES = (
+    "medical_expenses",
+    "dispensings",
+    "checkups",
+    "pension_periods",
+    "deductions",
+    "notices",
+    "history",
+    "procedures",
+    "applications",
+)
+
+#: from this many files on, `myna import` shows a progress bar
+PROGRESS_FROM = 5
+
+
+def _open(vault_dir: Path | None, *, create: bool = True) -> Vault:
+    from ..vault import open_vault_interactive
+
+    return open_vault_interactive(vault_dir, create=create)
+
+
+# ------------------------------------------------------------------------------------- import
+def _report_line(r: ImportReport) -> str:
+    if not r.ok:
+        return f"✗ {r.name}: {r.error_type}: {r.error}"
+    status = "duplicate, skipped" if r.duplicate else f"stored as #{r.id}"
+    parts = [
+        f"kind={r.kind}",
+        f"person={r.person or '-'}",
+        f"period={r.period or '-'}",
+        f"rows={r.rows}",
+        f"signature={r.signature or '-'}",
+    ]
+    line = f"{'=' if r.duplicate else '✓'} {r.name}: {' '.join(parts)} — {status}"
+    if r.warnings:
+        line += f" ({len(r.warnings)} warning{'s' if len(r.warnings) > 1 else ''})"
+    return line
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--person",
+    default=None,
+    help="The person these files belong to, for files that do not name one (氏名).",
+)
+@click.option("--warnings", "show_warnings", is_flag=True, help="Print each parser warning.")
+@vault_option
+@report_errors
+def import_command(
+    files: tuple[Path, ...], person: str | None, show_warnings: bool, vault_dir: Path | None
+) -> None:
+    """Import downloaded files (and folders of them) into the encrypted vault.
+
+    The kind of each file is detected from its content (医療費通知情報 CSV, 控除証明書 XML,
+    特定健診 XML, pension CSV). Per file it prints the kind, person, period, rows, signature status,
+    and whether it was a duplicate (the same file is stored once). A file that cannot be read is
+    reported and the others are still imported; the exit status is then 1.
+    """
+    from ..vault.store import _expand
+
+    paths = _expand(files)
+    if not paths:
+        raise click.UsageError("no files to import (the folders given are empty)")
+    with _open(vault_dir) as vault:
+        if len(paths) >= PROGRESS_FROM:
+            with click.progressbar(
+                length=len(paths), label="Importing", file=sys.stderr, show_pos=True
+            ) as bar:
+
+                def progress(done: int, total: int, report: ImportReport) -> None:
+                    bar.update(1)
+
+                reports = vault.import_files(paths, person=person, progress=progress)
+        else:
+            reports = vault.import_files(paths, person=person)
+    for r in reports:
+        click.echo(_report_line(r))
+        if show_warnings:
+            for w in r.warnings:
+                click.echo(f"    warning: {w}")
+    new = sum(1 for r in reports if r.ok and r.new)
+    dup = sum(1 for r in reports if r.duplicate)
+    bad = [r for r in reports if not r.ok]
+    click.echo(
+        f"{len(reports)} file(s): {new} new, {dup} duplicate(s) skipped, {len(bad)} not imported"
+    )
+    if bad:
+        raise click.ClickException(
+            f"{len(bad)} file(s) could not be imported (see above); the others were stored.\n"
+            f"{len(bad)}件のファイルを取り込めませんでした。その他のファイルは保存されました。"
+        )
+
+
+# -------------------------------------------------------------------------------------- table
+def _printable(df: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    out = df.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.PeriodDtype):
+            out[col] = out[col].astype("string")
+        elif str(out[col].dtype).startswith("datetime64"):
+            out[col] = out[col].dt.strftime("%Y-%m-%d").astype("string")
+        elif out[col].dtype == object:
+            out[col] = out[col].map(
+                lambda v: (
+                    json.dumps(v, ensure_ascii=False, default=str)
+                    if isinstance(v, (dict, list))
+                    else v
+                )
+            )
+    return out
+
+
+def render_frame(df: pd.DataFrame, fmt: str) -> str:
+    """A frame as text: ``table`` (aligned), ``csv`` or ``json`` (records, UTF-8)."""
+    out = _printable(df)
+    if fmt == "csv":
+        return str(out.to_csv(index=False, lineterminator="\n"))
+    if fmt == "json":
+        records = json.loads(out.to_json(orient="records", force_ascii=False))
+        return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+    if out.empty:
+        return "(no rows)\n"
+    import pandas as pd
+
+    with pd.option_context(
+        "display.max_rows", None, "display.max_columns", None, "display.width", 250
+    ):
+        return str(out.to_string(index=False)) + "\n"
+
+
+@click.command("table")
+@click.argument("name", type=click.Choice(FRAME_NAMES))
+@click.option("--year", type=int, default=None, help="Only this year (calendar year of the row).")
+@click.option("--person", default=None, help="Only this person (氏名 as on the source).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@vault_option
+@report_errors
+def table_command(
+    name: str, year: int | None, person: str | None, fmt: str, vault_dir: Path | None
+) -> None:
+    """Print a frame (DESIGN.md §5), e.g. `myna table medical_expenses --year 2025`.
+
+    Money is integer yen; `--format json` gives one object per row, `--format csv` a CSV with a
+    header.
+    """
+    with _open(vault_dir, create=False) as vault:
+        try:
+            df = vault.frame(name, year=year, person=person)
+        except ValueError as exc:  # e.g. a frame without a year column
+            raise click.UsageError(str(exc)) from None
+    click.echo(render_frame(df, fmt), nl=False)
+
+
+# -------------------------------------------------------------------------------------- vault
+@click.group("vault")
+def vault_group() -> None:
+    """The encrypted vault: what is stored, who read what when, destroy it."""
+
+
+@vault_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@vault_option
+@report_errors
+def vault_status(as_json: bool, vault_dir: Path | None) -> None:
+    """What is stored: documents by kind, source and person, secrets, sizes, protection."""
+    with _open(vault_dir, create=False) as vault:
+        st = vault.status()
+        vault.audit("status", f"documents={st['documents']}")
+    if as_json:
+        click.echo(json.dumps(st, ensure_ascii=False, indent=1, default=str))
+        return
+    click.echo(f"vault:       {st['path']}")
+    click.echo(f"unlocked by: {st['protection']}")
+    click.echo(
+        f"documents:   {st['documents']} ({st['bytes_stored']:,} bytes as received; "
+        f"file {st['file_bytes']:,} bytes)"
+    )
+    for title, key in (
+        ("by kind", "by_kind"),
+        ("by source", "by_source"),
+        ("by person", "by_person"),
+    ):
+        if st[key]:
+            click.echo(f"  {title}:")
+            for k, n in st[key].items():
+                click.echo(f"    {k}: {n}")
+    click.echo(f"secrets:     {st['secrets']}   state entries: {st['state_entries']}")
+    click.echo(f"audit log:   {st['audit_entries']} entries (myna vault audit)")
+    if st["last_import"] is not None:
+        click.echo(f"last import: {st['last_import']:%Y-%m-%d %H:%M:%S} UTC")
+
+
+@vault_group.command("audit")
+@click.option("--limit", type=int, default=None, help="Only the last N entries.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@vault_option
+@report_errors
+def vault_audit(limit: int | None, as_json: bool, vault_dir: Path | None) -> None:
+    """The audit log: every import, frame read, export, secret access — when and by which command.
+
+    Entries carry no personal data. The log is hash-chained: a removed or altered entry makes
+    this command fail with VaultCorrupt.
+    """
+    with _open(vault_dir, create=False) as vault:
+        vault.audit("audit-read", "")
+        entries = vault.audit_log(limit=limit)
+    if as_json:
+        data: list[dict[str, Any]] = [
+            {
+                "id": e.id,
+                "at": e.at.isoformat(),
+                "action": e.action,
+                "detail": e.detail,
+                "command": e.command,
+            }
+            for e in entries
+        ]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for e in entries:
+        click.echo(
+            f"{e.id:>6}  {e.at:%Y-%m-%d %H:%M:%S}Z  {e.action:<14} {e.command:<28} {e.detail}"
+        )
+
+
+@vault_group.command("wipe")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@vault_option
+@report_errors
+def vault_wipe(yes: bool, vault_dir: Path | None) -> None:
+    """Destroy the vault: every document, secret and the audit log. Cannot be undone.
+
+    Works without the passphrase too (for a forgotten one): the files are overwritten and
+    deleted and the OS keyring entry is removed.
+    """
+    from ..errors import VaultLocked
+    from ..vault import open_vault, wipe_vault
+    from ..vault.store import _resolve_paths
+
+    directory, db_path = _resolve_paths(vault_dir)
+    if not db_path.exists():
+        click.echo(f"There is no vault at {directory}: nothing to wipe.")
+        return
+    if not yes:
+        click.confirm(
+            f"Destroy the vault at {directory} (all documents, secrets and the audit log)? "
+            "This cannot be undone. / 保管庫を完全に削除しますか？",
+            abort=True,
+        )
+    try:
+        vault = open_vault(vault_dir, create=False)
+    except VaultLocked:
+        wipe_vault(vault_dir)  # cannot unlock: destroy without an audit entry
+    else:
+        vault.wipe()
+    click.echo(f"Vault at {directory} destroyed.")
+
+
+COMMANDS: list[click.Command] = [import_command, table_command, vault_group]

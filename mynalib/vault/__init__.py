@@ -18,6 +18,8 @@ from .store import (
     Vault,
     current_command,
     open_vault,
+    open_vault_interactive,
+    wipe_vault,
 )
 
 __all__ = [
@@ -30,4 +32,6 @@ __all__ = [
     "Vault",
     "current_command",
     "open_vault",
+    "open_vault_interactive",
+    "wipe_vault",
 ]

@@ -1,0 +1,278 @@
+"""Benchmark: a tax office acting for many clients imports their 医療費通知情報 CSVs.
+
+Generates ``--clients`` persons × ``--years`` years of 医療費通知情報 CSVs in the exact FORMATS.md §1
+format (own small deterministic generator: consistent arithmetic, totals, quoted amounts, CRLF),
+then measures in the same run:
+
+* baseline: read the same files and split them with the ``csv`` module (nothing else);
+* import: ``vault.import_files(dir)`` into one new vault (detect, parse, encrypt, store);
+* frame: ``vault.frame("medical_expenses")`` over every client (fresh vault object, no cache);
+* one household: ``vault.frame("medical_expenses", person=...)`` for one client.
+
+Prints documents/s, rows/s and the ratio (import + frame) / baseline. Targets: ratio <= 4 and one
+household's frame under 200 ms. Figures are printed, never asserted.
+
+    .venv/bin/python benchmarks/import_scale.py                 # 1,000 clients × 10 years
+    .venv/bin/python benchmarks/import_scale.py --clients 50    # quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+FAMILY = [
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+]
+GIVEN = ["太郎", "花子", "一郎", "美咲", "健太", "陽子", "翔", "由美", "大輔", "恵", "拓也", "綾"]
+KANA_FAMILY = [
+    "サトウ",
+    "スズキ",
+    "タカハシ",
+    "タナカ",
+    "イトウ",
+    "ワタナベ",
+    "ヤマモト",
+    "ナカムラ",
+]
+PROVIDERS = [
+    ("医科外来", "ベンチ内科クリニック"),
+    ("医科外来", "医療法人社団ベンチ会　ベンチ整形外科"),
+    ("歯科外来", "ベンチ歯科医院"),
+    ("調剤", "ﾍﾞﾝﾁ薬局　駅前店"),
+    ("調剤", "ベンチ調剤薬局"),
+    ("医科入院", "ベンチ総合病院"),
+]
+
+
+def _line(*cells: str) -> str:
+    return ",".join(cells) + "\r\n"
+
+
+def _yen(n: int) -> str:
+    return f'"{n:,}"' if n >= 1000 else str(n)
+
+
+def _jdate(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def client_csv(rng: random.Random, client: int, year: int) -> tuple[bytes, int]:
+    """One person's 医療費通知情報 CSV for one year; returns (bytes, number of detail blocks)."""
+    name = (
+        f"{FAMILY[client % len(FAMILY)]}　{GIVEN[(client // len(FAMILY)) % len(GIVEN)]}{client:04d}"
+    )
+    kana = f"{KANA_FAMILY[client % len(KANA_FAMILY)]}　クライアント"
+    birth = date(1940 + client % 60, 1 + client % 12, 1 + client % 28)
+    created = date(year + 1, 2, 1 + client % 27)
+    age = created.year - birth.year - ((created.month, created.day) < (birth.month, birth.day))
+    rate = 30 if age < 70 else 20
+    blocks = []
+    for month in range(1, 13):
+        for _ in range(rng.choice((0, 1, 1, 2, 3))):
+            category, provider = rng.choice(PROVIDERS[:5] if rng.random() > 0.02 else PROVIDERS)
+            total = rng.randint(30, 2500) * 10 * (20 if category == "医科入院" else 1)
+            public = rng.choice((0, 0, 0, 1000)) if total > 5000 else 0
+            share = (total - public) * rate // 100
+            insurer = total - public - share
+            days = rng.randint(1, 14 if category == "医科入院" else 4)
+            blocks.append((month, category, days, provider, total, insurer, public, share))
+    total = sum(b[4] for b in blocks)
+    insurer_sum = sum(b[5] for b in blocks)
+    public_sum = sum(b[6] for b in blocks)
+    share_sum = sum(b[7] for b in blocks)
+    period = f"{year}年1月～{year}年12月"
+
+    def totals(title: str) -> list[str]:
+        return [
+            _line(title),
+            _line("期間", period),
+            _line("医療費の総額（円）", _yen(total)),
+            _line("保険者の負担額（円）", _yen(insurer_sum)),
+            _line("その他の公費の負担額（円）", _yen(public_sum)),
+            _line("窓口相当負担額（円）", _yen(share_sum)),
+        ]
+
+    out = [
+        _line("わたしの情報"),
+        _line("医療費通知情報"),
+        _line(),
+        _line("項目名", "内容"),
+        _line("作成日", _jdate(created)),
+        _line("資格情報"),
+        _line("氏名カナ", kana),
+        _line("氏名", name),
+        _line("生年月日", _jdate(birth)),
+        _line("性別", "男" if client % 2 else "女"),
+        _line("年齢", f"{age}歳"),
+        _line("保険者等番号", f"XXXX{client % 10000:04d}"),
+        _line("被保険者証等記号", "１２３"),
+        _line("被保険者証等番号", f"{client}"),
+        _line("枝番", "00"),
+        _line("医療費明細一覧の概要"),
+        _line("一覧表示の範囲", f"{year}年12月まで"),
+        *totals("医療費の合計"),
+        *totals("年間の合計"),
+        _line("医療費情報明細"),
+    ]
+    for month, category, days, provider, t, ins, pub, sh in blocks:
+        out += [
+            _line("診療年月", f"{year}年{month}月"),
+            _line("診療区分", category),
+            _line("日数", str(days)),
+            _line("医療機関等名称", provider),
+            _line("医療費の総額（円）", _yen(t)),
+            _line("保険者の負担額（円）", _yen(ins)),
+            _line("その他の公費の負担額（円）", _yen(pub)),
+            _line("窓口相当負担額（円）", _yen(sh)),
+        ]
+    out += [
+        _line("保険者情報"),
+        _line("保険者の名称", "ベンチ健康保険組合"),
+        _line("医療費情報明細の範囲", period),
+    ]
+    return "".join(out).encode("utf-8"), len(blocks)
+
+
+def generate(folder: Path, clients: int, years: int, seed: int = 2026) -> tuple[list[Path], int]:
+    rng = random.Random(seed)
+    paths, blocks = [], 0
+    for client in range(clients):
+        sub = folder / f"client{client:04d}"
+        sub.mkdir(parents=True)
+        for year in range(2025 - years + 1, 2026):
+            data, n = client_csv(rng, client, year)
+            p = sub / f"医療費情報_{year + 1}0201{client:06d}000.csv"
+            p.write_bytes(data)
+            paths.append(p)
+            blocks += n
+    return paths, blocks
+
+
+def baseline(paths: list[Path]) -> tuple[float, int]:
+    start = time.perf_counter()
+    rows = 0
+    for p in paths:
+        with open(p, encoding="utf-8-sig", newline="") as fh:
+            rows += sum(1 for _ in csv.reader(fh))
+    return time.perf_counter() - start, rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=1000)
+    ap.add_argument("--years", type=int, default=10)
+    ap.add_argument("--keep", type=Path, help="keep the generated files and vault in this folder")
+    args = ap.parse_args(argv)
+
+    from mynalib.vault import open_vault
+
+    os.environ.setdefault("MYNA_VAULT_PASSPHRASE", "benchmark passphrase")
+    work = Path(tempfile.mkdtemp(prefix="myna-bench-")) if args.keep is None else args.keep
+    try:
+        t0 = time.perf_counter()
+        paths, blocks = generate(work / "files", args.clients, args.years)
+        size = sum(p.stat().st_size for p in paths)
+        print(
+            f"generated {len(paths):,} CSVs ({size / 1e6:.1f} MB, {blocks:,} detail blocks) "
+            f"for {args.clients:,} clients × {args.years} years in {time.perf_counter() - t0:.1f} s"
+        )
+        # warm-up (imports, first parse) outside the timings, in a throw-away vault
+        with open_vault(work / "warmup") as v:
+            v.import_files(paths[:3])
+            v.frame("medical_expenses")
+        shutil.rmtree(work / "warmup")
+
+        base_s, csv_rows = min(baseline(paths) for _ in range(3))
+        print(
+            f"baseline (csv module only):  {base_s:8.2f} s  {len(paths) / base_s:10,.0f} docs/s  "
+            f"{csv_rows / base_s:12,.0f} rows/s"
+        )
+
+        vault_dir = work / "vault"
+        done = [0]
+
+        def progress(n: int, total: int, report: object) -> None:
+            done[0] = n
+
+        with open_vault(vault_dir) as vault:
+            t = time.perf_counter()
+            reports = vault.import_files([work / "files"], progress=progress)
+            import_s = time.perf_counter() - t
+        errors = [r for r in reports if not r.ok]
+        print(
+            f"import (detect+parse+encrypt+store): {import_s:8.2f} s  "
+            f"{len(paths) / import_s:10,.0f} docs/s  {csv_rows / import_s:12,.0f} rows/s  "
+            f"errors={len(errors)} progress_calls_done={done[0]}"
+        )
+        if errors:
+            print("  first error:", errors[0].error)
+
+        with open_vault(vault_dir) as vault:  # a fresh object: nothing cached
+            t = time.perf_counter()
+            df = vault.frame("medical_expenses")
+            frame_s = time.perf_counter() - t
+            print(
+                f"frame medical_expenses (all clients): {frame_s:8.2f} s  {len(df):,} rows  "
+                f"{csv_rows / frame_s:12,.0f} csv rows/s"
+            )
+            ok = len(df) == blocks
+            print(f"  rows == generated detail blocks: {ok} ({len(df):,} vs {blocks:,})")
+
+        persons = sorted(set(df["person"].dropna()))
+        rng = random.Random(7)
+        sample = [persons[rng.randrange(len(persons))] for _ in range(min(10, len(persons)))]
+        cold, warm = [], []
+        for who in sample:
+            with open_vault(vault_dir) as vault:
+                t = time.perf_counter()
+                one = vault.frame("medical_expenses", person=who)
+                cold.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                vault.frame("medical_expenses", person=who, year=2025)
+                warm.append(time.perf_counter() - t)
+            assert len(one) > 0 and set(one["person"]) == {who}
+        print(
+            f"one household frame (person=, fresh vault object): median "
+            f"{statistics.median(cold) * 1000:6.1f} ms, max {max(cold) * 1000:6.1f} ms "
+            f"(target < 200 ms); cached re-read median {statistics.median(warm) * 1000:.1f} ms"
+        )
+
+        ratio = (import_s + frame_s) / base_s
+        print(
+            f"RATIO (import + frame) / baseline = {ratio:.2f}  (target <= 4.0)  "
+            f"[import {import_s / base_s:.2f}×, frame {frame_s / base_s:.2f}×]"
+        )
+        print(f"vault file: {sum(f.stat().st_size for f in vault_dir.iterdir()) / 1e6:.1f} MB")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

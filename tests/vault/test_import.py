@@ -1,0 +1,186 @@
+"""Importing files into the vault and reading frames back (with the real importers)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from mynalib.errors import DocumentTooLarge, UnknownDocument
+from mynalib.vault import Vault, open_vault
+
+from .conftest import PASSPHRASE
+from .iryohi import block, iryohi_csv
+
+NAME = "試験　一郎"
+XML_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+    b"<lolz>&lol2;</lolz>"
+)
+
+
+def _write(folder: Path, name: str, data: bytes, mtime: float | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    p = folder / name
+    p.write_bytes(data)
+    if mtime is not None:
+        os.utime(p, (mtime, mtime))
+    return p
+
+
+def test_import_file_report_and_duplicate(vault: Vault, tmp_path: Path) -> None:
+    p = _write(tmp_path, "医療費情報_20260201000000000.csv", iryohi_csv())
+    r = vault.import_file(p)
+    assert r.ok and r.new and not r.duplicate
+    assert (r.kind, r.person, r.period, r.rows) == ("iryohi_csv", NAME, "2025-01..2025-03", 2)
+    assert r.signature is None and r.name == p.name
+    again = vault.import_file(p)
+    assert again.duplicate and again.id == r.id
+    (doc,) = vault.documents("iryohi_csv")
+    assert doc.data == p.read_bytes() and doc.original_name == p.name and doc.person == NAME
+    assert doc.fetched_at == datetime.fromtimestamp(p.stat().st_mtime, timezone.utc)
+    assert "period" in doc.meta and "person" not in doc.meta
+    assert NAME not in repr(r)
+
+
+def test_frame_from_imported_csv(vault: Vault) -> None:
+    blocks = [block(1, 5950), block(1, 5950), block(2, 12000, "テスト薬局", "調剤")]
+    vault.import_bytes(iryohi_csv(blocks=blocks), name="a.csv")
+    df = vault.frame("medical_expenses")
+    assert len(df) == 3  # two claims of the same month and provider stay apart
+    assert int(df["total_cost"].sum()) == 5950 * 2 + 12000
+    assert str(df["total_cost"].dtype) == "Int64"
+    assert set(df["source_id"]) == {vault.documents()[0].id}
+    assert len(vault.frame("medical_expenses", year=2024)) == 0
+    assert len(vault.frame("medical_expenses", year=2025, person=NAME)) == 3
+    assert len(vault.frame("medical_expenses", person="別人　二郎")) == 0
+
+
+def test_changed_reexport_keeps_both_frame_uses_newest(vault: Vault, tmp_path: Path) -> None:
+    old = _write(tmp_path / "old", "x.csv", iryohi_csv(created_day=1), mtime=1_700_000_000)
+    new_blocks = [block(1, 5950), block(3, 830, "テスト薬局", "調剤"), block(3, 2000)]
+    new = _write(
+        tmp_path / "new",
+        "x.csv",
+        iryohi_csv(blocks=new_blocks, created_day=20),
+        mtime=1_800_000_000,
+    )
+    r_new, r_old = vault.import_files([new, old])  # import order must not matter
+    assert r_new.new and r_old.new and r_old.id != r_new.id
+    assert vault.count() == 2
+    df = vault.frame("medical_expenses")
+    assert set(df["source_id"]) == {r_new.id}
+    assert len(df) == 3
+
+
+def test_bad_files_reported_others_imported(vault: Vault, tmp_path: Path) -> None:
+    good = _write(tmp_path, "good.csv", iryohi_csv())
+    unknown = _write(tmp_path, "notes.txt", "ただのメモです".encode())
+    bomb = _write(tmp_path, "bomb.xml", XML_BOMB)
+    empty = _write(tmp_path, "empty.csv", b"")
+    calls: list[tuple[int, int, str | None]] = []
+    reports = vault.import_files(
+        [unknown, good, bomb, empty], progress=lambda d, t, r: calls.append((d, t, r.name))
+    )
+    by_name = {r.name: r for r in reports}
+    assert by_name["good.csv"].ok and by_name["good.csv"].new
+    for name in ("notes.txt", "bomb.xml", "empty.csv"):
+        assert not by_name[name].ok and by_name[name].error
+    assert by_name["notes.txt"].error_type == "UnknownDocument"
+    assert "iryohi_csv" in by_name["notes.txt"].error  # lists what is supported
+    assert calls == [
+        (1, 4, "notes.txt"),
+        (2, 4, "good.csv"),
+        (3, 4, "bomb.xml"),
+        (4, 4, "empty.csv"),
+    ]
+    assert vault.count() == 1
+    with pytest.raises(UnknownDocument):
+        vault.import_bytes(b"nothing known", name="x.bin")
+
+
+def test_lenient_warnings_kept(vault: Vault) -> None:
+    data = iryohi_csv().replace(b'"5,950"', b'"5,951"', 1)  # block arithmetic broken
+    r = vault.import_bytes(data, name="w.csv")
+    assert r.ok and r.warnings and any("5,951" in w for w in r.warnings)
+    assert vault.documents()[0].meta["warnings"] == r.warnings
+
+
+def test_too_large_refused_before_reading(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mynalib.vault import store
+
+    monkeypatch.setattr(store, "MAX_IMPORT_BYTES", 100)
+    p = _write(tmp_path, "big.csv", iryohi_csv())
+    (r,) = vault.import_files([p])
+    assert r.error_type == "DocumentTooLarge"
+    with pytest.raises(DocumentTooLarge):
+        vault.import_file(p)
+
+
+def test_directories_are_walked_hidden_skipped(vault: Vault, tmp_path: Path) -> None:
+    _write(tmp_path / "in" / "2025", "a.csv", iryohi_csv(year=2025))
+    _write(tmp_path / "in" / "2024", "b.csv", iryohi_csv(year=2024))
+    _write(tmp_path / "in" / ".cache", "c.csv", iryohi_csv(year=2023))
+    reports = vault.import_files([tmp_path / "in"])
+    assert sorted(r.name for r in reports) == ["a.csv", "b.csv"]
+
+
+def test_person_override(vault: Vault) -> None:
+    r = vault.import_bytes(iryohi_csv(), name="a.csv", person="別名　一郎")
+    assert r.person == "別名　一郎"
+    doc = vault.documents(person="別名　一郎")[0]
+    assert doc.meta["person_on_source"] == NAME
+    assert vault.documents(person=NAME) == [doc]  # found by the name on the source too
+    # the frame shows the name as on the source; a filter by it still finds the rows
+    assert len(vault.frame("medical_expenses", person=NAME)) == 2
+
+
+def test_frame_person_filter_reads_only_that_person(vault: Vault) -> None:
+    for i in range(5):
+        vault.import_bytes(iryohi_csv(name=f"試験　{i}郎"), name=f"{i}.csv")
+    decrypted: list[int] = []
+    original = vault._open_body
+
+    def counting(doc_id: int, kind: str, body: bytes) -> bytes:
+        decrypted.append(doc_id)
+        return original(doc_id, kind, body)
+
+    vault._open_body = counting  # type: ignore[method-assign]
+    df = vault.frame("medical_expenses", person="試験　3郎")
+    assert set(df["person"]) == {"試験　3郎"} and len(df) == 2
+    assert len(decrypted) == 1
+
+
+def test_frame_cache_sees_new_documents_from_other_connections(
+    vault: Vault, vault_dir: Path
+) -> None:
+    vault.import_bytes(iryohi_csv(year=2024), name="a.csv")
+    assert len(vault.frame("medical_expenses")) == 2
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as other:
+        other.import_bytes(iryohi_csv(year=2025), name="b.csv")
+    assert len(vault.frame("medical_expenses")) == 4
+    df = vault.frame("medical_expenses")
+    df.loc[0, "provider"] = "changed by the caller"
+    assert "changed by the caller" not in set(vault.frame("medical_expenses")["provider"])
+
+
+def test_frames_with_no_builder_or_unknown_name(vault: Vault) -> None:
+    df = vault.frame("applications")
+    assert df.empty and "application_id" in df.columns
+    with pytest.raises(KeyError):
+        vault.frame("no_such_frame")
+
+
+def test_import_and_frame_audited_without_personal_data(vault: Vault, tmp_path: Path) -> None:
+    vault.import_files([_write(tmp_path, "医療費_試験一郎.csv", iryohi_csv())])
+    vault.frame("medical_expenses", year=2025, person=NAME)
+    log = vault.audit_log()
+    assert [e.action for e in log] == ["import", "frame"]
+    assert "new=1" in log[0].detail and "kinds=iryohi_csv" in log[0].detail
+    assert "year=2025" in log[1].detail and "person=<filtered>" in log[1].detail
+    text = " ".join(e.detail + e.command for e in log)
+    assert "試験" not in text and "一郎" not in text
