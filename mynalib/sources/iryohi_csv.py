@@ -19,6 +19,7 @@ encoding, blocks (count).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Sequence
 from datetime import date
@@ -137,6 +138,11 @@ def _parse_period(text: str) -> tuple[date, date]:
     return first, last
 
 
+@functools.lru_cache(maxsize=1024)
+def _month(text: str) -> date:
+    return parse_month(text)
+
+
 def parse(data: bytes, *, strict: bool = False) -> ParseResult:
     """Parse a 医療費通知情報 CSV; see the module docstring."""
     text, encoding = decode(data, what="医療費通知情報 CSV")
@@ -160,17 +166,25 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
     except csv.Error as exc:
         raise MalformedDocument(f"医療費通知情報 CSV: broken CSV quoting ({exc})") from None
 
-    for line, raw_row in rows:
-        row = list(raw_row)
-        while len(row) > 2 and not row[-1].strip():
-            row.pop()
-        if not any(c.strip() for c in row):
-            continue
+    for line, row in rows:
+        n = len(row)
+        if n == 2:
+            if not row[1]:
+                if not row[0].strip():
+                    continue
+        elif n == 1:
+            if not row[0].strip():
+                continue
+        else:
+            while len(row) > 2 and not row[-1].strip():
+                row.pop()
+            if not any(c.strip() for c in row):
+                continue
         if len(row) > 2:
             p.problem(f"unexpected extra columns {row[2:]!r}", line)
             row = row[:2]
         first = nfkc(row[0])
-        if len(row) == 2 and not row[1].strip() and (first in SECTIONS or first not in KNOWN_KEYS):
+        if len(row) == 2 and not row[1] and (first in SECTIONS or first not in KNOWN_KEYS):
             row = row[:1]  # a section header re-saved with a trailing comma
 
         if state == "preamble":
@@ -198,7 +212,53 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
             continue
 
         key, value = first, row[1]
-        if section is None:
+        if section == "医療費情報明細":
+            expected = BLOCK_KEYS[block_pos]
+            if key != expected:
+                if key == BLOCK_KEYS[0] and block is not None:
+                    p.problem(
+                        f"detail block cut short: {block_pos} of 8 rows, then a new 診療年月", line
+                    )
+                    block, block_pos = None, 0
+                else:
+                    p.problem(
+                        f"expected {expected!r} as row {block_pos + 1} of a detail block, "
+                        f"found {key!r}",
+                        line,
+                    )
+                    continue
+            if block_pos == 0:
+                block = {"row": line, "lines": {}}
+            assert block is not None
+            block["lines"][key] = line
+            if key == "診療年月":
+                try:
+                    block["month"] = _month(value)
+                except ValueError as exc:
+                    p.problem(str(exc), line)
+                    block["month"] = None
+            elif key == "診療区分":
+                block["category"] = nfkc(value)
+            elif key == "日数":
+                v = nfkc(value).removesuffix("日")
+                if v == "":
+                    block["days"] = None
+                else:
+                    try:
+                        block["days"] = parse_int(v)
+                    except ValueError:
+                        p.problem(f"日数 is not a number: {value!r}", line)
+                        block["days"] = None
+            elif key == "医療機関等名称":
+                block["provider_raw"] = value
+                block["provider"] = nfkc(value)
+            else:
+                block[AMOUNT_FIELDS[key]] = p.amount(value, key, line)
+            block_pos += 1
+            if block_pos == len(BLOCK_KEYS):
+                blocks.append(block)
+                block, block_pos = None, 0
+        elif section is None:
             if key == "作成日":
                 try:
                     meta["created"] = parse_date(value)
@@ -235,52 +295,6 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
                     p.problem(str(exc), line)
             else:
                 entry[AMOUNT_FIELDS[key]] = p.amount(value, key, line)
-        elif section == "医療費情報明細":
-            expected = BLOCK_KEYS[block_pos]
-            if key != expected:
-                if key == BLOCK_KEYS[0] and block is not None:
-                    p.problem(
-                        f"detail block cut short: {block_pos} of 8 rows, then a new 診療年月", line
-                    )
-                    block, block_pos = None, 0
-                else:
-                    p.problem(
-                        f"expected {expected!r} as row {block_pos + 1} of a detail block, "
-                        f"found {key!r}",
-                        line,
-                    )
-                    continue
-            if block_pos == 0:
-                block = {"row": line, "lines": {}}
-            assert block is not None
-            block["lines"][key] = line
-            if key == "診療年月":
-                try:
-                    block["month"] = parse_month(value)
-                except ValueError as exc:
-                    p.problem(str(exc), line)
-                    block["month"] = None
-            elif key == "診療区分":
-                block["category"] = nfkc(value)
-            elif key == "日数":
-                v = nfkc(value).removesuffix("日")
-                if v == "":
-                    block["days"] = None
-                else:
-                    try:
-                        block["days"] = parse_int(v)
-                    except ValueError:
-                        p.problem(f"日数 is not a number: {value!r}", line)
-                        block["days"] = None
-            elif key == "医療機関等名称":
-                block["provider_raw"] = value
-                block["provider"] = nfkc(value)
-            else:
-                block[AMOUNT_FIELDS[key]] = p.amount(value, key, line)
-            block_pos += 1
-            if block_pos == len(BLOCK_KEYS):
-                blocks.append(block)
-                block, block_pos = None, 0
         elif section == "保険者情報":
             if key in ("保険者の名称", "医療費情報明細の範囲"):
                 insurer_info[key] = value.strip()
@@ -331,16 +345,16 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
         if tentry is None:
             continue
         period = tentry.get("period")
+        inside = [
+            b
+            for b in blocks
+            if period is None
+            or (b.get("month") is not None and period[0] <= b["month"] <= period[1])
+        ]
         for f_key, f_name in AMOUNT_FIELDS.items():
             stated = tentry.get(f_name)
             if stated is None:
                 continue
-            inside = [
-                b
-                for b in blocks
-                if period is None
-                or (b.get("month") is not None and period[0] <= b["month"] <= period[1])
-            ]
             summed = sum(b.get(f_name) or 0 for b in inside)
             if stated != summed:
                 p.problem(

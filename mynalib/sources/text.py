@@ -48,6 +48,9 @@ def parse_int(text: str | None) -> int:
     """``"5,950"``, ``"000005678"``, ``"１２３"``, ``"1,234円"`` → int; ValueError otherwise."""
     if text is None:
         raise ValueError("missing number")
+    fast = text.replace(",", "")
+    if fast.isascii() and fast.isdigit():
+        return int(fast)
     s = nfkc(text).replace(",", "").replace("円", "").replace(" ", "")
     if s.startswith("+"):
         s = s[1:]
