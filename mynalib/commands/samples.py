@@ -51,7 +51,8 @@ def generate_command(out_dir: Path, seed: int | None, unsigned: bool) -> None:
     chosen = samples.DEFAULT_SEED if seed is None else seed
     paths = samples.generate(out_dir, chosen, sign=not unsigned)
     kinds: dict[str, int] = {}
-    for path in paths:
+    documents = [p for p in paths if p.name != "README.md"]
+    for path in documents:
         sub = path.relative_to(out_dir).parts[0]
         kinds[sub] = kinds.get(sub, 0) + 1
     labels = {
@@ -60,7 +61,7 @@ def generate_command(out_dir: Path, seed: int | None, unsigned: bool) -> None:
         "kenshin": "特定健診 CDA XML",
         "nenkin": "pension CSV",
     }
-    click.echo(f"Wrote {len(paths)} files to {out_dir} (seed {chosen}):")
+    click.echo(f"Wrote {len(documents)} documents and README.md to {out_dir} (seed {chosen}):")
     for sub, count in kinds.items():
         click.echo(f"  {sub + '/':9} {count:3} {labels.get(sub, '')}")
 
