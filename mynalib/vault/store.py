@@ -587,19 +587,22 @@ class Vault:
         progress: ProgressCallback | None = None,
         batch: int = 200,
         batch_seconds: float = 1.0,
+        on_commit: Callable[[int], None] | None = None,
     ) -> list[ImportReport]:
         """Import many files; directories are walked. One report per file, errors included.
 
         A bad file gets a report with ``error`` set; the other files are still imported.
         Documents are committed in batches (``batch`` files or ``batch_seconds``), so an
         interrupted import keeps every batch committed before the interruption.
-        ``progress(done, total, report)`` is called after each file.
+        ``progress(done, total, report)`` is called after each file; ``on_commit(n)`` after each
+        committed batch, with the number of files stored so far by this call.
         """
         files = _expand(paths)
         total = len(files)
         reports: list[ImportReport] = []
         pending: list[tuple[ImportReport, Document]] = []
         last_commit = time.monotonic()
+        committed = [0]
 
         def flush() -> None:
             nonlocal last_commit
@@ -612,8 +615,11 @@ class Vault:
                         self._store_prepared(report, doc)
                 finally:
                     self._quiet -= 1
+            committed[0] += len(pending)
             pending.clear()
             last_commit = time.monotonic()
+            if on_commit is not None:
+                on_commit(committed[0])
 
         try:
             for done, file in enumerate(files, 1):
