@@ -13,7 +13,8 @@ lenient mode keeps the records and reports each problem in ``warnings``.
 ``meta``: person (氏名), person_kana, birth (date), sex, insurer (保険者の名称), insurer_number (as in
 the file, possibly masked), created (date), period (first month, last month), totals
 ({section: {period, total_cost, insurer_paid, public_paid, patient_share}}), range (一覧表示の範囲),
-encoding, blocks (count).
+encoding, blocks (count), extra ({section: {item: value}} for rows the parser does not know,
+present only when there are such rows: nothing is dropped).
 """
 
 from __future__ import annotations
@@ -153,6 +154,8 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
     total_lines: dict[str, dict[str, int]] = {}
     insurer_info: dict[str, str] = {}
     blocks: list[dict[str, Any]] = []
+    extra: dict[str, dict[str, str]] = {}
+    unknown_section = "?"
 
     state = "preamble"
     section: str | None = None
@@ -207,8 +210,9 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
             if first in SECTIONS:
                 section = first
             else:
-                p.problem(f"unknown section {first!r} (its rows are ignored)", line)
+                p.problem(f"unknown section {first!r} (its rows are kept in meta['extra'])", line)
                 section = "?"
+                unknown_section = first
             continue
 
         key, value = first, row[1]
@@ -269,6 +273,7 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
         elif section == "資格情報":
             field = QUALIFICATION_KEYS.get(key)
             if field is None:
+                extra.setdefault(section, {})[key] = value
                 p.problem(f"unknown 資格情報 item {key!r}", line)
             elif field == "birth":
                 try:
@@ -281,9 +286,11 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
             if key == "一覧表示の範囲":
                 meta["range"] = value.strip()
             else:
+                extra.setdefault(section, {})[key] = value
                 p.problem(f"unknown 概要 item {key!r}", line)
         elif section in TOTAL_SECTIONS:
             if key not in TOTAL_KEYS:
+                extra.setdefault(section, {})[key] = value
                 p.problem(f"unknown item {key!r} in {section}", line)
                 continue
             entry = totals.setdefault(section, {})
@@ -299,8 +306,10 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
             if key in ("保険者の名称", "医療費情報明細の範囲"):
                 insurer_info[key] = value.strip()
             else:
+                extra.setdefault(section, {})[key] = value
                 p.problem(f"unknown 保険者情報 item {key!r}", line)
-        # section "?" (unknown): rows ignored, already warned
+        else:  # an unknown section: rows kept, already warned
+            extra.setdefault(unknown_section, {})[key] = value
 
     if not seen_header:
         raise MalformedDocument(
@@ -371,6 +380,8 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
     if "医療費情報明細の範囲" in insurer_info:
         meta["detail_range"] = insurer_info["医療費情報明細の範囲"]
     meta["totals"] = totals
+    if extra:
+        meta["extra"] = extra
     meta["blocks"] = len(blocks)
 
     records = [

@@ -60,7 +60,8 @@ TEG850 小規模企業共済等掛金 — one record, category ``small_business_
 
 ``meta``: ``form``, ``version`` (@VR), ``id`` (@id), ``person``, ``year``, ``issuer``,
 ``signature`` (status), ``signature_reason``, ``signer`` (subject, when any), ``created``
-(@sakuseiDay). Trusted roots for the signature check: ``parse(..., trusted_roots=[...])``, else
+(@sakuseiDay), ``extra`` ({element: [text, ...]} for elements the XSD does not define; only
+when there are some). Trusted roots for the signature check: ``parse(..., trusted_roots=[...])``, else
 :data:`TRUSTED_ROOTS` (module-level list), else files named in ``MYNA_TRUSTED_ROOTS``
 (``os.pathsep``-separated PEM/DER files); none by default, so correctly signed files are
 ``untrusted``.
@@ -168,6 +169,7 @@ class _Reader:
         self.form = form
         self.strict = strict
         self.warnings: list[str] = []
+        self.extra: dict[str, list[str]] = {}
 
     def problem(self, message: str, element: str | None = None) -> None:
         if self.strict:
@@ -309,7 +311,9 @@ class _Reader:
             if isinstance(el.tag, str) and el.tag.startswith(f"{{{dsig.DSIG_NS}}}"):
                 continue
             if name not in known and name not in _GENERIC:
-                self.problem("unknown element (ignored)", name)
+                text = "".join(el.itertext()).strip()
+                self.extra.setdefault(name, []).append(text)
+                self.problem("unknown element (kept in meta['extra'])", name)
 
 
 # ------------------------------------------------------------------------------- detection
@@ -365,6 +369,8 @@ def parse(
     }
     extractor = _EXTRACTORS[form]
     records = extractor(r, root, sig.status, meta)
+    if r.extra:
+        meta["extra"] = r.extra
     if records:
         meta.setdefault("person", records[0].person)
         meta.setdefault("year", records[0].year)

@@ -111,6 +111,15 @@ def test_encodings(encode):
     assert len(parse("iryohi_csv", data, strict=True).records) == 5
 
 
+def test_medical_frame_schema():
+    df = frames.build("medical_expenses", [Document(BASIC, "iryohi_csv", id=7)])
+    spec = frames.SCHEMAS["medical_expenses"]
+    assert list(df.columns) == list(spec.columns)
+    assert {c: str(t) for c, t in df.dtypes.items()} == spec.columns
+    assert str(df.month.iloc[0]) == "2025-01"
+    assert int(df.patient_share.sum()) == 109279
+
+
 def test_lf_line_ends_and_two_claims_kept_apart():
     data = make_csv([B1, B2, B3]).replace(b"\r\n", b"\n")
     res = parse("iryohi_csv", data, strict=True)
@@ -178,6 +187,7 @@ def test_unknown_section_and_item_warn_in_lenient_mode():
     res = parse("iryohi_csv", data)
     assert any("unknown section" in w for w in res.warnings)
     assert len(res.records) == 1
+    assert res.meta["extra"] == {"新しい区分": {"なにか": "1"}}
 
 
 def test_bad_amount():

@@ -133,6 +133,7 @@ def test_unknown_element_warns_or_raises():
         parse("kojo_xml", data, strict=True)
     res = parse("kojo_xml", data)
     assert any("WPZ99999" in w for w in res.warnings)
+    assert res.meta["extra"] == {"WPZ99999": ["x"]}
     assert res.records[0].paid == 207000
 
 
