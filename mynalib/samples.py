@@ -1654,6 +1654,7 @@ def _cert_specs(seed: int) -> list[dict[str, Any]]:
         body: list[Node],
         summary: Any,
         signature_id: str | None = None,
+        algorithm: str = "rsa-sha256",
     ) -> None:
         root_id = _root_id(form, made, rng)
         specs.append(
@@ -1671,6 +1672,7 @@ def _cert_specs(seed: int) -> list[dict[str, Any]]:
                 "summary": summary,
                 # XMLDSIG050.xsd requires Signature/@Id; real issuers use ids like "_0150…"
                 "signature_id": signature_id or f"_{root_id[6:]}S",
+                "algorithm": algorithm,
             }
         )
 
@@ -1704,6 +1706,7 @@ def _cert_specs(seed: int) -> list[dict[str, Any]]:
             "TEG810_mihon-sonpo_taro.xml",
             body,
             summary,
+            algorithm="rsa-sha1",  # an older issuer system: RSA-SHA1, as some real files
         )
         for key in _DIRECT[year]:
             name, _ = _MUNICIPALITIES[key]
@@ -1786,7 +1789,13 @@ def household_certificates(seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
     """
     out = []
     for spec in _cert_specs(seed):
-        out.append({k: v for k, v in spec.items() if k not in ("body", "software", "signature_id")})
+        out.append(
+            {
+                k: v
+                for k, v in spec.items()
+                if k not in ("body", "software", "signature_id", "algorithm")
+            }
+        )
     return out
 
 
@@ -1822,7 +1831,13 @@ def _certificate_files(seed: int, *, sign: bool = True) -> list[tuple[str, bytes
         if signer is not None:
             from .sources.dsig import sign_enveloped
 
-            xml = sign_enveloped(xml, signer[0], signer[1], signature_id=spec["signature_id"])
+            xml = sign_enveloped(
+                xml,
+                signer[0],
+                signer[1],
+                signature_id=spec["signature_id"],
+                algorithm=spec["algorithm"],
+            )
         files.append((spec["file"], xml))
     return files
 
@@ -2179,7 +2194,8 @@ def sample_readme(seed: int = DEFAULT_SEED) -> str:
         "",
         "NTA schema forms (element codes as in the XSDs, both date styles, zero-padded amounts in "
         "TEG810), each with one enveloped XML signature (RSA-SHA256, inclusive C14N) by the SAMPLE "
-        "issuer in `mynalib/data/sample_keys/` (TEST ONLY). They verify as `untrusted` by default "
+        "issuer in `mynalib/data/sample_keys/` (TEST ONLY; the TEG810 files use RSA-SHA1 like "
+        "older issuer systems). They verify as `untrusted` by default "
         "and as `valid` when `mynalib.samples.sample_root_certificate()` is trusted. Like real "
         "ねんきんネット files, the TEG840 Signature/@Id starts with a digit (not an xs:ID). "
         "Certificates are dated in October (amounts paid January–September plus the 12月期想定 "

@@ -198,3 +198,15 @@ def test_teg850_ideco() -> None:
         _ints(doc, "//k:WPI00000")[0],
     )
     assert paid + planned == total == 12 * samples.IDECO_MONTHLY
+
+
+def test_signature_algorithms() -> None:
+    """RSA-SHA256 as today's issuers; the TEG810 files use RSA-SHA1 like older systems."""
+    for path in FILES:
+        raw = path.read_bytes()
+        if path.name.startswith("TEG810"):
+            assert b'Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"' in raw
+        else:
+            assert b'Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"' in raw
+        assert b"#enveloped-signature" in raw
+        assert b'Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"' in raw
