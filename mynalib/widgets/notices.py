@@ -79,7 +79,7 @@ class NoticeInbox(widgets.VBox):
         self.toggle.on_click(self._on_toggle)
         super().__init__(
             [
-                heading("お知らせ"),
+                heading("受信したお知らせ"),
                 widgets.HBox([self.search, self.sender, self.category]),
                 widgets.HBox([self.date_from, self.date_to, self.unread_only]),
                 self.status,

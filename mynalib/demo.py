@@ -1,0 +1,467 @@
+"""``myna demo``: the sample vault, the portal sandbox and the Voila dashboards, on 127.0.0.1.
+
+What it does, in order:
+
+1. builds the sample vault in a demo folder (the sample household's files, and the お知らせ /
+   やりとり履歴 / 申請状況 fetched from an in-process sandbox with the sample software card);
+2. starts the portal sandbox (``myna sandbox``) on a free loopback port;
+3. starts Voila on the dashboards, bound to 127.0.0.1, with a random token
+   (``secrets.token_urlsafe``) passed through a private config file, not the command line;
+4. prints the URLs (with the token) and waits; Ctrl-C stops both servers (by PID) and returns.
+
+The pieces (free ports, TCP readiness, the Voila command and environment) are reused by the
+browser tests and the benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HOST = "127.0.0.1"
+DASHBOARDS = {
+    "overview": ("わたしの情報", "overview_app"),
+    "procedures": ("手続の検索・電子申請", "procedures_app"),
+    "notices": ("お知らせ", "notices_app"),
+}
+#: the demo's software card: the sample household's first member (the sandbox knows this card)
+DEMO_PERSON = "taro"
+DEMO_PIN_HINT = "1234"  # the software card's documented test PIN (CardProfile.generate default)
+PORTAL_GROUPS_IN_SAMPLE_VAULT = ("notices", "history", "applications")
+
+Progress = Callable[[str], None]
+
+
+# ------------------------------------------------------------------------------ networking
+def free_port(host: str = HOST) -> int:
+    """A TCP port that is free on ``host`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(
+    port: int,
+    host: str = HOST,
+    *,
+    timeout: float = 60.0,
+    proc: subprocess.Popen[Any] | None = None,
+) -> float:
+    """Wait until something accepts TCP connections on ``host:port`` (never a GET: a GET of a
+    notebook starts a kernel). Returns the seconds waited; raises if ``proc`` exits first."""
+    start = time.monotonic()
+    while True:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server exited with status {proc.returncode} before listening")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return time.monotonic() - start
+        except OSError:
+            if time.monotonic() - start > timeout:
+                raise TimeoutError(
+                    f"nothing listens on {host}:{port} after {timeout:.0f} s"
+                ) from None
+            time.sleep(0.1)
+
+
+def stop_process(proc: subprocess.Popen[Any] | None, *, timeout: float = 10.0) -> None:
+    """Stop a child we started, by its PID only: SIGTERM (Jupyter servers then shut their
+    kernels down cleanly; SIGINT would make Voila ask for a confirmation), then SIGKILL."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout)
+        return
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    proc.kill()
+    proc.wait(5)
+
+
+# ------------------------------------------------------------------------------ notebooks
+def notebook_json(name: str) -> str:
+    """The dashboard notebook ``name``: one cell of wiring, no outputs (``dashboards/*.ipynb``)."""
+    title, function = DASHBOARDS[name]
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"{name}-app",
+                "metadata": {},
+                "outputs": [],
+                "source": [f"from mynalib.widgets import {function}\n", "\n", f"{function}()"],
+            }
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+            "title": title,
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(nb, ensure_ascii=False, indent=1) + "\n"
+
+
+def write_dashboards(folder: Path) -> list[Path]:
+    """Write the dashboard notebooks into ``folder`` (an installed package has no repo copy)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in DASHBOARDS:
+        path = folder / f"{name}.ipynb"
+        path.write_text(notebook_json(name), encoding="utf-8")
+        out.append(path)
+    return out
+
+
+# ------------------------------------------------------------------------------ sample data
+def sample_card_profile(path: Path, person_id: str = DEMO_PERSON) -> Path:
+    """Save the software-card profile of a sample member (what the sandbox recognises)."""
+    from .card.virtual import CardProfile
+    from .samples import person
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        CardProfile.generate(seed=f"sample-{person_id}", holder=person(person_id)).save(path)
+    return path
+
+
+def build_sample_vault(
+    vault_dir: Path,
+    *,
+    passphrase: str,
+    card_profile: Path | None = None,
+    portal_groups: tuple[str, ...] = PORTAL_GROUPS_IN_SAMPLE_VAULT,
+    pension_files: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Fill ``vault_dir`` with the sample household; return counts per document kind.
+
+    The files of :func:`mynalib.samples.sample_files` are imported as they are. The pension
+    record is left for the overview's fetch to bring (``pension_files=True`` imports the
+    sample pension CSVs instead). ``portal_groups`` are fetched from an in-process sandbox with
+    the sample card (its documented test PIN), as a person would with ``myna fetch``.
+    """
+    from .samples import sample_files
+    from .vault import open_vault
+
+    say = progress or (lambda _m: None)
+    counts: dict[str, int] = {}
+    with open_vault(vault_dir, passphrase=passphrase) as vault:
+        files = [
+            (rel, data) for rel, data in sample_files() if pension_files or "nenkin" not in rel
+        ]
+        say(f"importing {len(files)} sample files")
+        for rel, data in files:
+            report = vault.import_bytes(data, name=Path(rel).name, source="sample")
+            if report.error:
+                raise RuntimeError(f"sample file {rel} was refused: {report.error}")
+            kind = str(report.kind)
+            counts[kind] = counts.get(kind, 0) + 1
+        if portal_groups:
+            say("fetching お知らせ, やりとり履歴, 申請状況 from the sandbox (in-process)")
+            for kind, n in _fetch_in_process(vault, card_profile, portal_groups).items():
+                counts[kind] = counts.get(kind, 0) + n
+    return counts
+
+
+def _fetch_in_process(
+    vault: Any, card_profile: Path | None, groups: tuple[str, ...]
+) -> dict[str, int]:
+    import httpx
+
+    from .card import open_card
+    from .card.virtual import CardProfile
+    from .portal import PortalClient
+    from .portal.sandbox import create_app
+    from .samples import person
+    from .secrets import Pin
+
+    profile = (
+        CardProfile.load(card_profile)
+        if card_profile is not None and card_profile.exists()
+        else CardProfile.generate(seed=f"sample-{DEMO_PERSON}", holder=person(DEMO_PERSON))
+    )
+    # an in-memory copy: building the vault never spends a try of the saved card
+    transport = httpx.ASGITransport(app=create_app())
+    with (
+        open_card("virtual", profile=profile) as card,
+        PortalClient("http://sandbox.invalid", transport) as client,
+    ):
+        client.login(card, Pin(DEMO_PIN_HINT, "auth"))
+        report = client.fetch(groups, store=vault.put)
+    return dict(report.new)
+
+
+# ------------------------------------------------------------------------------ servers
+def voila_env(
+    state_dir: Path,
+    *,
+    base: Mapping[str, str] | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment of a Voila process: Jupyter and matplotlib folders under ``state_dir``."""
+    env = dict(os.environ if base is None else base)
+    for var, sub in (
+        ("JUPYTER_CONFIG_DIR", "jupyter-config"),
+        ("JUPYTER_DATA_DIR", "jupyter-data"),
+        ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
+        ("IPYTHONDIR", "ipython"),
+        ("MPLCONFIGDIR", "mpl"),
+    ):
+        folder = state_dir / sub
+        folder.mkdir(parents=True, exist_ok=True)
+        env[var] = str(folder)
+    env.setdefault("MPLBACKEND", "Agg")
+    env.pop("JUPYTER_TOKEN", None)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def voila_command(
+    notebooks: Path, port: int, *, show_tracebacks: bool = False, extra: list[str] | None = None
+) -> list[str]:
+    """The Voila command line (no token on it: the token goes in ``voila.json``)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebooks),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={HOST}",
+    ]
+    if show_tracebacks:
+        cmd.append("--show_tracebacks=True")
+    return cmd + list(extra or [])
+
+
+def write_voila_config(run_dir: Path, token: str) -> Path:
+    """A private ``voila.json`` (mode 0600) in ``run_dir`` holding the token."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / "voila.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump({"Voila": {"token": token, "ip": HOST}}, f)
+    return path
+
+
+def sandbox_command(port: int) -> list[str]:
+    """``myna sandbox`` on ``port`` when the command exists; else uvicorn on the sandbox app."""
+    try:
+        from .cli import main as cli_main
+
+        has_command = "sandbox" in getattr(cli_main, "commands", {})
+    except Exception:  # the CLI failed to import: fall back
+        has_command = False
+    if has_command:
+        return [sys.executable, "-m", "mynalib.cli", "sandbox", "--host", HOST, "--port", str(port)]
+    code = (
+        "import uvicorn; from mynalib.portal.sandbox import create_app; "
+        f"uvicorn.run(create_app(), host={HOST!r}, port={port}, log_level='warning')"
+    )
+    return [sys.executable, "-c", code]
+
+
+@dataclass
+class Servers:
+    """Running sandbox + Voila (children of this process)."""
+
+    voila: subprocess.Popen[Any]
+    sandbox: subprocess.Popen[Any] | None
+    voila_port: int
+    sandbox_port: int | None
+    token: str
+    notebooks: Path
+    logs: list[Path] = field(default_factory=list)
+
+    def url(self, name: str | None = None) -> str:
+        base = f"http://{HOST}:{self.voila_port}"
+        if name is None:
+            return f"{base}/?token={self.token}"
+        return f"{base}/voila/render/{name}.ipynb?token={self.token}"
+
+    def stop(self) -> None:
+        stop_process(self.voila)
+        stop_process(self.sandbox)
+
+
+def start_servers(
+    workdir: Path,
+    *,
+    port: int | None = None,
+    env_extra: Mapping[str, str] | None = None,
+    sandbox: bool = True,
+    show_tracebacks: bool = False,
+    notebooks: Path | None = None,
+    timeout: float = 60.0,
+) -> Servers:
+    """Start the sandbox (optional) and Voila; return once both accept TCP connections."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    nb_dir = notebooks or workdir / "dashboards"
+    if notebooks is None:
+        write_dashboards(nb_dir)
+    token = secrets.token_urlsafe(24)
+    run_dir = workdir / "voila-run"
+    write_voila_config(run_dir, token)
+    extra = dict(env_extra or {})
+    sandbox_proc = None
+    sandbox_port = None
+    logs_dir = workdir / "logs"
+    logs_dir.mkdir(exist_ok=True)
+    logs: list[Path] = []
+    if sandbox:
+        sandbox_port = free_port()
+        log = logs_dir / "sandbox.log"
+        logs.append(log)
+        with open(log, "ab") as out:
+            sandbox_proc = subprocess.Popen(
+                sandbox_command(sandbox_port),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=workdir,
+                start_new_session=True,  # Ctrl-C reaches us only; we stop the children
+            )
+        extra.setdefault("MYNA_PORTAL_URL", f"http://{HOST}:{sandbox_port}")
+    voila_port = port or free_port()
+    log = logs_dir / "voila.log"
+    logs.append(log)
+    env = voila_env(workdir / "jupyter", extra=extra)
+    with open(log, "ab") as out:
+        voila_proc = subprocess.Popen(
+            voila_command(nb_dir, voila_port, show_tracebacks=show_tracebacks),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=run_dir,
+            env=env,
+            start_new_session=True,
+        )
+    servers = Servers(voila_proc, sandbox_proc, voila_port, sandbox_port, token, nb_dir, logs)
+    try:
+        if sandbox_proc is not None and sandbox_port is not None:
+            wait_for_port(sandbox_port, timeout=timeout, proc=sandbox_proc)
+        wait_for_port(voila_port, timeout=timeout, proc=voila_proc)
+    except BaseException:
+        servers.stop()
+        raise
+    return servers
+
+
+@contextmanager
+def demo_environment(
+    workdir: Path, *, progress: Progress | None = None, rebuild: bool = False
+) -> Iterator[dict[str, str]]:
+    """Build (once) the sample vault and card in ``workdir``; yield the dashboards' environment."""
+    say = progress or (lambda _m: None)
+    vault_dir = workdir / "vault"
+    secret_file = workdir / "passphrase"
+    card = workdir / "card" / f"virtual-card-{DEMO_PERSON}.json"
+    if rebuild and workdir.exists():
+        shutil.rmtree(vault_dir, ignore_errors=True)
+        secret_file.unlink(missing_ok=True)
+        card.unlink(missing_ok=True)
+        (workdir / ".sample-vault-built").unlink(missing_ok=True)
+    workdir.mkdir(parents=True, exist_ok=True)
+    if secret_file.exists():
+        passphrase = secret_file.read_text(encoding="utf-8").strip()
+    else:
+        passphrase = secrets.token_urlsafe(24)
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(passphrase)
+    say("preparing the sample software card")
+    sample_card_profile(card)
+    marker = workdir / ".sample-vault-built"
+    if not marker.exists():
+        say("building the sample vault (first run only)")
+        shutil.rmtree(vault_dir, ignore_errors=True)  # a half-built one from an interrupted run
+        build_sample_vault(vault_dir, passphrase=passphrase, card_profile=card, progress=say)
+        marker.write_text("ok\n", encoding="utf-8")
+    yield {
+        "MYNA_VAULT": str(vault_dir),
+        "MYNA_VAULT_PASSPHRASE": passphrase,
+        "MYNA_HOME": str(workdir / "state"),
+        "MYNA_CARD": "virtual",
+        "MYNA_CARD_PROFILE": str(card),
+    }
+
+
+def default_workdir() -> Path:
+    from .paths import default_state_dir
+
+    return default_state_dir() / "demo"
+
+
+def run_demo(
+    *,
+    port: int | None = None,
+    open_browser: bool = True,
+    workdir: Path | None = None,
+    rebuild: bool = False,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """Run the demo until Ctrl-C. Returns the exit status."""
+    if shutil.which("voila") is None and not _module_available("voila"):
+        echo("Voila is not installed: run `make setup` (or pip install voila).")
+        return 1
+    workdir = workdir or default_workdir()
+    with demo_environment(workdir, progress=lambda m: echo(f"… {m}"), rebuild=rebuild) as env:
+        echo("… starting the portal sandbox and Voila (127.0.0.1 only)")
+        servers = start_servers(workdir, port=port, env_extra=env)
+        try:
+            echo("")
+            echo("mynalib demo is running — open (the token in the link is your key):")
+            for name, (title, _fn) in DASHBOARDS.items():
+                echo(f"  {title}: {servers.url(name)}")
+            echo(f"  all dashboards: {servers.url()}")
+            echo(f"The software card's test PIN is {DEMO_PIN_HINT} (for the overview's 取得).")
+            echo("Press Ctrl-C to stop.")
+            if open_browser:
+                import webbrowser
+
+                webbrowser.open(servers.url("overview"))
+            while True:
+                if servers.voila.poll() is not None:
+                    echo(
+                        f"Voila stopped (status {servers.voila.returncode}); see {servers.logs[-1]}"
+                    )
+                    return 1
+                if servers.sandbox is not None and servers.sandbox.poll() is not None:
+                    echo(f"the sandbox stopped; see {servers.logs[0]}")
+                    return 1
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            echo("\nstopping…")
+            return 0
+        finally:
+            servers.stop()
+
+
+def _module_available(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def temporary_workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="myna-demo-"))
