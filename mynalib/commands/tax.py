@@ -59,8 +59,10 @@ def _summary(
     income: int | None,
     otc: Path | None,
 ) -> HouseholdSummary:
+    from ..tax.rules import rules_for
     from ..tax.summary import household_summary
 
+    rules_for(year)  # an uncovered year fails before the vault is opened
     settings = _settings(settings_path)
     medical, deductions, checkups = load_frames(vault_dir, year)
     return household_summary(
@@ -191,7 +193,9 @@ def iryohi_form_command(
     (each change is listed).
     """
     from ..export.iryohi_form import export_iryohi_form
+    from ..tax.rules import rules_for
 
+    rules_for(year)
     settings = _settings(settings_path)
     medical, _, _ = load_frames(vault_dir, year)
     result = export_iryohi_form(

@@ -140,6 +140,7 @@ def life_insurance_deduction(
         for category in LIFE_CATEGORIES:
             new_paid = sums.get((category, "new"), 0)
             old_paid = sums.get((category, "old"), 0)
+            old_table: TierTable | None
             if tax == "it":
                 new_table, old_table, cap = life.new_it, life.old_it, life.combined_cap_it
                 if category == "life_general" and use_special:

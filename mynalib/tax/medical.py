@@ -159,17 +159,24 @@ def medical_form_rows(
     outside the year, 補填 larger than the row's amount — clipped to it).
     """
     warnings: list[str] = []
+    household = list(household) if household is not None else None
     members = {_norm(p) for p in household} if household is not None else None
     rows: dict[tuple[str, str, str | None], FormRow] = {}
     order: dict[str, int] = {}
+
+    names: dict[str, str] = {}  # NFKC key -> the name as first seen (notice rows come first)
+    if household is not None:
+        for p in household:
+            order.setdefault(_norm(p), len(order))
 
     def row_for(person: str, provider: str, month: str | None) -> FormRow:
         # match on the NFKC form (a typed "見本 太郎" or "ﾐﾎﾝ薬局" meets the notice's text), show
         # the text as first seen
         key = (_norm(person), _norm(provider), month)
         order.setdefault(key[0], len(order))
+        names.setdefault(key[0], person)
         if key not in rows:
-            rows[key] = FormRow(person, provider, month)
+            rows[key] = FormRow(names[key[0]], provider, month)
         return rows[key]
 
     if expenses is not None and len(expenses):
@@ -277,7 +284,7 @@ def medical_deduction(
     reimbursed = sum(r.reimbursed for r in rows)
     claims = sum(r.claims for r in rows)
     added = sum(r.extras for r in rows)
-    persons = sorted({r.person for r in rows})
+    persons = list(dict.fromkeys(r.person for r in rows))
     net = paid - reimbursed
     steps = [
         Step(
@@ -443,10 +450,15 @@ def self_medication_deduction(
     year: int,
     household: Iterable[str] | None = None,
     health_check: bool | None = None,
+    health_evidence: str | None = None,
     filer: str | None = None,
     rules: TaxYearRules | None = None,
 ) -> DeductionResult:
-    """セルフメディケーション税制: purchases − 12,000, at most 88,000 (TAX.md)."""
+    """セルフメディケーション税制: purchases − 12,000, at most 88,000 (TAX.md).
+
+    ``health_check``: the filer had a health check or vaccination in the year (the requirement);
+    False → 0, None → computed with a warning. ``health_evidence`` describes how it was known.
+    """
     rules = rules or rules_for(year)
     sm = rules.self_medication
     members = {_norm(p) for p in household} if household is not None else None
@@ -473,6 +485,13 @@ def self_medication_deduction(
             warnings.append("健康診断・予防接種などの取組がない年は適用できません（控除額 0円）")
             amount = 0
             steps.append(Step("取組の要件", "健康診断等の取組なし → 適用不可", 0))
+        elif health_check is True:
+            steps.append(
+                Step(
+                    "取組の要件",
+                    health_evidence or "健康診断・予防接種などの取組あり（入力による）",
+                )
+            )
         elif health_check is None:
             warnings.append("適用には健康診断・予防接種などの取組が必要です（取組の有無が未確認）")
     return DeductionResult(

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .certificates import persons_in
+from ..frames import DEDUCTION_CATEGORIES
+from .certificates import cert_lines, persons_in
 from .donation import donation_deduction
 from .insurance import earthquake_deduction, life_insurance_deduction
 from .medical import (
@@ -212,7 +213,12 @@ def household_summary(
     med_persons = _persons_in_expenses(medical_expenses, year)
     filer = settings.filer
     if filer is None:
-        candidates = cert_persons or med_persons
+        # the person with the most certificate lines of the year (ties: first seen), else the
+        # first person of the 医療費通知
+        counts = {p: 0 for p in cert_persons}
+        for line in cert_lines(deductions, categories=tuple(DEDUCTION_CATEGORIES), year=year):
+            counts[line.person] = counts.get(line.person, 0) + 1
+        candidates = sorted(counts, key=lambda p: -counts[p]) or med_persons
         if candidates:
             filer = candidates[0]
             if len(set(cert_persons) | set(med_persons)) > 1:
@@ -252,10 +258,18 @@ def household_summary(
     selfmed = None
     if purchases is not None:
         health = settings.health_check
+        evidence = None
         if health is None and filer is not None and _had_checkup(checkups, filer, year):
             health = True
+            evidence = f"{year}年の特定健診の記録（{filer}）で確認"
         selfmed = self_medication_deduction(
-            purchases, year=year, household=household, health_check=health, filer=filer, rules=rules
+            purchases,
+            year=year,
+            household=household,
+            health_check=health,
+            health_evidence=evidence,
+            filer=filer,
+            rules=rules,
         )
 
     people_order = list(
@@ -284,8 +298,8 @@ def household_summary(
             deductions,
             year=year,
             person=person,
-            prepaid=settings.prepaid,
-            rules=rules,  # type: ignore[arg-type]
+            prepaid="split" if settings.prepaid == "split" else "paid_year",
+            rules=rules,
         )
         if social.income_tax or len(social.steps) > 1:
             results.append(social)
