@@ -1063,6 +1063,10 @@ def kenshin_cda(checkup: dict[str, Any]) -> bytes:
         entries += [f"{t * 6}</observation>", f"{t * 5}</entry>"]
 
     doc_id = f"{checkup['institution_no']}{ymd}{p.id.upper()}"
+    # プログラム種別 (1.2.392.200119.6.1002): 010 特定健診; 020 広域連合の保健事業 (後期高齢者健診)
+    program, program_name = (
+        ("020", "広域連合の保健事業") if p.role == "parent" else ("010", "特定健診")
+    )
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<ClinicalDocument xmlns="urn:hl7-org:v3" '
@@ -1097,18 +1101,37 @@ def kenshin_cda(checkup: dict[str, Any]) -> bytes:
         f"{t * 3}</representedOrganization>",
         f"{t * 2}</assignedAuthor>",
         f"{t}</author>",
+        f"{t}<custodian>",
+        f"{t * 2}<assignedCustodian>",
+        f"{t * 3}<representedCustodianOrganization>",
+        f'{t * 4}<id nullFlavor="NI"/>',
+        f"{t * 3}</representedCustodianOrganization>",
+        f"{t * 2}</assignedCustodian>",
+        f"{t}</custodian>",
         f"{t}<documentationOf>",
         f"{t * 2}<serviceEvent>",
-        f'{t * 3}<code code="1" codeSystem="1.2.392.200119.6.1002" displayName="特定健診"/>',
+        f'{t * 3}<code code="{program}" codeSystem="1.2.392.200119.6.1002" '
+        f'displayName="{program_name}"/>',
         f'{t * 3}<effectiveTime value="{ymd}"/>',
+        f'{t * 3}<performer typeCode="PRF">',
+        f"{t * 4}<assignedEntity>",
+        f'{t * 5}<id nullFlavor="NI"/>',
+        f"{t * 5}<representedOrganization>",
+        f'{t * 6}<id extension="{checkup["institution_no"]}" root="1.2.392.200119.6.102"/>',
+        f"{t * 6}<name>{checkup['institution']}</name>",
+        f"{t * 5}</representedOrganization>",
+        f"{t * 4}</assignedEntity>",
+        f"{t * 3}</performer>",
         f"{t * 2}</serviceEvent>",
         f"{t}</documentationOf>",
         f"{t}<component>",
         f"{t * 2}<structuredBody>",
         f"{t * 3}<component>",
         f"{t * 4}<section>",
-        f'{t * 5}<code code="01010" codeSystem="1.2.392.200119.6.1010" displayName="検査・問診結果"/>',
-        f"{t * 5}<title>検査・問診結果</title>",
+        f'{t * 5}<code code="01010" codeSystem="1.2.392.200119.6.1010" '
+        'displayName="検査・問診結果セクション"/>',
+        f"{t * 5}<title>検査・問診結果セクション</title>",
+        f"{t * 5}<text/>",
         *entries,
         f"{t * 4}</section>",
         f"{t * 3}</component>",
