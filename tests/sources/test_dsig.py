@@ -229,3 +229,22 @@ def test_nta_sample_is_invalid_without_crashing():
 def test_not_xml_raises_malformed():
     with pytest.raises(MalformedDocument):
         dsig.verify(b"not xml at all")
+
+
+# --------------------------------------------------------------------- interoperability
+DATA = HERE / "data"
+
+
+@pytest.mark.parametrize(
+    "name", ["xmlsec1_signed_TEG840.xml", "xmlsec1_signed_TEG822_rsa_sha1.xml"]
+)
+def test_signatures_made_by_xmlsec1_verify(name):
+    """Files signed once by the independent xmlsec1 tool (throwaway key; only the root cert is
+    kept): the TEG840 one has an xml-stylesheet PI before the root, the TEG822 one is RSA-SHA1."""
+    data = (DATA / name).read_bytes()
+    root = DATA / "xmlsec1_test_root.pem"
+    assert dsig.verify(data) == "untrusted"
+    assert dsig.verify(data, trusted_roots=[root]) == "valid"
+    assert dsig.verify(data.replace(b"<kubun_CD>2</kubun_CD>", b"<kubun_CD>1</kubun_CD>", 1)) == (
+        "invalid"
+    )
