@@ -9,7 +9,8 @@ Other tests can reuse it::
 or the pytest fixture ``pcsc_card`` (import it into a conftest: ``from tests.pcsc_stack import
 pcsc_card  # noqa: F401``). Skips with a visible reason when pcscd, the vpcd driver or pyscard
 is missing. pcscd is started by this process and stopped by its PID; a pcscd that someone else
-started is never killed: it is reused when its vpcd port answers, and the test is skipped otherwise.
+started is never killed nor used: the test is skipped with the reason. Nested stacks in one process
+share the pcscd and use the second vpcd slot.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class PcscStack:
     reader: str
     bridge: object  # VpcdBridge
     card: object  # VirtualCard
-    pcscd_pid: int | None  # None when an already-running pcscd was reused
+    pcscd_pid: int  # the pcscd this process started (shared by nested stacks)
     startup_seconds: float
 
 
@@ -73,17 +74,31 @@ def _pcscd_binary() -> str:
     return shutil.which("pcscd") or "/usr/sbin/pcscd"
 
 
+#: pcscd processes started by this test process: pid -> number of users
+_OWN: dict[int, int] = {}
+#: vpcd slots (0 -> port 35963, 1 -> 35964) in use by bridges of this process
+_SLOTS: set[int] = set()
+
+
 @contextlib.contextmanager
 def pcscd_process(timeout: float = 10.0) -> Iterator[int | None]:
-    """Start ``pcscd -f`` (foreground child) unless one runs; stop it by PID on exit."""
+    """Start ``pcscd --foreground`` as a child unless this process already runs one (then share
+    it); stop it by PID when its last user leaves. A pcscd started by someone else is never
+    touched: the test is skipped with the reason."""
     running = _foreign_pcscd()
+    own = [pid for pid in running if pid in _OWN]
+    if own:
+        pid = own[0]
+        _OWN[pid] += 1
+        try:
+            yield pid
+        finally:
+            _OWN[pid] -= 1
+        return
     if running:
-        if _port_open(VPCD_PORT):
-            yield None  # someone else's pcscd with vpcd: reuse, never kill
-            return
         pytest.skip(
-            f"a pcscd not started by these tests is running (PID {running}) without vpcd on "
-            f"port {VPCD_PORT}; not touching it"
+            f"a pcscd not started by these tests is running (PID {running}); not touching it "
+            "(stop it, or run the PC/SC tests when it is gone)"
         )
     log_path = Path(os.environ.get("MYNA_HOME", "/tmp")) / "pcscd.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,6 +109,7 @@ def pcscd_process(timeout: float = 10.0) -> Iterator[int | None]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    _OWN[proc.pid] = 1
     try:
         deadline = time.monotonic() + timeout
         while not _port_open(VPCD_PORT):
@@ -104,17 +120,20 @@ def pcscd_process(timeout: float = 10.0) -> Iterator[int | None]:
             time.sleep(0.05)
         yield proc.pid
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        _OWN[proc.pid] -= 1
+        if _OWN[proc.pid] <= 0:
+            del _OWN[proc.pid]
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
 
 
-def wait_for_reader_card(present: bool = True, timeout: float = 10.0) -> str:
-    """Wait until pyscard sees the vpcd reader with (or without) a card; return its name."""
+def wait_for_reader_card(present: bool = True, timeout: float = 10.0, slot: int = 0) -> str:
+    """Wait until pyscard sees the vpcd reader of ``slot`` with (or without) a card."""
     from mynalib.card.pcsc import reader_states
     from mynalib.errors import CardError
 
@@ -123,7 +142,9 @@ def wait_for_reader_card(present: bool = True, timeout: float = 10.0) -> str:
     while time.monotonic() < deadline:
         try:
             for state in reader_states():
-                if state.name.startswith(VPCD_READER_PREFIX) and state.name.endswith("00 00"):
+                if state.name.startswith(VPCD_READER_PREFIX) and state.name.endswith(
+                    f"00 {slot:02d}"
+                ):
                     if state.card_present == present:
                         return state.name
                     last = f"{state.name}: card_present={state.card_present}"
@@ -135,7 +156,11 @@ def wait_for_reader_card(present: bool = True, timeout: float = 10.0) -> str:
 
 @contextlib.contextmanager
 def pcsc_stack(profile: object | None = None) -> Iterator[PcscStack]:
-    """pcscd + a VirtualCard attached through the vpcd bridge; everything stopped on exit."""
+    """pcscd + a VirtualCard attached through the vpcd bridge; everything stopped on exit.
+
+    Nested use in one process shares the pcscd and takes the second vpcd slot (reader
+    ``Virtual PCD 00 01``, port 35964).
+    """
     reason = missing_reason()
     if reason:
         pytest.skip(f"PC/SC integration stack unavailable: {reason}")
@@ -145,16 +170,24 @@ def pcsc_stack(profile: object | None = None) -> Iterator[PcscStack]:
     if profile is None:
         profile = CardProfile.generate("pcsc-stack")
     assert isinstance(profile, CardProfile)
+    free = [slot for slot in (0, 1) if slot not in _SLOTS]
+    if not free:
+        pytest.skip("both vpcd slots are in use by this test process")
+    slot = free[0]
     t0 = time.perf_counter()
     with pcscd_process() as pid:
         card = VirtualCard(profile)
-        bridge = VpcdBridge(card, port=VPCD_PORT)
-        bridge.start()
+        bridge = VpcdBridge(card, port=VPCD_PORT + slot)
+        _SLOTS.add(slot)
         try:
-            reader = wait_for_reader_card(True)
+            bridge.start()
+            reader = wait_for_reader_card(True, slot=slot)
             yield PcscStack(reader, bridge, card, pid, time.perf_counter() - t0)
         finally:
             bridge.stop()
+            _SLOTS.discard(slot)
+            with contextlib.suppress(TimeoutError):
+                wait_for_reader_card(False, timeout=3, slot=slot)
 
 
 @pytest.fixture(scope="module")
