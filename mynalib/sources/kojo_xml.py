@@ -32,17 +32,19 @@ TEG810 地震保険料 — one record per line (WDE00000) and part: ``contract_r
   present), ``insured``, ``object`` (保険の対象 name), ``start`` (保険期間の開始日), ``maturity_refund``
   (``True``/``False``/``None``), ``payment_method``, ``premium`` (地震保険料 or 旧長期損害保険料),
   ``deductible`` (控除対象保険料 = ``paid`` = ``declared``), ``article`` (適用条文),
-  ``certificate_date``.
+  ``certificate_date``, ``used`` (always ``"certified"``).
 TEG820 / TEG821 / TEG822 寄附金受領証明書 — one record per line, category ``donation``,
   ``paid`` = ``declared`` = 寄附金額, ``issuer`` = the recipient:
   ``line``, ``receipt_number``, ``kind_code``, ``kind_name``, ``furusato`` (kind 2: 都道府県・市区町村),
   ``article``, ``article_other``, ``date`` (受領年月日), ``recipient``, ``recipient_address``,
-  ``note`` (但し書き), ``other_number`` (TEG822 その他寄附番号, else ``None``).
+  ``note`` (但し書き), ``other_number`` (TEG822 その他寄附番号, else ``None``), ``used``
+  (always ``"certified"``).
 TEG830 寄附金控除に関する証明書 (a portal's annual certificate) — one record per donation line of
   一面 (WML00010) and 二面 (WMN00010), category ``donation``, ``issuer`` = the portal (WMJ):
   ``line``, ``page`` (1 or 2), ``donation_number``, ``date``, ``recipient``,
   ``recipient_corporate_number``, ``amount`` (as written), ``note``, ``cancelled`` (WML00090 = 1),
-  ``kind_code``, ``kind_name``, ``furusato``, ``annual_total`` (WMF), ``certificate_date``.
+  ``kind_code``, ``kind_name``, ``furusato``, ``annual_total`` (WMF), ``certificate_date``,
+  ``used`` (always ``"certified"``).
   A cancelled line has ``paid`` = ``declared`` = 0.
 TEG840 国民年金保険料等 — one record, category ``social_insurance``:
   ``kind_code`` (WOA: 1 国民年金保険料, 2 国民年金基金), ``kind_name``, ``prepaid`` (WOB = 2),
@@ -102,6 +104,122 @@ FORMS: dict[str, str] = {
     "TEG830": "寄附金控除に関する証明書",
     "TEG840": "社会保険料（国民年金保険料）控除証明書",
     "TEG850": "小規模企業共済等掛金控除証明書",
+}
+_DONATION_KEYS = (
+    "line",
+    "receipt_number",
+    "kind_code",
+    "kind_name",
+    "furusato",
+    "article",
+    "article_other",
+    "date",
+    "recipient",
+    "recipient_address",
+    "note",
+    "other_number",
+    "used",
+)
+#: the exact ``detail`` keys of the records of each form (the contract described above)
+DETAIL_KEYS: dict[str, frozenset[str]] = {
+    "TEG800": frozenset(
+        (
+            "line",
+            "title",
+            "regime_code",
+            "policy_number",
+            "insurance_type",
+            "contract_date",
+            "insured",
+            "payment_method",
+            "beneficiary",
+            "period_from",
+            "period_to",
+            "premium",
+            "dividend",
+            "net",
+            "projected_premium",
+            "projected_dividend",
+            "projected",
+            "used",
+            "certificate_date",
+        )
+    ),
+    "TEG810": frozenset(
+        (
+            "line",
+            "kind_code",
+            "kind_name",
+            "policy_number",
+            "insured",
+            "object",
+            "start",
+            "maturity_refund",
+            "payment_method",
+            "premium",
+            "deductible",
+            "article",
+            "certificate_date",
+            "used",
+        )
+    ),
+    "TEG820": frozenset(_DONATION_KEYS),
+    "TEG821": frozenset(_DONATION_KEYS),
+    "TEG822": frozenset(_DONATION_KEYS),
+    "TEG830": frozenset(
+        (
+            "line",
+            "page",
+            "donation_number",
+            "date",
+            "recipient",
+            "recipient_corporate_number",
+            "amount",
+            "note",
+            "cancelled",
+            "kind_code",
+            "kind_name",
+            "furusato",
+            "annual_total",
+            "certificate_date",
+            "used",
+        )
+    ),
+    "TEG840": frozenset(
+        (
+            "kind_code",
+            "kind_name",
+            "prepaid",
+            "period_from",
+            "period_to",
+            "paid_to_date",
+            "expected",
+            "total",
+            "by_year",
+            "monthly",
+            "used",
+            "issuing_body",
+            "certificate_date",
+        )
+    ),
+    "TEG850": frozenset(
+        (
+            "kind_code",
+            "kind_name",
+            "paid_to_month",
+            "paid_to_date",
+            "expected_from_month",
+            "expected_to_month",
+            "expected",
+            "total",
+            "prepayment_discount",
+            "contract_date",
+            "monthly_contribution",
+            "monthly",
+            "used",
+            "certificate_date",
+        )
+    ),
 }
 #: certificates trusted for the signature status (x509 objects or DER/PEM bytes or paths)
 TRUSTED_ROOTS: list[Any] = []
@@ -538,7 +656,7 @@ def _teg810(r: _Reader, root: etree._Element, sig: str, meta: dict[str, Any]) ->
             deductible = r.integer(g, deductible_el)
             if deductible is None:
                 deductible = premium
-            detail = dict(base, premium=premium, deductible=deductible)
+            detail = dict(base, premium=premium, deductible=deductible, used="certified")
             out.append(
                 _rec(
                     r,
@@ -645,6 +763,7 @@ def _donations(r: _Reader, root: etree._Element, sig: str, meta: dict[str, Any])
             "recipient_address": address,
             "note": get(line, "note"),
             "other_number": get(line, "other"),
+            "used": "certified",
         }
         out.append(
             _rec(
@@ -709,6 +828,7 @@ def _teg830(r: _Reader, root: etree._Element, sig: str, meta: dict[str, Any]) ->
             "furusato": kind_code == "2",
             "annual_total": annual,
             "certificate_date": cert_date,
+            "used": "certified",
         }
         out.append(
             _rec(

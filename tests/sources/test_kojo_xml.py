@@ -121,10 +121,18 @@ def test_teg850_ideco():
     assert rec.detail["paid_to_month"] == 9
 
 
-def test_categories_are_the_documented_ones():
+def test_categories_and_detail_keys_are_the_documented_ones():
+    forms = set()
     for path in GOLDEN.glob("*.xml"):
         for rec in parse("kojo_xml", path.read_bytes()).records:
             assert rec.category in frames.DEDUCTION_CATEGORIES
+            assert set(rec.detail) == kojo_xml.DETAIL_KEYS[rec.form], rec.form
+            assert rec.detail["used"] in ("certified", "projected")
+            forms.add(rec.form)
+            # every key is named in the module docstring (the contract the tax code reads)
+            for key in rec.detail:
+                assert f"``{key}``" in kojo_xml.__doc__, key
+    assert forms == set(kojo_xml.FORMS)
 
 
 def test_unknown_element_warns_or_raises():
