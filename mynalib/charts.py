@@ -140,6 +140,11 @@ def era_label(day: _dt.date, *, short: bool = False) -> str:
     return f"{name}{'元' if year == 1 else year}年"
 
 
+def year_end(year: int) -> _dt.date:
+    """31 December of ``year`` (the era a tax year is named by: 令和7年分 = 2025)."""
+    return _dt.date(int(year), 12, 31)
+
+
 def year_tick_label(day: _dt.date) -> str:
     """Two-line axis label: ``2025`` over ``(令和7年)``."""
     return f"{day.year}\n({era_label(day)})"
@@ -563,10 +568,21 @@ def deduction_bars(amounts: pd.DataFrame, *, title: str = "控除額") -> Figure
     return fig
 
 
-def furusato_gauge(limit: int, donated: int, *, year: int | None = None) -> Figure:
-    """This year's ふるさと納税 donations against the estimated limit (自己負担2,000円の上限)."""
+def furusato_gauge(limit: int | None, donated: int, *, year: int | None = None) -> Figure:
+    """This year's ふるさと納税 donations against the estimated limit (自己負担2,000円の上限).
+
+    ``limit`` None (income inputs missing): only the donations are drawn, and the chart says why.
+    """
     fig = _figure(9, 2.2)
     ax = fig.add_subplot()
+    if limit is None:
+        ax.set_title("ふるさと納税の寄附額（上限の目安は所得の入力がないため計算できません）")
+        ax.barh(0, donated, height=0.5, color=PALETTE[2], label=f"寄附済み {yen(donated)}")
+        ax.set_yticks([])
+        ax.set_xlim(0, donated * 1.15 or 1)
+        yen_axis(ax, "x")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize="small")
+        return fig
     ax.set_title(
         f"{year}年 ふるさと納税の寄附額と上限の目安" if year else "ふるさと納税の寄附額と上限の目安"
     )

@@ -199,3 +199,18 @@ def counts(dispensings: pd.DataFrame, *, by: str = "prescriber") -> pd.DataFrame
         .sort_values(["dispensings", by], ascending=[False, True])
         .reset_index(drop=True)
     )
+
+
+def questions_text(overlaps_frame: pd.DataFrame) -> str:
+    """The questions for the pharmacist as numbered lines, followed by the disclaimer."""
+    if overlaps_frame.empty:
+        return (
+            "重なる期間に複数の医療機関から処方されたお薬は見つかりませんでした。\n\n" + DISCLAIMER
+        )
+    lines = [
+        f"{i}. {person}：{q}"
+        for i, (person, q) in enumerate(
+            zip(overlaps_frame["person"], overlaps_frame["question"], strict=True), start=1
+        )
+    ]
+    return "薬剤師に確認したいこと:\n" + "\n".join(lines) + "\n\n" + DISCLAIMER

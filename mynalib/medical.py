@@ -112,3 +112,17 @@ def crossing_month(
     c = cumulative(expenses, year=year)
     over = c[c["cumulative"] > threshold]
     return None if over.empty else over["month"].iloc[0]
+
+
+def deduction_threshold(year: int, total_income: int | None) -> int:
+    """The 医療費控除 足切り額: min(100,000, 5% of 総所得金額等) from the year's rule table
+    (:func:`mynalib.tax.rules_for`); without an income the 100,000円 line (a safe upper bound)."""
+    from fractions import Fraction
+
+    from .tax import rules_for
+
+    med = rules_for(year).medical
+    if total_income is None:
+        return int(med.threshold)
+    five = Fraction(total_income) * med.threshold_rate
+    return int(min(med.threshold, five.numerator // five.denominator))

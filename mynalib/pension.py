@@ -400,7 +400,7 @@ def gaps(periods: pd.DataFrame, *, birth: _dt.date, as_of: _dt.date | None = Non
                     "deadline": deadline
                     if payable in {"追納できる", "納付できる（時効前）"}
                     else None,
-                    "note": _gap_note(key, payable),
+                    "note": _gap_note(key, payable, pre_1991=(p.year, p.month) < (1991, 4)),
                 }
             )
     df = pd.DataFrame(
@@ -411,9 +411,11 @@ def gaps(periods: pd.DataFrame, *, birth: _dt.date, as_of: _dt.date | None = Non
     return df
 
 
-def _gap_note(key: str, payable: str) -> str:
+def _gap_note(key: str, payable: str, *, pre_1991: bool = False) -> str:
     if key == "none":
         base = "加入記録がありません。記録漏れの可能性もあるため年金事務所で確認してください。"
+        if pre_1991:
+            base += " 1991年3月以前の学生期間などは合算対象期間（カラ期間）として受給資格期間に入る場合があります。"
     elif key == "unpaid":
         base = "保険料が未納です。"
     elif key in {"student", "deferred"}:
@@ -464,6 +466,19 @@ class Estimate:
             ),
         ]
         return pd.DataFrame(rows, columns=["項目", "値"])
+
+    def explain(self) -> str:
+        """The assumptions and the source of the full amount, one per line (printed next to it)."""
+        lines = [
+            "【推計の前提】",
+            *[f"・{a}" for a in self.assumptions],
+            f"・満額の出典: {self.source}",
+        ]
+        if not self.eligible:
+            lines.append(
+                f"・受給資格期間が{QUALIFYING_MONTHS}か月に足りません（現在{self.qualifying_months}か月）。"
+            )
+        return "\n".join(lines)
 
 
 def _round_100(value: Fraction) -> int:
@@ -581,3 +596,20 @@ def _employee_estimate(
         "概算です。再評価率・賞与・経過的加算・加給年金を含まないため、実際の額とは異なります。"
     )
     return int(total)
+
+
+def full_amounts_table() -> pd.DataFrame:
+    """The fiscal-year table of the full 老齢基礎年金 with sources (for the notebook)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "年度": f"{fa.fiscal_year}年度",
+                "満額（年額）": f"{fa.amount:,}円",
+                "昭和31年4月1日以前生まれ": f"{fa.amount_older:,}円",
+                "出典": fa.source,
+            }
+            for fa in sorted(FULL_AMOUNTS.values(), key=lambda f: f.fiscal_year)
+        ]
+    )

@@ -182,6 +182,18 @@ def test_deduction_bars_and_gauge() -> None:
     assert "上限の目安 61,000円" in _texts(gauge)
 
 
+def test_furusato_gauge_without_a_limit(tmp_path: Path) -> None:
+    fig = charts.furusato_gauge(None, 30_000, year=2025)
+    assert "計算できません" in fig.axes[0].get_title()
+    assert [p.get_width() for p in fig.axes[0].patches] == [30_000]
+    _render(fig, tmp_path / "gauge.png")
+
+
+def test_year_end_names_the_tax_year() -> None:
+    assert charts.era_label(charts.year_end(2025)) == "令和7年"
+    assert charts.era_label(charts.year_end(2019)) == "令和元年"
+
+
 @pytest.mark.parametrize("name", ["medical_expenses", "dispensings", "checkups", "pension_periods"])
 def test_empty_frames_give_a_message_not_an_error(name: str, tmp_path: Path) -> None:
     empty = frames.empty(name)

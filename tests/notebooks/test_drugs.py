@@ -93,3 +93,12 @@ def test_empty_frame() -> None:
 
 def test_disclaimer_says_it_is_not_medical_advice() -> None:
     assert "医療上の助言ではありません" in drugs.DISCLAIMER
+
+
+def test_questions_text_lists_each_question_and_the_disclaimer() -> None:
+    text = drugs.questions_text(drugs.overlaps(dispensings()))
+    assert text.startswith("薬剤師に確認したいこと:")
+    assert "1. 見本　太郎：" in text
+    assert drugs.DISCLAIMER in text
+    none = drugs.questions_text(drugs.overlaps(frames.empty("dispensings")))
+    assert "見つかりませんでした" in none and drugs.DISCLAIMER in none

@@ -53,3 +53,17 @@ def test_empty() -> None:
     assert medical.monthly(e).empty
     assert medical.top_providers(e).empty
     assert medical.cumulative(e).empty
+
+
+@pytest.mark.parametrize(
+    ("income", "expected"),
+    [
+        (None, 100_000),
+        (1_500_000, 75_000),
+        (2_000_000, 100_000),
+        (1_999_999, 99_999),
+        (9_000_000, 100_000),
+    ],
+)
+def test_deduction_threshold_uses_the_tax_rules(income: int | None, expected: int) -> None:
+    assert medical.deduction_threshold(2025, income) == expected

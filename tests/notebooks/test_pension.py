@@ -200,3 +200,25 @@ def test_empty_record() -> None:
     g = pension.gaps(empty, birth=TARO_BIRTH, as_of=AS_OF)
     assert g["months"].sum() == 439  # 1990-04 .. 2026-10 (the current month is not due yet)
     assert set(g["kind"]) == {"未加入"}
+
+
+def test_explain_and_table_of_full_amounts() -> None:
+    est = pension.estimate(pension_periods(), birth=TARO_BIRTH, as_of=AS_OF)
+    text = est.explain()
+    assert text.startswith("【推計の前提】")
+    assert "満額の出典" in text and "令和8年度" in text
+    table = pension.full_amounts_table()
+    assert list(table["年度"])[-1] == "2026年度"
+    assert table["出典"].str.contains("年金").all()
+
+
+def test_gap_before_1991_mentions_kara_period() -> None:
+    df = frames.conform(
+        "pension_periods",
+        pd.DataFrame(
+            [dict(person=TARO, scheme="国民年金", start="1990-04-01", months=12, status="未加入")]
+        ),
+    )
+    g = pension.gaps(df, birth=TARO_BIRTH, as_of=AS_OF)
+    assert "合算対象期間" in g.iloc[0]["note"]
+    assert "合算対象期間" not in g.iloc[-1]["note"]
