@@ -156,7 +156,9 @@ def medical_form_rows(
     """Aggregate notice rows + added rows into form rows (person × provider [× month]).
 
     Returns the rows (sorted by person, provider, month) and warnings (unknown 診療区分, rows
-    outside the year, 補填 larger than the row's amount — clipped to it).
+    outside the year, 補填 larger than the row's amount — clipped to it, rows of 0円 — left out).
+    With ``by_month`` an undated 補填 row (amount 0) is placed in the latest month of the same
+    person × provider; other undated added rows form a row without a month.
     """
     warnings: list[str] = []
     household = list(household) if household is not None else None
@@ -231,6 +233,14 @@ def medical_form_rows(
         month = None
         if by_month and extra.date is not None:
             month = f"{extra.date.year:04d}-{extra.date.month:02d}"
+        elif by_month and extra.amount == 0:
+            # an undated 補填 goes to the latest month of the same person × provider
+            same = [
+                k[2]
+                for k in rows
+                if k[0] == _norm(person) and k[1] == _norm(extra.provider) and k[2] is not None
+            ]
+            month = max(same) if same else None
         row = row_for(person, _person(extra.provider), month)
         if extra.amount > 0 or not row.categories:
             row.categories.add(extra.category)
@@ -258,7 +268,13 @@ def medical_form_rows(
                 f"{row.amount:,}円 is subtracted (補填が支払額を超える分は他の医療費から差し引きません)"
             )
             row.reimbursed = row.amount
-    return out, warnings
+    empty = [r for r in out if r.amount == 0]
+    for row in empty:
+        warnings.append(
+            f"{row.person} / {row.provider}{' ' + row.month if row.month else ''}: nothing paid "
+            "(0円); the row is left out of the form (支払額0円の行は出力しません)"
+        )
+    return [r for r in out if r.amount > 0], warnings
 
 
 def medical_deduction(

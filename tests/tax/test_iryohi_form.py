@@ -332,3 +332,22 @@ def test_xlsx_split_and_template_checks(tmp_path: Path) -> None:
     wb.save(used)
     with pytest.raises(ExportError, match="C20"):
         write_iryohi_xlsx(many(1), tmp_path / "x.xlsx", used)
+
+
+def test_by_month_undated_reimbursement_and_empty_rows() -> None:
+    frame = medical(
+        [
+            (UME, "2025-04", "医科入院", "見本総合病院", 90_000),
+            (UME, "2025-06", "医科入院", "見本総合病院", 60_000),
+        ]
+    )
+    extras = [
+        MedicalExtra(UME, "見本総合病院", reimbursed=30_000),  # undated 補填: latest month
+        MedicalExtra(UME, "見本存在しない病院", reimbursed=5_000),  # matches nothing
+    ]
+    rows, warnings = medical_form_rows(frame, extras, year=2025, by_month=True)
+    assert [(r.month, r.amount, r.reimbursed) for r in rows] == [
+        ("2025-04", 90_000, 0),
+        ("2025-06", 60_000, 30_000),
+    ]
+    assert any("見本存在しない病院" in w and "0円" in w for w in warnings)
