@@ -284,3 +284,49 @@ def test_small_business_mutual() -> None:
 def test_invalid_signature_is_warned() -> None:
     r = life(cert("life_general", 10_000, regime="new", signature="invalid"))
     assert any("電子署名" in w for w in r.warnings)
+
+
+# ------------------------------------------------------------------- published worked examples
+def test_example_best_of_rule_nta_written_answer() -> None:
+    """国税庁 文書回答事例（平成24年1月19日、生命保険協会の事前照会「新旧併用」）: 旧契約だけで
+    5万円、新契約だけで1万円なら、新旧合算の限度4万円に縛られず旧契約の5万円を選べる。"""
+    r = life(
+        cert("life_general", 120_000, regime="old"), cert("life_general", 10_000, regime="new")
+    )
+    assert r.income_tax == 50_000
+    assert r.details["choices"]["it"]["life_general"] == "旧のみ"
+
+
+def test_example_total_cap_120000() -> None:
+    """Worked example explaining 国税庁タックスアンサー No.1140 (President Online, 2012): 旧一般
+    12万円, 新介護医療 12万円, 旧個人年金 12万円 → 5万 + 4万 + 5万 = 14万 → 限度 12万円."""
+    r = life(
+        cert("life_general", 120_000, regime="old"),
+        cert("life_medical_care", 120_000, regime="new"),
+        cert("life_pension", 120_000, regime="old"),
+    )
+    assert r.income_tax == 120_000
+    assert [s.amount for s in r.steps if s.label.endswith("控除額") and s.tax == "所得税"] == [
+        50_000,
+        40_000,
+        50_000,
+        120_000,
+    ]
+
+
+def test_example_new_and_old_in_every_category() -> None:
+    """Worked example citing No.1140: 新生命 90,000 / 介護医療 40,000 / 新年金 20,000 / 旧生命
+    50,000 / 旧年金 30,000 → 一般 40,000, 介護医療 30,000, 個人年金 40,000 (合算) = 110,000."""
+    r = life(
+        cert("life_general", 90_000, regime="new"),
+        cert("life_medical_care", 40_000, regime="new"),
+        cert("life_pension", 20_000, regime="new"),
+        cert("life_general", 50_000, regime="old"),
+        cert("life_pension", 30_000, regime="old"),
+    )
+    assert r.income_tax == 110_000
+    assert r.details["choices"]["it"] == {
+        "life_general": "新のみ",
+        "life_medical_care": "新のみ",
+        "life_pension": "旧+新",
+    }
