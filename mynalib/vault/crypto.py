@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -88,6 +88,9 @@ def hkdf(key: bytes, purpose: str, length: int = KEY_BYTES) -> bytes:
 
 
 def keyed_hash(key: bytes, *parts: bytes) -> bytes:
+    """HMAC-SHA256 over the concatenation of ``parts``."""
+    if len(parts) == 1:
+        return hmac.digest(key, parts[0], "sha256")
     mac = hmac.new(key, digestmod=hashlib.sha256)
     for part in parts:
         mac.update(part)
@@ -103,6 +106,7 @@ class SubKeys:
     identity: bytes  # HMAC key: document identity (dedup) without revealing equal files
     index: bytes  # HMAC key: lookup tags for kind / person / names
     audit: bytes  # HMAC key: the audit log's hash chain
+    _tags: dict[tuple[str, str], bytes] = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:
         return "SubKeys(<hidden>)"
@@ -119,10 +123,20 @@ class SubKeys:
 
     def tag(self, namespace: str, value: str) -> bytes:
         """A 16-byte keyed tag for equality lookups (kind, person, secret names...)."""
-        return keyed_hash(self.index, namespace.encode(), b"\x00", value.encode("utf-8"))[:16]
+        cache = self._tags
+        hit = cache.get((namespace, value))
+        if hit is None:
+            msg = namespace.encode() + b"\x00" + value.encode("utf-8")
+            hit = hmac.digest(self.index, msg, "sha256")[:16]
+            if len(cache) > 4096:
+                cache.clear()
+            cache[(namespace, value)] = hit
+        return hit
 
     def identity_of(self, data: bytes) -> bytes:
-        return keyed_hash(self.identity, b"document\x00", data)
+        mac = hmac.new(self.identity, b"document\x00", digestmod=hashlib.sha256)
+        mac.update(data)
+        return mac.digest()
 
 
 # ------------------------------------------------------------------------------- passphrase KEK

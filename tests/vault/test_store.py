@@ -410,3 +410,11 @@ def test_use_after_close(vault: Vault) -> None:
     vault.close()
     with pytest.raises(VaultError):
         vault.documents()
+
+
+def test_top_level_open_vault(vault_dir: Path) -> None:
+    import mynalib
+
+    assert mynalib.open_vault is open_vault
+    with mynalib.open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        assert v.count() == 0
