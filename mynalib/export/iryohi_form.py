@@ -316,6 +316,11 @@ def export_iryohi_form(
     smartphone: bool = False,
 ) -> FormExport:
     """Aggregate and write the 医療費集計フォーム (XLSX when a template is given, else CSV)."""
+    if xlsx_template is not None and Path(out).suffix.lower() != ".xlsx":
+        raise ExportError(
+            f"With an XLSX template the output must be a .xlsx file, not {Path(out).name!r}",
+            ja="XLSXテンプレートを使うときは出力ファイル名を .xlsx にしてください。",
+        )
     rows, warnings = medical_form_rows(
         expenses, extras, year=year, household=household, by_month=by_month
     )

@@ -351,3 +351,10 @@ def test_by_month_undated_reimbursement_and_empty_rows() -> None:
         ("2025-06", 60_000, 30_000),
     ]
     assert any("見本存在しない病院" in w and "0円" in w for w in warnings)
+
+
+def test_xlsx_output_name_must_be_xlsx(tmp_path: Path) -> None:
+    template = tmp_path / "t.xlsx"
+    build_template(template)
+    with pytest.raises(ExportError, match=r"\.xlsx file"):
+        export_iryohi_form(None, year=2025, out=tmp_path / "form.csv", xlsx_template=template)
