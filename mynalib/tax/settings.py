@@ -236,7 +236,14 @@ def load_settings(path: str | Path) -> TaxSettings:
             try:
                 import tomllib
             except ModuleNotFoundError:  # Python 3.10
-                import tomli as tomllib  # type: ignore[no-redef]
+                try:
+                    import tomli as tomllib  # type: ignore[no-redef]
+                except ModuleNotFoundError:
+                    raise TaxError(
+                        "Reading TOML needs Python 3.11+ (or the tomli package)",
+                        hint="install tomli, or write the settings as JSON (.json)",
+                        ja="TOML形式の設定には Python 3.11 以上が必要です。JSON形式でも書けます。",
+                    ) from None
 
             data = tomllib.loads(raw.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
