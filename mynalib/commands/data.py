@@ -257,6 +257,32 @@ def vault_audit(limit: int | None, as_json: bool, vault_dir: Path | None) -> Non
         )
 
 
+@vault_group.command("passphrase")
+@vault_option
+@report_errors
+def vault_passphrase(vault_dir: Path | None) -> None:
+    """Set or change the vault passphrase (also a recovery key for a keyring-protected vault).
+
+    Asks for the new passphrase twice on a terminal; from a pipe it reads one line. The old
+    passphrase stops working; a keyring entry, if any, keeps working.
+    """
+    import getpass
+
+    with _open(vault_dir, create=False) as vault:
+        if sys.stdin.isatty():
+            first = getpass.getpass("New vault passphrase: ")
+            if getpass.getpass("Repeat the new passphrase: ") != first:
+                raise click.ClickException("The two passphrases differ; nothing was changed.")
+        else:
+            first = sys.stdin.readline().rstrip("\r\n")
+        if len(first) < 8:
+            raise click.ClickException(
+                "Use a passphrase of at least 8 characters (several words are best)."
+            )
+        vault.change_passphrase(first)
+    click.echo("Vault passphrase set.")
+
+
 @vault_group.command("wipe")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @vault_option

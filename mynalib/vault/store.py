@@ -237,14 +237,15 @@ class Vault:
         directory: Path,
         db_path: Path,
         conn: sqlite3.Connection,
-        subkeys: crypto.SubKeys,
+        data_key: bytes,
         vault_id: str,
         protection: str,
     ):
         self.directory = directory
         self.path = db_path
         self._conn: sqlite3.Connection | None = conn
-        self._keys = subkeys
+        self._keys = crypto.SubKeys.derive(data_key)
+        self._data_key = data_key  # kept only to re-wrap it (change_passphrase)
         self.vault_id = vault_id
         #: "passphrase" or "keyring": what unlocked this vault
         self.protection = protection
@@ -283,25 +284,41 @@ class Vault:
             raise VaultError("The vault is closed", hint="open it again with open_vault()")
         return self._conn
 
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """A write transaction; commits on success, rolls back on an exception.
+
+        Nested ``transaction()`` blocks are savepoints: an exception inside one undoes only
+        that block (if the caller catches it).
+        """
+        return self._tx(savepoint=True)
+
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction (nested calls join the outer one). Commits on success."""
+    def _tx(self, *, savepoint: bool = False) -> Iterator[None]:
         with self._lock:
             conn = self.conn
-            if self._tx_depth == 0:
+            depth = self._tx_depth
+            name = f"myna_sp{depth}"
+            if depth == 0:
                 conn.execute("BEGIN IMMEDIATE")
+            elif savepoint:
+                conn.execute(f"SAVEPOINT {name}")
             self._tx_depth += 1
             try:
                 yield
             except BaseException:
                 self._tx_depth -= 1
-                if self._tx_depth == 0:
+                if depth == 0:
                     conn.execute("ROLLBACK")
+                elif savepoint:
+                    conn.execute(f"ROLLBACK TO {name}")
+                    conn.execute(f"RELEASE {name}")
                 raise
             else:
                 self._tx_depth -= 1
-                if self._tx_depth == 0:
+                if depth == 0:
                     conn.execute("COMMIT")
+                elif savepoint:
+                    conn.execute(f"RELEASE {name}")
 
     # ------------------------------------------------------------------ documents
     def _kind_tag(self, kind: str) -> bytes:
@@ -325,7 +342,7 @@ class Vault:
             raise TypeError("Document.data must be bytes")
         data = bytes(doc.data)
         identity = self._keys.identity_of(data)
-        with self._lock, self.transaction():
+        with self._lock, self._tx():
             row = self.conn.execute(
                 "SELECT id FROM documents WHERE identity = ?", (identity,)
             ).fetchone()
@@ -531,7 +548,7 @@ class Vault:
 
     def delete(self, doc_id: int) -> bool:
         """Remove one document (its bytes are overwritten in the file: secure_delete)."""
-        with self._lock, self.transaction():
+        with self._lock, self._tx():
             cur = self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
             if cur.rowcount:
                 self._audit("delete", f"document {doc_id}", None)
@@ -563,7 +580,7 @@ class Vault:
         report, doc = self._prepare(
             data, name=name, person=person, source=source, fetched_at=fetched_at
         )
-        with self._lock, self.transaction():
+        with self._lock, self._tx():
             self._quiet += 1
             try:
                 self._store_prepared(report, doc)
@@ -612,7 +629,7 @@ class Vault:
             nonlocal last_commit
             if not pending:
                 return
-            with self._lock, self.transaction():
+            with self._lock, self._tx():
                 self._quiet += 1
                 try:
                     for report, doc in pending:
@@ -650,7 +667,7 @@ class Vault:
         finally:
             if self._conn is not None:
                 if reports:
-                    with self._lock, self.transaction():
+                    with self._lock, self._tx():
                         self._audit("import", _import_summary(reports), None)
                 if bulk:
                     self.conn.execute("PRAGMA wal_autocheckpoint = 1000")
@@ -734,7 +751,7 @@ class Vault:
         out = frames.filter_frame(name, df, year=year) if year is not None else df.copy()
         detail = name + (f" year={year}" if year is not None else "")
         detail += " person=<filtered>" if person is not None else ""
-        with self._lock, self.transaction():
+        with self._lock, self._tx():
             self._audit("frame", f"{detail} rows={len(out)}", None)
         return out
 
@@ -745,7 +762,7 @@ class Vault:
             row = self.conn.execute(
                 "SELECT value FROM secrets WHERE name_tag = ?", (tag,)
             ).fetchone()
-            with self.transaction():
+            with self._tx():
                 self._audit("secret-read", f"{name} {'found' if row else 'absent'}", None)
         if row is None:
             return None
@@ -756,7 +773,7 @@ class Vault:
             raise TypeError("a secret value must be bytes")
         tag = self._keys.tag("secret", name)
         blob = self._keys.records.seal(bytes(value), crypto.aad("secrets", tag))
-        with self._lock, self.transaction():
+        with self._lock, self._tx():
             self.conn.execute(
                 "INSERT INTO secrets (name_tag, value) VALUES (?, ?) "
                 "ON CONFLICT(name_tag) DO UPDATE SET value = excluded.value",
@@ -766,7 +783,7 @@ class Vault:
 
     def delete_secret(self, name: str) -> bool:
         tag = self._keys.tag("secret", name)
-        with self._lock, self.transaction():
+        with self._lock, self._tx():
             cur = self.conn.execute("DELETE FROM secrets WHERE name_tag = ?", (tag,))
             self._audit("secret-delete", name, None)
         return bool(cur.rowcount)
@@ -783,7 +800,7 @@ class Vault:
     def set_state(self, key: str, value: Any) -> None:
         """Store a JSON value (``None`` removes the key)."""
         tag = self._keys.tag("state", key)
-        with self._lock, self.transaction():
+        with self._lock, self._tx():
             if value is None:
                 self.conn.execute("DELETE FROM state WHERE key_tag = ?", (tag,))
                 return
@@ -798,7 +815,7 @@ class Vault:
     # ------------------------------------------------------------------ audit
     def audit(self, action: str, detail: str = "", command: str | None = None) -> None:
         """Record an action (no personal data in ``detail``): what, when, by which command."""
-        with self._lock, self.transaction():
+        with self._lock, self._tx():
             self._audit(action, detail, command)
 
     def _chain_start(self) -> bytes:
@@ -888,16 +905,14 @@ class Vault:
 
     def change_passphrase(self, passphrase: str) -> None:
         """Protect the data key with ``passphrase`` (adds or replaces the passphrase wrap)."""
-        data_key = self._data_key_for_rewrap
+        data_key = self._data_key
         wrap = keys.PassphraseWrap.create(passphrase, data_key, self.vault_id)
-        with self._lock, self.transaction():
+        with self._lock, self._tx():
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('wrap.passphrase', ?)",
                 (wrap.to_json(),),
             )
             self._audit("passphrase-change", "", None)
-
-    _data_key_for_rewrap: bytes = b""
 
     def wipe(self) -> None:
         """Destroy the vault: audit entry, then wrapped keys erased, files zeroed and removed."""
@@ -1044,9 +1059,7 @@ def open_vault(
     except BaseException:
         conn.close()
         raise
-    vault = Vault(directory, db_path, conn, crypto.SubKeys.derive(data_key), vault_id, protection)
-    vault._data_key_for_rewrap = data_key
-    return vault
+    return Vault(directory, db_path, conn, data_key, vault_id, protection)
 
 
 def open_vault_interactive(path: Path | str | None = None, *, create: bool = True) -> Vault:

@@ -167,3 +167,16 @@ def test_vault_option_overrides_env(run, files: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert (other / "vault.sqlite3").exists()
     assert "documents:   1" in run("vault", "status", "--vault", str(other)).output
+
+
+def test_change_passphrase(run, files: Path, vault_dir: Path, monkeypatch) -> None:
+    run("import", str(files))
+    short = run("vault", "passphrase", input="short\n")
+    assert short.exit_code == 1 and "at least 8" in short.output
+    done = run("vault", "passphrase", input="a much better passphrase\n")
+    assert done.exit_code == 0, done.output
+    with pytest.raises(Exception, match="Wrong vault passphrase"):
+        open_vault(vault_dir, passphrase=PASSPHRASE)
+    with open_vault(vault_dir, passphrase="a much better passphrase") as v:
+        assert v.count() == 3
+        assert [e.action for e in v.audit_log()][-1] == "passphrase-change"

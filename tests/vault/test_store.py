@@ -418,3 +418,85 @@ def test_top_level_open_vault(vault_dir: Path) -> None:
     assert mynalib.open_vault is open_vault
     with mynalib.open_vault(vault_dir, passphrase=PASSPHRASE) as v:
         assert v.count() == 0
+
+
+# -------------------------------------------------------------------------------- transactions
+def test_transaction_rolls_back_and_nested_savepoints(vault: Vault) -> None:
+    with pytest.raises(RuntimeError), vault.transaction():
+        vault.put(_doc(b"never committed"))
+        raise RuntimeError("boom")
+    assert vault.count() == 0
+    with vault.transaction():
+        vault.put(_doc(b"kept"))
+        try:
+            with vault.transaction():
+                vault.put(_doc(b"undone"))
+                raise ValueError("inner")
+        except ValueError:
+            pass
+        vault.put(_doc(b"also kept"))
+    assert [d.data for d in vault.documents()] == [b"kept", b"also kept"]
+
+
+def test_concurrent_writers_store_each_document_once(vault_dir: Path) -> None:
+    import threading
+
+    with open_vault(vault_dir, passphrase=PASSPHRASE):
+        pass
+    payloads = [b"shared document %d" % i for i in range(60)]
+    errors: list[BaseException] = []
+
+    def worker(order: list[bytes]) -> None:
+        try:
+            with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+                for data in order:
+                    v.put(_doc(data))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=worker, args=(payloads,)),
+        threading.Thread(target=worker, args=(payloads[::-1],)),
+        threading.Thread(target=worker, args=(payloads[::2],)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        assert sorted(d.data for d in v.documents()) == sorted(payloads)
+        v.audit_log()  # the chain survived concurrent writers
+
+
+# ---------------------------------------------------------------------------------- property
+def test_roundtrip_property(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    v = open_vault(tmp_path_factory.mktemp("prop") / "vault", passphrase=PASSPHRASE)
+    stored: dict[bytes, int] = {}
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        data=st.binary(max_size=3000),
+        kind=st.sampled_from(["iryohi_csv", "kojo_xml", "portal_notices"]),
+        person=st.none() | st.text(max_size=12),
+        meta=st.dictionaries(st.text(max_size=5), st.integers() | st.text(max_size=8), max_size=3),
+    )
+    def check(data: bytes, kind: str, person: str | None, meta: dict) -> None:
+        result = v.put(Document(data=data, kind=kind, person=person, meta=meta))
+        assert result.new == (data not in stored)
+        if result.new:
+            stored[data] = result.id
+            back = v.document(result.id)
+            assert (back.data, back.kind, back.person) == (data, kind, person)
+            assert {k: back.meta[k] for k in meta} == meta
+        else:
+            assert result.id == stored[data]
+
+    try:
+        check()
+        assert sorted(d.data for d in v.documents()) == sorted(stored)
+    finally:
+        v.close()
