@@ -1,0 +1,100 @@
+"""Fixtures for the dashboard browser tests: the demo vault, the servers, headless Chromium.
+
+Playwright for Python drives Debian's ``chromium`` (never a downloaded browser). Every request
+that is not to the loopback is aborted (the lab template links a CDN stylesheet). Voila runs as a
+child process with its Jupyter folders under the test's temporary folder; readiness is a TCP
+connect; it is stopped by PID.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+RENDER_TIMEOUT_MS = 60_000
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The sample vault + card (built like `myna demo` does) and running sandbox + Voila."""
+    pytest.importorskip("voila")
+    from mynalib import demo
+
+    workdir = tmp_path_factory.mktemp("demo")
+    with demo.demo_environment(workdir) as env:
+        servers = demo.start_servers(workdir, env_extra=env, show_tracebacks=True, timeout=90)
+        try:
+            yield {"servers": servers, "env": env, "workdir": workdir}
+        finally:
+            servers.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    exe = chromium_path()
+    if exe is None:
+        pytest.skip("Debian's chromium is not installed (make setup installs it when run as root)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _route(route: Any) -> None:
+    url = route.request.url
+    if url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:")):
+        route.continue_()
+    else:
+        route.abort()
+
+
+@pytest.fixture()
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    context.route("**/*", _route)
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def open_dashboard(page: Any, servers: Any, name: str) -> None:
+    """Go to a dashboard and wait until its widgets are on the page."""
+    page.goto(servers.url(name), wait_until="commit")
+    page.locator(".myna-app").wait_for(timeout=RENDER_TIMEOUT_MS)
+
+
+def vault_env(site: dict[str, Any]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(site["env"])
+    return env
+
+
+@pytest.fixture(scope="session")
+def shots(artifacts: Path) -> Path:
+    folder = artifacts / "dashboards"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
