@@ -139,6 +139,93 @@ def _parse_period(text: str) -> tuple[date, date]:
     return first, last
 
 
+#: the block keys exactly as the portal writes them (the fast path compares these first)
+_RAW_BLOCK_KEYS = (
+    "診療年月",
+    "診療区分",
+    "日数",
+    "医療機関等名称",
+    "医療費の総額（円）",
+    "保険者の負担額（円）",
+    "その他の公費の負担額（円）",
+    "窓口相当負担額（円）",
+)
+_RAW_BLOCK_KEYS_LIST = list(_RAW_BLOCK_KEYS)
+#: every block dict has these keys (the careful path fills them in one by one)
+_EMPTY_BLOCK: dict[str, Any] = {
+    "month": None,
+    "category": "",
+    "days": None,
+    "provider_raw": "",
+    "provider": "",
+    "total_cost": None,
+    "insurer_paid": None,
+    "public_paid": None,
+    "patient_share": None,
+}
+
+
+def _fast_section(
+    rows: list[tuple[int, list[str]]], start: int, end: int
+) -> list[dict[str, Any]] | None:
+    """All blocks of a 医療費情報明細 section written exactly as the portal does, or None.
+
+    ``rows[start:end]`` are the section's rows. Anything unusual (a blank row, another spelling,
+    a value that is not a plain number) returns None and the row-by-row state machine takes over,
+    which reports each problem with its line number.
+    """
+    count = end - start
+    if count == 0 or count % 8:
+        return None
+    chunk = rows[start:end]
+    keys = [r[0] if len(r) == 2 else None for _, r in chunk]
+    if keys != _RAW_BLOCK_KEYS_LIST * (count // 8):
+        return None
+    values = [r[1] for _, r in chunk]
+    out: list[dict[str, Any]] = []
+    month_of = _month
+    norm = nfkc
+    for k in range(0, count, 8):
+        month_s, cat, days_s, prov, tot, ins, pub, pat = values[k : k + 8]
+        try:
+            month = month_of(month_s)
+        except ValueError:
+            return None
+        if days_s == "":
+            days = None
+        elif days_s.isascii() and days_s.isdigit():
+            days = int(days_s)
+        else:
+            return None
+        tot, ins, pub, pat = (
+            tot.replace(",", ""),
+            ins.replace(",", ""),
+            pub.replace(",", ""),
+            pat.replace(",", ""),
+        )
+        if (
+            not (tot.isdigit() and ins.isdigit() and pub.isdigit() and pat.isdigit())
+            or not (tot + ins + pub + pat).isascii()
+        ):
+            return None
+        out.append(
+            {
+                "row": chunk[k][0],
+                "lines": {"医療費の総額(円)": chunk[k + 4][0]},
+                "month": month,
+                "category": norm(cat),
+                "days": days,
+                "provider_raw": prov,
+                "provider": norm(prov),
+                "total_cost": int(tot),
+                "insurer_paid": int(ins),
+                "public_paid": int(pub),
+                "patient_share": int(pat),
+            }
+        )
+    return out
+
+
 @functools.lru_cache(maxsize=1024)
 def _month(text: str) -> date:
     return parse_month(text)
@@ -169,7 +256,10 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
     except csv.Error as exc:
         raise MalformedDocument(f"医療費通知情報 CSV: broken CSV quoting ({exc})") from None
 
-    for line, row in rows:
+    i, total_rows = 0, len(rows)
+    while i < total_rows:
+        line, row = rows[i]
+        i += 1
         n = len(row)
         if n == 2:
             if not row[1]:
@@ -209,6 +299,14 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
                 block = None
             if first in SECTIONS:
                 section = first
+                if first == "医療費情報明細":
+                    end = i
+                    while end < total_rows and len(rows[end][1]) != 1:
+                        end += 1
+                    fast = _fast_section(rows, i, end)
+                    if fast is not None:  # every block well-formed: taken in one go
+                        blocks.extend(fast)
+                        i = end
             else:
                 p.problem(f"unknown section {first!r} (its rows are kept in meta['extra'])", line)
                 section = "?"
@@ -232,7 +330,7 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
                     )
                     continue
             if block_pos == 0:
-                block = {"row": line, "lines": {}}
+                block = dict(_EMPTY_BLOCK, row=line, lines={})
             assert block is not None
             block["lines"][key] = line
             if key == "診療年月":
@@ -322,7 +420,10 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
     # block arithmetic
     for b in blocks:
         total, insurer, public, patient = (
-            b.get(f) for f in ("total_cost", "insurer_paid", "public_paid", "patient_share")
+            b["total_cost"],
+            b["insurer_paid"],
+            b["public_paid"],
+            b["patient_share"],
         )
         if total is None or insurer is None or public is None or patient is None:
             continue
@@ -354,17 +455,26 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
         if tentry is None:
             continue
         period = tentry.get("period")
-        inside = [
-            b
-            for b in blocks
-            if period is None
-            or (b.get("month") is not None and period[0] <= b["month"] <= period[1])
-        ]
+        t_total = t_insurer = t_public = t_patient = 0
+        for b in blocks:
+            month = b["month"]
+            if period is not None and (month is None or not period[0] <= month <= period[1]):
+                continue
+            t_total += b["total_cost"] or 0
+            t_insurer += b["insurer_paid"] or 0
+            t_public += b["public_paid"] or 0
+            t_patient += b["patient_share"] or 0
+        sums = {
+            "total_cost": t_total,
+            "insurer_paid": t_insurer,
+            "public_paid": t_public,
+            "patient_share": t_patient,
+        }
         for f_key, f_name in AMOUNT_FIELDS.items():
             stated = tentry.get(f_name)
             if stated is None:
                 continue
-            summed = sum(b.get(f_name) or 0 for b in inside)
+            summed = sums[f_name]
             if stated != summed:
                 p.problem(
                     f"{name} {f_key} is {stated:,} but the detail blocks add up to {summed:,}",
@@ -388,19 +498,19 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
         MedicalExpense(
             person=person,
             month=b["month"],
-            category=b.get("category", ""),
-            provider=b.get("provider", ""),
-            provider_raw=b.get("provider_raw", ""),
-            days=b.get("days"),
-            total_cost=b.get("total_cost"),
-            insurer_paid=b.get("insurer_paid"),
-            public_paid=b.get("public_paid"),
-            patient_share=b.get("patient_share"),
+            category=b["category"],
+            provider=b["provider"],
+            provider_raw=b["provider_raw"],
+            days=b["days"],
+            total_cost=b["total_cost"],
+            insurer_paid=b["insurer_paid"],
+            public_paid=b["public_paid"],
+            patient_share=b["patient_share"],
             insurer=insurer,
             row=b["row"],
         )
         for b in blocks
-        if b.get("month") is not None
+        if b["month"] is not None
     ]
     return ParseResult(records, p.warnings, meta)
 
