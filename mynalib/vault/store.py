@@ -253,7 +253,6 @@ class Vault:
         self._tx_depth = 0
         self._quiet = 0  # >0: put() does not write its own audit entry (imports write one)
         self._frame_cache: dict[tuple[str, str | None], tuple[tuple[int, int], pd.DataFrame]] = {}
-        self._kind_names: dict[bytes, str] = {}
 
     # ------------------------------------------------------------------ lifecycle
     def __repr__(self) -> str:
@@ -322,22 +321,27 @@ class Vault:
 
     # ------------------------------------------------------------------ documents
     def _kind_tag(self, kind: str) -> bytes:
-        tag = self._keys.tag("kind", kind)
-        self._kind_names[tag] = kind
-        return tag
+        return self._keys.tag("kind", kind)
 
     def _person_tag(self, person: str | None) -> bytes | None:
         return None if person is None else self._keys.tag("person", person)
 
     def contains(self, data: bytes) -> int | None:
         """The id of a stored document with exactly these bytes, else None."""
-        row = self.conn.execute(
-            "SELECT id FROM documents WHERE identity = ?", (self._keys.identity_of(data),)
-        ).fetchone()
+        identity = self._keys.identity_of(bytes(data))
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT id FROM documents WHERE identity = ?", (identity,)
+            ).fetchone()
         return None if row is None else int(row[0])
 
     def put(self, doc: Document) -> PutResult:
-        """Store ``doc`` exactly as received; the same bytes twice are stored once."""
+        """Store ``doc`` exactly as received; the same bytes twice are stored once.
+
+        ``doc.meta`` is stored as JSON (dates become ISO strings, tuples lists). ``doc.id`` is
+        ignored: the vault assigns ids (never reused). Outside an import, each put writes an
+        audit entry (``store``: kind, source, new/duplicate).
+        """
         if not isinstance(doc.data, (bytes, bytearray, memoryview)):
             raise TypeError("Document.data must be bytes")
         data = bytes(doc.data)

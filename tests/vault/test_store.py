@@ -500,3 +500,9 @@ def test_roundtrip_property(tmp_path_factory: pytest.TempPathFactory) -> None:
         assert sorted(d.data for d in v.documents()) == sorted(stored)
     finally:
         v.close()
+
+
+def test_contains(vault: Vault) -> None:
+    assert vault.contains(CSV) is None
+    r = vault.put(_doc())
+    assert vault.contains(CSV) == r.id
