@@ -228,7 +228,11 @@ def _fast_section(
 
 @functools.lru_cache(maxsize=1024)
 def _month(text: str) -> date:
-    return parse_month(text)
+    try:
+        return parse_month(text)
+    except ValueError:
+        # a file re-saved by a spreadsheet may carry a full date (2025/1/1) for the month
+        return parse_date(text).replace(day=1)
 
 
 def parse(data: bytes, *, strict: bool = False) -> ParseResult:

@@ -241,3 +241,22 @@ def test_builder_keeps_newest_export_per_person_and_period():
     # year / person filters work on the built frame
     assert len(frames.build("medical_expenses", docs, year=2024)) == 1
     assert len(frames.build("medical_expenses", docs, person="見本\u3000太郎")) == 1
+
+
+def test_resaved_by_spreadsheet():
+    """Trailing commas on every row, quoted everything, a full date for the month."""
+    text = make_csv([B1, B3]).decode()
+    rows = []
+    for line in text.split("\r\n"):
+        if not line:
+            continue
+        cells = line.split(",", 1) if not line.startswith(tuple("0123456789")) else [line]
+        cells = [c if c.startswith('"') else f'"{c}"' for c in cells]
+        rows.append(",".join(cells + ['""'] * (3 - len(cells))))
+    resaved = ("\r\n".join(rows) + "\r\n").replace("2025年4月", "2025/4/1").encode("cp932")
+    res = parse("iryohi_csv", resaved, strict=True)
+    assert [(r.month, r.patient_share) for r in res.records] == [
+        (date(2025, 3, 1), 1785),
+        (date(2025, 4, 1), 369),
+    ]
+    assert detect_kind(resaved) == "iryohi_csv"
