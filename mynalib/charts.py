@@ -233,9 +233,9 @@ def pension_timeline(
             ax.text(
                 mdates.date2num(mark.to_pydatetime()),
                 0.99,
-                f" {age}歳",
+                f" {age}歳" if age == 20 else f"{age}歳 ",
                 transform=ax.get_xaxis_transform(),
-                ha="left",
+                ha="left" if age == 20 else "right",
                 va="top",
                 color="grey",
             )

@@ -214,3 +214,15 @@ def questions_text(overlaps_frame: pd.DataFrame) -> str:
         )
     ]
     return "薬剤師に確認したいこと:\n" + "\n".join(lines) + "\n\n" + DISCLAIMER
+
+
+def focus_person(
+    dispensings: pd.DataFrame, overlaps_frame: pd.DataFrame | None = None
+) -> str | None:
+    """Whose timeline to draw first: the first person with an overlap, else the person with the
+    most dispensing lines (None when there are none)."""
+    if overlaps_frame is not None and not overlaps_frame.empty:
+        return str(overlaps_frame["person"].iloc[0])
+    if dispensings.empty:
+        return None
+    return str(dispensings["person"].value_counts().index[0])

@@ -102,3 +102,11 @@ def test_questions_text_lists_each_question_and_the_disclaimer() -> None:
     assert drugs.DISCLAIMER in text
     none = drugs.questions_text(drugs.overlaps(frames.empty("dispensings")))
     assert "見つかりませんでした" in none and drugs.DISCLAIMER in none
+
+
+def test_focus_person_prefers_the_overlap() -> None:
+    d = dispensings()
+    assert drugs.focus_person(d, drugs.overlaps(d)) == TARO
+    only_hanako = d[d["person"] == HANAKO]
+    assert drugs.focus_person(only_hanako, drugs.overlaps(only_hanako)) == HANAKO
+    assert drugs.focus_person(frames.empty("dispensings")) is None
