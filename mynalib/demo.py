@@ -441,6 +441,8 @@ def run_demo(
             for name, (title, _fn) in DASHBOARDS.items():
                 echo(f"  {title}: {servers.url(name)}")
             echo(f"  all dashboards: {servers.url()}")
+            if servers.sandbox_port is not None:
+                echo(f"The portal sandbox listens on {HOST}:{servers.sandbox_port}.")
             echo(f"The software card's test PIN is {DEMO_PIN_HINT} (for the overview's 取得).")
             echo("Press Ctrl-C to stop.")
             if open_browser:

@@ -1,0 +1,143 @@
+"""`myna demo` end to end (Ctrl-C stops both servers), the notebooks, `myna export deadlines`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mynalib import demo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_repo_notebooks_are_the_generated_ones_and_hold_only_wiring() -> None:
+    for name in demo.DASHBOARDS:
+        path = ROOT / "dashboards" / f"{name}.ipynb"
+        assert path.read_text(encoding="utf-8") == demo.notebook_json(name)
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        assert len(nb["cells"]) == 1 and nb["cells"][0]["outputs"] == []
+        source = "".join(nb["cells"][0]["source"])
+        assert len(source.splitlines()) <= 3  # an import and a call: no logic in cells
+
+
+def test_export_deadlines_command(tmp_path: Path) -> None:
+    from icalendar import Calendar
+
+    from mynalib.cli import main
+
+    out = tmp_path / "birth.ics"
+    result = CliRunner().invoke(
+        main, ["export", "deadlines", "-o", str(out), "--event", "birth", "--date", "2026-05-01"]
+    )
+    assert result.exit_code == 0, result.output
+    cal = Calendar.from_ical(out.read_bytes())
+    starts = {str(e["summary"]): e.decoded("dtstart") for e in cal.walk("VEVENT")}
+    assert starts["期限: 児童手当 認定請求"] == dt.date(2026, 5, 16)
+    assert starts["期限: 出生届"] == dt.date(2026, 5, 14)
+    assert all(e.walk("VALARM") for e in cal.walk("VEVENT"))  # a reminder before each deadline
+    bad = CliRunner().invoke(
+        main, ["export", "deadlines", "-o", str(out), "--event", "mars", "--date", "2026-05-01"]
+    )
+    assert bad.exit_code != 0 and "unknown life event" in bad.output
+    half = CliRunner().invoke(main, ["export", "deadlines", "-o", str(out), "--event", "birth"])
+    assert half.exit_code != 0
+
+
+def test_export_deadlines_without_saved_plans_says_what_to_do(tmp_path: Path) -> None:
+    from mynalib.cli import main
+    from mynalib.vault import open_vault
+
+    vault_dir = tmp_path / "vault"
+    with open_vault(vault_dir, passphrase="correct horse battery staple"):
+        pass
+    env = {"MYNA_VAULT_PASSPHRASE": "correct horse battery staple"}
+    out = tmp_path / "x.ics"
+    result = CliRunner(env=env).invoke(
+        main, ["export", "deadlines", "-o", str(out), "--vault", str(vault_dir)]
+    )
+    assert result.exit_code != 0 and "--event" in result.output
+    with open_vault(vault_dir, passphrase="correct horse battery staple") as vault:
+        vault.set_state("procedures.plans", [{"event": "moving", "date": "2026-03-20"}])
+    result = CliRunner(env=env).invoke(
+        main, ["export", "deadlines", "-o", str(out), "--vault", str(vault_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2026-04-03" in result.output  # 転入届: 14 days after the move
+
+
+def _closed(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+@pytest.mark.slow
+def test_myna_demo_prints_a_token_url_and_ctrl_c_stops_both(tmp_path: Path) -> None:
+    pytest.importorskip("voila")
+    env = dict(os.environ)
+    env["MYNA_HOME"] = str(tmp_path / "home")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mynalib.cli",
+            "demo",
+            "--no-browser",
+            "--workdir",
+            str(tmp_path / "d"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 180
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        text = "".join(lines)
+        assert "Press Ctrl-C" in text, text
+        urls = re.findall(r"http://\S+", text)
+        assert urls, text
+        for url in urls:
+            parts = urllib.parse.urlsplit(url)
+            assert parts.hostname == "127.0.0.1"
+            token = urllib.parse.parse_qs(parts.query)["token"][0]
+            assert len(token) >= 24
+        voila_port = urllib.parse.urlsplit(urls[0]).port
+        assert voila_port is not None and not _closed(voila_port)
+        env_file = tmp_path / "d" / "passphrase"
+        assert env_file.stat().st_mode & 0o077 == 0  # the sample vault's passphrase is private
+        sandbox_ports = {int(p) for p in re.findall(r"sandbox listens on 127\.0\.0\.1:(\d+)", text)}
+        assert len(sandbox_ports) == 1 and not _closed(next(iter(sandbox_ports)))
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C does
+        assert proc.wait(60) == 0
+        assert _closed(voila_port)
+        for port in sandbox_ports:
+            assert _closed(port)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
