@@ -1,7 +1,8 @@
 """The encrypted vault: one SQLite file (WAL, transactions), AES-256-GCM per record.
 
 What someone holding only the vault file learns (see README "Importing your files and the vault"):
-the number of documents, their encrypted sizes (bodies are compressed before encryption), which
+the number of documents, their approximate sizes (padded to 512-byte steps, 1/32 of the size
+for large documents), the time order of the rows (ids), which
 documents share a kind and which share a person (16-byte keyed tags, not the names), how many
 secrets/state entries/audit entries exist, and the scrypt parameters. Not stored in clear: document
 bytes, kinds, person names, file names, dates, metadata, secrets, state values, audit entries, the
@@ -59,7 +60,7 @@ CREATE TABLE IF NOT EXISTS documents (
     person_tag  BLOB,                   -- keyed tag of the person (NULL: unknown)
     alias_tag   BLOB,                   -- keyed tag of the name on the source, when it differs
     header      BLOB NOT NULL,          -- AES-GCM(JSON provenance)
-    body        BLOB NOT NULL           -- AES-GCM(codec byte + raw bytes)
+    body        BLOB NOT NULL           -- AES-GCM(codec byte + length + bytes + padding)
 );
 CREATE INDEX IF NOT EXISTS documents_kind_person ON documents (kind_tag, person_tag);
 CREATE INDEX IF NOT EXISTS documents_person ON documents (person_tag);
@@ -378,9 +379,7 @@ class Vault:
         fetched = doc.fetched_at
         if fetched.tzinfo is None:
             fetched = fetched.replace(tzinfo=timezone.utc)
-        # codec byte: 0 = raw (written today), 1 = zlib (read for compatibility); compressing
-        # small CSV/XML costs more time than the disk it saves.
-        body_plain = b"\x00" + data
+        body_plain = _pad_body(data)
         header = {
             "kind": doc.kind,
             "source": doc.source,
@@ -393,7 +392,8 @@ class Vault:
         }
         enc = self._keys.documents
         header_ct = enc.seal(
-            _dumps(header), self._header_aad(doc_id, identity, kind_tag, person_tag, alias_tag)
+            _pad_json(_dumps(header)),
+            self._header_aad(doc_id, identity, kind_tag, person_tag, alias_tag),
         )
         body_ct = enc.seal(body_plain, crypto.aad("documents.body", doc_id, doc.kind))
         self.conn.execute(
@@ -431,12 +431,7 @@ class Vault:
         plain = self._keys.documents.open(
             body_ct, crypto.aad("documents.body", doc_id, kind), what=f"document {doc_id}"
         )
-        codec, payload = plain[:1], plain[1:]
-        if codec == b"\x01":
-            return zlib.decompress(payload)
-        if codec == b"\x00":
-            return payload
-        raise VaultCorrupt(f"document {doc_id}: unknown body encoding")
+        return _unpad_body(plain, doc_id)
 
     @staticmethod
     def _meta_with_import_time(header: dict[str, Any]) -> dict[str, Any]:
@@ -928,6 +923,39 @@ class Vault:
 
 
 # ------------------------------------------------------------------------------------ helpers
+# Body encoding: a codec byte, then
+#   0x02: 8-byte big-endian length, the bytes, zero padding up to a size bucket (written today);
+#   0x00: the bytes (raw);  0x01: zlib-compressed bytes (both read for compatibility).
+# Padding hides exact sizes: a file someone else also holds cannot be spotted by its length.
+def _bucket(n: int) -> int:
+    """Padded size: multiples of 512 bytes, or of 1/32 of the size for large documents."""
+    unit = max(512, 1 << max(0, n.bit_length() - 5))
+    return -(-n // unit) * unit
+
+
+def _pad_body(data: bytes) -> bytes:
+    raw = b"\x02" + len(data).to_bytes(8, "big") + data
+    return raw + b"\x00" * (_bucket(len(raw)) - len(raw))
+
+
+def _unpad_body(plain: bytes, doc_id: int) -> bytes:
+    codec = plain[:1]
+    if codec == b"\x02" and len(plain) >= 9:
+        size = int.from_bytes(plain[1:9], "big")
+        if 9 + size <= len(plain):
+            return plain[9 : 9 + size]
+    elif codec == b"\x00":
+        return plain[1:]
+    elif codec == b"\x01":
+        return zlib.decompress(plain[1:])
+    raise VaultCorrupt(f"document {doc_id}: unknown or damaged body encoding")
+
+
+def _pad_json(raw: bytes) -> bytes:
+    """JSON with trailing spaces (still valid JSON) up to a multiple of 256 bytes."""
+    return raw + b" " * (-len(raw) % 256)
+
+
 def _as_dict(meta: Any) -> dict[str, Any]:
     if meta is None:
         return {}

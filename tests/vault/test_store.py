@@ -506,3 +506,23 @@ def test_contains(vault: Vault) -> None:
     assert vault.contains(CSV) is None
     r = vault.put(_doc())
     assert vault.contains(CSV) == r.id
+
+
+def test_sizes_are_padded(vault: Vault) -> None:
+    """Stored sizes are bucketed: documents of nearby sizes are indistinguishable in the file."""
+    for n in (1, 100, 400):
+        vault.put(_doc(b"x" * n))
+    sizes = {len(b) for (b,) in vault.conn.execute("SELECT body FROM documents")}
+    assert len(sizes) == 1
+    headers = {len(h) % 256 for (h,) in vault.conn.execute("SELECT header FROM documents")}
+    assert len(headers) == 1
+    assert [len(d.data) for d in vault.documents()] == [1, 100, 400]
+
+
+def test_padding_buckets() -> None:
+    from mynalib.vault.store import _bucket, _pad_body, _unpad_body
+
+    for n in (0, 1, 511, 512, 513, 5000, 70_000, 3_000_000):
+        assert _bucket(n) >= n and _bucket(n) - n <= max(512, n // 16)
+        data = bytes(range(256)) * (n // 256) + b"z" * (n % 256)
+        assert _unpad_body(_pad_body(data), 1) == data
