@@ -6,7 +6,8 @@
 
 Kinds: ``iryohi_csv`` (医療費通知情報 CSV), ``kojo_xml`` (控除証明書等 XML, TEG800–TEG850),
 ``kenshin_cda`` (特定健診 HL7 CDA XML), ``nenkin_csv`` (the project's pension-record CSV template),
-plus whatever other modules register (``mynalib.sources.portal_json`` registers ``portal_*``).
+plus the ``portal_*`` kinds of ``mynalib.sources.portal_json`` (adopted through its ``KINDS``,
+``parse`` and ``detect``; other modules may call :func:`register_kind`).
 
 Parsers never touch the vault, the network or the card. Lenient by default: rows or elements they
 do not understand become ``warnings`` (kept in the result); ``strict=True`` raises
@@ -67,16 +68,44 @@ def register_kind(
     _KINDS[kind] = KindInfo(kind, description or kind, parser, detector, priority)
 
 
+#: detectors that name the kind themselves (``detect(data) -> kind | None``), tried last
+_MULTI_DETECTORS: list[Callable[[bytes], str | None]] = []
+
+
+def _adopt_portal(module: object) -> None:
+    """Register the portal JSON kinds from ``mynalib.sources.portal_json`` (its own API:
+    ``KINDS``, ``parse(kind, data, *, strict)``, ``detect(data) -> kind | None``)."""
+    kinds_ = getattr(module, "KINDS", ())
+    portal_parse = getattr(module, "parse", None)
+    portal_detect = getattr(module, "detect", None)
+    if not kinds_ or portal_parse is None:
+        return
+    for kind in kinds_:
+        if kind in _KINDS:
+            continue
+
+        def parser(data: bytes, *, strict: bool = False, _kind: str = kind) -> ParseResult:
+            res = portal_parse(_kind, data, strict=strict)
+            return ParseResult(list(res.records), list(res.warnings), dict(res.meta))
+
+        register_kind(kind, parser, description=f"マイナポータル JSON ({kind})", priority=200)
+    if portal_detect is not None and portal_detect not in _MULTI_DETECTORS:
+        _MULTI_DETECTORS.append(portal_detect)
+
+
 def _load() -> None:
     global _loaded
     if _loaded:
         return
     for module in _MODULES:
         try:
-            importlib.import_module(module)
+            mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
             if exc.name != module:
                 raise
+            continue
+        if module.endswith(".portal_json"):
+            _adopt_portal(mod)
     _loaded = True
 
 
@@ -120,6 +149,14 @@ def detect_kind(data: bytes, name: str | None = None, *, max_bytes: int | None =
             raise
         except (SourceError, ValueError, UnicodeError):
             continue
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        for multi in _MULTI_DETECTORS:
+            try:
+                kind = multi(data)
+            except (SourceError, ValueError, TypeError, AttributeError, KeyError, IndexError):
+                continue
+            if kind and kind in _KINDS:
+                return kind
     label = f"{name!r}" if name else "The file"
     raise UnknownDocument(
         f"{label} is not a kind of document mynalib can read. Supported: {_supported_text()}",

@@ -65,3 +65,39 @@ def test_size_limit_refused_before_parsing(monkeypatch):
 def test_exactly_at_the_limit_is_read():
     with pytest.raises(UnknownDocument):
         detect_kind(b"x" * 100, max_bytes=100)
+
+
+def test_portal_json_kinds_are_adopted():
+    """mynalib.sources.portal_json (the portal area's module) is reachable through detect/parse."""
+    import json
+
+    data = json.dumps(
+        {
+            "resultCode": "0000",
+            "resBody": {
+                "page": 1,
+                "total": 1,
+                "notices": [
+                    {
+                        "noticeId": "N1",
+                        "date": "2026-01-05",
+                        "sender": "架空市",
+                        "category": "税",
+                        "title": "お知らせ",
+                        "body": "本文",
+                        "read": False,
+                    }
+                ],
+            },
+            "errors": [],
+        },
+        ensure_ascii=False,
+    ).encode()
+    assert detect_kind(data, "notices.json") == "portal_notices"
+    res = parse("portal_notices", data)
+    assert [r["notice_id"] for r in res.records] == ["N1"]
+    assert "portal_notices" in kinds()
+    with pytest.raises(UnknownDocument):
+        detect_kind(b'{"resultCode": "9000", "resBody": {}}')
+    with pytest.raises(UnknownDocument):
+        detect_kind(b"[1, 2, 3]")
