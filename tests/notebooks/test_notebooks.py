@@ -7,7 +7,6 @@ logic out of cells (it belongs in mynalib, where it is tested).
 from __future__ import annotations
 
 import ast
-import os
 from pathlib import Path
 
 import nbformat
@@ -95,30 +94,12 @@ def test_markdown_is_japanese(name: str) -> None:
     assert japanese > 100
 
 
-@pytest.fixture(scope="session")
-def sample_workbook() -> Path:
-    """Build the sample vault and the matplotlib font cache once, before any kernel starts.
-
-    Kernels inherit this process's environment (hermetic MYNA_HOME, MPLCONFIGDIR, MPLBACKEND), so
-    every notebook reuses the same cached sample vault and font cache.
-    """
-    from mynalib import charts, workbook
-
-    charts.setup()
-    wb = workbook.open_workbook("sample")
-    try:
-        return wb.path
-    finally:
-        wb.close()
-
-
 @pytest.mark.notebook
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_on_the_sample_vault(
     name: str, sample_workbook: Path, artifacts: Path
 ) -> None:
-    assert os.environ.get("MPLBACKEND") == "Agg"
     run = execute(NOTEBOOKS / f"{name}.ipynb")
     out = artifacts / "notebooks"
     out.mkdir(parents=True, exist_ok=True)

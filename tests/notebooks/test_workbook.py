@@ -1,0 +1,115 @@
+"""mynalib.workbook: the sample vault (built once, reused, rebuilt when sample_data changes), the
+user's vault, and the helpers the notebooks call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mynalib import workbook
+from mynalib.samples import HOUSEHOLD
+
+TARO = "見本　太郎"
+
+
+@pytest.fixture
+def wb(sample_workbook: Path):
+    book = workbook.open_workbook("sample")
+    yield book
+    book.close()
+
+
+def test_sample_vault_holds_every_kind(wb: workbook.Workbook) -> None:
+    assert wb.sample
+    kinds = set(wb.status()["kind"])
+    assert {"iryohi_csv", "kenshin_cda", "kojo_xml", "nenkin_csv", "portal_drugs"} <= kinds
+    for frame in ("medical_expenses", "checkups", "pension_periods", "deductions", "dispensings"):
+        assert not wb.frame(frame).empty, frame
+    # 薬剤情報 came through the sandbox login of every member's software card
+    assert set(wb.persons("dispensings")) == {m.name for m in HOUSEHOLD}
+    assert not wb.vault.get_state("sample_skipped")
+
+
+def test_sample_vault_is_reused(sample_workbook: Path) -> None:
+    db = next(sample_workbook.glob("*.sqlite3"))
+    before = db.stat().st_ino
+    workbook.open_workbook(None).close()
+    assert next(sample_workbook.glob("*.sqlite3")).stat().st_ino == before
+
+
+def test_sample_vault_is_rebuilt_when_sample_data_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "sample_data"
+    shutil.copytree(workbook.sample_data_dir() / "nenkin", data / "nenkin")
+    monkeypatch.setenv("MYNA_SAMPLE_DATA", str(data))
+    monkeypatch.setenv("MYNA_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(workbook, "_fetch_sample_drugs", lambda *a, **k: None)
+    with workbook.workbook("sample") as first:
+        assert len(first.persons("pension_periods")) == 2
+    (data / "nenkin" / "nenkin_hanako.csv").unlink()
+    with workbook.workbook("sample") as second:
+        assert second.persons("pension_periods") == [TARO]
+
+
+def test_person_for_file() -> None:
+    assert workbook._person_for_file(Path("iryohi/taro/医療費情報_1.csv")) == TARO
+    assert workbook._person_for_file(Path("nenkin/nenkin_hanako.csv")) == "見本　花子"
+    assert workbook._person_for_file(Path("kojo/2025/TEG800_mihon-seimei_taro.xml")) == TARO
+    assert workbook._person_for_file(Path("kojo/2025/other.xml")) is None
+
+
+def test_people_years_and_birth_dates(wb: workbook.Workbook) -> None:
+    assert wb.resolve_person("taro") == TARO
+    assert wb.resolve_person(None, frame="pension_periods") == TARO
+    assert wb.birth_date("taro") == dt.date(1970, 4, 12)
+    assert wb.sex(TARO) == "1"
+    assert wb.year(2023) == 2023
+    latest = wb.year(None)
+    assert latest < dt.date.today().year
+    assert not wb.frame("medical_expenses", year=latest).empty
+
+
+def test_tax_helpers(wb: workbook.Workbook) -> None:
+    year = wb.year(None, frame="deductions")
+    summary = wb.tax_summary(year)
+    table = wb.deduction_table(summary)
+    assert list(table.columns) == ["label", "person", "所得税", "住民税", "住民税の種類", "推計"]
+    assert "医療費控除" in set(table["label"])
+    amounts = wb.deduction_amounts(summary)
+    assert list(amounts.columns) == ["label", "所得税", "住民税"]
+    limit, donated = wb.furusato(summary)
+    d = wb.frame("deductions", year=year, person=summary.filer)
+    furusato = d[(d["category"] == "donation") & d["detail"].map(lambda x: bool(x.get("furusato")))]
+    assert donated > 0
+    assert limit is not None and limit > 0
+    assert donated <= int(furusato["paid"].sum())  # cancelled donations drop out
+    assert "ワンストップ特例" in wb.warnings(summary)
+    assert "医療費控除" in wb.medical_choice(summary)
+    form = wb.export_medical_form(year)
+    assert form.files[0].exists() and form.files[0].parent == wb.export_dir()
+    csv_path, json_path = wb.export_deductions(summary)
+    assert csv_path.suffix == ".csv" and json_path.exists()
+
+
+def test_users_own_vault(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    with workbook.workbook(path, passphrase="correct horse battery") as own:
+        assert not own.sample
+        assert own.status().empty
+        with pytest.raises(LookupError, match="import"):
+            own.resolve_person(None, frame="pension_periods")
+        with pytest.raises(LookupError, match="date of birth"):
+            own.birth_date("山田　太郎")
+        own.set_birth_date("山田　太郎", dt.date(1980, 1, 10))
+        assert own.birth_date("山田　太郎") == dt.date(1980, 1, 10)
+        with pytest.raises(PermissionError):
+            own.fetch_from_sandbox(("notices",))
+        assert own.tax_settings().filer is None
+    # the birth date is kept, encrypted, in the vault
+    with workbook.workbook(path, passphrase="correct horse battery") as again:
+        assert again.birth_date("山田　太郎") == dt.date(1980, 1, 10)
+    assert b"1980-01-10" not in b"".join(p.read_bytes() for p in path.iterdir() if p.is_file())
