@@ -1,7 +1,414 @@
-"""`myna` commands: portal (filled in by its issue)."""
+"""`myna sandbox`, `myna login`, `myna fetch`, `myna logout`: the portal (sandbox) commands.
+
+httpx, starlette and uvicorn are imported inside the commands so `myna --help` stays fast.
+The refresh token lives only in the vault, encrypted (``vault.set_secret``); no token is printed.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from ._common import PIN_ENV_HELP, read_pin, report_errors, vault_option
+
+if TYPE_CHECKING:
+    from ..portal.auth import Session
+    from ..vault import Vault
+
+DEFAULT_PORT = 8765
+DEFAULT_PORTAL = f"http://127.0.0.1:{DEFAULT_PORT}"
+SECRET_REFRESH = "portal.refresh_token"  # noqa: S105 - the name of a vault secret
+STATE_SESSION = "portal.session"
+
+
+def _portal_url(explicit: str | None, vault: Vault | None = None) -> str:
+    if explicit:
+        return explicit.rstrip("/")
+    if os.environ.get("MYNA_PORTAL"):
+        return os.environ["MYNA_PORTAL"].rstrip("/")
+    if vault is not None:
+        state = vault.get_state(STATE_SESSION) or {}
+        if state.get("portal"):
+            return str(state["portal"])
+    return DEFAULT_PORTAL
+
+
+def _open_vault(vault_dir: Path | None) -> Vault:
+    try:
+        from ..vault.store import open_vault_interactive
+
+        return open_vault_interactive(vault_dir)
+    except ImportError:  # pragma: no cover - older vault module
+        from ..vault import open_vault
+
+        return open_vault(vault_dir)
+
+
+def _saver(vault: Vault, portal: str) -> Any:
+    def save(session: Session) -> None:
+        if session.refresh_token:
+            vault.set_secret(SECRET_REFRESH, session.refresh_token.encode("utf-8"))
+        vault.set_state(STATE_SESSION, {"portal": portal, **session.public()})
+
+    return save
+
+
+# ------------------------------------------------------------------------------- sandbox
+@click.command("sandbox")
+@click.option(
+    "--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port on 127.0.0.1."
+)
+@click.option(
+    "--poll-delay",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds before a わたしの情報 request is answered (status 01/09 until then).",
+)
+@click.option(
+    "--pending-polls", type=int, default=1, show_default=True, help="Pending answers before done."
+)
+@click.option(
+    "--rate-limit",
+    default=None,
+    metavar="N/SECONDS",
+    help="Answer resultCode 1000 + Retry-After beyond N data calls per SECONDS (e.g. 20/1).",
+)
+@click.option(
+    "--access-ttl", type=float, default=600.0, show_default=True, help="Access-token lifetime (s)."
+)
+@click.option(
+    "--expire-after",
+    type=int,
+    default=None,
+    help="Expire each access token after this many data calls (9000/ED1107; for testing refresh).",
+)
+@click.option(
+    "--capacity-over", type=int, default=0, help="Answer 06 (over capacity) to the next N requests."
+)
+@click.option(
+    "--error-rate", type=float, default=0.0, help="Fraction of data calls answered HTTP 500."
+)
+@click.option(
+    "--truncate-rate", type=float, default=0.0, help="Fraction of data answers cut in half."
+)
+@click.option(
+    "--drop-rate", type=float, default=0.0, help="Fraction of connections dropped mid-body."
+)
+@click.option("--latency", type=float, default=0.0, help="Seconds added to every request.")
+@click.option("--seed", type=int, default=0, help="Seed of the random faults.")
+@click.option(
+    "--revoke-serial",
+    multiple=True,
+    metavar="HEX",
+    help="Put this certificate serial number (hex) on the revocation list (repeatable).",
+)
+def sandbox_cmd(
+    port: int,
+    poll_delay: float,
+    pending_polls: int,
+    rate_limit: str | None,
+    access_ttl: float,
+    expire_after: int | None,
+    capacity_over: int,
+    error_rate: float,
+    truncate_rate: float,
+    drop_rate: float,
+    latency: float,
+    seed: int,
+    revoke_serial: tuple[str, ...],
+) -> None:
+    """Run the local portal sandbox on 127.0.0.1 (synthetic data, test-only trust).
+
+    It serves the protocol of mynalib/portal/PROTOCOL.md for the fictional sample household:
+    OpenID Connect login with the JPKI challenge (software cards of the household members and the
+    built-in `--virtual` card are registered; taro is 代理人 for ume), わたしの情報, 薬剤情報,
+    お知らせ, やりとり履歴, the procedure catalogue, 申請状況 and 控除証明書 XML.
+    Stop it with Ctrl-C.
+    """
+    import uvicorn
+
+    from ..portal.sandbox.app import Faults, SandboxConfig, create_app
+
+    limit = None
+    if rate_limit:
+        try:
+            n, _, secs = rate_limit.partition("/")
+            limit = (int(n), float(secs or 1))
+        except ValueError:
+            raise click.BadParameter(
+                "use N/SECONDS, e.g. 20/1", param_hint="--rate-limit"
+            ) from None
+    config = SandboxConfig(
+        access_token_ttl=access_ttl,
+        access_token_calls=expire_after,
+        poll_delay=poll_delay,
+        pending_polls=pending_polls,
+        done_step=pending_polls > 0,
+        capacity_over=capacity_over,
+        rate_limit=limit,
+        revoked_serials={int(s, 16) for s in revoke_serial},
+        faults=Faults(
+            error_rate=error_rate,
+            truncate_rate=truncate_rate,
+            drop_rate=drop_rate,
+            latency=latency,
+            seed=seed,
+        ),
+    )
+    app = create_app(config)
+    click.echo(f"mynalib portal sandbox on http://127.0.0.1:{port}  (synthetic data; Ctrl-C stops)")
+    click.echo(f"  log in with:  myna login --virtual --portal http://127.0.0.1:{port}")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
+
+
+# --------------------------------------------------------------------------------- login
+def _member_profile(member: str) -> Path:
+    """The software card of a sample-household member, kept in $MYNA_HOME (PIN counters persist)."""
+    from ..card.virtual import CardProfile
+    from ..paths import default_state_dir
+    from ..samples import person
+
+    try:
+        holder = person(member)
+    except KeyError:
+        raise click.BadParameter(f"no sample member {member!r}", param_hint="--member") from None
+    path = default_state_dir() / f"sample-card-{member}.json"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        CardProfile.generate(seed=f"sample-{member}", holder=holder).save(path)
+    return path
+
+
+@click.command("login")
+@click.option(
+    "--virtual", is_flag=True, help="Use the built-in software card (TEST-ONLY; it is taro's)."
+)
+@click.option("--reader", default=None, help="Use this PC/SC reader (see `myna doctor`).")
+@click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A software-card profile file (implies --virtual).",
+)
+@click.option(
+    "--member",
+    default=None,
+    help="Use the software card of this sample-household member (taro, hanako, sora, ume).",
+)
+@click.option(
+    "--portal",
+    "portal",
+    default=None,
+    help=f"Portal URL (env MYNA_PORTAL; default {DEFAULT_PORTAL}).",
+)
+@click.option(
+    "--as", "acting_for", default=None, metavar="PERSON", help="Act for PERSON as their 代理人."
+)
+@click.option(
+    "--i-understand-last-try",
+    "last_try",
+    is_flag=True,
+    help="Allow spending the last PIN try (a wrong PIN then blocks the card).",
+)
+@vault_option
+@report_errors
+def login_cmd(
+    virtual: bool,
+    reader: str | None,
+    profile: Path | None,
+    member: str | None,
+    portal: str | None,
+    acting_for: str | None,
+    last_try: bool,
+    vault_dir: Path | None,
+) -> None:
+    """Log in to the portal with the My Number card (OIDC + PKCE + JPKI challenge).
+
+    Shows the authentication PIN's tries left, asks for the 4-digit PIN once, has the card sign
+    the portal's challenge, validates the ID token, and keeps the refresh token encrypted in the
+    vault (never in a plain file). A wrong PIN is reported with the tries left and never retried.
+    """
+    from ..card import open_card
+    from ..errors import LastTryRefused, PinBlocked
+    from ..portal.client import PortalClient
+
+    chosen = [
+        x for x in (virtual, reader is not None, profile is not None, member is not None) if x
+    ]
+    if len(chosen) > 1 and not (virtual and (profile or member)):
+        raise click.UsageError("choose one of --virtual/--profile/--member or --reader")
+    if member is not None:
+        profile = _member_profile(member)
+    vault = _open_vault(vault_dir)
+    try:
+        url = _portal_url(portal, vault)
+        card_cm = (
+            open_card("virtual", profile)
+            if (virtual or profile is not None)
+            else open_card(reader, timeout=0.0)
+        )
+        with card_cm as card, PortalClient(url, on_session=_saver(vault, url)) as client:
+            tries = card.auth_tries_left()
+            click.echo(f"利用者証明用電子証明書 暗証番号 / authentication PIN: {tries} tries left")
+            if tries == 0:
+                raise PinBlocked("auth")
+            if tries == 1 and not last_try:
+                raise LastTryRefused(
+                    "Only 1 try is left for the authentication PIN; a wrong PIN blocks it",
+                    tries_left=1,
+                    which="auth",
+                    hint="run again with --i-understand-last-try if you are sure of the PIN",
+                )
+            client.discovery()  # fail early (portal down) before the PIN is asked for
+            pin = read_pin("auth")
+            try:
+                session = client.login(card, pin, acting_for=acting_for, allow_last_try=last_try)
+            finally:
+                pin.wipe()
+        actor = session.actor
+        who = session.person_name or session.person_id
+        vault.audit(
+            "portal.login",
+            f"{url} as {session.person_id}"
+            + (f" by 代理人 {actor.get('preferred_username')}" if actor else ""),
+        )
+        click.echo(
+            f"Logged in to {url} as {who}" + (f" (代理人: {actor.get('name')})" if actor else "")
+        )
+        click.echo("The session is kept encrypted in the vault. Next: myna fetch all")
+    finally:
+        vault.close()
+
+
+login_cmd.help = (login_cmd.help or "") + "\n\n" + PIN_ENV_HELP
+
+
+# --------------------------------------------------------------------------------- fetch
+@click.command("fetch")
+@click.argument(
+    "what",
+    nargs=-1,
+    type=click.Choice(
+        [
+            "all",
+            "pension",
+            "medical",
+            "drugs",
+            "checkups",
+            "deductions",
+            "notices",
+            "history",
+            "procedures",
+            "applications",
+            "myinfo",
+        ]
+    ),
+)
+@click.option(
+    "--portal", "portal", default=None, help="Portal URL (default: the one you logged in to)."
+)
+@click.option("--keep-going", is_flag=True, help="Continue with the other items when one fails.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@vault_option
+@report_errors
+def fetch_cmd(
+    what: tuple[str, ...],
+    portal: str | None,
+    keep_going: bool,
+    no_progress: bool,
+    vault_dir: Path | None,
+) -> None:
+    """Download from the portal into the vault (default: all).
+
+    WHAT: all, pension, medical (医療費通知), drugs (薬剤情報), checkups (特定健診), deductions
+    (控除証明書 XML), notices (お知らせ), history (やりとり履歴), procedures, applications (申請状況),
+    myinfo (the other わたしの情報 items). Everything is stored raw; fetching again stores nothing
+    twice. Needs `myna login` first.
+    """
+    from ..errors import SessionExpired
+    from ..portal.client import PortalClient
+
+    vault = _open_vault(vault_dir)
+    try:
+        token = vault.get_secret(SECRET_REFRESH)
+        if not token:
+            raise SessionExpired("Not logged in to the portal", hint="run `myna login` first")
+        url = _portal_url(portal, vault)
+        with PortalClient(url, on_session=_saver(vault, url)) as client:
+            session = client.resume(token.decode("utf-8"))
+            click.echo(f"Fetching for {session.person_name} from {url}", err=True)
+            groups = list(what) or ["all"]
+            tasks = client.plan(groups)
+            if no_progress:
+                report = client.fetch(groups, store=vault.put, keep_going=keep_going)
+            else:
+                bar_cm: Any = click.progressbar(
+                    length=len(tasks),
+                    label="fetching",
+                    file=click.get_text_stream("stderr"),  # type: ignore[operator]
+                )
+                with bar_cm as bar:
+                    last = [0]
+
+                    def progress(done: int, total: int, label: str) -> None:
+                        bar.label = f"{label[:24]:24}"
+                        bar.update(done - last[0])
+                        last[0] = done
+
+                    report = client.fetch(
+                        groups, store=vault.put, progress=progress, keep_going=keep_going
+                    )
+            vault.audit("portal.fetch", f"{url} {' '.join(groups)}: {report.stored} new documents")
+        for line in report.lines():
+            click.echo(line)
+        click.echo(f"{report.stored} new documents stored; {client.stats.summary()}")
+        for retry in client.stats.retries:
+            click.echo(f"  {retry}", err=True)
+        if report.errors:
+            raise SystemExit(1)
+    finally:
+        vault.close()
+
+
+# -------------------------------------------------------------------------------- logout
+@click.command("logout")
+@click.option(
+    "--portal", "portal", default=None, help="Portal URL (default: the one you logged in to)."
+)
+@vault_option
+@report_errors
+def logout_cmd(portal: str | None, vault_dir: Path | None) -> None:
+    """End the portal session: revoke it at the portal and delete the stored refresh token."""
+    from ..portal.auth import Session
+    from ..portal.client import PortalClient
+
+    vault = _open_vault(vault_dir)
+    try:
+        token = vault.get_secret(SECRET_REFRESH)
+        if token is None:
+            click.echo("Not logged in.")
+            return
+        url = _portal_url(portal, vault)
+        with PortalClient(url) as client:
+            client.session = Session(
+                access_token="", refresh_token=token.decode("utf-8"), expires_at=0
+            )
+            try:
+                client.logout()
+            except Exception as exc:  # the local copy is deleted anyway
+                click.echo(
+                    f"warning: could not revoke at the portal ({type(exc).__name__})", err=True
+                )
+        vault.delete_secret(SECRET_REFRESH)
+        vault.set_state(STATE_SESSION, None)
+        vault.audit("portal.logout", url)
+        click.echo("Logged out; the stored session was deleted.")
+    finally:
+        vault.close()
+
+
+COMMANDS: list[click.Command] = [sandbox_cmd, login_cmd, fetch_cmd, logout_cmd]

@@ -59,16 +59,19 @@ Store = Callable[[Document], Any]
 
 
 class _SyncBridge(httpx.BaseTransport):
-    """Runs an async transport (``httpx.ASGITransport``) from this synchronous client."""
+    """Runs an async transport (``httpx.ASGITransport``) from this synchronous client.
+
+    Each request runs in a short-lived event loop thread (an anyio blocking portal), so it also
+    works where the calling thread already has a running loop (Jupyter) and leaves no thread
+    behind.
+    """
 
     def __init__(self, transport: httpx.AsyncBaseTransport):
-        import anyio.from_thread
-
         self._transport = transport
-        self._cm = anyio.from_thread.start_blocking_portal()
-        self._portal = self._cm.__enter__()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        import anyio.from_thread
+
         content = request.read()
 
         async def run() -> httpx.Response:
@@ -79,10 +82,11 @@ class _SyncBridge(httpx.BaseTransport):
             body = b"".join([chunk async for chunk in resp.stream])  # type: ignore[union-attr]
             return httpx.Response(resp.status_code, headers=resp.headers, content=body)
 
-        return self._portal.call(run)
+        with anyio.from_thread.start_blocking_portal() as portal:
+            return portal.call(run)
 
     def close(self) -> None:
-        self._cm.__exit__(None, None, None)
+        pass
 
 
 @dataclass

@@ -226,17 +226,22 @@ _FP_LOCK = threading.Lock()
 
 
 def member_fingerprints() -> dict[str, str]:
-    """One software-card profile per member (seed ``sample-<id>``): its auth cert → member."""
+    """One software-card profile per member (seed ``sample-<id>``), plus the built-in software
+    card of ``myna ... --virtual`` (the first member): auth-certificate fingerprint → member."""
     global _FINGERPRINTS
     with _FP_LOCK:
         if _FINGERPRINTS is None:
             from cryptography.hazmat.primitives import serialization
 
+            from ...card import DEFAULT_VIRTUAL_SEED
             from ...card.virtual import CardProfile
 
             out = {}
-            for person in HOUSEHOLD:
-                profile = CardProfile.generate(seed=f"sample-{person.id}", holder=person)
+            profiles = [(f"sample-{p.id}", p) for p in HOUSEHOLD]
+            # the built-in software card (`--virtual`) belongs to the household's first member
+            profiles.append((DEFAULT_VIRTUAL_SEED, HOUSEHOLD[0]))
+            for seed, person in profiles:
+                profile = CardProfile.generate(seed=seed, holder=person)
                 der = profile.auth_certificate.public_bytes(serialization.Encoding.DER)
                 out[hashlib.sha256(der).hexdigest()] = person.id
             _FINGERPRINTS = out

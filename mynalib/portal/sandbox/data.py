@@ -719,3 +719,168 @@ def deduction_documents(person: Person) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+# --------------------------------------------------- the sample generator's data, when present
+# The sample generator (mynalib.samples) writes the household's CSV/XML files; when it offers the
+# same facts as functions, the sandbox serves exactly those, so portal and files agree.
+from ... import samples as _samples  # noqa: E402
+
+_CODED = {"1": "－", "2": "±", "3": "＋"}
+
+
+@lru_cache(maxsize=1)
+def _claims() -> tuple[dict[str, Any], ...]:
+    return tuple(_samples.household_claims())
+
+
+@lru_cache(maxsize=1)
+def _dispensings() -> tuple[dict[str, Any], ...]:
+    return tuple(_samples.household_dispensings())
+
+
+@lru_cache(maxsize=1)
+def _checkups() -> tuple[dict[str, Any], ...]:
+    return tuple(_samples.household_checkups())
+
+
+@lru_cache(maxsize=1)
+def _pension() -> tuple[dict[str, Any], ...]:
+    return tuple(_samples.pension_history())
+
+
+def _medical_from_samples(person: Person) -> list[Field] | None:
+    rows = _Rows()
+    for c in _claims():
+        if c["person_id"] != person.id:
+            continue
+        rows.record(
+            "IR0000",
+            "医療費通知",
+            [
+                ("IR0001", "診療年月", f"{c['year']}年{c['month']}月"),
+                ("IR0002", "医療機関等名称", c["provider"]),
+                ("IR0003", "診療区分", c["category"]),
+                ("IR0004", "日数", str(c["days"])),
+                ("IR0005", "医療費の総額", str(c["total_cost"])),
+                ("IR0006", "保険者負担額", str(c["insurer_paid"])),
+                ("IR0007", "公費負担額", str(c["public_paid"])),
+                ("IR0008", "窓口相当負担額", str(c["patient_share"])),
+                ("IR0009", "保険者名", c["insurer_name"]),
+            ],
+        )
+    return rows.rows or None
+
+
+def _drugs_from_samples(person: Person) -> dict[str, Any] | None:
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for d in _dispensings():
+        if d["person_id"] != person.id:
+            continue
+        day: date = d["date"]
+        out.setdefault(str(day.year), {}).setdefault(jdate(day), []).append(
+            {
+                "prescriber": d["prescriber"],
+                "pharmacy": d["pharmacy"],
+                "drugs": [
+                    {
+                        "drugN": line["drug"],
+                        "quantity": line["quantity"],
+                        "usageN": line["usage"],
+                        "times": str(line["days"]),
+                        "kbn": line["route"],
+                    }
+                    for line in d["drugs"]
+                ],
+            }
+        )
+    return out or None
+
+
+def _checkups_from_samples(person: Person) -> list[Field] | None:
+    rows = _Rows()
+    for c in _checkups():
+        if c["person_id"] != person.id:
+            continue
+        subs: list[list[tuple[str, str, str]]] = []
+        for it in c["items"]:
+            value = (
+                it["value"] if it.get("value") is not None else _CODED.get(str(it.get("coded")), "")
+            )
+            sub = [(it["code"], it["item"], value)]
+            if it.get("unit"):
+                sub.append(("UNIT", "単位", it["unit"]))
+            subs.append(sub)
+        rows.record(
+            "KS0000",
+            "特定健康診査",
+            [
+                ("KS0001", "実施年月日", jdate(c["date"])),
+                ("KS0002", "実施機関", c["institution"]),
+                ("KS0004", "実施機関番号", c.get("institution_no", "")),
+            ],
+            subs,
+        )
+    return rows.rows or None
+
+
+def _pension_from_samples(person: Person) -> list[Field] | None:
+    rows = _Rows()
+    for pp in _pension():
+        if pp["person_id"] != person.id:
+            continue
+        scheme = pp["scheme"] + (f"（{pp['category']}）" if pp.get("category") else "")
+        rows.record(
+            "NK0000",
+            "加入期間",
+            [
+                ("NK0001", "制度", scheme),
+                ("NK0002", "事業所名称", pp.get("employer") or ""),
+                ("NK0003", "資格取得年月日", wareki(pp["start"])),
+                ("NK0004", "資格喪失年月日", wareki(pp["end"]) if pp.get("end") else ""),
+                ("NK0005", "加入月数", str(pp["months"])),
+                ("NK0006", "標準報酬月額", str(pp["monthly_remuneration"] or "")),
+                ("NK0007", "納付状況", pp["status"]),
+            ],
+        )
+    return rows.rows or None
+
+
+@lru_cache(maxsize=1)
+def _generated_files() -> dict[str, bytes]:
+    return dict(_samples.sample_files())
+
+
+def _deductions_from_samples(person: Person) -> list[dict[str, Any]]:
+    out = []
+    root = _sample_data_dir()
+    for cert in _samples.household_certificates():
+        if cert["person_id"] != person.id:
+            continue
+        path = root / cert["file"]
+        content = path.read_bytes() if path.is_file() else _generated_files().get(cert["file"])
+        if content is None:
+            continue
+        out.append(
+            {
+                "documentId": "D" + hashlib.sha256(cert["file"].encode()).hexdigest()[:16],
+                "fileName": cert["file"].rsplit("/", 1)[-1],
+                "form": cert["form"],
+                "year": cert["year"],
+                "issuer": cert.get("issuer"),
+                "content": content,
+            }
+        )
+    return out
+
+
+if hasattr(_samples, "household_claims"):
+    medical = _medical_from_samples
+if hasattr(_samples, "household_dispensings"):
+    drugs = _drugs_from_samples
+if hasattr(_samples, "household_checkups"):
+    checkups = _checkups_from_samples
+if hasattr(_samples, "pension_history"):
+    pension = _pension_from_samples
+if hasattr(_samples, "household_certificates"):
+    deduction_documents = _deductions_from_samples
