@@ -456,10 +456,35 @@ def open_workbook(
     from .vault import open_vault
 
     if vault is None or str(vault) == "sample":
-        path = _sample_vault(progress=progress)
+        path = _sample_vault(progress=progress or _notebook_progress())
         return Workbook(open_vault(path, passphrase=SAMPLE_PASSPHRASE, create=False), path, True)
     path = Path(vault).expanduser()
     return Workbook(open_vault(path, passphrase=passphrase), path, False)
+
+
+def _notebook_progress() -> Progress | None:
+    """In a Jupyter kernel: a progress bar (ipywidgets) shown on the first call; else None."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None or "IPKernelApp" not in shell.config:
+            return None
+        import ipywidgets as widgets
+        from IPython.display import display
+    except ImportError:
+        return None
+    bar: list[Any] = []
+
+    def update(done: int, total: int, label: str) -> None:
+        if not bar:
+            bar.append(widgets.IntProgress(min=0, max=total, description="準備中"))
+            bar.append(widgets.Label())
+            display(widgets.HBox(bar))
+        bar[0].max, bar[0].value = total, done
+        bar[1].value = f"サンプル保管庫を作成しています: {label}"
+
+    return update
 
 
 @contextlib.contextmanager

@@ -7,10 +7,13 @@ logic out of cells (it belongs in mynalib, where it is tested).
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from mynalib.card.virtual import DEFAULT_PINS
 
 from .nbrun import NOTEBOOKS, execute
 
@@ -109,3 +112,25 @@ def test_notebook_runs_on_the_sample_vault(
     assert not run.problems, "\n".join(run.problems)
     if name != "00_start_here":
         assert run.images, "the notebook showed no chart"
+    shown = json.dumps([c.get("outputs", []) for c in run.notebook.cells], ensure_ascii=False)
+    for pin in DEFAULT_PINS.values():  # the software cards' PINs are used, never shown
+        assert f"'{pin}'" not in shown and f'"{pin}"' not in shown
+
+
+def test_the_harness_catches_a_missing_glyph_and_an_error(tmp_path: Path) -> None:
+    """A notebook that draws a glyph no font has, then fails, is reported twice."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from mynalib import charts\n"
+            "fig = charts.furusato_gauge(1000, 500)\n"
+            "fig.text(0.5, 0.5, '\\U0001f9ec')\n"
+            "fig"
+        ),
+        nbformat.v4.new_code_cell("1 / 0"),
+    ]
+    path = tmp_path / "bad.ipynb"
+    nbformat.write(nb, path)
+    run = execute(path)
+    assert any("Glyph" in p for p in run.problems), run.problems
+    assert any("ZeroDivisionError" in p for p in run.problems), run.problems
