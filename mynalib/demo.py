@@ -274,7 +274,8 @@ def sandbox_command(port: int) -> list[str]:
     except Exception:  # the CLI failed to import: fall back
         has_command = False
     if has_command:
-        return [sys.executable, "-m", "mynalib.cli", "sandbox", "--host", HOST, "--port", str(port)]
+        # `myna sandbox` always binds 127.0.0.1
+        return [sys.executable, "-m", "mynalib.cli", "sandbox", "--port", str(port)]
     code = (
         "import uvicorn; from mynalib.portal.sandbox import create_app; "
         f"uvicorn.run(create_app(), host={HOST!r}, port={port}, log_level='warning')"
