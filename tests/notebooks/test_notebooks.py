@@ -134,3 +134,21 @@ def test_the_harness_catches_a_missing_glyph_and_an_error(tmp_path: Path) -> Non
     run = execute(path)
     assert any("Glyph" in p for p in run.problems), run.problems
     assert any("ZeroDivisionError" in p for p in run.problems), run.problems
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "parameters"),
+    [
+        ("01_pension", {"PERSON": "hanako"}),
+        ("04_checkups", {"PERSON": "見本　うめ"}),
+        ("05_tax_deductions", {"YEAR": 2024, "INCOME": 1_500_000}),
+    ],
+)
+def test_changing_one_parameter_is_enough(
+    name: str, parameters: dict[str, object], sample_workbook: Path
+) -> None:
+    run = execute(NOTEBOOKS / f"{name}.ipynb", parameters=parameters)
+    assert not run.problems, "\n".join(run.problems)
+    assert run.images
