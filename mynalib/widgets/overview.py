@@ -23,6 +23,17 @@ PIN_NAMES_JA = {
     "kenhojo": "券面事項入力補助用（数字4桁）",
 }
 
+#: the card status notes (English, from mynalib.card) as the dashboard shows them
+CARD_NOTES_JA = {
+    "no 券面事項入力補助 applet": "券面事項入力補助のアプリがありません。",
+    "no signing certificate on this card (holders under 15)": (
+        "このカードには署名用電子証明書がありません（15歳未満の方など）。"
+    ),
+    "TEST-ONLY certificates (O=JPKI-TEST): a software card, not a real one": (
+        "テスト用の証明書（O=JPKI-TEST）です。本物のマイナンバーカードではありません。"
+    ),
+}
+
 
 def _figure(label: str, value: str, note: str = "", css: str = "") -> str:
     return (
@@ -154,7 +165,10 @@ def card_html(status: Any | None, *, now: dt.datetime | None = None) -> str:
                 "期限切れ" if days < 0 else f"あと{days}日",
             ]
         )
-    notes = "".join(f'<p class="myna-muted">{esc(n)}</p>' for n in getattr(status, "notes", []))
+    notes = "".join(
+        f'<p class="myna-muted">{esc(CARD_NOTES_JA.get(n, n))}</p>'
+        for n in getattr(status, "notes", [])
+    )
     return (
         '<div class="myna-card-status">'
         + table_html(["暗証番号", "残り回数"], rows)

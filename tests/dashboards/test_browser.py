@@ -294,3 +294,38 @@ def test_voila_command_and_token_stay_off_the_command_line(demo_site: dict[str, 
     cmdline = Path(f"/proc/{servers.voila.pid}/cmdline").read_bytes().decode()
     assert servers.token not in cmdline
     assert "--Voila.ip=127.0.0.1" in cmdline
+
+
+def test_errors_are_short_japanese_messages_and_tracebacks_go_to_the_log(
+    demo_site: dict[str, Any], browser: Any, tmp_path: Path, shots: Path
+) -> None:
+    """A wrong vault passphrase: the page says what to do in Japanese; the log has the trace."""
+    from mynalib import demo
+
+    env = dict(demo_site["env"])
+    env["MYNA_VAULT_PASSPHRASE"] = "this is not the passphrase"
+    env["MYNA_HOME"] = str(tmp_path / "state")
+    servers = demo.start_servers(tmp_path / "w", env_extra=env, sandbox=False, timeout=90)
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route(
+            "**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort()
+        )
+        page = context.new_page()
+        open_dashboard(page, servers, "procedures")
+        error = page.locator(".myna-status-error").first
+        error.wait_for(timeout=RENDER_TIMEOUT_MS)
+        message = error.inner_text()
+        assert "パスフレーズ" in message  # VaultLocked: what happened and what to do
+        text = page.inner_text("body")
+        assert "Traceback" not in text and "VaultLocked" not in text
+        assert "There was an error when executing cell" not in text
+        # the catalogue still works without the vault
+        assert page.locator(".myna-results select option").count() == len(P.CATALOGUE)
+        page.screenshot(path=str(shots / "procedures-vault-locked.png"), full_page=False)
+        context.close()
+        log = tmp_path / "state" / "logs" / "dashboards.log"
+        assert "Traceback" in log.read_text(encoding="utf-8")
+        assert "this is not the passphrase" not in log.read_text(encoding="utf-8")
+    finally:
+        servers.stop()

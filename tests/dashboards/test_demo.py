@@ -141,3 +141,18 @@ def test_myna_demo_prints_a_token_url_and_ctrl_c_stops_both(tmp_path: Path) -> N
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_demo_without_voila_falls_back_to_the_card_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from mynalib.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "voila" else real(name, *a)
+    )
+    result = CliRunner().invoke(main, ["demo", "--no-browser"])
+    assert result.exit_code == 1
+    assert "Voila is not installed" in result.output
+    assert "tries left" in result.output and "O=JPKI-TEST" in result.output
