@@ -314,6 +314,7 @@ class FetchPanel(widgets.VBox):
         except Exception as exc:
             self.status.exception(exc, "fetch")
         finally:
+            pin.wipe()
             self.go.disabled = False
             self.confirm_last.value = False
 

@@ -212,3 +212,37 @@ def test_fetch_panel_wrong_then_right_pin() -> None:
     panel.go.click()
     assert card.verifies == 2 and done == [True]
     assert "取得しました" in panel.status.value and panel.progress.value == 1
+
+
+def test_fetch_panel_with_the_software_card_follows_the_pin_rules() -> None:
+    """Real software card in-process: one try per wrong PIN, last try needs the checkbox."""
+    from mynalib.card import open_card
+    from mynalib.card.virtual import CardProfile
+
+    profile = CardProfile.generate(seed="dashboards-widget-test")
+
+    def opener():
+        return open_card("virtual", profile=profile)
+
+    def fetch(card, pin, allow_last, progress):
+        card.sign_auth(b"challenge", pin, allow_last_try=allow_last)
+        progress(1, 1, "login")
+        return "取得しました"
+
+    panel = FetchPanel(opener, fetch)
+    assert panel.read_tries() == 3
+    for left in (2, 1):
+        panel.pin.value = "0000"
+        panel.go.click()
+        assert panel.last_tries == left and f"残り{left}回" in panel.status.value
+    # one try left: refused without the explicit confirmation, and no try is spent
+    panel.pin.value = "1234"
+    panel.go.click()
+    assert panel.last_tries == 1 and "残り1回" in panel.status.value
+    with opener() as card:
+        assert card.auth_tries_left() == 1
+    panel.pin.value = "1234"
+    panel.confirm_last.value = True
+    panel.go.click()
+    assert "取得しました" in panel.status.value and panel.last_tries == 3
+    assert panel.confirm_last.value is False  # the confirmation is for one attempt only
