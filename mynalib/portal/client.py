@@ -188,7 +188,7 @@ class PortalClient:
         backoff_base: float = 0.5,
         backoff_max: float = 20.0,
         max_retry_after: float = 60.0,
-        poll_interval: float = 0.5,
+        poll_interval: float = 0.25,
         max_polls: int = 120,
         session: Session | None = None,
         on_session: Callable[[Session], None] | None = None,

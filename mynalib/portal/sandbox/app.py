@@ -20,6 +20,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import math
 import secrets
 import threading
 import time
@@ -870,9 +871,10 @@ def _operation(
         pending = polls <= cfg.pending_polls or now - entry.created < cfg.poll_delay
         if pending:
             status = P.STATUS_QUEUED if polls == 1 else P.STATUS_PENDING
+            remaining = cfg.poll_delay - (now - entry.created)
             return _envelope(
                 {"items": [{"itemId": i, "status": status} for i in entry.item_ids]},
-                headers={"Retry-After": "1"} if cfg.poll_delay else None,
+                headers={"Retry-After": str(math.ceil(remaining))} if remaining >= 1 else None,
             )
         if cfg.done_step and not entry.done_sent:
             entry.done_sent = True
