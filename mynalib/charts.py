@@ -140,6 +140,11 @@ def era_label(day: _dt.date, *, short: bool = False) -> str:
     return f"{name}{'元' if year == 1 else year}年"
 
 
+def jp_date(day: _dt.date) -> str:
+    """``date(1970, 4, 12)`` → ``"1970年4月12日"``."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def year_end(year: int) -> _dt.date:
     """31 December of ``year`` (the era a tax year is named by: 令和7年分 = 2025)."""
     return _dt.date(int(year), 12, 31)

@@ -130,7 +130,7 @@ def overlaps(dispensings: pd.DataFrame, *, match: str = "base") -> pd.DataFrame:
                 "overlap_days": len(days),
                 "pairs": slot["pairs"],
                 "question": (
-                    f"「{names}」が{pa}と{pb}の両方から、{days[0]:%Y年%m月%d日}〜{days[-1]:%Y年%m月%d日}の"
+                    f"「{names}」が{pa}と{pb}の両方から、{_jp(days[0])}〜{_jp(days[-1])}の"
                     f"重なる期間（{len(days)}日分）に処方されています。両方の処方を続けてよいか、"
                     "薬剤師に確認してみてください。"
                 ),
@@ -155,6 +155,13 @@ def overlaps(dispensings: pd.DataFrame, *, match: str = "base") -> pd.DataFrame:
     df["overlap_days"] = df["overlap_days"].astype("Int64")
     df["pairs"] = df["pairs"].astype("Int64")
     return df.sort_values(["person", "overlap_start"], kind="stable").reset_index(drop=True)
+
+
+def _jp(day: object) -> str:
+    import pandas as pd
+
+    d = pd.Timestamp(day)
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def counts(dispensings: pd.DataFrame, *, by: str = "prescriber") -> pd.DataFrame:

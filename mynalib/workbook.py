@@ -80,8 +80,16 @@ def _sample_files(root: Path) -> list[Path]:
     )
 
 
+#: code the sample vault's content depends on besides sample_data/ (the sandbox's 薬剤情報)
+_SAMPLE_CODE = ("samples.py", "portal/sandbox/data.py", "portal/sandbox/app.py")
+
+
 def _fingerprint(root: Path) -> str:
     h = hashlib.sha256(SAMPLE_BUILD.encode())
+    package = Path(__file__).resolve().parent
+    for name in _SAMPLE_CODE:
+        code = package / name
+        h.update(hashlib.sha256(code.read_bytes()).digest() if code.exists() else b"-")
     for p in _sample_files(root):
         h.update(str(p.relative_to(root)).encode())
         h.update(hashlib.sha256(p.read_bytes()).digest())

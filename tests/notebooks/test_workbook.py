@@ -113,3 +113,17 @@ def test_users_own_vault(tmp_path: Path) -> None:
     with workbook.workbook(path, passphrase="correct horse battery") as again:
         assert again.birth_date("山田　太郎") == dt.date(1980, 1, 10)
     assert b"1980-01-10" not in b"".join(p.read_bytes() for p in path.iterdir() if p.is_file())
+
+
+def test_sample_duplicate_prescription_is_found(wb: workbook.Workbook) -> None:
+    """samples.household_dispensings documents one duplicate case: ume's ロキソプロフェン from
+    two clinics in overlapping periods (autumn 2023), served by the sandbox's 薬剤情報."""
+    from mynalib import drugs
+
+    ov = drugs.overlaps(wb.frame("dispensings"))
+    ume = ov[ov["person"] == "見本　うめ"]
+    assert len(ume) >= 1
+    row = ume.iloc[0]
+    assert "ロキソプロフェン" in row["drug_names"]
+    assert row["overlap_start"].year == 2023
+    assert "2023年11月" in row["question"]
