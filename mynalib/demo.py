@@ -237,8 +237,17 @@ def voila_env(
     return env
 
 
+#: kernels of closed pages are shut down after this many idle seconds (open pages are kept)
+CULL_IDLE_SECONDS = 600
+
+
 def voila_command(
-    notebooks: Path, port: int, *, show_tracebacks: bool = False, extra: list[str] | None = None
+    notebooks: Path,
+    port: int,
+    *,
+    show_tracebacks: bool = False,
+    cull_idle: int = CULL_IDLE_SECONDS,
+    extra: list[str] | None = None,
 ) -> list[str]:
     """The Voila command line (no token on it: the token goes in ``voila.json``)."""
     cmd = [
@@ -249,6 +258,8 @@ def voila_command(
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={HOST}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+        f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 2))}",
     ]
     if show_tracebacks:
         cmd.append("--show_tracebacks=True")
