@@ -569,7 +569,9 @@ def deduction_bars(amounts: pd.DataFrame, *, title: str = "控除額") -> Figure
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.3 or 1)
     yen_axis(ax, "x")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(
+        fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=len(value_cols)
+    )
     return fig
 
 
@@ -598,8 +600,9 @@ def furusato_gauge(limit: int | None, donated: int, *, year: int | None = None) 
         donated,
         height=0.5,
         color=PALETTE[5] if over else PALETTE[2],
-        label=f"寄附済み {yen(donated)}",
+        label=f"寄附済み {yen(donated)}" + ("（上限の目安を超えています）" if over else ""),
     )
+    ax.axvline(limit, color="black", linestyle="--", linewidth=1)
     ax.set_yticks([])
     ax.set_xlim(0, max(limit, donated) * 1.15 or 1)
     yen_axis(ax, "x")

@@ -360,6 +360,8 @@ class Workbook:
         df = self.deduction_table(summary, person=person)
         if df["person"].nunique() > 1:
             df["label"] = df["label"] + "（" + df["person"] + "）"
+        credit = df["住民税の種類"] == "税額控除"
+        df.loc[credit, "label"] = df.loc[credit, "label"] + "\n※住民税は税額控除"
         return df[["label", "所得税", "住民税"]]
 
     def medical_choice(self, summary: HouseholdSummary) -> str:
