@@ -160,6 +160,9 @@ def sandbox_cmd(
         ),
     )
     app = create_app(config)
+    from ..portal.sandbox.app import member_fingerprints
+
+    member_fingerprints()  # register the household's software cards before serving
     click.echo(f"mynalib portal sandbox on http://127.0.0.1:{port}  (synthetic data; Ctrl-C stops)")
     click.echo(f"  log in with:  myna login --virtual --portal http://127.0.0.1:{port}")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
