@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -137,7 +136,6 @@ def test_real_timeout_and_dropped_connection_are_retried(
     live_sandbox: Callable[..., LiveSandbox],
 ) -> None:
     from mynalib.portal.client import PortalClient
-
     from mynalib.portal.sandbox.app import member_fingerprints
 
     member_fingerprints()  # the registered cards' fingerprints (computed once per process)
