@@ -114,14 +114,17 @@ def _overview_data(vault: Any, status: StatusBar, year: int | None) -> dict[str,
     }
 
 
-def _card_opener() -> tuple[Any, str]:
+def _card_choices() -> list[tuple[str, Any]]:
+    """(label, opener) for the software card and a PC/SC reader; ``MYNA_CARD`` picks the first."""
     from ..card import open_card
 
-    reader = os.environ.get("MYNA_CARD", "virtual") or "virtual"
-    if reader == "virtual":
-        profile = os.environ.get("MYNA_CARD_PROFILE") or None
-        return (lambda: open_card("virtual", profile=profile)), "ソフトウェアカード（テスト用）"
-    return (lambda: open_card(reader)), f"カードリーダー {reader}"
+    profile = os.environ.get("MYNA_CARD_PROFILE") or None
+    virtual = ("ソフトウェアカード（テスト用）", lambda: open_card("virtual", profile=profile))
+    wanted = os.environ.get("MYNA_CARD", "virtual") or "virtual"
+    if wanted == "virtual":
+        return [virtual, ("カードリーダー（PC/SC）", lambda: open_card(None))]
+    reader = (f"カードリーダー {wanted}", lambda: open_card(wanted))
+    return [reader, virtual]
 
 
 def overview_app() -> widgets.VBox:
@@ -156,7 +159,6 @@ def overview_app() -> widgets.VBox:
         logger().info("fetch done: %d new, %d already stored", new, dups)
         return f"取得しました。新しい書類 {new} 件、保管済み {dups} 件。"
 
-    opener, label = _card_opener()
     holder: dict[str, Overview] = {}
 
     def on_done() -> None:
@@ -165,9 +167,7 @@ def overview_app() -> widgets.VBox:
     def on_card_status(card_status: Any) -> None:
         holder["overview"].show_card(card_status)
 
-    panel = FetchPanel(
-        opener, fetch, on_done=on_done, on_card_status=on_card_status, card_label=label
-    )
+    panel = FetchPanel(_card_choices(), fetch, on_done=on_done, on_card_status=on_card_status)
     overview = Overview(lambda year: _overview_data(vault, status, year), fetch_panel=panel)
     holder["overview"] = overview
     panel.read_tries()  # tries left first, before any PIN is asked

@@ -192,7 +192,7 @@ class FetchPanel(widgets.VBox):
 
     def __init__(
         self,
-        open_card: CardOpener,
+        open_card: CardOpener | Sequence[tuple[str, CardOpener]],
         fetch: Callable[[Any, Any, bool, Callable[[int, int, str], None]], str],
         *,
         on_done: Callable[[], None] | None = None,
@@ -200,14 +200,22 @@ class FetchPanel(widgets.VBox):
         card_label: str = "ソフトウェアカード（テスト用）",
         **kwargs: Any,
     ) -> None:
-        self._open_card = open_card
+        # one opener, or several (label, opener) choices: the software card and a reader
+        choices = list(open_card) if isinstance(open_card, Sequence) else [(card_label, open_card)]
+        self._openers = dict(choices)
         self._fetch = fetch
         self._on_done = on_done
         self._on_card_status = on_card_status
         self.status = StatusBar()
-        self.card_label = widgets.HTML(
-            f'<span class="myna-muted">使用するカード: {esc(card_label)}</span>'
+        self.card_choice = widgets.Dropdown(
+            description="カード",
+            options=[label for label, _ in choices],
+            value=choices[0][0],
+            style={"description_width": "6em"},
         )
+        self.card_choice.add_class("myna-card-choice")
+        self.card_choice.observe(lambda _c: self.read_tries(), names="value")
+        self.card_label = self.card_choice
         self.tries = widgets.HTML()
         self.tries.add_class("myna-fetch-tries")
         self.check = widgets.Button(description="残り回数を確認", icon="refresh")
@@ -246,6 +254,9 @@ class FetchPanel(widgets.VBox):
         self.add_class("myna-fetch-panel")
         self.last_tries: int | None = None
 
+    def _open_card(self) -> Any:
+        return self._openers[self.card_choice.value]()
+
     def _show_tries(self, left: int) -> None:
         self.last_tries = left
         css = "myna-overdue" if left <= 1 else ""
@@ -259,6 +270,7 @@ class FetchPanel(widgets.VBox):
 
         @guard(self.status, "read tries")
         def read() -> int:
+            self.tries.value = ""
             with self._open_card() as card:
                 left = card.auth_tries_left()
                 if self._on_card_status is not None:

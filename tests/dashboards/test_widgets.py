@@ -246,3 +246,23 @@ def test_fetch_panel_with_the_software_card_follows_the_pin_rules() -> None:
     panel.go.click()
     assert "取得しました" in panel.status.value and panel.last_tries == 3
     assert panel.confirm_last.value is False  # the confirmation is for one attempt only
+
+
+def test_fetch_panel_card_choice_reader_errors_in_japanese() -> None:
+    from mynalib.errors import PcscUnavailable
+
+    card = FakeCard()
+
+    def no_reader():
+        raise PcscUnavailable()
+
+    panel = FetchPanel(
+        [("ソフトウェアカード（テスト用）", lambda: card), ("カードリーダー（PC/SC）", no_reader)],
+        lambda *a: "取得しました",
+    )
+    assert panel.read_tries() == 3
+    panel.card_choice.value = "カードリーダー（PC/SC）"  # re-reads the tries on the reader
+    assert "pcscd" in panel.status.value and "接続できません" in panel.status.value
+    assert panel.tries.value == ""
+    panel.card_choice.value = "ソフトウェアカード（テスト用）"
+    assert 'data-tries="3"' in panel.tries.value
