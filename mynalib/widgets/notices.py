@@ -53,7 +53,9 @@ class NoticeInbox(widgets.VBox):
             options=[("すべて", ANY), *[(c, c) for c in categories]],
             style=style,
         )
-        self.unread_only = widgets.Checkbox(description="未読のみ", indent=False)
+        self.unread_only = widgets.Checkbox(
+            description="未読のみ", indent=False, layout=widgets.Layout(width="auto")
+        )
         self.date_from = widgets.DatePicker(description="開始日", style=style)
         self.date_to = widgets.DatePicker(description="終了日", style=style)
         self.summary = widgets.HTML()

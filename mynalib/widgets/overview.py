@@ -227,7 +227,9 @@ class FetchPanel(widgets.VBox):
         )
         self.pin.add_class("myna-pin")
         self.confirm_last = widgets.Checkbox(
-            description="残り1回でも実行する（誤るとロックされます）", indent=False
+            description="残り1回でも実行する（誤るとロックされます）",
+            indent=False,
+            layout=widgets.Layout(width="auto"),
         )
         self.go = widgets.Button(
             description="マイナポータルから取得", button_style="primary", icon="download"

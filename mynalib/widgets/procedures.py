@@ -72,9 +72,15 @@ class ProcedureSearch(widgets.VBox):
         self.audience = widgets.Dropdown(
             description="対象者", options=_choices(catalogue.AUDIENCES), value=ANY, style=style
         )
-        self.online = widgets.Checkbox(description="オンライン申請できるもののみ", indent=False)
+        self.online = widgets.Checkbox(
+            description="オンライン申請できるもののみ",
+            indent=False,
+            layout=widgets.Layout(width="auto"),
+        )
         self.signature = widgets.Checkbox(
-            description="電子署名（署名用電子証明書）が必要なもののみ", indent=False
+            description="電子署名（署名用電子証明書）が必要なもののみ",
+            indent=False,
+            layout=widgets.Layout(width="auto"),
         )
         self.count = widgets.HTML()
         self.count.add_class("myna-count")
