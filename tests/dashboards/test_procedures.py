@@ -6,6 +6,8 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mynalib import procedures as P
 
@@ -123,3 +125,26 @@ def test_procedures_frame() -> None:
     assert len(df) == len(P.CATALOGUE)
     assert str(df["deadline_days"].dtype) == "Int64"
     assert df.loc[df["procedure_id"] == "jidou_teate_nintei", "deadline_days"].item() == 15
+
+
+@given(
+    event=st.sampled_from(sorted(P.EVENTS)),
+    when=st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)),
+    today=st.dates(min_value=date(1990, 1, 1), max_value=date(2095, 12, 31)),
+)
+def test_plan_properties(event: str, when: date, today: date) -> None:
+    rows = P.plan(event, when, today=today)
+    dated = [r.deadline for r in rows if r.deadline is not None]
+    assert dated == sorted(dated)
+    for row in rows:
+        proc = row.procedure
+        assert event in proc["events"]
+        if row.deadline is None:
+            assert not row.overdue
+            continue
+        assert row.deadline >= when  # never before the event
+        assert row.overdue == (row.deadline < today)
+        if proc["deadline_days"] is not None:
+            delta = (row.deadline - when).days
+            days = proc["deadline_days"]
+            assert delta == (days - 1 if proc["first_day_counts"] and days else days)
