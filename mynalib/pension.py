@@ -411,6 +411,25 @@ def gaps(periods: pd.DataFrame, *, birth: _dt.date, as_of: _dt.date | None = Non
     return df
 
 
+def gaps_text(gaps_frame: pd.DataFrame) -> str:
+    """One Japanese sentence per kind of gap: months, and how many may still be paid by when."""
+    if gaps_frame.empty:
+        return "20歳以降で、記録のない月・未納の月・免除などの月はありません。"
+    lines = []
+    for kind, part in gaps_frame.groupby("kind", sort=False):
+        months = int(part["months"].sum())
+        payable = part[part["deadline"].notna()]
+        line = f"・{kind}: {months}か月"
+        if not payable.empty:
+            first = payable["deadline"].min()
+            line += (
+                f"（うち{int(payable['months'].sum())}か月は今から納付できる可能性があります。"
+                f"最も早い期限は{first.year}年{first.month}月{first.day}日）"
+            )
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _gap_note(key: str, payable: str, *, pre_1991: bool = False) -> str:
     if key == "none":
         base = "加入記録がありません。記録漏れの可能性もあるため年金事務所で確認してください。"

@@ -462,8 +462,17 @@ def open_workbook(
     passphrase: str | None = None,
     progress: Progress | None = None,
 ) -> Workbook:
-    """Open the workbook: ``None``/``"sample"`` → the sample vault; a path → that vault."""
+    """Open the workbook: ``None``/``"sample"`` → the sample vault; a path → that vault.
+
+    ``passphrase``: None → ``$MYNA_VAULT_PASSPHRASE`` or the OS keyring; ``"ask"`` → a hidden
+    prompt (getpass: a password box in Jupyter; the passphrase is never echoed or stored).
+    """
     from .vault import open_vault
+
+    if passphrase == "ask":  # noqa: S105 - the keyword that asks, not a passphrase
+        import getpass
+
+        passphrase = getpass.getpass("保管庫のパスフレーズ（vault passphrase）: ")
 
     if vault is None or str(vault) == "sample":
         path = _sample_vault(progress=progress or _notebook_progress())

@@ -222,3 +222,15 @@ def test_gap_before_1991_mentions_kara_period() -> None:
     g = pension.gaps(df, birth=TARO_BIRTH, as_of=AS_OF)
     assert "合算対象期間" in g.iloc[0]["note"]
     assert "合算対象期間" not in g.iloc[-1]["note"]
+
+
+def test_gaps_text() -> None:
+    text = pension.gaps_text(pension.gaps(pension_periods(), birth=TARO_BIRTH, as_of=AS_OF))
+    assert (
+        "・未納: 18か月（うち6か月は今から納付できる可能性があります。最も早い期限は2026年11月30日）"
+        in text
+    )
+    assert "・学生納付特例: 36か月" in text
+    assert "ありません" in pension.gaps_text(
+        pension.gaps(pension_periods().iloc[0:0], birth=dt.date(2010, 1, 1), as_of=AS_OF)
+    )

@@ -127,3 +127,18 @@ def test_sample_duplicate_prescription_is_found(wb: workbook.Workbook) -> None:
     assert "ロキソプロフェン" in row["drug_names"]
     assert row["overlap_start"].year == 2023
     assert "2023年11月" in row["question"]
+
+
+def test_passphrase_can_be_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import getpass
+
+    asked: list[str] = []
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: asked.append(prompt) or "s3cret phrase")
+    with workbook.workbook(tmp_path / "v", passphrase="ask") as own:
+        assert not own.sample
+    assert asked and "パスフレーズ" in asked[0]
+    from mynalib.errors import VaultLocked
+
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: "wrong")
+    with pytest.raises(VaultLocked):
+        workbook.open_workbook(tmp_path / "v", passphrase="ask")
