@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 SOURCE = (
     "厚生労働省「標準的な健診・保健指導プログラム（令和6年度版）」第2編 別紙5「検査項目及び判定値」"
-    "（https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/0000194155_00004.html）"
+    "（中性脂肪は空腹時の判定値。随時採血の保健指導判定値は175mg/dL）"
 )
 SOURCE_STRATIFICATION = (
     "厚生労働省「標準的な健診・保健指導プログラム（令和6年度版）」第3編 特定保健指導の対象者の選定"
@@ -226,7 +226,7 @@ def references_table() -> pd.DataFrame:
                 "単位": r.unit,
                 "保健指導判定値": f"{fmt(r.guidance)} {op}" if r.guidance is not None else "—",
                 "受診勧奨判定値": f"{fmt(r.referral)} {op}" if r.referral is not None else "—",
-                "出典": r.source.split("（http")[0],
+                "出典": r.source,
             }
         )
     return pd.DataFrame(rows)
