@@ -446,7 +446,12 @@ def run_demo(
     workdir = workdir or default_workdir()
     with demo_environment(workdir, progress=lambda m: echo(f"… {m}"), rebuild=rebuild) as env:
         echo("… starting the portal sandbox and Voila (127.0.0.1 only)")
-        servers = start_servers(workdir, port=port, env_extra=env)
+        try:
+            servers = start_servers(workdir, port=port, env_extra=env)
+        except (RuntimeError, TimeoutError) as exc:
+            echo(f"could not start the servers: {exc}")
+            echo(f"see the logs in {workdir / 'logs'} (is port {port} already in use?)")
+            return 1
         try:
             echo("")
             echo("mynalib demo is running — open (the token in the link is your key):")

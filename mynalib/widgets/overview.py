@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .common import StatusBar, esc, guard, heading, logger, table_html, yen
+from .common import StatusBar, esc, guard, heading, japanese_message, logger, table_html, yen
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -179,6 +179,7 @@ def card_html(status: Any | None, *, now: dt.datetime | None = None) -> str:
 
 
 CardOpener = Callable[[], "JpkiCard"]
+SOFTWARE_CARD_BLOCKED_HINT = "（デモのソフトウェアカードは `myna demo --rebuild` で元に戻せます。本物のカードではありません。）"
 
 
 class FetchPanel(widgets.VBox):
@@ -216,6 +217,8 @@ class FetchPanel(widgets.VBox):
         self.card_choice.add_class("myna-card-choice")
         self.card_choice.observe(lambda _c: self.read_tries(), names="value")
         self.card_label = self.card_choice
+        #: labels of software cards (a blocked one can be reset: say how)
+        self.software_cards = {label for label, _ in choices if "ソフトウェア" in label}
         self.tries = widgets.HTML()
         self.tries.add_class("myna-fetch-tries")
         self.check = widgets.Button(description="残り回数を確認", icon="refresh")
@@ -290,7 +293,7 @@ class FetchPanel(widgets.VBox):
         )
 
     def _on_go(self, _button: Any) -> None:
-        from ..errors import PinError
+        from ..errors import PinBlocked, PinError
         from ..secrets import Pin
 
         value = self.pin.value
@@ -310,7 +313,7 @@ class FetchPanel(widgets.VBox):
                 self._show_tries(left)
                 try:
                     summary = self._fetch(card, pin, bool(self.confirm_last.value), self._progress)
-                except PinError as exc:
+                except (PinError, PinBlocked) as exc:
                     logger().info("fetch: PIN refused (%s)", type(exc).__name__)
                     try:
                         self._show_tries(card.auth_tries_left())
@@ -327,6 +330,8 @@ class FetchPanel(widgets.VBox):
                 self._on_done()
         except Exception as exc:
             self.status.exception(exc, "fetch")
+            if isinstance(exc, PinBlocked) and self.card_choice.value in self.software_cards:
+                self.status.error(japanese_message(exc) + SOFTWARE_CARD_BLOCKED_HINT)
         finally:
             pin.wipe()
             self.go.disabled = False

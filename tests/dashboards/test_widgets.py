@@ -266,3 +266,28 @@ def test_fetch_panel_card_choice_reader_errors_in_japanese() -> None:
     assert panel.tries.value == ""
     panel.card_choice.value = "ソフトウェアカード（テスト用）"
     assert 'data-tries="3"' in panel.tries.value
+
+
+def test_blocked_software_card_says_how_to_reset_it() -> None:
+    from mynalib.card import open_card
+    from mynalib.card.virtual import CardProfile
+
+    profile = CardProfile.generate(seed="dashboards-widget-blocked")
+
+    def fetch(card, pin, allow_last, progress):
+        card.sign_auth(b"challenge", pin, allow_last_try=allow_last)
+        return "取得しました"
+
+    panel = FetchPanel(
+        [("ソフトウェアカード（テスト用）", lambda: open_card("virtual", profile=profile))], fetch
+    )
+    for _ in range(3):
+        panel.pin.value = "0000"
+        panel.confirm_last.value = True
+        panel.go.click()
+    assert panel.last_tries == 0
+    panel.pin.value = "1234"
+    panel.go.click()  # refused outright at zero
+    assert "ロック" in panel.status.value and "myna demo --rebuild" in panel.status.value
+    with open_card("virtual", profile=profile) as card:
+        assert card.auth_tries_left() == 0
