@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import paths
+from .errors import MynaError, UnknownDocument
 from .samples import HOUSEHOLD, Person
 
 if TYPE_CHECKING:
@@ -69,14 +70,18 @@ def sample_vault_dir() -> Path:
     return paths.default_state_dir() / "sample-vault"
 
 
+#: file types the sample builder imports (sample_data/README.md and other notes are skipped)
+_SAMPLE_SUFFIXES = {".csv", ".xml", ".json"}
+
+
 def _sample_files(root: Path) -> list[Path]:
     return sorted(
         p
         for p in root.rglob("*")
         if p.is_file()
+        and p.suffix.lower() in _SAMPLE_SUFFIXES
         and "templates" not in p.relative_to(root).parts
         and not p.name.startswith(".")
-        and p.name != "README.md"  # sample_data/README.md describes the files (samples engineer)
     )
 
 
@@ -118,13 +123,19 @@ def build_sample_vault(
     try:
         total = len(files) + len(HOUSEHOLD)
         with open_vault(work, passphrase=SAMPLE_PASSPHRASE) as vault:
+            skipped: list[str] = []
             for i, f in enumerate(files, start=1):
-                report = vault.import_file(f, person=_person_for_file(f))
+                try:
+                    report = vault.import_file(f, person=_person_for_file(f))
+                except UnknownDocument:  # not a document (e.g. a settings or purchases CSV)
+                    skipped.append(str(f.relative_to(source)))
+                    continue
                 error = getattr(report, "error", None)
                 if error:
                     raise RuntimeError(f"sample file {f.name} did not import: {error}")
                 if progress:
                     progress(i, total, f.name)
+            vault.set_state("sample_skipped", skipped)
             _fetch_sample_drugs(vault, progress=progress, done=len(files), total=total)
             vault.set_state("sample_fingerprint", _fingerprint(source))
         if target.exists():
@@ -218,9 +229,11 @@ class Workbook:
             return person
         names = self.persons(frame)
         if not names:
-            raise LookupError(
-                f"no person found{f' in {frame}' if frame else ''}: import data first "
-                "(myna import FILE, or myna fetch)"
+            raise MynaError(
+                f"No person found{f' in {frame}' if frame else ''}",
+                hint="import data first (myna import FILE, or myna fetch), or set PERSON",
+                ja="対象のデータがありません。先にファイルを取り込むか（myna import）、"
+                "ポータルから取得してください（myna fetch）。",
             )
         return names[0]
 
@@ -248,9 +261,11 @@ class Workbook:
         member = self.member(name)
         if self.sample and member is not None:
             return member.birth
-        raise LookupError(
-            f"the date of birth of {name} is not in the vault: import a 医療費通知 CSV (it carries it) "
-            f"or call set_birth_date({name!r}, date(...))"
+        raise MynaError(
+            f"The date of birth of {name} is not in the vault",
+            hint=f"import a 医療費通知 CSV (it carries it) or call wb.set_birth_date({name!r}, date(...))",
+            ja="生年月日が保管庫にありません。医療費通知情報CSVを取り込むか、"
+            "wb.set_birth_date(氏名, date(年, 月, 日)) で登録してください。",
         )
 
     def set_birth_date(self, person: str, birth: _dt.date) -> None:
@@ -430,9 +445,10 @@ class Workbook:
         """Sample vault only: log in to the in-process sandbox with ``person``'s software card
         (PIN of the sample cards) and fetch ``groups`` into the vault; returns the FetchReport."""
         if not self.sample:
-            raise PermissionError(
-                "fetch_from_sandbox only fills the sample vault; for your own vault use "
-                "`myna login` and `myna fetch` (your PIN is asked for, never stored)"
+            raise MynaError(
+                "fetch_from_sandbox only fills the sample vault",
+                hint="for your own vault use `myna login` and `myna fetch` (the PIN is asked for, never stored)",
+                ja="サンドボックスからの取得はサンプル保管庫専用です。自分の保管庫には myna login と myna fetch を使ってください。",
             )
         from .card import open_card
         from .card.virtual import CardProfile
@@ -442,7 +458,11 @@ class Workbook:
 
         member = self.member(person)
         if member is None:
-            raise LookupError(f"{person!r} is not a member of the sample household")
+            raise MynaError(
+                f"{person!r} is not a member of the sample household",
+                hint="use taro, hanako, sora or ume",
+                ja="サンプル世帯にいない人です（taro, hanako, sora, ume のいずれか）。",
+            )
         profile = CardProfile.generate(seed=f"sample-{member.id}", holder=member)
         with sandbox_client() as client:
             with open_card(reader="virtual", profile=profile) as card:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from mynalib import workbook
+from mynalib.errors import MynaError
 from mynalib.samples import HOUSEHOLD
 
 TARO = "見本　太郎"
@@ -100,13 +101,14 @@ def test_users_own_vault(tmp_path: Path) -> None:
     with workbook.workbook(path, passphrase="correct horse battery") as own:
         assert not own.sample
         assert own.status().empty
-        with pytest.raises(LookupError, match="import"):
+        with pytest.raises(MynaError, match="No person"):
             own.resolve_person(None, frame="pension_periods")
-        with pytest.raises(LookupError, match="date of birth"):
+        with pytest.raises(MynaError, match="date of birth") as excinfo:
             own.birth_date("山田　太郎")
+        assert "生年月日" in excinfo.value.ja
         own.set_birth_date("山田　太郎", dt.date(1980, 1, 10))
         assert own.birth_date("山田　太郎") == dt.date(1980, 1, 10)
-        with pytest.raises(PermissionError):
+        with pytest.raises(MynaError, match="sample vault"):
             own.fetch_from_sandbox(("notices",))
         assert own.tax_settings().filer is None
     # the birth date is kept, encrypted, in the vault
