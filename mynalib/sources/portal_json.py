@@ -236,7 +236,7 @@ def parse_pension(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[
         out.append(
             {
                 "person": meta["person"],
-                "scheme": n.get("NK0001"),
+                "scheme": _nfkc(n.get("NK0001")),
                 "employer": n.get("NK0002") or None,
                 "start": start,
                 "end": end,
@@ -553,19 +553,51 @@ def build_dispensings(docs: Sequence[Document]) -> pd.DataFrame:
     return _frame(_rows(docs))
 
 
-@register("medical_expenses", ["portal_medical"])
+# The same facts may also come from files the user imported (医療費通知 CSV, 特定健診 XML, the
+# pension template). The imported file wins where both cover the same ground, so nothing is
+# counted twice: these builders also receive those kinds, only to learn what they cover.
+def _covered(docs: Sequence[Document], kind: str) -> tuple[set[tuple[Any, ...]], list[Document]]:
+    from . import parse as parse_any
+
+    covered: set[tuple[Any, ...]] = set()
+    portal = [d for d in docs if d.kind.startswith("portal_")]
+    for doc in docs:
+        if doc.kind != kind:
+            continue
+        try:
+            meta = parse_any(kind, doc.data).meta
+        except Exception:  # noqa: S112 - a broken file covers nothing; its own builder reports it
+            continue
+        who = meta.get("person") or doc.person
+        if kind == "iryohi_csv" and meta.get("period"):
+            start, end = meta["period"]
+            y, m = start.year, start.month
+            while (y, m) <= (end.year, end.month):
+                covered.add((who, f"{y:04d}-{m:02d}"))
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        elif kind == "kenshin_cda" and meta.get("date"):
+            covered.add((who, meta["date"]))
+        elif kind == "nenkin_csv":
+            covered.add((who,))
+    return covered, portal
+
+
+@register("medical_expenses", ["portal_medical", "iryohi_csv"])
 def build_medical(docs: Sequence[Document]) -> pd.DataFrame:
-    return _frame(_rows(docs))
+    covered, portal = _covered(docs, "iryohi_csv")
+    return _frame([r for r in _rows(portal) if (r["person"], r["month"]) not in covered])
 
 
-@register("checkups", ["portal_checkups"])
+@register("checkups", ["portal_checkups", "kenshin_cda"])
 def build_checkups(docs: Sequence[Document]) -> pd.DataFrame:
-    return _frame(_rows(docs))
+    covered, portal = _covered(docs, "kenshin_cda")
+    return _frame([r for r in _rows(portal) if (r["person"], r["date"]) not in covered])
 
 
-@register("pension_periods", ["portal_pension"])
+@register("pension_periods", ["portal_pension", "nenkin_csv"])
 def build_pension(docs: Sequence[Document]) -> pd.DataFrame:
-    return _frame(_rows(docs))
+    covered, portal = _covered(docs, "nenkin_csv")
+    return _frame([r for r in _rows(portal) if (r["person"],) not in covered])
 
 
 @register("procedures", ["portal_procedures"])

@@ -205,3 +205,39 @@ def test_every_new_frame_conforms_to_its_schema() -> None:
         df = frames.build(frame, docs)
         assert list(df.columns) == list(frames.SCHEMAS[frame].columns), frame
         assert len(df) > 0, frame
+
+
+def test_imported_files_win_over_the_portal_for_the_same_ground() -> None:
+    """A vault with both the 医療費通知 CSVs and the portal's answers counts each claim once."""
+    import httpx
+
+    from mynalib.portal.auth import Session
+    from mynalib.portal.client import PortalClient
+    from mynalib.portal.sandbox.app import SandboxConfig, _Access, _h, create_app
+
+    root = Path(__file__).resolve().parents[2] / "sample_data"
+    csvs = sorted((root / "iryohi" / "hanako").glob("*.csv"))
+    if not csvs:
+        pytest.skip("sample_data/iryohi not generated")
+    app = create_app(SandboxConfig(pending_polls=0, done_step=False))
+    import time
+
+    app.state.sandbox.access[_h("t")] = _Access(
+        "hanako", None, "openid myinfo", time.time() + 600, "f"
+    )
+    client = PortalClient(
+        "http://s",
+        transport=httpx.ASGITransport(app=app),
+        session=Session("t", None, time.time() + 600),
+    )
+    _, _, raw = client.myinfo("TM00000000000701")
+    portal_doc = _doc("portal_medical", raw, 99, person="見本　花子")
+    file_docs = [
+        Document(p.read_bytes(), "iryohi_csv", "file", None, id=i) for i, p in enumerate(csvs)
+    ]
+    only_files = frames.build("medical_expenses", file_docs)
+    only_portal = frames.build("medical_expenses", [portal_doc])
+    both = frames.build("medical_expenses", [*file_docs, portal_doc])
+    assert len(only_portal) == len(only_files) > 0  # the sandbox serves the same claims
+    assert len(both) == len(only_files)
+    assert both["patient_share"].sum() == only_files["patient_share"].sum()
