@@ -561,6 +561,8 @@ def _covered(docs: Sequence[Document], kind: str) -> tuple[set[tuple[Any, ...]],
 
     covered: set[tuple[Any, ...]] = set()
     portal = [d for d in docs if d.kind.startswith("portal_")]
+    if not portal:  # nothing to de-duplicate: don't parse the imported files a second time
+        return covered, portal
     for doc in docs:
         if doc.kind != kind:
             continue
