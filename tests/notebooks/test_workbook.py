@@ -144,3 +144,18 @@ def test_passphrase_can_be_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(getpass, "getpass", lambda prompt: "wrong")
     with pytest.raises(VaultLocked):
         workbook.open_workbook(tmp_path / "v", passphrase="ask")
+
+
+def test_sample_documents_without_a_checkout_are_generated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installed package has no sample_data/: the same files come from the generator."""
+    from_folder = dict(workbook.sample_documents())
+    monkeypatch.setattr(workbook, "sample_data_dir", lambda: None)
+    generated = dict(workbook.sample_documents())
+    assert set(generated) == set(from_folder)
+    assert generated == from_folder  # sample_data/ is the generator's output, byte for byte
+
+
+def test_sample_documents_are_stored_as_sample_source(wb: workbook.Workbook) -> None:
+    docs = wb.vault.documents("iryohi_csv")
+    assert docs and {d.source for d in docs} == {"sample"}
+    assert {d.source for d in wb.vault.documents("portal_drugs")} == {"portal"}
