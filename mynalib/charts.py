@@ -255,11 +255,19 @@ def pension_timeline(
     handles = [Patch(color=c, label=s) for s, c in colors.items()]
     if any(pension.normalize_status(s) != "paid" for s in rows["status"]):
         handles.append(
-            Patch(facecolor="white", edgecolor="black", hatch="//", label="未納・免除・猶予")
+            Patch(
+                facecolor="white", edgecolor="black", hatch="//", label="未納・未加入・免除・猶予"
+            )
         )
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     ax.set_xlabel("年（和暦）")
     return fig
+
+
+def _months_label(row: Any, counted: float) -> str:
+    months = int(row["months"])
+    text = f"{row['label']} {months}か月"
+    return text if abs(counted - months) < 1e-9 else text + f"（{counted:g}か月分）"
 
 
 def pension_months(months: pd.DataFrame, *, full: int = 480) -> Figure:
@@ -278,12 +286,18 @@ def pension_months(months: pd.DataFrame, *, full: int = 480) -> Figure:
         counted = float(r["counted"])
         if counted <= 0:
             continue
-        ax.barh(
-            0, counted, left=left, color=colors[r["label"]], label=f"{r['label']} {counted:g}か月"
-        )
+        ax.barh(0, counted, left=left, color=colors[r["label"]], label=_months_label(r, counted))
         left += counted
     ax.axvline(full, color="black", linestyle="--")
-    ax.text(full, 0.5, f"満額 {full}か月 ", ha="right", va="center")
+    ax.text(
+        full,
+        0.9,
+        f"満額 {full}か月 ",
+        transform=ax.get_xaxis_transform(),
+        ha="right",
+        va="top",
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+    )
     ax.set_xlim(0, max(full, left) * 1.05)
     ax.set_yticks([])
     ax.set_xlabel("月数（免除期間は国庫負担分の割合で換算）")
