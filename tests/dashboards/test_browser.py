@@ -293,6 +293,8 @@ def test_voila_command_and_token_stay_off_the_command_line(demo_site: dict[str, 
     servers = demo_site["servers"]
     cmdline = Path(f"/proc/{servers.voila.pid}/cmdline").read_bytes().decode()
     assert servers.token not in cmdline
+    for log in servers.logs:  # no token in the server logs either
+        assert servers.token not in log.read_text(encoding="utf-8", errors="replace")
     assert "--Voila.ip=127.0.0.1" in cmdline
 
 
