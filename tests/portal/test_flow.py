@@ -213,3 +213,28 @@ def test_logs_carry_no_token_and_no_pin(sandbox: Sandbox, caplog: pytest.LogCapt
         assert secret and secret not in text
     assert "1234" not in caplog.text
     logging.getLogger("mynalib").handlers.clear()
+
+
+def test_last_try_needs_explicit_consent_and_blocked_pin_stops(sandbox: Sandbox) -> None:
+    from mynalib.errors import LastTryRefused, PinBlocked
+
+    client = sandbox.client()
+    with open_card("virtual", member_profile("taro")) as card:
+        for _ in range(2):
+            with pytest.raises(PinError):
+                client.login(card, Pin("0000"))  # each attempt a newly typed Pin
+        assert card.auth_tries_left() == 1
+        with pytest.raises(LastTryRefused):
+            client.login(card, Pin("1234"))
+        assert card.auth_tries_left() == 1  # nothing spent
+        session = client.login(card, Pin("1234"), allow_last_try=True)
+        assert session.person_id == "taro" and card.auth_tries_left() == 3
+    with open_card("virtual", member_profile("hanako")) as card:
+        for _ in range(2):
+            with pytest.raises(PinError):
+                client.login(card, Pin("0000"))
+        with pytest.raises(PinBlocked, match="last try"):
+            client.login(card, Pin("0000"), allow_last_try=True)
+        assert card.auth_tries_left() == 0
+        with pytest.raises(PinBlocked, match="municipal office"):
+            client.login(card, Pin("1234"), allow_last_try=True)
