@@ -306,13 +306,13 @@ def months_toward_full(
 ) -> pd.DataFrame:
     """Months counting toward the 480 of a full 老齢基礎年金, per status.
 
-    Columns: label, months (calendar months in the 20–60 span), weight (share per month: a range
-    when the months straddle 2009-04), counted (months × weight, capped so the total is ≤ 480).
+    Columns: label, months (calendar months in the 20–60 span), counted (the months weighted by
+    the state's share for exempted months, before/after 2009-04; capped so the total is ≤ 480).
     """
     import pandas as pd
 
     m = monthly(periods, birth=birth, as_of=as_of)
-    m = m[m["in_span"]]
+    m = m[m["in_span"].astype(bool)]
     rows = []
     for key, (label, _, _) in STATUSES.items():
         part = m[m["status_key"] == key]
@@ -530,7 +530,7 @@ def estimate(
     full = _amount_for(fa, birth)
 
     m = monthly(periods, birth=birth, as_of=today)
-    span = m[m["in_span"]]
+    span = m[m["in_span"].astype(bool)]
     counted = Fraction(0)
     for p, key in zip(span["month"], span["status_key"], strict=True):
         counted += _weight(key, p)
