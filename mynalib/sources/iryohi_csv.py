@@ -30,6 +30,7 @@ from ..errors import MalformedDocument
 from ..frames import register
 from . import register_kind
 from .dates import parse_date, parse_month
+from .memo import memoized
 from .records import MedicalExpense, ParseResult
 from .text import decode, nfkc, parse_int
 
@@ -235,6 +236,7 @@ def _month(text: str) -> date:
         return parse_date(text).replace(day=1)
 
 
+@memoized  # pure: the vault's import and the frame builder share one parse per file
 def parse(data: bytes, *, strict: bool = False) -> ParseResult:
     """Parse a 医療費通知情報 CSV; see the module docstring."""
     text, encoding = decode(data, what="医療費通知情報 CSV")
