@@ -162,6 +162,7 @@ def sandbox_cmd(
     app = create_app(config)
     from ..portal.sandbox.app import member_fingerprints
 
+    click.echo("preparing the sandbox accounts (the household's software cards)…", err=True)
     member_fingerprints()  # register the household's software cards before serving
     click.echo(f"mynalib portal sandbox on http://127.0.0.1:{port}  (synthetic data; Ctrl-C stops)")
     click.echo(f"  log in with:  myna login --virtual --portal http://127.0.0.1:{port}")

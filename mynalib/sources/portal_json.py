@@ -43,7 +43,20 @@ if TYPE_CHECKING:
 
 Record = dict[str, Any]
 
-MYINFO_KINDS = (
+MYINFO_  #: わたしの情報 item id → document kind (the same table as mynalib.portal.protocol.ITEMS; parsers
+#: do not import the portal layer, a test keeps the two equal)
+ITEM_KINDS = {
+    "TM00000000000101": "portal_pension",
+    "TM00000000000201": "portal_tax",
+    "TM00000000000301": "portal_household",
+    "TM00000000000401": "portal_childcare",
+    "TM00000000000501": "portal_care",
+    "TM00000000000601": "portal_employment",
+    "TM00000000000701": "portal_medical",
+    "TM00000000000702": "portal_checkups",
+    "TM00000000000703": "portal_drugs",
+}
+KINDS = (
     "portal_pension",
     "portal_tax",
     "portal_household",
@@ -498,11 +511,9 @@ def detect(data: bytes) -> str | None:
         return None
     items = body.get("items")
     if isinstance(items, list) and len(items) == 1 and isinstance(items[0], dict):
-        from ..portal.protocol import ITEMS_BY_ID
-
-        item = ITEMS_BY_ID.get(str(items[0].get("itemId")))
-        if item and items[0].get("status") in ("03", "04"):
-            return item.kind
+        kind = ITEM_KINDS.get(str(items[0].get("itemId")))
+        if kind and items[0].get("status") in ("03", "04"):
+            return kind
     for key, kind in (
         ("notices", "portal_notices"),
         ("entries", "portal_history"),

@@ -241,3 +241,10 @@ def test_imported_files_win_over_the_portal_for_the_same_ground() -> None:
     assert len(only_portal) == len(only_files) > 0  # the sandbox serves the same claims
     assert len(both) == len(only_files)
     assert both["patient_share"].sum() == only_files["patient_share"].sum()
+
+
+def test_parser_item_table_matches_the_protocol() -> None:
+    from mynalib.portal import protocol as P
+
+    assert pj.ITEM_KINDS == {i.item_id: i.kind for i in P.ITEMS}
+    assert set(pj.KINDS) == set(P.PORTAL_KINDS)
