@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 Record = dict[str, Any]
 
-MYINFO_  #: わたしの情報 item id → document kind (the same table as mynalib.portal.protocol.ITEMS; parsers
+#: わたしの情報 item id → document kind (the same table as mynalib.portal.protocol.ITEMS; parsers
 #: do not import the portal layer, a test keeps the two equal)
 ITEM_KINDS = {
     "TM00000000000101": "portal_pension",
@@ -56,7 +56,7 @@ ITEM_KINDS = {
     "TM00000000000702": "portal_checkups",
     "TM00000000000703": "portal_drugs",
 }
-KINDS = (
+MYINFO_KINDS = (
     "portal_pension",
     "portal_tax",
     "portal_household",
