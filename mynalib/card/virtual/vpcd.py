@@ -52,10 +52,11 @@ def _quickack(sock: socket.socket) -> None:
             pass
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
+def _recv_exact(sock: socket.socket, n: int, quickack: bool = True) -> bytes | None:
     buf = bytearray()
     while len(buf) < n:
-        _quickack(sock)
+        if quickack:
+            _quickack(sock)
         chunk = sock.recv(n - len(buf))
         if not chunk:
             return None
@@ -78,8 +79,11 @@ class VpcdBridge:
         port: int = DEFAULT_PORT,
         *,
         connect_timeout: float = 5.0,
+        quickack: bool = True,
     ):
         self.card = card
+        #: set TCP_QUICKACK before every receive (False only to measure its effect)
+        self.quickack = quickack
         self.host = host
         self.port = port
         self.connect_timeout = connect_timeout
@@ -110,7 +114,8 @@ class VpcdBridge:
                 time.sleep(0.05)
         sock.settimeout(None)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        _quickack(sock)
+        if self.quickack:
+            _quickack(sock)
         self._sock = sock
         self.ended = None
         log.info("software card attached to vpcd at %s:%d", self.host, self.port)
@@ -162,12 +167,12 @@ class VpcdBridge:
             raise CardError("The vpcd bridge is not connected")
         try:
             while not self._stopping.is_set():
-                header = _recv_exact(sock, 2)
+                header = _recv_exact(sock, 2, self.quickack)
                 if header is None:
                     self.ended = "vpcd closed the connection"
                     break
                 size = int.from_bytes(header, "big")
-                payload = _recv_exact(sock, size) if size else b""
+                payload = _recv_exact(sock, size, self.quickack) if size else b""
                 if payload is None:
                     self.ended = "vpcd closed the connection"
                     break
