@@ -268,6 +268,12 @@ def login_cmd(
                     hint="run again with --i-understand-last-try if you are sure of the PIN",
                 )
             client.discovery()  # fail early (portal down) before the PIN is asked for
+            click.echo(
+                "ログインすると、次の情報の取得に同意したことになります / by logging in you consent "
+                "to share: わたしの情報 (年金・税・世帯・子育て・介護・雇用保険), 医療保険情報 "
+                "(薬剤・特定健診・医療費), お知らせ, やりとり履歴, 申請状況, 控除証明書"
+                + (f" — as 代理人 for {acting_for}" if acting_for else "")
+            )
             pin = read_pin("auth")
             try:
                 session = client.login(card, pin, acting_for=acting_for, allow_last_try=last_try)

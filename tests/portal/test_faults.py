@@ -43,7 +43,7 @@ class Wrap(httpx.BaseTransport):
 
 
 # ------------------------------------------------------------------------------ transient faults
-@pytest.mark.parametrize("kind", ["error", "unavailable", "truncate", "drop", "rate"])
+@pytest.mark.parametrize("kind", ["error", "unavailable", "429", "truncate", "drop", "rate"])
 def test_transient_fault_is_retried_and_explained(sandbox: Sandbox, kind: str) -> None:
     client = _login(sandbox)
     sandbox.state.schedule_fault(kind, "/api/v1/notices/list", times=2)
@@ -55,6 +55,7 @@ def test_transient_fault_is_retried_and_explained(sandbox: Sandbox, kind: str) -
     reason = {
         "error": "HTTP 500",
         "unavailable": "HTTP 503",
+        "429": "HTTP 429",
         "truncate": "invalid JSON",
         "drop": "connection",
         "rate": "1000",

@@ -189,7 +189,7 @@ class SandboxState:
 
     # --- test helpers ---------------------------------------------------------------------
     def schedule_fault(self, kind: str, path: str = P.API_PREFIX, times: int = 1) -> None:
-        """Inject ``kind`` (error, unavailable, truncate, drop, rate, expire, capacity, latency:<s>)
+        """Inject ``kind`` (error, unavailable, 429, truncate, drop, rate, expire, capacity, latency:<s>)
         into the next ``times`` requests whose path starts with ``path``."""
         with self.lock:
             self.scheduled.append((kind, path, times))
@@ -1015,6 +1015,14 @@ class FaultMiddleware:
             await Response(
                 "Service Unavailable",
                 status_code=503,
+                media_type="text/plain",
+                headers={"Retry-After": str(st.config.retry_after)},
+            )(scope, receive, send)
+            return
+        if kind == "429":
+            await Response(
+                "Too Many Requests",
+                status_code=429,
                 media_type="text/plain",
                 headers={"Retry-After": str(st.config.retry_after)},
             )(scope, receive, send)
