@@ -119,7 +119,7 @@ def _json_default(value: Any) -> Any:
 
 
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, default=_json_default, sort_keys=True).encode()
+    return json.dumps(value, ensure_ascii=False, default=_json_default).encode()
 
 
 # ------------------------------------------------------------------------------------- results
@@ -252,6 +252,7 @@ class Vault:
         self.protection = protection
         self._lock = threading.RLock()
         self._tx_depth = 0
+        self._ids: dict[str, int] = {}  # next ids, valid inside the current write transaction
         self._quiet = 0  # >0: put() does not write its own audit entry (imports write one)
         self._frame_cache: dict[tuple[str, str | None], tuple[tuple[int, int], pd.DataFrame]] = {}
 
@@ -308,6 +309,7 @@ class Vault:
             except BaseException:
                 self._tx_depth -= 1
                 if depth == 0:
+                    self._ids.clear()
                     conn.execute("ROLLBACK")
                 elif savepoint:
                     conn.execute(f"ROLLBACK TO {name}")
@@ -316,6 +318,7 @@ class Vault:
             else:
                 self._tx_depth -= 1
                 if depth == 0:
+                    self._ids.clear()
                     conn.execute("COMMIT")
                 elif savepoint:
                     conn.execute(f"RELEASE {name}")
@@ -365,10 +368,16 @@ class Vault:
         return result
 
     def _next_id(self, table: str) -> int:
-        row = self.conn.execute(
-            "SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)
-        ).fetchone()
-        return (int(row[0]) if row else 0) + 1
+        """The next row id (AUTOINCREMENT: never reused). Only called inside a write transaction,
+        which holds SQLite's write lock, so ids handed out here cannot be taken by others."""
+        nxt = self._ids.get(table)
+        if nxt is None:
+            row = self.conn.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)
+            ).fetchone()
+            nxt = (int(row[0]) if row else 0) + 1
+        self._ids[table] = nxt + 1
+        return nxt
 
     def _insert(self, doc: Document, data: bytes, identity: bytes) -> int:
         doc_id = self._next_id("documents")
@@ -593,8 +602,8 @@ class Vault:
     ) -> ImportReport:
         """Import one file (see :meth:`import_bytes`)."""
         p = Path(path)
-        data = _read_limited(p)
-        fetched = datetime.fromtimestamp(p.stat().st_mtime, timezone.utc)
+        data, mtime = _read_limited(p)
+        fetched = datetime.fromtimestamp(mtime, timezone.utc)
         return self.import_bytes(
             data, name=p.name, person=person, source="file", fetched_at=fetched
         )
@@ -647,8 +656,8 @@ class Vault:
         try:
             for done, file in enumerate(files, 1):
                 try:
-                    data = _read_limited(file)
-                    fetched = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc)
+                    data, mtime = _read_limited(file)
+                    fetched = datetime.fromtimestamp(mtime, timezone.utc)
                     report, doc = self._prepare(
                         data, name=file.name, person=person, source="file", fetched_at=fetched
                     )
@@ -1004,14 +1013,16 @@ def _import_summary(reports: Sequence[ImportReport]) -> str:
     return f"files={len(reports)} new={new} duplicates={dup} errors={err} kinds={','.join(kinds)}"
 
 
-def _read_limited(path: Path) -> bytes:
-    size = path.stat().st_size
+def _read_limited(path: Path) -> tuple[bytes, float]:
+    """The file's bytes and modification time; too large files are refused before reading."""
+    st = path.stat()
+    size = st.st_size
     if size > MAX_IMPORT_BYTES:
         raise DocumentTooLarge(
             f"{path.name} is {size:,} bytes, above the {MAX_IMPORT_BYTES:,}-byte limit",
             hint="check that this is the file you meant to import",
         )
-    return path.read_bytes()
+    return path.read_bytes(), st.st_mtime
 
 
 def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
