@@ -198,3 +198,55 @@ def test_any_bytes_kenhojo_with_valid_header(tail: bytes) -> None:
             check_integrity(b"", b"", raw)
         except MynaError:
             pass
+
+
+# ------------------------------------------------- a card answering garbage: only our errors
+class _GarbageTransport:
+    name = "garbage"
+
+    def __init__(self, answers: list[tuple[bytes, int]]):
+        self.answers = answers
+        self.i = 0
+
+    def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        if not self.answers:
+            return b"", 0x9000
+        answer = self.answers[self.i % len(self.answers)]
+        self.i += 1
+        return answer
+
+    def reset(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+_SW = st.sampled_from(
+    [0x9000, 0x6982, 0x6984, 0x6A82, 0x6B00, 0x6700, 0x63C0, 0x63C1, 0x63C3, 0x6F00, 0x0000]
+)
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(st.tuples(st.binary(max_size=300), _SW), max_size=12), st.integers(0, 6))
+def test_jpki_against_garbage_answers_raises_only_mynalib_errors(
+    answers: list[tuple[bytes, int]], which: int
+) -> None:
+    from mynalib.card.jpki import JpkiCard
+    from mynalib.card.kenhojo import read_kenhojo
+    from mynalib.secrets import Pin
+
+    card = JpkiCard(_GarbageTransport(answers))  # type: ignore[arg-type]
+    actions = [
+        card.read_auth_certificate,
+        card.status,
+        lambda: card.sign_auth(b"x", Pin("1234"), allow_last_try=True),
+        lambda: read_kenhojo(card, Pin("1234", "kenhojo"), allow_last_try=True),
+        lambda: card.read_sign_certificate(Pin("ABC123", "sign"), allow_last_try=True),
+        card.certificates_present,
+        lambda: card.change_pin("auth", Pin("1234"), Pin("5678"), allow_last_try=True),
+    ]
+    try:
+        actions[which]()
+    except MynaError:
+        pass
