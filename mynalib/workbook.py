@@ -225,6 +225,13 @@ class Workbook:
             self._frames[key] = self.vault.frame(name, year=year, person=person)
         return self._frames[key].copy()
 
+    def import_file(self, path: str | os.PathLike[str], *, person: str | None = None) -> Any:
+        """Import a downloaded file into the vault (kind detected by content; duplicates are
+        stored once) and forget cached frames; returns the vault's ImportReport."""
+        report = self.vault.import_file(path, person=person)
+        self._frames.clear()
+        return report
+
     # -------------------------------------------------------------------------- who, when
     def persons(self, frame: str | None = None) -> list[str]:
         """Names (氏名) in the vault, or in ``frame`` when given, in household order."""

@@ -159,3 +159,14 @@ def test_sample_documents_are_stored_as_sample_source(wb: workbook.Workbook) -> 
     docs = wb.vault.documents("iryohi_csv")
     assert docs and {d.source for d in docs} == {"sample"}
     assert {d.source for d in wb.vault.documents("portal_drugs")} == {"portal"}
+
+
+def test_import_file_refreshes_frames(tmp_path: Path) -> None:
+    nenkin = workbook.sample_data_dir() / "nenkin" / "nenkin_taro.csv"
+    with workbook.workbook(tmp_path / "v", passphrase="pass phrase") as own:
+        assert own.frame("pension_periods").empty
+        report = own.import_file(nenkin, person=TARO)
+        assert report.kind == "nenkin_csv"
+        assert own.persons("pension_periods") == [TARO]
+        again = own.import_file(nenkin, person=TARO)
+        assert len(own.vault.documents("nenkin_csv")) == 1, again
