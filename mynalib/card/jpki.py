@@ -205,7 +205,12 @@ class JpkiCard:
             self._label = self.token_label()
 
     def _select_ef(self, fid: int) -> None:
-        _, sw = self._send(CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big")))
+        apdu = CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
+        _, sw = self._send(apdu)
+        if sw == 0x6A82 and self._applet is not None:
+            # in shared mode another program may have selected another applet: select ours again
+            self._select_applet(self._applet, force=True)
+            _, sw = self._send(apdu)
         if sw == 0x6A82:
             raise CardResponseError(f"The card has no file {fid:04X}", sw=sw)
         if sw != 0x9000:

@@ -351,3 +351,12 @@ def test_sign_certificate_san_roundtrip(session: Session) -> None:
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert len(san.get_values_for_type(x509.OtherName)) == 6
     assert vc.profile.holder.name.encode() in der
+
+
+def test_applet_selected_by_another_program_is_selected_again(profile: CardProfile) -> None:
+    vc = VirtualCard(profile)
+    with _session(vc) as card:
+        card.auth_tries_left()
+        vc.process(bytes.fromhex("00A4040C0AD3921000310001010408"))  # someone else, shared mode
+        assert card.auth_tries_left() == 3
+        assert len(card.sign_auth(b"x", Pin("1234"))) == 256
