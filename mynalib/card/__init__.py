@@ -10,6 +10,7 @@ with open_card("virtual") as card:          # or open_card() / open_card("<reade
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,14 +41,18 @@ def default_virtual_profile_path() -> Path:
     return default_state_dir() / "virtual-card.json"
 
 
-def load_or_create_profile(path: str | os.PathLike[str] | None = None) -> tuple[CardProfile, Path]:
+def load_or_create_profile(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[CardProfile, Path]:
     """Load a saved software-card profile, creating (and saving) the default one if missing."""
     from .virtual import CardProfile
 
     target = Path(path) if path is not None else default_virtual_profile_path()
     if target.exists():
         return CardProfile.load(target), target
-    profile = CardProfile.generate(DEFAULT_VIRTUAL_SEED)
+    profile = CardProfile.generate(DEFAULT_VIRTUAL_SEED, progress=progress)
     profile.save(target)
     return profile, target
 

@@ -51,8 +51,16 @@ def _open(virtual: bool, reader: str | None, profile: Path | None) -> JpkiCard:
     if virtual or profile is not None:
         if reader is not None:
             raise click.UsageError("--reader cannot be combined with --virtual/--profile")
-        return open_card("virtual", profile)
+        from ..card import load_or_create_profile
+
+        # first use: create the profile file, with progress (key generation takes a few seconds)
+        _, path = load_or_create_profile(profile, progress=_progress)
+        return open_card("virtual", path)
     return open_card(reader, timeout=0.0)
+
+
+def _progress(message: str) -> None:
+    click.echo(f"… generating the software card: {message}", err=True)
 
 
 def _guidance(which: str) -> str:
@@ -452,6 +460,7 @@ def serve_virtual(
             auth_pin=auth_pin,
             sign_pin=sign_pin,
             kenhojo_pin=kenhojo_pin,
+            progress=_progress,
         )
         card_profile.save(path)
         click.echo(f"profile: {path} (created)")
@@ -496,7 +505,7 @@ def reset_virtual(profile: Path | None, auth_pin: str, sign_pin: str, kenhojo_pi
 
     for kind, value in (("auth", auth_pin), ("sign", sign_pin), ("kenhojo", kenhojo_pin)):
         Pin(value, kind).wipe()  # type: ignore[arg-type]  # format check, PinFormatError
-    card_profile, path = load_or_create_profile(_profile_path(profile))
+    card_profile, path = load_or_create_profile(_profile_path(profile), progress=_progress)
     card_profile.reset(auth_pin=auth_pin, sign_pin=sign_pin, kenhojo_pin=kenhojo_pin)
     card_profile.save(path)
     tries = ", ".join(f"{k} {v}/{v}" for k, v in card_profile.tries_left.items())

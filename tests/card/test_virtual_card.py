@@ -470,3 +470,10 @@ def test_default_virtual_profile_is_created_in_myna_home() -> None:
     with open_card("virtual") as card:
         assert card.auth_tries_left() == 3
     assert path.exists()
+
+
+def test_generate_reports_progress() -> None:
+    messages: list[str] = []
+    CardProfile.generate("card-tests", progress=messages.append)
+    assert any("authentication key" in m for m in messages)
+    assert any("signing key" in m for m in messages)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -295,11 +296,15 @@ class CardProfile:
         sign_pin: str = DEFAULT_PINS["sign"],
         kenhojo_pin: str = DEFAULT_PINS["kenhojo"],
         issued: dt.date | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> CardProfile:
         """A deterministic profile: same seed + holder + PINs + issue date -> same card.
 
         Holders under 15 on the issue date get no signing certificate (as real cards).
+        ``progress`` is called with a short message before each slow step (RSA key generation
+        takes about half a second per key the first time; keys are cached per process).
         """
+        say = progress or (lambda _message: None)
         holder = holder or HOUSEHOLD[0]
         issued = issued or DEFAULT_ISSUED
         from ...secrets import Pin  # validates the PIN formats (raises PinFormatError)
@@ -307,6 +312,9 @@ class CardProfile:
         for kind, value in (("auth", auth_pin), ("sign", sign_pin), ("kenhojo", kenhojo_pin)):
             Pin(value, kind).wipe()  # type: ignore[arg-type]
         key_seed = f"{seed}|{holder.id}|{holder.my_number}"
+        say("test CA keys")
+        test_ca_keys()
+        say("authentication key (RSA-2048)")
         auth_key = deterministic_rsa_key(f"auth|{key_seed}")
         expires = _fifth_birthday_after(issued, holder.birth)
         cn = hashlib.sha256(f"cn|{key_seed}".encode()).hexdigest()[:20].upper()
@@ -327,6 +335,7 @@ class CardProfile:
         sign_key: rsa.RSAPrivateKey | None = None
         sign_cert: x509.Certificate | None = None
         if _age(holder.birth, issued) >= 15:
+            say("signing key (RSA-2048)")
             sign_key = deterministic_rsa_key(f"sign|{key_seed}")
             birth = holder.birth.strftime("%Y%m%d")
             san = x509.SubjectAlternativeName(
@@ -361,6 +370,8 @@ class CardProfile:
                 expires=expires,
                 san=san,
             )
+        say("券面事項入力補助 files")
+        kenhojo_files = build_kenhojo_files(holder)
         cas = _test_ca_certs()
         return cls(
             seed=seed,
@@ -374,7 +385,7 @@ class CardProfile:
             sign_certificate=sign_cert,
             auth_ca_certificate=cas["auth"],
             sign_ca_certificate=cas["sign"],
-            kenhojo_files=build_kenhojo_files(holder),
+            kenhojo_files=kenhojo_files,
         )
 
     def reset(
