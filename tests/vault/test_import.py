@@ -184,3 +184,23 @@ def test_import_and_frame_audited_without_personal_data(vault: Vault, tmp_path: 
     assert "year=2025" in log[1].detail and "person=<filtered>" in log[1].detail
     text = " ".join(e.detail + e.command for e in log)
     assert "試験" not in text and "一郎" not in text
+
+
+def test_gc_paused_only_during_large_imports(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from mynalib.vault import store
+
+    monkeypatch.setattr(store, "GC_PAUSE_FROM", 2)
+    seen: list[bool] = []
+    paths = [_write(tmp_path, f"{y}.csv", iryohi_csv(year=y)) for y in (2023, 2024, 2025)]
+    assert gc.isenabled()
+    vault.import_files(paths, progress=lambda d, t, r: seen.append(gc.isenabled()))
+    assert seen == [False, False, False] and gc.isenabled()
+    vault.import_files(paths[:1], progress=lambda d, t, r: seen.append(gc.isenabled()))
+    assert seen[-1] is True
+    with pytest.raises(ZeroDivisionError):
+        vault.import_files(paths, progress=lambda d, t, r: 1 / 0)
+    assert gc.isenabled()
