@@ -37,6 +37,10 @@ FRAME_NAMES = (
 PROGRESS_FROM = 5
 
 
+def _stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
 def _open(vault_dir: Path | None, *, create: bool = True) -> Vault:
     from ..vault import open_vault_interactive
 
@@ -87,7 +91,7 @@ def import_command(
     if not paths:
         raise click.UsageError("no files to import (the folders given are empty)")
     with _open(vault_dir) as vault:
-        if len(paths) >= PROGRESS_FROM:
+        if len(paths) >= PROGRESS_FROM and _stderr_is_tty():
             with click.progressbar(
                 length=len(paths), label="Importing", file=sys.stderr, show_pos=True
             ) as bar:

@@ -66,7 +66,10 @@ def test_import_bad_file_exit_1_others_stored(run, files: Path, vault_dir: Path)
         assert v.count() == 3
 
 
-def test_import_progress_for_many_files(run, tmp_path: Path) -> None:
+def test_import_progress_for_many_files(run, tmp_path: Path, monkeypatch) -> None:
+    from mynalib.commands import data
+
+    monkeypatch.setattr(data, "_stderr_is_tty", lambda: True)
     folder = tmp_path / "many"
     folder.mkdir()
     for y in range(2015, 2025):
@@ -180,3 +183,28 @@ def test_change_passphrase(run, files: Path, vault_dir: Path, monkeypatch) -> No
     with open_vault(vault_dir, passphrase="a much better passphrase") as v:
         assert v.count() == 3
         assert [e.action for e in v.audit_log()][-1] == "passphrase-change"
+
+
+def test_no_progress_bar_when_not_a_terminal(run, tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for y in range(2015, 2025):
+        (folder / f"{y}.csv").write_bytes(iryohi_csv(year=y))
+    result = run("import", str(folder))
+    assert result.exit_code == 0 and "Importing" not in result.output
+
+
+def test_audit_records_other_areas_commands(run, files: Path, tmp_path: Path) -> None:
+    """Commands of other areas that read frames are recorded with their own command names."""
+    run("import", str(files))
+    out = tmp_path / "form.csv"
+    for args in (
+        ("tax", "summary", "--year", "2025", "--income", "5000000"),
+        ("export", "iryohi-form", "--year", "2025", "-o", str(out)),
+    ):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+    entries = json.loads(run("vault", "audit", "--json").output)
+    commands = {(e["action"], e["command"]) for e in entries}
+    assert ("frame", "myna tax summary") in commands
+    assert ("frame", "myna export iryohi-form") in commands

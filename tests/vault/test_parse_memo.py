@@ -8,7 +8,8 @@ from mynalib.errors import MalformedDocument
 from mynalib.sources import iryohi_csv, memo
 from mynalib.vault import Vault
 
-from .iryohi import block, iryohi_csv as make_csv
+from .iryohi import block
+from .iryohi import iryohi_csv as make_csv
 
 
 @pytest.fixture(autouse=True)
