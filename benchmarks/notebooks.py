@@ -2,7 +2,8 @@
 
 Runs every notebook of ``notebooks/`` headless with nbclient, one fresh kernel each, in a hermetic
 HOME (so the sample vault and the matplotlib font cache are built once, first, and timed apart).
-Baseline measured in the same run: a kernel that starts and runs one empty cell. Prints figures;
+Baseline measured in the same run: a kernel that starts and runs one empty cell (median of 3
+after a warm-up start). Prints figures;
 asserts nothing.
 
     .venv/bin/python benchmarks/notebooks.py [--repeat N]
@@ -67,9 +68,8 @@ def main() -> int:
         build = time.perf_counter() - t0
 
         empty = new_notebook(cells=[new_code_cell("pass")])
-        baseline = statistics.median(
-            _execute(empty, ROOT / "notebooks") for _ in range(max(1, args.repeat))
-        )
+        _execute(empty, ROOT / "notebooks")  # warm-up: the first kernel start pays cold caches
+        baseline = statistics.median(_execute(empty, ROOT / "notebooks") for _ in range(3))
 
         print(f"font cache + Japanese font set-up (once per HOME): {font_cache:6.2f} s")
         print(f"sample vault build (once per HOME, cached after):  {build:6.2f} s")
