@@ -764,7 +764,8 @@ class Vault:
             raise KeyError(f"unknown frame {name!r}; frames: {', '.join(sorted(frames.SCHEMAS))}")
         generation = self._generation()
         key = (name, person)
-        cached = self._frame_cache.get(key)
+        with self._lock:
+            cached = self._frame_cache.get(key)
         if cached is not None and cached[0] == generation:
             df = cached[1]
         else:
@@ -772,9 +773,10 @@ class Vault:
             docs = self.documents(kinds, person, _include_unknown_person=True) if kinds else []
             with _gc_paused(len(docs) > GC_PAUSE_FROM):
                 df = frames.build(name, docs, person=person)
-            if len(self._frame_cache) >= 16:
-                self._frame_cache.pop(next(iter(self._frame_cache)))
-            self._frame_cache[key] = (generation, df)
+            with self._lock:  # dashboards call frame() from several threads
+                if key not in self._frame_cache and len(self._frame_cache) >= 16:
+                    self._frame_cache.pop(next(iter(self._frame_cache)))
+                self._frame_cache[key] = (generation, df)
         out = frames.filter_frame(name, df, year=year) if year is not None else df.copy()
         detail = name + (f" year={year}" if year is not None else "")
         detail += " person=<filtered>" if person is not None else ""

@@ -204,3 +204,15 @@ def test_gc_paused_only_during_large_imports(
     with pytest.raises(ZeroDivisionError):
         vault.import_files(paths, progress=lambda d, t, r: 1 / 0)
     assert gc.isenabled()
+
+
+def test_frame_from_many_threads(vault: Vault) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    for i in range(4):
+        vault.import_bytes(iryohi_csv(name=f"試験　{i}郎"), name=f"{i}.csv")
+    names = [f"試験　{i % 4}郎" for i in range(40)]
+    with ThreadPoolExecutor(8) as pool:
+        sizes = list(pool.map(lambda p: len(vault.frame("medical_expenses", person=p)), names))
+    assert sizes == [2] * 40
+    assert len(vault.frame("medical_expenses")) == 8
