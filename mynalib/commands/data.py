@@ -121,7 +121,32 @@ def import_command(
 
 
 # -------------------------------------------------------------------------------------- table
-def _printable(df: pd.DataFrame) -> pd.DataFrame:
+def _plain(value: Any) -> Any:
+    """A cell as plain JSON data (dates ISO, NA None, numpy scalars as Python numbers)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, pd.Period):
+        return str(value)
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
+
+
+def _printable(df: pd.DataFrame, *, width: int | None = None) -> pd.DataFrame:
     import pandas as pd
 
     out = df.copy()
@@ -131,28 +156,32 @@ def _printable(df: pd.DataFrame) -> pd.DataFrame:
         elif str(out[col].dtype).startswith("datetime64"):
             out[col] = out[col].dt.strftime("%Y-%m-%d").astype("string")
         elif out[col].dtype == object:
-            out[col] = out[col].map(
-                lambda v: (
-                    json.dumps(v, ensure_ascii=False, default=str)
-                    if isinstance(v, (dict, list))
-                    else v
-                )
-            )
+
+            def cell(v: Any) -> Any:
+                if not isinstance(v, (dict, list)):
+                    return v
+                text = json.dumps(_plain(v), ensure_ascii=False)
+                return text if width is None or len(text) <= width else text[: width - 1] + "…"
+
+            out[col] = out[col].map(cell)
     return out
 
 
 def render_frame(df: pd.DataFrame, fmt: str) -> str:
     """A frame as text: ``table`` (aligned), ``csv`` or ``json`` (records, UTF-8)."""
-    out = _printable(df)
-    if fmt == "csv":
-        return str(out.to_csv(index=False, lineterminator="\n"))
     if fmt == "json":
-        records = json.loads(out.to_json(orient="records", force_ascii=False))
+        records = [
+            {col: _plain(v) for col, v in zip(df.columns, row, strict=True)}
+            for row in df.itertuples(index=False, name=None)
+        ]
         return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
-    if out.empty:
+    if fmt == "csv":
+        return str(_printable(df).to_csv(index=False, lineterminator="\n"))
+    if df.empty:
         return "(no rows)\n"
     import pandas as pd
 
+    out = _printable(df, width=40)
     with pd.option_context(
         "display.max_rows", None, "display.max_columns", None, "display.width", 250
     ):

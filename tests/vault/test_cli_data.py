@@ -208,3 +208,30 @@ def test_audit_records_other_areas_commands(run, files: Path, tmp_path: Path) ->
     commands = {(e["action"], e["command"]) for e in entries}
     assert ("frame", "myna tax summary") in commands
     assert ("frame", "myna export iryohi-form") in commands
+
+
+def test_render_frame_types() -> None:
+    import pandas as pd
+
+    from mynalib.commands.data import render_frame
+
+    df = pd.DataFrame(
+        {
+            "month": pd.PeriodIndex(["2025-01", "2025-02"], freq="M"),
+            "date": pd.to_datetime(["2025-01-05", None]),
+            "paid": pd.array([1200, None], dtype="Int64"),
+            "detail": [{"by_year": {2025: 5}, "x": [1, 2]}, {"long": "あ" * 100}],
+        }
+    )
+    rows = json.loads(render_frame(df, "json"))
+    assert rows[0] == {
+        "month": "2025-01",
+        "date": "2025-01-05",
+        "paid": 1200,
+        "detail": {"by_year": {"2025": 5}, "x": [1, 2]},
+    }
+    assert rows[1]["date"] is None and rows[1]["paid"] is None
+    parsed = list(csv.DictReader(io.StringIO(render_frame(df, "csv"))))
+    assert json.loads(parsed[0]["detail"]) == {"by_year": {"2025": 5}, "x": [1, 2]}
+    table = render_frame(df, "table")
+    assert "…" in table and "あ" * 100 not in table and "2025-01" in table

@@ -80,7 +80,6 @@ def _run_and_kill(script: str, args: list[str], kill_after: int) -> int:
     return committed
 
 
-@pytest.mark.slow
 def test_sigkill_during_puts(tmp_path: Path) -> None:
     vault_dir = tmp_path / "vault"
     committed = _run_and_kill(CHILD_PUT, [str(vault_dir)], kill_after=500)
@@ -95,7 +94,6 @@ def test_sigkill_during_puts(tmp_path: Path) -> None:
         assert v.count() == n + 1
 
 
-@pytest.mark.slow
 def test_sigkill_during_import_files(tmp_path: Path) -> None:
     src = tmp_path / "files"
     src.mkdir()
