@@ -526,3 +526,39 @@ def test_padding_buckets() -> None:
         assert _bucket(n) >= n and _bucket(n) - n <= max(512, n // 16)
         data = bytes(range(256)) * (n // 256) + b"z" * (n % 256)
         assert _unpad_body(_pad_body(data), 1) == data
+
+
+# ----------------------------------------------------------------------- interactive prompts
+def test_interactive_prompts_on_a_terminal(
+    vault_dir: Path, fail_keyring: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import getpass
+    import sys
+
+    from mynalib.vault import open_vault_interactive
+
+    answers: list[str] = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": answers.pop(0))
+
+    answers[:] = ["first choice", "second choice"]
+    with pytest.raises(VaultLocked, match="differ"):
+        open_vault_interactive(vault_dir)
+    answers[:] = ["my new passphrase", "my new passphrase"]
+    with open_vault_interactive(vault_dir) as v:
+        assert v.protection == "passphrase"
+        v.put(_doc())
+    answers[:] = ["wrong", "my new passphrase"]
+    with open_vault_interactive(vault_dir) as v:
+        assert v.count() == 1
+    assert answers == []
+    answers[:] = ["wrong", "wrong again", "still wrong"]
+    with pytest.raises(VaultLocked):
+        open_vault_interactive(vault_dir)
+
+
+def test_interactive_without_terminal_raises(vault_dir: Path, fail_keyring: None) -> None:
+    from mynalib.vault import open_vault_interactive
+
+    with pytest.raises(VaultLocked, match="MYNA_VAULT_PASSPHRASE"):
+        open_vault_interactive(vault_dir)
