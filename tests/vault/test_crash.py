@@ -39,12 +39,16 @@ CHILD_PUT = textwrap.dedent(
 CHILD_IMPORT = textwrap.dedent(
     """
     import sys
+    import time
     from pathlib import Path
     from mynalib.vault import open_vault, crypto
     crypto.SCRYPT_N = 2**12
     vault = open_vault(sys.argv[1], passphrase="crash test")
     files = sorted(Path(sys.argv[2]).glob("*.csv"))
-    vault.import_files(files, batch=20, on_commit=lambda n: print(n, flush=True))
+    def committed(n):
+        print(n, flush=True)
+        time.sleep(0.02)  # keep the import running long enough to be killed in the middle
+    vault.import_files(files, batch=20, batch_seconds=60, on_commit=committed)
     print("finished", flush=True)
     """
 )
