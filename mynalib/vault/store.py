@@ -385,8 +385,8 @@ class Vault:
         doc_id = self._next_id("documents")
         kind_tag = self._kind_tag(doc.kind)
         person_tag = self._person_tag(doc.person)
-        on_source = doc.meta.get("person_on_source") if isinstance(doc.meta, dict) else None
-        alias_tag = self._person_tag(str(on_source)) if on_source else None
+        alias = doc.meta.get("person_alias") if isinstance(doc.meta, dict) else None
+        alias_tag = self._person_tag(str(alias)) if alias else None
         fetched = doc.fetched_at
         if fetched.tzinfo is None:
             fetched = fetched.replace(tzinfo=timezone.utc)
@@ -721,14 +721,22 @@ class Vault:
         meta_in = _as_dict(getattr(result, "meta", None))
         records = getattr(result, "records", None) or []
         warnings = [str(w) for w in (getattr(result, "warnings", None) or [])]
-        who = person or _text(meta_in.get("person"))
+        on_source = _text(meta_in.get("person"))
+        # DESIGN.md §5: `person` is the 氏名 as on the source; --person names files without one
+        who = on_source or person
         period = meta_in.get("period", meta_in.get("year"))
         signature = _text(meta_in.get("signature"))
         meta = {k: v for k, v in meta_in.items() if k != "person"}
         if warnings:
             meta["warnings"] = warnings
-        if person and meta_in.get("person") and meta_in.get("person") != person:
-            meta["person_on_source"] = meta_in.get("person")
+        if person and on_source and on_source != person:
+            meta["person_alias"] = person  # found by documents(person=...) under both names
+            warnings = [
+                *warnings,
+                f"the file names {on_source}; frames use that name "
+                f"(the name given, {person}, is kept as an alias for look-ups)",
+            ]
+            meta["warnings"] = warnings
         doc = Document(
             data=data,
             kind=kind,

@@ -81,10 +81,11 @@ def test_import_progress_for_many_files(run, tmp_path: Path, monkeypatch) -> Non
 
 
 def test_import_person_option(run, files: Path, vault_dir: Path) -> None:
-    result = run("import", "--person", "別名　太郎", str(files / "hanako.csv"))
-    assert result.exit_code == 0 and "person=別名　太郎" in result.output
+    result = run("import", "--warnings", "--person", "別名　太郎", str(files / "hanako.csv"))
+    assert result.exit_code == 0 and "person=試験　花子" in result.output
+    assert "warning: the file names 試験　花子" in result.output
     with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
-        assert v.documents()[0].person == "別名　太郎"
+        assert v.documents(person="別名　太郎")[0].person == "試験　花子"
 
 
 def test_table_formats(run, files: Path) -> None:

@@ -129,14 +129,21 @@ def test_directories_are_walked_hidden_skipped(vault: Vault, tmp_path: Path) -> 
     assert sorted(r.name for r in reports) == ["a.csv", "b.csv"]
 
 
-def test_person_override(vault: Vault) -> None:
+def test_person_option_names_files_without_a_name_only(vault: Vault) -> None:
     r = vault.import_bytes(iryohi_csv(), name="a.csv", person="別名　一郎")
-    assert r.person == "別名　一郎"
-    doc = vault.documents(person="別名　一郎")[0]
-    assert doc.meta["person_on_source"] == NAME
-    assert vault.documents(person=NAME) == [doc]  # found by the name on the source too
-    # the frame shows the name as on the source; a filter by it still finds the rows
+    assert r.person == NAME  # DESIGN.md §5: the name as on the source
+    assert any("別名　一郎" in w and NAME in w for w in r.warnings)
+    doc = vault.documents(person=NAME)[0]
+    assert doc.person == NAME and doc.meta["person_alias"] == "別名　一郎"
+    assert vault.documents(person="別名　一郎") == [doc]  # the given name is an alias
     assert len(vault.frame("medical_expenses", person=NAME)) == 2
+
+
+def test_person_option_for_a_file_without_a_name(vault: Vault) -> None:
+    from mynalib.document import Document
+
+    r = vault.put(Document(data=b"{}", kind="portal_unnamed", person="見本　花子"))
+    assert vault.documents(person="見本　花子")[0].id == r.id
 
 
 def test_frame_person_filter_reads_only_that_person(vault: Vault) -> None:
