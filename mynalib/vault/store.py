@@ -47,6 +47,8 @@ SCHEMA_VERSION = 1
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 #: WAL pages between automatic checkpoints during a large import (SQLite's default is 1000)
 BULK_AUTOCHECKPOINT = 16384
+#: identical frame reads (same frame, filters, rows, command) are audited once per this many s
+FRAME_AUDIT_WINDOW = 60.0
 #: imports of more files, and frames of more documents, run with the cyclic GC paused
 GC_PAUSE_FROM = 500
 
@@ -255,6 +257,7 @@ class Vault:
         self._lock = threading.RLock()
         self._tx_depth = 0
         self._ids: dict[str, int] = {}  # next ids, valid inside the current write transaction
+        self._frame_reads: dict[tuple[str, str], float] = {}  # last audit of an identical read
         self._quiet = 0  # >0: put() does not write its own audit entry (imports write one)
         self._frame_cache: dict[tuple[str, str | None], tuple[tuple[int, int], pd.DataFrame]] = {}
 
@@ -788,8 +791,17 @@ class Vault:
         out = frames.filter_frame(name, df, year=year) if year is not None else df.copy()
         detail = name + (f" year={year}" if year is not None else "")
         detail += " person=<filtered>" if person is not None else ""
-        with self._lock, self._tx():
-            self._audit("frame", f"{detail} rows={len(out)}", None)
+        detail += f" rows={len(out)}"
+        # dashboards re-read the same frame on every widget change: one entry per identical
+        # read (same frame, filters, result size and command) per FRAME_AUDIT_WINDOW seconds
+        seen = (detail, _command_name(None))
+        now = time.monotonic()
+        with self._lock:
+            last = self._frame_reads.get(seen)
+            if last is None or now - last >= FRAME_AUDIT_WINDOW:
+                self._frame_reads[seen] = now
+                with self._tx():
+                    self._audit("frame", detail, None)
         return out
 
     # ------------------------------------------------------------------ secrets and state

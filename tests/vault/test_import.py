@@ -223,3 +223,19 @@ def test_frame_from_many_threads(vault: Vault) -> None:
         sizes = list(pool.map(lambda p: len(vault.frame("medical_expenses", person=p)), names))
     assert sizes == [2] * 40
     assert len(vault.frame("medical_expenses")) == 8
+
+
+def test_identical_frame_reads_audited_once_per_window(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mynalib.vault import store
+
+    vault.import_bytes(iryohi_csv(), name="a.csv")
+    for _ in range(5):
+        vault.frame("medical_expenses", year=2025)
+    vault.frame("medical_expenses", year=2024)
+    frames = [e.detail for e in vault.audit_log() if e.action == "frame"]
+    assert frames == ["medical_expenses year=2025 rows=2", "medical_expenses year=2024 rows=0"]
+    monkeypatch.setattr(store, "FRAME_AUDIT_WINDOW", 0.0)
+    vault.frame("medical_expenses", year=2025)
+    assert len([e for e in vault.audit_log() if e.action == "frame"]) == 3
