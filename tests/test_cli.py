@@ -35,3 +35,28 @@ def test_every_command_has_help() -> None:
 def test_version() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0 and "myna" in result.output
+
+
+def _leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> set[str]:
+    leaves: set[str] = set()
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            leaves |= _leaf_commands(command, (*prefix, name))
+        else:
+            leaves.add(" ".join((*prefix, name)))
+    return leaves
+
+
+def test_readme_command_table_matches_the_cli() -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `myna ([a-z -]+)` \|", section, flags=re.MULTILINE))
+    assert documented, "README has no command table"
+    actual = _leaf_commands(main)
+    assert documented == actual, (
+        f"in the CLI but not the README: {sorted(actual - documented)}; "
+        f"in the README but not the CLI: {sorted(documented - actual)}"
+    )
