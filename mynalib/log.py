@@ -29,10 +29,22 @@ def format_apdu(apdu: bytes) -> str:
     return apdu.hex(" ").upper()
 
 
+#: the 券面事項入力補助 My Number file (EF 0001): tag FF10, length 0C, 12 ASCII digits
+_MY_NUMBER_EF = re.compile(rb"\xff\x10\x0c[0-9]{8}(?=[0-9]{4})")
+
+
+def mask_response(data: bytes) -> bytes:
+    """A card response with the first 8 digits of a My Number file replaced by ``*`` (0x2A)."""
+    return _MY_NUMBER_EF.sub(lambda m: m.group(0)[:3] + b"*" * 8, data)
+
+
 def traffic(logger: logging.Logger, direction: str, payload: bytes) -> None:
-    """Log raw traffic at TRAFFIC level (commands redacted with :func:`format_apdu`)."""
+    """Log raw traffic at TRAFFIC level (commands redacted with :func:`format_apdu`, the My
+    Number in responses masked to its last 4 digits with :func:`mask_response`)."""
     if logger.isEnabledFor(TRAFFIC):
-        text = format_apdu(payload) if direction == ">>" else payload.hex(" ").upper()
+        text = (
+            format_apdu(payload) if direction == ">>" else mask_response(payload).hex(" ").upper()
+        )
         logger.log(TRAFFIC, "%s %s", direction, text)
 
 
