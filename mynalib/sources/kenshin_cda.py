@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import MalformedDocument
 from ..frames import register
 from . import register_kind
+from ._frames import record_frame
 from .records import CheckupItem, ParseResult
 from .text import nfkc
 from .xml import local, parse_xml
@@ -268,25 +269,15 @@ def build_checkups(documents: Sequence[Document]) -> pd.DataFrame:
     """One row per result item."""
     import pandas as pd
 
-    from ..frames import empty
+    def columns(rec: CheckupItem) -> dict[str, Any]:
+        return {
+            "date": pd.Timestamp(rec.date) if rec.date else pd.NaT,
+            "institution": rec.institution,
+            "code": rec.code,
+            "item": rec.item,
+            "value": rec.value,
+            "value_text": rec.value_text,
+            "unit": rec.unit,
+        }
 
-    rows: list[dict[str, Any]] = []
-    for doc in documents:
-        result = parse(doc.data, strict=False)
-        for rec in result.records:
-            rows.append(
-                {
-                    "person": rec.person or doc.person,
-                    "date": pd.Timestamp(rec.date) if rec.date else pd.NaT,
-                    "institution": rec.institution,
-                    "code": rec.code,
-                    "item": rec.item,
-                    "value": rec.value,
-                    "value_text": rec.value_text,
-                    "unit": rec.unit,
-                    "source_id": doc.id,
-                }
-            )
-    if not rows:
-        return empty("checkups")
-    return pd.DataFrame(rows)
+    return record_frame("checkups", documents, parse, columns)

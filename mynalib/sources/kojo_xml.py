@@ -81,6 +81,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import MalformedDocument
 from ..frames import register
 from . import dsig, register_kind
+from ._frames import record_frame
 from .dates import era_date, era_year
 from .records import Deduction, ParseResult
 from .text import nfkc, parse_int
@@ -1014,29 +1015,18 @@ register_kind(
 @register("deductions", [KIND])
 def build_deductions(documents: Sequence[Document]) -> pd.DataFrame:
     """One row per certificate line (see the module docstring for ``detail``)."""
-    import pandas as pd
 
-    from ..frames import empty
+    def columns(rec: Deduction) -> dict[str, Any]:
+        return {
+            "year": rec.year,
+            "form": rec.form,
+            "category": rec.category,
+            "issuer": rec.issuer,
+            "paid": rec.paid,
+            "declared": rec.declared,
+            "contract_regime": rec.contract_regime,
+            "signature": rec.signature,
+            "detail": rec.detail,
+        }
 
-    rows: list[dict[str, Any]] = []
-    for doc in documents:
-        result = parse(doc.data, strict=False)
-        for rec in result.records:
-            rows.append(
-                {
-                    "person": rec.person or doc.person,
-                    "year": rec.year,
-                    "form": rec.form,
-                    "category": rec.category,
-                    "issuer": rec.issuer,
-                    "paid": rec.paid,
-                    "declared": rec.declared,
-                    "contract_regime": rec.contract_regime,
-                    "signature": rec.signature,
-                    "detail": rec.detail,
-                    "source_id": doc.id,
-                }
-            )
-    if not rows:
-        return empty("deductions")
-    return pd.DataFrame(rows)
+    return record_frame("deductions", documents, parse, columns)

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import MalformedDocument
 from ..frames import register
 from . import register_kind
+from ._frames import record_frame
 from .dates import parse_date
 from .records import ParseResult, PensionPeriod
 from .text import decode, nfkc, parse_int
@@ -228,25 +229,15 @@ def build_pension_periods(documents: Sequence[Document]) -> pd.DataFrame:
     """One row per enrolment period."""
     import pandas as pd
 
-    from ..frames import empty
+    def columns(rec: PensionPeriod) -> dict[str, Any]:
+        return {
+            "scheme": rec.scheme,
+            "employer": rec.employer,
+            "start": pd.Timestamp(rec.start),
+            "end": pd.Timestamp(rec.end) if rec.end else pd.NaT,
+            "months": rec.months,
+            "monthly_remuneration": rec.monthly_remuneration,
+            "status": rec.status,
+        }
 
-    rows: list[dict[str, Any]] = []
-    for doc in documents:
-        result = parse(doc.data, strict=False)
-        for rec in result.records:
-            rows.append(
-                {
-                    "person": rec.person or doc.person,
-                    "scheme": rec.scheme,
-                    "employer": rec.employer,
-                    "start": pd.Timestamp(rec.start),
-                    "end": pd.Timestamp(rec.end) if rec.end else pd.NaT,
-                    "months": rec.months,
-                    "monthly_remuneration": rec.monthly_remuneration,
-                    "status": rec.status,
-                    "source_id": doc.id,
-                }
-            )
-    if not rows:
-        return empty("pension_periods")
-    return pd.DataFrame(rows)
+    return record_frame("pension_periods", documents, parse, columns)
