@@ -266,6 +266,31 @@ def voila_command(
     return cmd + list(extra or [])
 
 
+#: ``voila.py``, a Voila config file (Python) that keeps the token out of Voila's log: tornado
+#: logs the request URI, ``?token=`` included, of every failed request (404, 500)
+VOILA_LOG_SCRUB = r"""# written by mynalib.demo: keep the access token out of Voila's log
+import logging as _logging
+import re as _re
+
+_TOKEN = _re.compile(r"(?i)(token=)[^&\s'\x22]+")
+
+
+class _ScrubToken(_logging.Filter):
+    def filter(self, record):
+        message = record.getMessage()
+        clean = _TOKEN.sub(r"\1[secret]", message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+for _name in ("tornado.access", "tornado.application", "tornado.general", "Voila"):
+    _logging.getLogger(_name).addFilter(_ScrubToken())
+if _logging.lastResort is not None:
+    _logging.lastResort.addFilter(_ScrubToken())
+"""
+
+
 def write_voila_config(run_dir: Path, token: str) -> Path:
     """A private ``voila.json`` (mode 0600) in ``run_dir`` holding the token."""
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -273,6 +298,15 @@ def write_voila_config(run_dir: Path, token: str) -> Path:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump({"Voila": {"token": token, "ip": HOST}}, f)
+    return path
+
+
+def write_voila_log_scrub(config_dir: Path) -> Path:
+    """``voila.py`` (:data:`VOILA_LOG_SCRUB`) in Voila's ``JUPYTER_CONFIG_DIR`` (not in its
+    working folder: a ``voila.py`` there would shadow the package for ``python -m voila``)."""
+    config_dir.mkdir(parents=True, exist_ok=True)
+    path = config_dir / "voila.py"
+    path.write_text(VOILA_LOG_SCRUB, encoding="utf-8")
     return path
 
 
@@ -359,6 +393,7 @@ def start_servers(
     log = logs_dir / "voila.log"
     logs.append(log)
     env = voila_env(workdir / "jupyter", extra=extra)
+    write_voila_log_scrub(Path(env["JUPYTER_CONFIG_DIR"]))
     with open(log, "ab") as out:
         voila_proc = subprocess.Popen(
             voila_command(nb_dir, voila_port, show_tracebacks=show_tracebacks),
