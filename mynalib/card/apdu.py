@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from ..errors import CardError, CardResponseError
+from ..log import SECRET_INS
 
 __all__ = [
     "SW",
@@ -109,6 +110,13 @@ class CommandAPDU:
             )
         if self.le is not None and not 0 <= self.le <= (0xFFFF if self.extended else 0xFF):
             raise ApduFormatError(f"Le out of range: {self.le}")
+
+    def __repr__(self) -> str:  # the data of VERIFY / CHANGE REFERENCE DATA is a PIN
+        data = f"<redacted {len(self.data)} bytes>" if self.ins in SECRET_INS else repr(self.data)
+        return (
+            f"CommandAPDU(cla={self.cla}, ins={self.ins}, p1={self.p1}, p2={self.p2}, "
+            f"data={data}, le={self.le}, extended={self.extended})"
+        )
 
     @property
     def ne(self) -> int:
