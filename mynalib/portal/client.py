@@ -401,19 +401,10 @@ class PortalClient:
         code = query.get("code")
         if not code:
             raise AuthError("The login answer carries no authorization code")
-        return self._token_request(
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": self.redirect_uri,
-                "client_id": self.client_id,
-                "code_verifier": verifier,
-            },
-            nonce=nonce,
-        )
+        return self.exchange_code(code, verifier, nonce)
 
     def exchange_code(self, code: str, verifier: str, nonce: str | None) -> Session:
-        """Trade an authorization code (advanced use and tests: replay checks)."""
+        """Trade an authorization code for a session (the last step of :meth:`login`; replay checks)."""
         return self._token_request(
             {
                 "grant_type": "authorization_code",
