@@ -1,4 +1,4 @@
-"""Pieces every ``myna`` command shares: the vault option, PIN prompts, error reporting."""
+"""Pieces every ``myna`` command shares: the vault option and opening, PIN prompts, errors."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ..errors import MynaError
 from ..secrets import PIN_LABELS_JA, Pin, PinKind
+
+if TYPE_CHECKING:
+    from ..vault import Vault
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +39,13 @@ def vault_option(f: F) -> F:
         default=None,
         help="Vault directory (env MYNA_VAULT; default: your user data directory).",
     )(f)
+
+
+def open_command_vault(vault_dir: Path | None, *, create: bool = True) -> Vault:
+    """The vault of ``--vault``; on a terminal, asks for its passphrase when one is needed."""
+    from ..vault import open_vault_interactive
+
+    return open_vault_interactive(vault_dir, create=create)
 
 
 def read_pin(kind: PinKind, *, prompt: str | None = None) -> Pin:

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import report_errors, vault_option
+from ._common import open_command_vault, report_errors, vault_option
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..vault import ImportReport, Vault
+    from ..vault import ImportReport
 
 #: frames `myna table` knows (mirrors mynalib.frames.SCHEMAS without importing it at start-up)
 FRAME_NAMES = (
@@ -39,12 +39,6 @@ PROGRESS_FROM = 5
 
 def _stderr_is_tty() -> bool:
     return sys.stderr.isatty()
-
-
-def _open(vault_dir: Path | None, *, create: bool = True) -> Vault:
-    from ..vault import open_vault_interactive
-
-    return open_vault_interactive(vault_dir, create=create)
 
 
 # ------------------------------------------------------------------------------------- import
@@ -90,7 +84,7 @@ def import_command(
     paths = _expand(files)
     if not paths:
         raise click.UsageError("no files to import (the folders given are empty)")
-    with _open(vault_dir) as vault:
+    with open_command_vault(vault_dir) as vault:
         if len(paths) >= PROGRESS_FROM and _stderr_is_tty():
             with click.progressbar(
                 length=len(paths), label="Importing", file=sys.stderr, show_pos=True
@@ -210,7 +204,7 @@ def table_command(
     Money is integer yen; `--format json` gives one object per row, `--format csv` a CSV with a
     header.
     """
-    with _open(vault_dir, create=False) as vault:
+    with open_command_vault(vault_dir, create=False) as vault:
         try:
             df = vault.frame(name, year=year, person=person)
         except ValueError as exc:  # e.g. a frame without a year column
@@ -230,7 +224,7 @@ def vault_group() -> None:
 @report_errors
 def vault_status(as_json: bool, vault_dir: Path | None) -> None:
     """What is stored: documents by kind, source and person, secrets, sizes, protection."""
-    with _open(vault_dir, create=False) as vault:
+    with open_command_vault(vault_dir, create=False) as vault:
         st = vault.status()
         vault.audit("status", f"documents={st['documents']}")
     if as_json:
@@ -268,7 +262,7 @@ def vault_audit(limit: int | None, as_json: bool, vault_dir: Path | None) -> Non
     Entries carry no personal data. The log is hash-chained: a removed or altered entry makes
     this command fail with VaultCorrupt.
     """
-    with _open(vault_dir, create=False) as vault:
+    with open_command_vault(vault_dir, create=False) as vault:
         vault.audit("audit-read", "")
         entries = vault.audit_log(limit=limit)
     if as_json:
@@ -301,7 +295,7 @@ def vault_passphrase(vault_dir: Path | None) -> None:
     """
     import getpass
 
-    with _open(vault_dir, create=False) as vault:
+    with open_command_vault(vault_dir, create=False) as vault:
         if sys.stdin.isatty():
             first = getpass.getpass("New vault passphrase: ")
             if getpass.getpass("Repeat the new passphrase: ") != first:

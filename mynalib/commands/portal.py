@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import PIN_ENV_HELP, read_pin, report_errors, vault_option
+from ._common import (
+    PIN_ENV_HELP,
+    open_command_vault,
+    read_pin,
+    report_errors,
+    vault_option,
+)
 
 if TYPE_CHECKING:
     from ..portal.auth import Session
@@ -34,17 +40,6 @@ def _portal_url(explicit: str | None, vault: Vault | None = None) -> str:
         if state.get("portal"):
             return str(state["portal"])
     return DEFAULT_PORTAL
-
-
-def _open_vault(vault_dir: Path | None) -> Vault:
-    try:
-        from ..vault.store import open_vault_interactive
-
-        return open_vault_interactive(vault_dir)
-    except ImportError:  # pragma: no cover - older vault module
-        from ..vault import open_vault
-
-        return open_vault(vault_dir)
 
 
 def _saver(vault: Vault, portal: str) -> Any:
@@ -247,7 +242,7 @@ def login_cmd(
         raise click.UsageError("choose one of --virtual/--profile/--member or --reader")
     if member is not None:
         profile = _member_profile(member)
-    vault = _open_vault(vault_dir)
+    vault = open_command_vault(vault_dir)
     try:
         url = _portal_url(portal, vault)
         card_cm = (
@@ -342,7 +337,7 @@ def fetch_cmd(
     from ..errors import SessionExpired
     from ..portal.client import PortalClient
 
-    vault = _open_vault(vault_dir)
+    vault = open_command_vault(vault_dir)
     try:
         token = vault.get_secret(SECRET_REFRESH)
         if not token:
@@ -396,7 +391,7 @@ def logout_cmd(portal: str | None, vault_dir: Path | None) -> None:
     from ..portal.auth import Session
     from ..portal.client import PortalClient
 
-    vault = _open_vault(vault_dir)
+    vault = open_command_vault(vault_dir)
     try:
         token = vault.get_secret(SECRET_REFRESH)
         if token is None:
