@@ -96,6 +96,18 @@ _otc_option = click.option(
 )
 
 
+def _output_option(help_text: str) -> Any:
+    """``-o/--output FILE`` (required), with the command's own help text."""
+    return click.option(
+        "-o",
+        "--output",
+        "out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        help=help_text,
+    )
+
+
 @click.group("tax")
 def tax_group() -> None:
     """Deductions the data supports, with the arithmetic (医療費控除, 生命保険料控除, …)."""
@@ -150,14 +162,7 @@ def export_group() -> None:
 
 @export_group.command("iryohi-form")
 @_year_option
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Output file (.csv, or .xlsx with --xlsx-template). Numbered files when split.",
-)
+@_output_option("Output file (.csv, or .xlsx with --xlsx-template). Numbered files when split.")
 @click.option(
     "--encoding",
     type=click.Choice(["utf-8-sig", "cp932"]),
@@ -218,14 +223,7 @@ def iryohi_form_command(
 
 @export_group.command("deductions")
 @_year_option
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Output file: .json for JSON, anything else CSV (UTF-8 with BOM).",
-)
+@_output_option("Output file: .json for JSON, anything else CSV (UTF-8 with BOM).")
 @click.option(
     "--income",
     type=click.IntRange(min=0),
