@@ -22,8 +22,10 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from collections.abc import Sequence
 from datetime import date
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
@@ -236,10 +238,182 @@ def _month(text: str) -> date:
         return parse_date(text).replace(day=1)
 
 
+# ------------------------------------------------------------------------- exact-layout path
+# A file written exactly as the portal writes it (the preamble, every section and row in the
+# portal's order and spelling, one row per line, no quotes except around amounts) is matched by
+# one regular expression; its values then go through the same conversions and every check of the
+# row-by-row parser. Anything else, and any file with a problem to report, is left to the
+# row-by-row parser, so warnings, errors and their line numbers come from one place.
+_NL = r"\r?\n"
+_V = r'([^,"\r\n\x00]*)'  # one unquoted cell without commas or quotes
+_AMT = r'("[0-9][0-9,]*"|[0-9]+)'  # an amount: digits, quoted when it has separators
+
+
+def _rows(*rows: str) -> str:
+    return "".join(row + _NL for row in rows)
+
+
+def _totals_rows(title: str) -> str:
+    return _rows(
+        title,
+        f"期間,{_V}",
+        f"医療費の総額（円）,{_AMT}",
+        f"保険者の負担額（円）,{_AMT}",
+        f"その他の公費の負担額（円）,{_AMT}",
+        f"窓口相当負担額（円）,{_AMT}",
+    )
+
+
+_BLOCK_PATTERN = _rows(
+    f"診療年月,{_V}",
+    f"診療区分,{_V}",
+    "日数,([0-9]*)",
+    f"医療機関等名称,{_V}",
+    f"医療費の総額（円）,{_AMT}",
+    f"保険者の負担額（円）,{_AMT}",
+    f"その他の公費の負担額（円）,{_AMT}",
+    f"窓口相当負担額（円）,{_AMT}",
+)
+_EXACT_FILE = re.compile(
+    _rows("わたしの情報", "医療費通知情報", "", "項目名,内容", f"作成日,{_V}", "資格情報")
+    + _rows(*(f"{key},{_V}" for key in QUALIFICATION_KEYS))
+    + _rows("医療費明細一覧の概要", f"一覧表示の範囲,{_V}")
+    + _totals_rows("医療費の合計")
+    + _totals_rows("年間の合計")
+    + _rows("医療費情報明細")
+    + f"((?:{_BLOCK_PATTERN})*)"
+    + _rows("保険者情報", f"保険者の名称,{_V}")
+    + f"医療費情報明細の範囲,{_V}(?:{_NL})?",
+)
+_EXACT_BLOCK = re.compile(_BLOCK_PATTERN)
+_AMOUNT_CHARS = str.maketrans("", "", ',"')
+
+
+def _add3(a: int, b: int, c: int) -> int:
+    return a + b + c
+
+
+def _sums_within(
+    months: list[date], nums: list[int], first: date, last: date
+) -> tuple[int, int, int, int]:
+    """Sums of the four amounts over the blocks whose month lies in first..last."""
+    n = len(months)
+    inside = [i for i, month in enumerate(months) if first <= month <= last]
+    return (
+        sum(nums[i] for i in inside),
+        sum(nums[n + i] for i in inside),
+        sum(nums[2 * n + i] for i in inside),
+        sum(nums[3 * n + i] for i in inside),
+    )
+
+
+def _parse_exact(text: str, encoding: str) -> ParseResult | None:
+    """The result for a file in the portal's exact layout with nothing to report, else None."""
+    m = _EXACT_FILE.fullmatch(text)
+    if m is None:
+        return None
+    g = m.groups()
+    created_s, q_values, range_s = g[0], g[1:10], g[10]
+    detail, insurer_s, detail_range = g[21], g[-2], g[-1]  # (g[22:30]: the last block)
+    try:
+        meta: dict[str, Any] = {"encoding": encoding, "created": parse_date(created_s)}
+        qualification: dict[str, Any] = {}
+        for field_name, value in zip(QUALIFICATION_KEYS.values(), q_values, strict=True):
+            qualification[field_name] = (
+                parse_date(value) if field_name == "birth" else value.strip()
+            )
+        meta["range"] = range_s.strip()
+        totals: dict[str, dict[str, Any]] = {}
+        for name, k in zip(TOTAL_SECTIONS, (11, 16), strict=True):
+            totals[name] = {
+                "period": _parse_period(g[k]),
+                "total_cost": int(g[k + 1].translate(_AMOUNT_CHARS)),
+                "insurer_paid": int(g[k + 2].translate(_AMOUNT_CHARS)),
+                "public_paid": int(g[k + 3].translate(_AMOUNT_CHARS)),
+                "patient_share": int(g[k + 4].translate(_AMOUNT_CHARS)),
+            }
+        first, last = totals["医療費の合計"]["period"]
+        a_first, a_last = totals["年間の合計"]["period"]
+        person = qualification["person"]
+        insurer = insurer_s.strip()
+        row = text.count("\n", 0, m.start(22)) + 1  # line of the first block's 診療年月
+        blocks = _EXACT_BLOCK.findall(detail)
+        n = len(blocks)
+        records: list[MedicalExpense] = []
+        if n:
+            # column by column (C-level loops), every check of the row-by-row parser on each
+            month_s, cat_s, days_s, prov_s, tot_s, ins_s, pub_s, pat_s = zip(*blocks, strict=True)
+            months = list(map(_month, month_s))
+            amounts = "|".join(tot_s + ins_s + pub_s + pat_s).translate(_AMOUNT_CHARS)
+            nums = list(map(int, amounts.split("|")))
+            tots, ins, pub, pat = nums[:n], nums[n : 2 * n], nums[2 * n : 3 * n], nums[3 * n :]
+    except ValueError:
+        return None  # a date, month or period the row-by-row parser reports
+    if n:
+        if list(map(_add3, ins, pub, pat)) != tots:
+            return None  # block arithmetic: the row-by-row parser names the line
+        earliest, latest = min(months), max(months)
+        if earliest < first or latest > last:
+            return None  # a block outside the 期間
+        sums = (sum(tots), sum(ins), sum(pub), sum(pat))
+        if a_first <= earliest and latest <= a_last:
+            a_sums = sums
+        else:
+            a_sums = _sums_within(months, nums, a_first, a_last)
+        if "" in days_s:
+            days: list[int | None] = [int(d) if d else None for d in days_s]
+        else:
+            days = list(map(int, days_s))
+        records = list(
+            map(
+                MedicalExpense,
+                repeat(person, n),
+                months,
+                map(nfkc, cat_s),
+                map(nfkc, prov_s),
+                prov_s,
+                days,
+                tots,
+                ins,
+                pub,
+                pat,
+                repeat(insurer, n),
+                range(row, row + 8 * n, 8),
+            )
+        )
+    else:
+        sums = a_sums = (0, 0, 0, 0)
+    for name, summed in zip(TOTAL_SECTIONS, (sums, a_sums), strict=True):
+        entry = totals[name]
+        stated = (
+            entry["total_cost"],
+            entry["insurer_paid"],
+            entry["public_paid"],
+            entry["patient_share"],
+        )
+        if stated != summed:
+            return None  # a totals mismatch: the row-by-row parser names the line
+    meta["period"] = (first, last)
+    meta.update(qualification)
+    meta["insurer"] = insurer
+    meta["detail_range"] = detail_range.strip()
+    meta["totals"] = totals
+    meta["blocks"] = len(records)
+    return ParseResult(records, [], meta)
+
+
 @memoized  # pure: the vault's import and the frame builder share one parse per file
 def parse(data: bytes, *, strict: bool = False) -> ParseResult:
     """Parse a 医療費通知情報 CSV; see the module docstring."""
     text, encoding = decode(data, what="医療費通知情報 CSV")
+    exact = _parse_exact(text, encoding)
+    if exact is not None:
+        return exact
+    return _parse_rows(text, encoding, strict)
+
+
+def _parse_rows(text: str, encoding: str, strict: bool) -> ParseResult:
+    """The row-by-row state machine: any layout, every problem reported with its line."""
     p = _Parser(strict)
     meta: dict[str, Any] = {"encoding": encoding}
     qualification: dict[str, Any] = {}
