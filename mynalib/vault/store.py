@@ -47,6 +47,10 @@ SCHEMA_VERSION = 1
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 #: WAL pages between automatic checkpoints during a large import (SQLite's default is 1000)
 BULK_AUTOCHECKPOINT = 16384
+_INSERT_DOCUMENT = (
+    "INSERT INTO documents (id, identity, kind_tag, person_tag, alias_tag, header, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 #: identical frame reads (same frame, filters, rows, command) are audited once per this many s
 FRAME_AUDIT_WINDOW = 60.0
 #: imports of more files, and frames of more documents, run with the cyclic GC paused
@@ -385,6 +389,14 @@ class Vault:
         return nxt
 
     def _insert(self, doc: Document, data: bytes, identity: bytes) -> int:
+        row = self._document_row(doc, data, identity)
+        self.conn.execute(_INSERT_DOCUMENT, row)
+        return row[0]
+
+    def _document_row(
+        self, doc: Document, data: bytes, identity: bytes
+    ) -> tuple[int, bytes, bytes, bytes | None, bytes | None, bytes, bytes]:
+        """The documents row for ``doc`` (encrypted header and body) with the next id."""
         doc_id = self._next_id("documents")
         kind_tag = self._kind_tag(doc.kind)
         person_tag = self._person_tag(doc.person)
@@ -410,12 +422,7 @@ class Vault:
             self._header_aad(doc_id, identity, kind_tag, person_tag, alias_tag),
         )
         body_ct = enc.seal(body_plain, crypto.aad("documents.body", doc_id, doc.kind))
-        self.conn.execute(
-            "INSERT INTO documents (id, identity, kind_tag, person_tag, alias_tag, header, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (doc_id, identity, kind_tag, person_tag, alias_tag, header_ct, body_ct),
-        )
-        return doc_id
+        return (doc_id, identity, kind_tag, person_tag, alias_tag, header_ct, body_ct)
 
     @staticmethod
     def _header_aad(
@@ -662,12 +669,7 @@ class Vault:
             if not pending:
                 return
             with self._lock, self._tx():
-                self._quiet += 1
-                try:
-                    for report, doc in pending:
-                        self._store_prepared(report, doc)
-                finally:
-                    self._quiet -= 1
+                self._store_batch(pending)
             committed[0] += len(pending)
             pending.clear()
             last_commit = time.monotonic()
@@ -759,6 +761,36 @@ class Vault:
             warnings=warnings,
         )
         return report, doc
+
+    def _store_batch(self, pending: Sequence[tuple[ImportReport, Document]]) -> None:
+        """Store prepared documents inside the caller's write transaction, as :meth:`put` would
+        one by one (same rows, same dedup), with one look-up and one INSERT statement per batch."""
+        conn = self.conn
+        identities = [self._keys.identity_of(bytes(doc.data)) for _, doc in pending]
+        known: dict[bytes, int] = {}
+        unique = list(dict.fromkeys(identities))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            known.update(
+                (bytes(identity), int(doc_id))
+                for doc_id, identity in conn.execute(
+                    "SELECT id, identity FROM documents "  # noqa: S608 - placeholders only
+                    f"WHERE identity IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        rows = []
+        for (report, doc), identity in zip(pending, identities, strict=True):
+            doc_id = known.get(identity)
+            if doc_id is not None:
+                report.id, report.new = doc_id, False
+                continue
+            row = self._document_row(doc, bytes(doc.data), identity)
+            rows.append(row)
+            known[identity] = row[0]
+            report.id, report.new = row[0], True
+        if rows:
+            conn.executemany(_INSERT_DOCUMENT, rows)
 
     def _store_prepared(self, report: ImportReport, doc: Document) -> None:
         result = self.put(doc)
@@ -1077,14 +1109,38 @@ def _import_summary(reports: Sequence[ImportReport]) -> str:
 
 def _read_limited(path: Path) -> tuple[bytes, float]:
     """The file's bytes and modification time; too large files are refused before reading."""
-    st = path.stat()
-    size = st.st_size
-    if size > MAX_IMPORT_BYTES:
-        raise DocumentTooLarge(
-            f"{path.name} is {size:,} bytes, above the {MAX_IMPORT_BYTES:,}-byte limit",
-            hint="check that this is the file you meant to import",
-        )
-    return path.read_bytes(), st.st_mtime
+    with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        size = st.st_size
+        if size > MAX_IMPORT_BYTES:
+            raise DocumentTooLarge(
+                f"{path.name} is {size:,} bytes, above the {MAX_IMPORT_BYTES:,}-byte limit",
+                hint="check that this is the file you meant to import",
+            )
+        return fh.read(), st.st_mtime
+
+
+def _walk_files(folder: Path) -> list[Path]:
+    """The files under ``folder`` in path order, skipping hidden files and folders (a name
+    starting with "."); symlinked folders are not entered (as ``Path.rglob``). One scandir per
+    folder, no stat per file (the entry type comes with the listing)."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: os.path.normcase(e.name))
+    except PermissionError:
+        return []
+    out: list[Path] = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                out.extend(_walk_files(folder / entry.name))
+            elif entry.is_file():
+                out.append(folder / entry.name)
+        except OSError:
+            continue
+    return out
 
 
 def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -1092,14 +1148,7 @@ def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(
-                sorted(
-                    f
-                    for f in p.rglob("*")
-                    if f.is_file()
-                    and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                )
-            )
+            out.extend(_walk_files(p))
         else:
             out.append(p)
     return out
