@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from itertools import repeat
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
@@ -710,12 +711,16 @@ def _coverage(result: ParseResult) -> tuple[date, date] | None:
     return (period[0], period[1]) if period else None
 
 
+_MONTH_OF = attrgetter("month")
+
+
 @register("medical_expenses", [KIND])
 def build_medical_expenses(documents: Sequence[Document]) -> pd.DataFrame:
     """One row per detail block. For each person and month the newest document (``fetched_at``,
     then vault id) whose period covers that month wins, so a changed re-export of the same period
     replaces the old one; blocks are never merged (several claims per month and provider stay
     apart)."""
+    import numpy as np
     import pandas as pd
 
     from ..frames import empty
@@ -730,49 +735,37 @@ def build_medical_expenses(documents: Sequence[Document]) -> pd.DataFrame:
 
     parsed.sort(key=newest_first, reverse=True)
     claimed: dict[str | None, list[tuple[date, date]]] = {}
-    cols: dict[str, list[Any]] = {
-        c: []
-        for c in (
-            "person",
-            "year",
-            "mon",
-            "category",
-            "provider",
-            "provider_raw",
-            "days",
-            "total_cost",
-            "insurer_paid",
-            "public_paid",
-            "patient_share",
-            "insurer",
-            "source_id",
-        )
-    }
+    # the winning records, and per document (person, source id, how many), column by column
+    kept: list[MedicalExpense] = []
+    persons: list[str | None] = []
+    source_ids: list[int | None] = []
     for doc, result in parsed:
         person = result.meta.get("person") or doc.person
         taken = claimed.setdefault(person, [])
-        for rec in result.records:
-            if any(a <= rec.month <= b for a, b in taken):
-                continue
-            cols["person"].append(person)
-            cols["year"].append(rec.month.year)
-            cols["mon"].append(rec.month.month)
-            cols["category"].append(rec.category)
-            cols["provider"].append(rec.provider)
-            cols["provider_raw"].append(rec.provider_raw)
-            cols["days"].append(rec.days)
-            cols["total_cost"].append(rec.total_cost)
-            cols["insurer_paid"].append(rec.insurer_paid)
-            cols["public_paid"].append(rec.public_paid)
-            cols["patient_share"].append(rec.patient_share)
-            cols["insurer"].append(rec.insurer)
-            cols["source_id"].append(doc.id)
+        records = result.records
+        if taken and records:
+            lo = min(rec.month for rec in records)
+            hi = max(rec.month for rec in records)
+            if any(a <= hi and lo <= b for a, b in taken):  # some months already claimed
+                records = [rec for rec in records if not any(a <= rec.month <= b for a, b in taken)]
+        kept.extend(records)
+        persons.extend(repeat(person, len(records)))
+        source_ids.extend(repeat(doc.id, len(records)))
         cover = _coverage(result)
         if cover is not None:
             taken.append(cover)
-    if not cols["person"]:
+    if not kept:
         return empty("medical_expenses")
-    month = pd.PeriodIndex.from_fields(year=cols.pop("year"), month=cols.pop("mon"), freq="M")
+    months = list(map(_MONTH_OF, kept))
+    cols: dict[str, Any] = {"person": pd.array(persons, dtype="string")}
+    for name in ("category", "provider", "provider_raw"):
+        cols[name] = pd.array(list(map(attrgetter(name), kept)), dtype="string")
+    for name in ("days", "total_cost", "insurer_paid", "public_paid", "patient_share"):
+        cols[name] = pd.array(list(map(attrgetter(name), kept)), dtype="Int64")
+    cols["insurer"] = pd.array(list(map(attrgetter("insurer"), kept)), dtype="string")
+    cols["source_id"] = pd.array(source_ids, dtype="Int64")
+    ordinals = [(m.year - 1970) * 12 + m.month - 1 for m in months]
+    month = pd.arrays.PeriodArray(np.asarray(ordinals, dtype="int64"), dtype="period[M]")
     df = pd.DataFrame(cols)
-    df.insert(1, "month", pd.Series(month, index=df.index))
+    df.insert(1, "month", month)
     return df
