@@ -96,8 +96,27 @@ KNOWN_KEYS = frozenset(
 )
 
 
+#: how the portal's files start (UTF-8, with or without a BOM)
+_PORTAL_START = "わたしの情報\r\n医療費通知情報\r\n\r\n項目名,内容\r\n".encode()
+
+
 def detect(data: bytes) -> bool:
     """True for a 医療費通知情報 CSV (judged on the first few rows)."""
+    head = data[:4096]
+    if head.startswith(_PORTAL_START, 3 if head.startswith(b"\xef\xbb\xbf") else 0):
+        # the portal's own first rows: the general check below would say True whenever the
+        # head is UTF-8 text (which is all it needs to read them)
+        try:
+            (head if len(data) <= 4096 else _cut_utf8(head)).decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # judged below, like any other file
+        else:
+            return True
+    return _detect_rows(data)
+
+
+def _detect_rows(data: bytes) -> bool:
+    """The general check: 医療費通知情報 among the first rows, then a 項目名 row."""
     head = data[:4096]
     try:
         text, _ = decode(head if len(data) <= 4096 else _cut_utf8(head), what="file")
@@ -132,6 +151,7 @@ class _Parser:
             return None
 
 
+@functools.lru_cache(maxsize=1024)  # pure, and every file of a year has the same period
 def _parse_period(text: str) -> tuple[date, date]:
     s = nfkc(text).replace("〜", "~").replace("~", "~")
     parts = [p.strip() for p in s.split("~")]

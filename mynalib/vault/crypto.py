@@ -42,11 +42,13 @@ def random_key() -> bytes:
 
 def aad(*parts: str | int | bytes) -> bytes:
     """Associated data: an unambiguous encoding of the parts (length-prefixed)."""
-    out = [FORMAT]
+    out = bytearray(FORMAT)
     for part in parts:
         raw = part if isinstance(part, bytes) else str(part).encode("utf-8")
-        out.append(len(raw).to_bytes(4, "big") + raw)
-    return b"|".join(out)
+        out += b"|"
+        out += len(raw).to_bytes(4, "big")
+        out += raw
+    return bytes(out)
 
 
 class Cipher:

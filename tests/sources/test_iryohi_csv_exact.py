@@ -104,3 +104,15 @@ def test_mutated_files_exact_path_only_when_equal(data):
     if exact is None:
         return
     _assert_same(exact, text, encoding)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_detect_shortcut_agrees_with_the_row_check(path):
+    data = path.read_bytes()
+    assert iryohi_csv.detect(data) is iryohi_csv._detect_rows(data) is True
+
+
+@SETTINGS
+@given(mutated("iryohi_csv"))
+def test_detect_shortcut_agrees_on_mutated_files(data):
+    assert iryohi_csv.detect(data) == iryohi_csv._detect_rows(data)
