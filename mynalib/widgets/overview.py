@@ -302,8 +302,13 @@ class FetchPanel(widgets.VBox):
         if not value:
             self.status.error("暗証番号（利用者証明用・数字4桁）を入力してください。")
             return
-        pin = Pin(value, "auth")
-        del value
+        try:
+            pin = Pin(value, "auth")
+        except PinError as exc:  # mistyped (PinFormatError): say so; no try was spent
+            self.status.error(japanese_message(exc))
+            return
+        finally:
+            del value
         self.go.disabled = True
         self.progress.value = 0
         self.progress.layout.visibility = "visible"
