@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 TRAFFIC = 5
@@ -92,6 +93,8 @@ def setup_logging(level: int | str = logging.WARNING, logfile: str | None = None
     quiet_http_loggers()
     root = logging.getLogger("mynalib")
     root.setLevel(level)
+    if logfile:  # a new log file is private (TRAFFIC shows the card's 基本4情報): mode 0600
+        os.close(os.open(logfile, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
     handler: logging.Handler = (
         logging.FileHandler(logfile, encoding="utf-8") if logfile else logging.StreamHandler()
     )
