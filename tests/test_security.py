@@ -748,7 +748,7 @@ def test_e2e_vault_file_holds_no_plaintext_of_any_stored_document(e2e: E2E) -> N
         assert word.encode() not in raw, word
 
 
-def test_e2e_vault_folder_0700_and_files_0600_under_a_permissive_umask(e2e: E2E) -> None:
+def test_e2e_vault_log_and_card_files_private_under_a_permissive_umask(e2e: E2E) -> None:
     assert stat.S_IMODE(e2e.vault_dir.stat().st_mode) == 0o700
     files = [p for p in e2e.vault_dir.iterdir()]
     assert files
@@ -756,6 +756,8 @@ def test_e2e_vault_folder_0700_and_files_0600_under_a_permissive_umask(e2e: E2E)
         assert p.is_file() and stat.S_IMODE(p.stat().st_mode) == 0o600, p
     # the software-card profile (PINs in clear, TEST-ONLY) is private too
     assert stat.S_IMODE(e2e.profile.stat().st_mode) == 0o600
+    # and so is a --log-file: at TRAFFIC it holds the card's 基本4情報 (name, address, birth)
+    assert stat.S_IMODE(e2e.log_file.stat().st_mode) == 0o600
 
 
 def test_traffic_log_masks_the_my_number_read_from_the_card(e2e: E2E) -> None:
