@@ -497,6 +497,7 @@ def run_demo(
                 echo(f"The portal sandbox listens on {HOST}:{servers.sandbox_port}.")
             echo(f"The software card's test PIN is {DEMO_PIN_HINT} (for the overview's 取得).")
             echo("Press Ctrl-C to stop.")
+            _stop_on_signals()
             if open_browser:
                 import webbrowser
 
@@ -516,6 +517,21 @@ def run_demo(
             return 0
         finally:
             servers.stop()
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop the demo cleanly (servers stopped by PID).
+
+    SIGINT is re-armed explicitly: a shell starts background jobs with SIGINT ignored, and Python
+    keeps an inherited "ignore", which would leave `kill -INT` without effect.
+    """
+
+    def _interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _interrupt)
 
 
 def _module_available(name: str) -> bool:

@@ -86,7 +86,15 @@ def _closed(port: int) -> bool:
 
 
 @pytest.mark.slow
-def test_myna_demo_prints_a_token_url_and_ctrl_c_stops_both(tmp_path: Path) -> None:
+def _ignore_sigint() -> None:  # what a shell does to a job started with `&`
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["ctrl-c", "ctrl-c-background-job", "sigterm"],
+)
+def test_myna_demo_prints_a_token_url_and_ctrl_c_stops_both(tmp_path: Path, how: str) -> None:
     pytest.importorskip("voila")
     env = dict(os.environ)
     env["MYNA_HOME"] = str(tmp_path / "home")
@@ -105,6 +113,7 @@ def test_myna_demo_prints_a_token_url_and_ctrl_c_stops_both(tmp_path: Path) -> N
         stdin=subprocess.DEVNULL,
         text=True,
         env=env,
+        preexec_fn=_ignore_sigint if how == "ctrl-c-background-job" else None,
     )
     lines: list[str] = []
     try:
@@ -132,7 +141,7 @@ def test_myna_demo_prints_a_token_url_and_ctrl_c_stops_both(tmp_path: Path) -> N
         assert env_file.stat().st_mode & 0o077 == 0  # the sample vault's passphrase is private
         sandbox_ports = {int(p) for p in re.findall(r"sandbox listens on 127\.0\.0\.1:(\d+)", text)}
         assert len(sandbox_ports) == 1 and not _closed(next(iter(sandbox_ports)))
-        proc.send_signal(signal.SIGINT)  # what Ctrl-C does
+        proc.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGINT)  # Ctrl-C / kill
         assert proc.wait(60) == 0
         assert _closed(voila_port)
         for port in sandbox_ports:
