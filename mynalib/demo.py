@@ -336,7 +336,7 @@ class Servers:
     sandbox: subprocess.Popen[Any] | None
     voila_port: int
     sandbox_port: int | None
-    token: str
+    token: str = field(repr=False)  # the key to the dashboards: never in a repr
     notebooks: Path
     logs: list[Path] = field(default_factory=list)
 
