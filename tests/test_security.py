@@ -901,6 +901,7 @@ def test_real_voila_keeps_its_token_out_of_the_log_and_listens_on_loopback_only(
     assert "no-such-page" in log  # the failed requests were logged...
     assert servers.token not in log  # ...without the token
     assert servers.token not in cmdline
+    assert servers.token not in repr(servers)  # e.g. in an assertion message or a CI log
 
 
 # ================================================================================= reprs, UI
