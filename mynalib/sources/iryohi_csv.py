@@ -764,8 +764,8 @@ def build_medical_expenses(documents: Sequence[Document]) -> pd.DataFrame:
         taken = claimed.setdefault(person, [])
         records = result.records
         if taken and records:
-            lo = min(rec.month for rec in records)
-            hi = max(rec.month for rec in records)
+            lo = min(map(_MONTH_OF, records))
+            hi = max(map(_MONTH_OF, records))
             if any(a <= hi and lo <= b for a, b in taken):  # some months already claimed
                 records = [rec for rec in records if not any(a <= rec.month <= b for a, b in taken)]
         kept.extend(records)

@@ -482,12 +482,17 @@ class Vault:
             else:
                 where.append("(person_tag = ? OR alias_tag = ?)")
             params.extend([self._person_tag(person)] * 2)
+        if not columns.startswith("id,"):
+            raise ValueError("the first column must be the id")
         sql = f"SELECT {columns} FROM documents"  # noqa: S608 - fixed column lists only
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id"
         with self._lock:
-            return self.conn.execute(sql, params).fetchall()
+            rows = self.conn.execute(sql, params).fetchall()
+        # sorted here, not by ORDER BY: SQLite would copy every selected row, blobs included,
+        # through a temporary b-tree (about 3x the cost of the read for a large frame)
+        rows.sort(key=_first)
+        return rows
 
     def documents(
         self,
@@ -1031,6 +1036,10 @@ def _unpad_body(plain: bytes, doc_id: int) -> bytes:
     elif codec == b"\x01":
         return zlib.decompress(plain[1:])
     raise VaultCorrupt(f"document {doc_id}: unknown or damaged body encoding")
+
+
+def _first(row: Sequence[Any]) -> Any:
+    return row[0]
 
 
 def _pad_json(raw: bytes) -> bytes:
