@@ -27,6 +27,19 @@ def _open_vault(vault_dir: Path | None) -> Any:
     return open_vault(vault_dir, create=False)
 
 
+def _audit_export(vault_dir: Path | None, detail: str) -> None:
+    """Record an export in the vault's audit log (what was written, never personal data)."""
+    vault = _open_vault(vault_dir)
+    try:
+        audit = getattr(vault, "audit", None)
+        if audit is not None:
+            audit("export", detail)
+    finally:
+        close = getattr(vault, "close", None)
+        if close is not None:
+            close()
+
+
 def load_frames(
     vault_dir: Path | None, year: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
@@ -219,6 +232,11 @@ def iryohi_form_command(
     for path in result.files:
         click.echo(f"wrote {path}")
     click.echo(f"{result.rows} rows in {len(result.files)} file(s)")
+    kind = "xlsx" if xlsx_template is not None else encoding
+    _audit_export(
+        vault_dir,
+        f"iryohi-form year={year} format={kind} rows={result.rows} files={len(result.files)}",
+    )
 
 
 @export_group.command("deductions")
@@ -248,6 +266,7 @@ def deductions_command(
     summary = _summary(vault_dir, year, settings_path, income, otc)
     path = write_deductions(summary, out)
     click.echo(f"wrote {path} ({len(summary.rows())} rows)")
+    _audit_export(vault_dir, f"deductions year={year} format={path.suffix.lstrip('.') or 'csv'}")
 
 
 COMMANDS: list[click.Command] = [tax_group, export_group]

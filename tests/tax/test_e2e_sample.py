@@ -177,3 +177,18 @@ def test_deductions_export(vault_dir: Path, tmp_path: Path) -> None:
         str(SETTINGS),
     )
     assert json.loads(out_json.read_text("utf-8"))["year"] == 2025
+
+
+def test_exports_are_recorded_in_the_audit_log(vault_dir: Path, tmp_path: Path) -> None:
+    from mynalib.vault import open_vault
+
+    run(vault_dir, "export", "iryohi-form", "--year", "2025", "-o", str(tmp_path / "form.csv"))
+    run(vault_dir, "export", "deductions", "--year", "2025", "-o", str(tmp_path / "d.json"))
+    with open_vault(vault_dir, passphrase=PASSPHRASE, create=False) as vault:
+        exports = [e for e in vault.audit_log() if e.action == "export"]
+    details = [e.detail for e in exports]
+    assert any(d.startswith("iryohi-form year=2025 format=utf-8-sig") for d in details), details
+    assert any(d.startswith("deductions year=2025 format=json") for d in details), details
+    # the command that exported is named, and no personal data is in the entry
+    assert all(e.command and "export" in e.command for e in exports), exports
+    assert not any("見本" in d or str(tmp_path) in d for d in details)
