@@ -14,11 +14,14 @@ the vault file, XML bombs). This module covers what falls between them:
   token (access, refresh, ID token, authorization code, PKCE verifier), no full My Number of any
   household member, and not the vault passphrase in stdout/stderr, logs, exception texts, or any
   file under the home and vault folders; the vault file holds no plaintext of any stored document;
-  vault permissions 0700/0600 under a permissive umask;
+  vault folder 0700, vault files, the ``--log-file`` and the software-card profile 0600 under
+  a permissive umask; the traffic log shows only the last 4 digits of the My Number;
 * the Python API with a plain root handler (no redaction filter installed) and httpx/httpcore
   asked for DEBUG: still nothing secret, and no httpx/httpcore debug record;
 * ``myna demo``: the Voila and sandbox command lines carry no token, Voila never gets
-  ``--show_tracebacks``; a real Voila writes no token to its log even for failed requests.
+  ``--show_tracebacks``; a real Voila writes no token to its log even for failed requests;
+* reprs and the dashboard: a PIN-carrying ``CommandAPDU`` hides its data; a mistyped PIN in the
+  overview's fetch panel is explained in Japanese and shown nowhere.
 """
 
 from __future__ import annotations
