@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ class Person:
     sex: str  # "1" male, "2" female (as on the card)
     address: str
     role: str  # "earner", "spouse", "child", "parent"
-    my_number: str  # fictional, with a valid check digit
+    my_number: str = field(repr=False)  # fictional, with a valid check digit; never in a repr
 
 
 def _check_digit(first11: str) -> str:
