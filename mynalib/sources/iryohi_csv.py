@@ -732,6 +732,18 @@ def _coverage(result: ParseResult) -> tuple[date, date] | None:
 
 
 _MONTH_OF = attrgetter("month")
+_FRAME_FIELDS = attrgetter(
+    "month",
+    "category",
+    "provider",
+    "provider_raw",
+    "days",
+    "total_cost",
+    "insurer_paid",
+    "public_paid",
+    "patient_share",
+    "insurer",
+)
 
 
 @register("medical_expenses", [KIND])
@@ -776,13 +788,29 @@ def build_medical_expenses(documents: Sequence[Document]) -> pd.DataFrame:
             taken.append(cover)
     if not kept:
         return empty("medical_expenses")
-    months = list(map(_MONTH_OF, kept))
+    # one pass over the records (each read while it is in the cache), then columns
+    (
+        months,
+        category,
+        provider,
+        provider_raw,
+        days,
+        total_cost,
+        insurer_paid,
+        public_paid,
+        patient_share,
+        insurer,
+    ) = zip(*map(_FRAME_FIELDS, kept), strict=True)
     cols: dict[str, Any] = {"person": pd.array(persons, dtype="string")}
-    for name in ("category", "provider", "provider_raw"):
-        cols[name] = pd.array(list(map(attrgetter(name), kept)), dtype="string")
-    for name in ("days", "total_cost", "insurer_paid", "public_paid", "patient_share"):
-        cols[name] = pd.array(list(map(attrgetter(name), kept)), dtype="Int64")
-    cols["insurer"] = pd.array(list(map(attrgetter("insurer"), kept)), dtype="string")
+    cols["category"] = pd.array(category, dtype="string")
+    cols["provider"] = pd.array(provider, dtype="string")
+    cols["provider_raw"] = pd.array(provider_raw, dtype="string")
+    cols["days"] = pd.array(days, dtype="Int64")
+    cols["total_cost"] = pd.array(total_cost, dtype="Int64")
+    cols["insurer_paid"] = pd.array(insurer_paid, dtype="Int64")
+    cols["public_paid"] = pd.array(public_paid, dtype="Int64")
+    cols["patient_share"] = pd.array(patient_share, dtype="Int64")
+    cols["insurer"] = pd.array(insurer, dtype="string")
     cols["source_id"] = pd.array(source_ids, dtype="Int64")
     ordinals = [(m.year - 1970) * 12 + m.month - 1 for m in months]
     month = pd.arrays.PeriodArray(np.asarray(ordinals, dtype="int64"), dtype="period[M]")

@@ -467,7 +467,10 @@ class Vault:
         person: str | None,
         *,
         include_unknown_person: bool = False,
+        convert: Callable[[Sequence[Any]], Any] | None = None,
     ) -> list[Any]:
+        """Rows (or ``convert(row)`` for each, done as the rows arrive, so the encrypted blobs of
+        a large selection are not all held at once), ordered by id (the first column)."""
         where: list[str] = []
         params: list[bytes | None] = []
         if kind is not None:
@@ -487,12 +490,19 @@ class Vault:
         sql = f"SELECT {columns} FROM documents"  # noqa: S608 - fixed column lists only
         if where:
             sql += " WHERE " + " AND ".join(where)
-        with self._lock:
-            rows = self.conn.execute(sql, params).fetchall()
         # sorted here, not by ORDER BY: SQLite would copy every selected row, blobs included,
         # through a temporary b-tree (about 3x the cost of the read for a large frame)
-        rows.sort(key=_first)
-        return rows
+        with self._lock:
+            cursor = self.conn.execute(sql, params)
+            if convert is None:
+                rows = cursor.fetchall()
+                rows.sort(key=_first)
+                return rows
+            out: list[tuple[int, Any]] = []
+            while chunk := cursor.fetchmany(256):
+                out.extend((row[0], convert(row)) for row in chunk)
+        out.sort(key=_first)
+        return [item for _, item in out]
 
     def documents(
         self,
@@ -502,28 +512,26 @@ class Vault:
         _include_unknown_person: bool = False,
     ) -> list[Document]:
         """Stored documents (bytes decrypted), oldest first, optionally by kind(s) and person."""
-        rows = self._select(
+        return self._select(
             "id, identity, kind_tag, person_tag, alias_tag, header, body",
             kind,
             person,
             include_unknown_person=_include_unknown_person,
+            convert=self._document_of,
         )
-        out = []
-        for row in rows:
-            header = self._open_header(row)
-            out.append(
-                Document(
-                    data=self._open_body(row[0], header["kind"], row[6]),
-                    kind=header["kind"],
-                    source=header["source"],
-                    person=header["person"],
-                    fetched_at=datetime.fromisoformat(header["fetched_at"]),
-                    original_name=header["original_name"],
-                    meta=self._meta_with_import_time(header),
-                    id=int(row[0]),
-                )
-            )
-        return out
+
+    def _document_of(self, row: Sequence[Any]) -> Document:
+        header = self._open_header(row)
+        return Document(
+            data=self._open_body(row[0], header["kind"], row[6]),
+            kind=header["kind"],
+            source=header["source"],
+            person=header["person"],
+            fetched_at=datetime.fromisoformat(header["fetched_at"]),
+            original_name=header["original_name"],
+            meta=self._meta_with_import_time(header),
+            id=int(row[0]),
+        )
 
     def document(self, doc_id: int) -> Document:
         """One stored document by id (KeyError if there is none)."""
