@@ -54,6 +54,7 @@ from .auth import (
 log = get_logger("mynalib.portal")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 Progress = Callable[[int, int, str], None]
 Store = Callable[[Document], Any]
 
@@ -197,6 +198,13 @@ class PortalClient:
     ):
         quiet_http_loggers()
         self.base_url = base_url.rstrip("/")
+        url = urlsplit(self.base_url)
+        if transport is None and url.scheme != "https" and url.hostname not in _LOOPBACK:
+            # the JPKI signature, the authorization code and every token would travel in clear
+            raise PortalError(
+                f"Refusing a plain-HTTP portal address on another computer ({url.hostname})",
+                hint="use an https:// address (plain http is only for the sandbox on 127.0.0.1)",
+            )
         self.client_id = client_id
         self.redirect_uri = redirect_uri
         self.scope = scope
