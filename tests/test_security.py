@@ -666,8 +666,9 @@ def test_e2e_actually_exercised_the_secrets(e2e: E2E) -> None:
     assert len(e2e.secrets.tokens) >= 6, kinds  # code, verifier, access, refresh, ID token, ...
     assert any(t.count(".") == 2 for t in e2e.secrets.tokens)  # an ID token (JWT) was seen
     log = e2e.texts["log file"]
-    assert "TRAFFIC" in log and "<redacted" in log and "/oidc/token" in log
-    assert any(" TRAFFIC " in r or r.startswith("TRAFFIC") for r in e2e.records)
+    # (level 5 is named TRAFFIC, or TRACE once uvicorn is imported: both use 5)
+    assert "mynalib.card.traffic: >>" in log and "<redacted" in log and "/oidc/token" in log
+    assert any("mynalib.card.traffic: <<" in r for r in e2e.records)
     taro = HOUSEHOLD[0]
     assert taro.my_number in e2e.full_number_output  # --full-number: explicitly asked
     assert e2e.secrets.find(e2e.full_number_output) == [f"My Number of {taro.id}"]
@@ -981,3 +982,15 @@ def test_household_and_card_objects_never_show_a_full_my_number_in_a_repr(e2e: E
     found = Secrets().find("\n".join(texts))
     assert not found, found
     assert "見本" in texts[0]  # the repr still says who it is
+
+
+def test_portal_client_refuses_plain_http_beyond_the_loopback() -> None:
+    """The JPKI signature, the authorization code and the tokens never travel in clear."""
+    from mynalib.errors import PortalError
+    from mynalib.portal.client import PortalClient
+
+    for url in ("http://portal.example.jp", "http://192.0.2.10:8765"):
+        with pytest.raises(PortalError, match="https"):
+            PortalClient(url)
+    for url in ("https://portal.example.jp", "http://127.0.0.1:8765", "http://localhost:8765"):
+        PortalClient(url).close()
