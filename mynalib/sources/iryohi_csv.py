@@ -776,8 +776,12 @@ def build_medical_expenses(documents: Sequence[Document]) -> pd.DataFrame:
         taken = claimed.setdefault(person, [])
         records = result.records
         if taken and records:
-            lo = min(map(_MONTH_OF, records))
-            hi = max(map(_MONTH_OF, records))
+            cover = _coverage(result)
+            if cover is not None and not result.warnings:
+                lo, hi = cover  # a file without problems: every block lies in its period
+            else:
+                lo = min(map(_MONTH_OF, records))
+                hi = max(map(_MONTH_OF, records))
             if any(a <= hi and lo <= b for a, b in taken):  # some months already claimed
                 records = [rec for rec in records if not any(a <= rec.month <= b for a, b in taken)]
         kept.extend(records)

@@ -3,9 +3,9 @@
 An import parses each file to validate it and report on it; building a frame parses the same bytes
 again (frame builders only get Documents), and dashboards rebuild frames for every filter. Parsers
 are pure functions of ``(bytes, strict)``, so their results can be shared. The memo is keyed by a
-BLAKE2b digest of the bytes, bounded by the total size of the memoised inputs (least recently used
-entries go first), and hands out copies of the result's lists and meta dict (records are frozen
-dataclasses). Errors are never memoised. Calls with extra keyword arguments bypass the memo.
+SHA-256 digest of the bytes (hardware-accelerated on most CPUs: faster than BLAKE2b here), bounded
+by the total size of the memoised inputs (least recently used entries go first), and hands out
+copies of the result's lists and meta dict (records are frozen dataclasses). Errors are never memoised. Calls with extra keyword arguments bypass the memo.
 
 It holds parsed personal data in this process's memory only, like the frames built from it;
 :func:`clear` empties every memo (``mynalib.sources.memo.clear()``).
@@ -46,7 +46,7 @@ class _Memo:
     def __call__(self, data: bytes, *, strict: bool = False, **kwargs: Any) -> ParseResult:
         if kwargs or not isinstance(data, (bytes, bytearray)):
             return self.fn(data, strict=strict, **kwargs)
-        key = (hashlib.blake2b(data, digest_size=20).digest(), bool(strict))
+        key = (hashlib.sha256(data).digest(), bool(strict))
         with self.lock:
             hit = self.entries.get(key)
             if hit is not None:
