@@ -5,7 +5,8 @@ again (frame builders only get Documents), and dashboards rebuild frames for eve
 are pure functions of ``(bytes, strict)``, so their results can be shared. The memo is keyed by a
 SHA-256 digest of the bytes (hardware-accelerated on most CPUs: faster than BLAKE2b here), bounded
 by the total size of the memoised inputs (least recently used entries go first), and hands out
-copies of the result's lists and meta dict (records are frozen dataclasses). Errors are never memoised. Calls with extra keyword arguments bypass the memo.
+copies of the result's lists and meta dict (records are frozen dataclasses). Errors are never
+memoised. Calls with extra keyword arguments bypass the memo.
 
 It holds parsed personal data in this process's memory only, like the frames built from it;
 :func:`clear` empties every memo (``mynalib.sources.memo.clear()``).
