@@ -522,6 +522,7 @@ def _all_logging() -> Iterator[Capture]:
     myna = logging.getLogger("mynalib")
     saved = (root.level, myna.level, list(myna.handlers), myna.propagate)
     root.setLevel(1)
+    myna.setLevel(logging.NOTSET)  # as a fresh process: whatever earlier tests configured
     root.addHandler(capture)
     myna.handlers.insert(0, capture)  # first: before RedactingFilter rewrites the record
     try:
