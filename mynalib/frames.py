@@ -7,7 +7,7 @@ Money is ``Int64`` yen, dates are ``datetime64[ns]``, months ``period[M]``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -221,6 +221,46 @@ def register(frame: str, kinds: Iterable[str]) -> Callable[[Builder], Builder]:
     return deco
 
 
+@dataclass(frozen=True)
+class Extract:
+    """A compact, columnar form of one builder's rows, kept per document at import time.
+
+    ``extract(doc, result)`` turns a document and its parse result into JSON-able columns (or
+    None); ``assemble([(doc_id, columns), ...])`` turns the stored columns of every document of
+    ``kinds`` into exactly the part ``builder`` would have built from the documents. The vault
+    stores extracts (encrypted like everything else) and uses them when it can, so a frame needs
+    neither the documents' bytes nor a parse.
+    """
+
+    frame: str
+    kinds: tuple[str, ...]
+    builder: Builder
+    extract: Callable[[Document, Any], dict[str, Any] | None]
+    assemble: Callable[[list[tuple[int | None, dict[str, Any]]]], pd.DataFrame]
+
+
+_EXTRACTS: dict[str, Extract] = {}
+
+
+def register_extract(extract: Extract) -> None:
+    """Register the extract of ``extract.builder`` (one per frame)."""
+    if extract.frame not in SCHEMAS:
+        raise KeyError(f"unknown frame {extract.frame!r}")
+    _EXTRACTS[extract.frame] = extract
+
+
+def extract_for(frame: str) -> Extract | None:
+    """The frame's extract, if one is registered."""
+    _load_builders()
+    return _EXTRACTS.get(frame)
+
+
+def extracts_for_kind(kind: str) -> list[Extract]:
+    """Extracts kept for documents of ``kind``."""
+    _load_builders()
+    return [e for e in _EXTRACTS.values() if kind in e.kinds]
+
+
 def kinds_for(frame: str) -> set[str]:
     """Document kinds that feed ``frame``."""
     _load_builders()
@@ -259,8 +299,12 @@ def build(
     *,
     year: int | None = None,
     person: str | None = None,
+    parts_built: Mapping[Builder, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Build ``frame`` from documents (each builder picks the kinds it reads), then filter."""
+    """Build ``frame`` from documents (each builder picks the kinds it reads), then filter.
+
+    ``parts_built`` holds parts already built for some builders (from stored extracts): they take
+    those builders' places, in the same order."""
     import pandas as pd
 
     if frame not in SCHEMAS:
@@ -269,6 +313,9 @@ def build(
     docs = list(documents)
     parts = []
     for kinds, fn in _BUILDERS.get(frame, []):
+        if parts_built is not None and fn in parts_built:
+            parts.append(conform(frame, parts_built[fn]))
+            continue
         selected = [d for d in docs if d.kind in kinds]
         if selected:
             parts.append(conform(frame, fn(selected)))

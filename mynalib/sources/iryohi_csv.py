@@ -30,7 +30,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
-from ..frames import register
+from ..frames import Extract, register, register_extract
 from . import register_kind
 from .dates import parse_date, parse_month
 from .memo import memoized
@@ -726,12 +726,16 @@ register_kind(
 
 
 # ------------------------------------------------------------------------------------ frame
-def _coverage(result: ParseResult) -> tuple[date, date] | None:
+def _ordinal(month: date) -> int:
+    """A month as pandas' period[M] ordinal (months since 1970-01)."""
+    return (month.year - 1970) * 12 + month.month - 1
+
+
+def _coverage(result: ParseResult) -> tuple[int, int] | None:
     period = result.meta.get("period")
-    return (period[0], period[1]) if period else None
+    return (_ordinal(period[0]), _ordinal(period[1])) if period else None
 
 
-_MONTH_OF = attrgetter("month")
 _FRAME_FIELDS = attrgetter(
     "month",
     "category",
@@ -744,80 +748,142 @@ _FRAME_FIELDS = attrgetter(
     "patient_share",
     "insurer",
 )
+#: the columns of one document's rows (months as period ordinals), as built and as stored
+_COLUMNS = (
+    "month",
+    "category",
+    "provider",
+    "provider_raw",
+    "days",
+    "total_cost",
+    "insurer_paid",
+    "public_paid",
+    "patient_share",
+    "insurer",
+)
+_STRING_COLUMNS = ("category", "provider", "provider_raw")
+_INT_COLUMNS = ("days", "total_cost", "insurer_paid", "public_paid", "patient_share")
+_TEXT_COLUMNS = (*_STRING_COLUMNS, "insurer")
+_NUMBER_COLUMNS = ("month", *_INT_COLUMNS)
 
 
-@register("medical_expenses", [KIND])
-def build_medical_expenses(documents: Sequence[Document]) -> pd.DataFrame:
-    """One row per detail block. For each person and month the newest document (``fetched_at``,
-    then vault id) whose period covers that month wins, so a changed re-export of the same period
-    replaces the old one; blocks are never merged (several claims per month and provider stay
-    apart)."""
+def _small(values: Sequence[Any]) -> Sequence[Any]:
+    """``bytes`` for a column of integers 0..255 (a fifth of the stored size), else a list."""
+    if all(type(v) is int and 0 <= v <= 255 for v in values):
+        return bytes(values)
+    return list(values)
+
+
+def extract_medical_expenses(doc: Document, result: ParseResult) -> dict[str, Any]:
+    """One document's rows, columnar (what :func:`assemble_medical_expenses` needs).
+
+    Months are period ordinals; the text columns are indexes into ``strings`` (names repeat
+    within a file); small integer columns are ``bytes``. An extract is about a fifth of the
+    file."""
+    records = result.records
+    columns: list[Any] = (
+        list(zip(*map(_FRAME_FIELDS, records), strict=True)) if records else [()] * len(_COLUMNS)
+    )
+    columns[0] = list(map(_ordinal, columns[0]))
+    out = dict(zip(_COLUMNS, columns, strict=True))
+    strings = list(
+        dict.fromkeys([*out["category"], *out["provider"], *out["provider_raw"], *out["insurer"]])
+    )
+    code = {text: i for i, text in enumerate(strings)}.__getitem__
+    for name in _TEXT_COLUMNS:
+        out[name] = _small(list(map(code, out[name])))
+    out["days"] = _small(out["days"])
+    cover = _coverage(result)
+    return {
+        "person": result.meta.get("person") or doc.person,
+        "fetched_at": doc.fetched_at.timestamp() if doc.fetched_at else 0.0,
+        "cover": list(cover) if cover is not None else None,
+        "clean": not result.warnings,
+        "strings": strings,
+        **out,
+    }
+
+
+def assemble_medical_expenses(items: list[tuple[int | None, dict[str, Any]]]) -> pd.DataFrame:
+    """The medical_expenses rows of documents given as (vault id, extract) pairs.
+
+    For each person and month the newest document (``fetched_at``, then vault id) whose period
+    covers that month wins, so a changed re-export of the same period replaces the old one;
+    blocks are never merged (several claims per month and provider stay apart)."""
     import numpy as np
     import pandas as pd
 
     from ..frames import empty
 
-    parsed: list[tuple[Document, ParseResult]] = []
-    for doc in documents:
-        parsed.append((doc, parse(doc.data, strict=False)))
-
-    def newest_first(item: tuple[Document, ParseResult]) -> tuple[Any, int]:
-        doc = item[0]
-        return (doc.fetched_at.timestamp() if doc.fetched_at else 0.0, doc.id or 0)
-
-    parsed.sort(key=newest_first, reverse=True)
-    claimed: dict[str | None, list[tuple[date, date]]] = {}
-    # the winning records, and per document (person, source id, how many), column by column
-    kept: list[MedicalExpense] = []
+    items = sorted(items, key=lambda item: (item[1]["fetched_at"], item[0] or 0), reverse=True)
+    claimed: dict[str | None, list[tuple[int, int]]] = {}
+    out: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
     persons: list[str | None] = []
     source_ids: list[int | None] = []
-    for doc, result in parsed:
-        person = result.meta.get("person") or doc.person
+    for doc_id, ex in items:
+        person = ex["person"]
         taken = claimed.setdefault(person, [])
-        records = result.records
-        if taken and records:
-            cover = _coverage(result)
-            if cover is not None and not result.warnings:
+        months = ex["month"]
+        cover = ex["cover"]
+        keep: list[int] | None = None
+        if taken and months:
+            if cover is not None and ex["clean"]:
                 lo, hi = cover  # a file without problems: every block lies in its period
             else:
-                lo = min(map(_MONTH_OF, records))
-                hi = max(map(_MONTH_OF, records))
+                lo, hi = min(months), max(months)
             if any(a <= hi and lo <= b for a, b in taken):  # some months already claimed
-                records = [rec for rec in records if not any(a <= rec.month <= b for a, b in taken)]
-        kept.extend(records)
-        persons.extend(repeat(person, len(records)))
-        source_ids.extend(repeat(doc.id, len(records)))
-        cover = _coverage(result)
+                keep = [i for i, m in enumerate(months) if not any(a <= m <= b for a, b in taken)]
+        text = ex["strings"].__getitem__
+        if keep is None:
+            for name in _NUMBER_COLUMNS:
+                out[name].extend(ex[name])
+            for name in _TEXT_COLUMNS:
+                out[name].extend(map(text, ex[name]))
+            n = len(months)
+        else:
+            for name in _NUMBER_COLUMNS:
+                column = ex[name]
+                out[name].extend([column[i] for i in keep])
+            for name in _TEXT_COLUMNS:
+                column = ex[name]
+                out[name].extend([text(column[i]) for i in keep])
+            n = len(keep)
+        persons.extend(repeat(person, n))
+        source_ids.extend(repeat(doc_id, n))
         if cover is not None:
-            taken.append(cover)
-    if not kept:
+            taken.append((cover[0], cover[1]))
+    if not persons:
         return empty("medical_expenses")
-    # one pass over the records (each read while it is in the cache), then columns
-    (
-        months,
-        category,
-        provider,
-        provider_raw,
-        days,
-        total_cost,
-        insurer_paid,
-        public_paid,
-        patient_share,
-        insurer,
-    ) = zip(*map(_FRAME_FIELDS, kept), strict=True)
     cols: dict[str, Any] = {"person": pd.array(persons, dtype="string")}
-    cols["category"] = pd.array(category, dtype="string")
-    cols["provider"] = pd.array(provider, dtype="string")
-    cols["provider_raw"] = pd.array(provider_raw, dtype="string")
-    cols["days"] = pd.array(days, dtype="Int64")
-    cols["total_cost"] = pd.array(total_cost, dtype="Int64")
-    cols["insurer_paid"] = pd.array(insurer_paid, dtype="Int64")
-    cols["public_paid"] = pd.array(public_paid, dtype="Int64")
-    cols["patient_share"] = pd.array(patient_share, dtype="Int64")
-    cols["insurer"] = pd.array(insurer, dtype="string")
+    for name in _STRING_COLUMNS:
+        cols[name] = pd.array(out[name], dtype="string")
+    for name in _INT_COLUMNS:
+        cols[name] = pd.array(out[name], dtype="Int64")
+    cols["insurer"] = pd.array(out["insurer"], dtype="string")
     cols["source_id"] = pd.array(source_ids, dtype="Int64")
-    ordinals = [(m.year - 1970) * 12 + m.month - 1 for m in months]
-    month = pd.arrays.PeriodArray(np.asarray(ordinals, dtype="int64"), dtype="period[M]")
+    month = pd.arrays.PeriodArray(np.asarray(out["month"], dtype="int64"), dtype="period[M]")
     df = pd.DataFrame(cols)
     df.insert(1, "month", month)
     return df
+
+
+@register("medical_expenses", [KIND])
+def build_medical_expenses(documents: Sequence[Document]) -> pd.DataFrame:
+    """One row per detail block (see :func:`assemble_medical_expenses`)."""
+    return assemble_medical_expenses(
+        [
+            (doc.id, extract_medical_expenses(doc, parse(doc.data, strict=False)))
+            for doc in documents
+        ]
+    )
+
+
+register_extract(
+    Extract(
+        "medical_expenses",
+        (KIND,),
+        build_medical_expenses,
+        extract_medical_expenses,
+        assemble_medical_expenses,
+    )
+)

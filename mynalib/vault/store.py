@@ -3,7 +3,9 @@
 What someone holding only the vault file learns (see README "Importing your files and the vault"):
 the number of documents, their approximate sizes (padded to 512-byte steps, 1/32 of the size
 for large documents), the time order of the rows (ids), which
-documents share a kind and which share a person (16-byte keyed tags, not the names), how many
+documents share a kind and which share a person (16-byte keyed tags, not the names), which
+documents have a frame extract (the columns an import keeps so frames need no re-parse, padded
+like the documents: roughly how many rows a document has), how many
 secrets/state entries/audit entries exist, and the scrypt parameters. Not stored in clear: document
 bytes, kinds, person names, file names, dates, metadata, secrets, state values, audit entries, the
 secret and state key names. Equal documents cannot be recognised without the key (their identity is
@@ -20,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import marshal
 import os
 import sqlite3
 import stat
@@ -47,6 +50,10 @@ SCHEMA_VERSION = 1
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 #: WAL pages between automatic checkpoints during a large import (SQLite's default is 1000)
 BULK_AUTOCHECKPOINT = 16384
+#: extract encoding: b"m" + marshal format 4 of plain data (dict, list, bytes, str, int, float,
+#: bool, None)
+_EXTRACT_CODEC = b"m"
+_INSERT_EXTRACT = "INSERT OR REPLACE INTO extracts (doc_id, frame_tag, body) VALUES (?, ?, ?)"
 _INSERT_DOCUMENT = (
     "INSERT INTO documents (id, identity, kind_tag, person_tag, alias_tag, header, body) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -73,6 +80,13 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_kind_person ON documents (kind_tag, person_tag);
 CREATE INDEX IF NOT EXISTS documents_person ON documents (person_tag);
 CREATE INDEX IF NOT EXISTS documents_alias ON documents (alias_tag);
+CREATE TABLE IF NOT EXISTS extracts (
+    id        INTEGER PRIMARY KEY,      -- (a rowid table: rows of 1-2 KB stay on their page)
+    doc_id    INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    frame_tag BLOB NOT NULL,            -- keyed tag of the frame
+    body      BLOB NOT NULL,            -- AES-GCM(codec byte + columns + padding)
+    UNIQUE (doc_id, frame_tag)
+);
 CREATE TABLE IF NOT EXISTS secrets (
     name_tag BLOB PRIMARY KEY,
     value    BLOB NOT NULL
@@ -87,6 +101,9 @@ CREATE TABLE IF NOT EXISTS audit (
     chain BLOB NOT NULL                 -- HMAC(audit key, previous chain || id || entry)
 );
 """
+
+#: the table of frame extracts, for vaults created before it existed
+_EXTRACTS_TABLE = _SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS extracts") :].split(";")[0]
 
 #: the command recorded in audit entries when no click command is running
 current_command: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -471,25 +488,16 @@ class Vault:
     ) -> list[Any]:
         """Rows (or ``convert(row)`` for each, done as the rows arrive, so the encrypted blobs of
         a large selection are not all held at once), ordered by id (the first column)."""
-        where: list[str] = []
-        params: list[bytes | None] = []
-        if kind is not None:
-            kinds = [kind] if isinstance(kind, str) else list(kind)
-            if not kinds:
+        if kind is not None and not isinstance(kind, str):
+            kind = list(kind)
+            if not kind:
                 return []
-            where.append(f"kind_tag IN ({','.join('?' * len(kinds))})")
-            params.extend(self._kind_tag(k) for k in kinds)
-        if person is not None:
-            if include_unknown_person:
-                where.append("(person_tag = ? OR alias_tag = ? OR person_tag IS NULL)")
-            else:
-                where.append("(person_tag = ? OR alias_tag = ?)")
-            params.extend([self._person_tag(person)] * 2)
+        where, params = self._where(kind, person, include_unknown_person=include_unknown_person)
         if not columns.startswith("id,"):
             raise ValueError("the first column must be the id")
         sql = f"SELECT {columns} FROM documents"  # noqa: S608 - fixed column lists only
         if where:
-            sql += " WHERE " + " AND ".join(where)
+            sql += " WHERE " + where
         # sorted here, not by ORDER BY: SQLite would copy every selected row, blobs included,
         # through a temporary b-tree (about 3x the cost of the read for a large frame)
         with self._lock:
@@ -503,6 +511,28 @@ class Vault:
                 out.extend((row[0], convert(row)) for row in chunk)
         out.sort(key=_first)
         return [item for _, item in out]
+
+    def _where(
+        self,
+        kind: str | Iterable[str] | None,
+        person: str | None,
+        *,
+        include_unknown_person: bool = False,
+    ) -> tuple[str, list[bytes | None]]:
+        """The WHERE clause (without the keyword) selecting documents by kind(s) and person."""
+        where: list[str] = []
+        params: list[bytes | None] = []
+        if kind is not None:
+            kinds = [kind] if isinstance(kind, str) else list(kind)
+            where.append(f"kind_tag IN ({','.join('?' * len(kinds))})")
+            params.extend(self._kind_tag(k) for k in kinds)
+        if person is not None:
+            if include_unknown_person:
+                where.append("(person_tag = ? OR alias_tag = ? OR person_tag IS NULL)")
+            else:
+                where.append("(person_tag = ? OR alias_tag = ?)")
+            params.extend([self._person_tag(person)] * 2)
+        return " AND ".join(where), params
 
     def documents(
         self,
@@ -610,13 +640,13 @@ class Vault:
         fetched_at: datetime | None = None,
     ) -> ImportReport:
         """Detect the kind by content, parse, store. Raises SourceError for unreadable input."""
-        report, doc = self._prepare(
+        report, doc, extracts = self._prepare(
             data, name=name, person=person, source=source, fetched_at=fetched_at
         )
         with self._lock, self._tx():
             self._quiet += 1
             try:
-                self._store_prepared(report, doc)
+                self._store_prepared(report, doc, extracts)
             finally:
                 self._quiet -= 1
             self._audit("import", _import_summary([report]), None)
@@ -673,7 +703,7 @@ class Vault:
     ) -> list[ImportReport]:
         total = len(files)
         reports: list[ImportReport] = []
-        pending: list[tuple[ImportReport, Document]] = []
+        pending: list[tuple[ImportReport, Document, list[tuple[str, bytes]]]] = []
         last_commit = time.monotonic()
         committed = [0]
 
@@ -694,10 +724,10 @@ class Vault:
                 try:
                     data, mtime = _read_limited(file)
                     fetched = datetime.fromtimestamp(mtime, timezone.utc)
-                    report, doc = self._prepare(
+                    report, doc, extracts = self._prepare(
                         data, name=file.name, person=person, source="file", fetched_at=fetched
                     )
-                    pending.append((report, doc))
+                    pending.append((report, doc, extracts))
                 except (SourceError, OSError) as exc:
                     report = ImportReport(
                         name=file.name, error=_error_text(exc), error_type=type(exc).__name__
@@ -725,7 +755,9 @@ class Vault:
         person: str | None,
         source: str,
         fetched_at: datetime | None,
-    ) -> tuple[ImportReport, Document]:
+    ) -> tuple[ImportReport, Document, list[tuple[str, bytes]]]:
+        """Detect, parse, and make the Document, the report and the frame extracts (JSON)."""
+        from .. import frames
         from ..sources import detect_kind, parse
 
         if len(data) > MAX_IMPORT_BYTES:
@@ -760,7 +792,7 @@ class Vault:
             kind=kind,
             source=source,  # type: ignore[arg-type]
             person=who,
-            fetched_at=fetched_at or _now(),
+            fetched_at=_aware(fetched_at or _now()),  # as stored (a naive time is UTC)
             original_name=name,
             meta=meta,
         )
@@ -773,13 +805,20 @@ class Vault:
             signature=signature,
             warnings=warnings,
         )
-        return report, doc
+        extracts = []
+        for extract in frames.extracts_for_kind(kind):
+            value = extract.extract(doc, result)
+            if value is not None:
+                extracts.append((extract.frame, _EXTRACT_CODEC + marshal.dumps(value, 4)))
+        return report, doc, extracts
 
-    def _store_batch(self, pending: Sequence[tuple[ImportReport, Document]]) -> None:
+    def _store_batch(
+        self, pending: Sequence[tuple[ImportReport, Document, list[tuple[str, bytes]]]]
+    ) -> None:
         """Store prepared documents inside the caller's write transaction, as :meth:`put` would
         one by one (same rows, same dedup), with one look-up and one INSERT statement per batch."""
         conn = self.conn
-        identities = [self._keys.identity_of(bytes(doc.data)) for _, doc in pending]
+        identities = [self._keys.identity_of(bytes(doc.data)) for _, doc, _ in pending]
         known: dict[bytes, int] = {}
         unique = list(dict.fromkeys(identities))
         for start in range(0, len(unique), 500):
@@ -793,7 +832,8 @@ class Vault:
                 )
             )
         rows = []
-        for (report, doc), identity in zip(pending, identities, strict=True):
+        extract_rows: list[tuple[int, bytes, bytes]] = []
+        for (report, doc, extracts), identity in zip(pending, identities, strict=True):
             doc_id = known.get(identity)
             if doc_id is not None:
                 report.id, report.new = doc_id, False
@@ -802,12 +842,77 @@ class Vault:
             rows.append(row)
             known[identity] = row[0]
             report.id, report.new = row[0], True
+            extract_rows.extend(self._extract_row(row[0], f, raw) for f, raw in extracts)
         if rows:
             conn.executemany(_INSERT_DOCUMENT, rows)
+        if extract_rows:
+            conn.executemany(_INSERT_EXTRACT, extract_rows)
 
-    def _store_prepared(self, report: ImportReport, doc: Document) -> None:
+    def _store_prepared(
+        self, report: ImportReport, doc: Document, extracts: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
         result = self.put(doc)
         report.id, report.new = result.id, result.new
+        if result.new and extracts:  # (a duplicate keeps the extracts of its first import)
+            self.conn.executemany(
+                _INSERT_EXTRACT, [self._extract_row(result.id, f, raw) for f, raw in extracts]
+            )
+
+    def _extract_row(self, doc_id: int, frame: str, raw: bytes) -> tuple[int, bytes, bytes]:
+        sealed = self._keys.documents.seal(
+            raw + b" " * (_bucket(len(raw)) - len(raw)),  # padded like document bodies
+            crypto.aad("extracts", doc_id, frame),
+        )
+        return (doc_id, self._keys.tag("frame", frame), sealed)
+
+    def _open_extract(self, doc_id: int, frame: str, body: bytes) -> dict[str, Any] | None:
+        """A stored extract, or None when this mynalib cannot read its encoding."""
+        plain = self._keys.documents.open(
+            body, crypto.aad("extracts", doc_id, frame), what=f"the {frame} extract of {doc_id}"
+        )
+        if plain[:1] != _EXTRACT_CODEC:
+            return None
+        # marshal (plain dicts, lists, text and numbers): about 4x faster than JSON both ways.
+        # Only bytes this vault's key authenticated reach it (AES-GCM above), so they are bytes
+        # mynalib wrote; marshal is not meant for untrusted input, and gets none here.
+        try:
+            value = marshal.loads(plain[1:])  # noqa: S302 - padding after the object is ignored
+        except (EOFError, ValueError, TypeError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def _frame_from_extracts(self, name: str, person: str | None) -> pd.DataFrame | None:
+        """The frame built from stored extracts, or None when some document has none (or the
+        frame reads kinds that keep none): then the documents are read and parsed."""
+        from .. import frames
+
+        extract = frames.extract_for(name)
+        if extract is None:
+            return None
+        others = frames.kinds_for(name) - set(extract.kinds)
+        if others and self._select("id, kind_tag", others, person, include_unknown_person=True):
+            return None
+        where, params = self._where(extract.kinds, person, include_unknown_person=True)
+        sql = (
+            "SELECT d.id, e.body FROM documents AS d LEFT JOIN extracts AS e "  # noqa: S608
+            "ON e.doc_id = d.id AND e.frame_tag = ?" + (" WHERE " + where if where else "")
+        )
+        frame_tag = self._keys.tag("frame", name)
+        items: list[tuple[int | None, dict[str, Any]]] = []
+        with self._lock:
+            cursor = self.conn.execute(sql, [frame_tag, *params])
+            while chunk := cursor.fetchmany(512):
+                for doc_id, body in chunk:
+                    if body is None:
+                        return None
+                    value = self._open_extract(int(doc_id), name, body)
+                    if value is None:
+                        return None
+                    items.append((int(doc_id), value))
+        if not items:
+            return None
+        part = extract.assemble(items)
+        return frames.build(name, [], person=person, parts_built={extract.builder: part})
 
     # ------------------------------------------------------------------ frames
     def frame(
@@ -825,10 +930,15 @@ class Vault:
         if cached is not None and cached[0] == generation:
             df = cached[1]
         else:
-            kinds = frames.kinds_for(name)
-            docs = self.documents(kinds, person, _include_unknown_person=True) if kinds else []
-            with _gc_paused(len(docs) > GC_PAUSE_FROM):
-                df = frames.build(name, docs, person=person)
+            with _gc_paused(True):
+                built = self._frame_from_extracts(name, person)
+            if built is not None:
+                df = built
+            else:
+                kinds = frames.kinds_for(name)
+                docs = self.documents(kinds, person, _include_unknown_person=True) if kinds else []
+                with _gc_paused(len(docs) > GC_PAUSE_FROM):
+                    df = frames.build(name, docs, person=person)
             with self._lock:  # dashboards call frame() from several threads
                 if key not in self._frame_cache and len(self._frame_cache) >= 16:
                     self._frame_cache.pop(next(iter(self._frame_cache)))
@@ -1026,6 +1136,11 @@ def _bucket(n: int) -> int:
     """Padded size: multiples of 512 bytes, or of 1/32 of the size for large documents."""
     unit = max(512, 1 << max(0, n.bit_length() - 5))
     return -(-n // unit) * unit
+
+
+def _aware(moment: datetime) -> datetime:
+    """A naive time is taken as UTC (as the documents table stores it)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _pad_body(data: bytes) -> bytes:
@@ -1227,6 +1342,7 @@ def open_vault(
             if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077:
                 os.chmod(p, 0o600)
         vault_id, data_key, protection = _unlock_or_init(conn, passphrase)
+        conn.execute(_EXTRACTS_TABLE)  # vaults created before the table existed
     except BaseException:
         conn.close()
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,15 +152,21 @@ def test_frame_person_filter_reads_only_that_person(vault: Vault) -> None:
         vault.import_bytes(iryohi_csv(name=f"試験　{i}郎"), name=f"{i}.csv")
     decrypted: list[int] = []
     original = vault._open_body
+    original_extract = vault._open_extract
 
     def counting(doc_id: int, kind: str, body: bytes) -> bytes:
         decrypted.append(doc_id)
         return original(doc_id, kind, body)
 
+    def counting_extract(doc_id: int, frame: str, body: bytes) -> dict[str, Any]:
+        decrypted.append(doc_id)
+        return original_extract(doc_id, frame, body)
+
     vault._open_body = counting  # type: ignore[method-assign]
+    vault._open_extract = counting_extract  # type: ignore[method-assign]
     df = vault.frame("medical_expenses", person="試験　3郎")
     assert set(df["person"]) == {"試験　3郎"} and len(df) == 2
-    assert len(decrypted) == 1
+    assert len(decrypted) == 1  # that person's document (or its stored extract), nothing else
 
 
 def test_frame_cache_sees_new_documents_from_other_connections(

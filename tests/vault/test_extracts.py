@@ -1,0 +1,142 @@
+"""Frame extracts: the columns an import keeps per document so frames need no re-parse.
+
+The frame built from extracts must equal the frame built from the documents (newest re-export
+wins per person and month, person and year filters, files with problems, several people), fall
+back to the documents whenever a document has no extract, and be as tamper-evident as the rest.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pandas.testing as pdt
+import pytest
+
+from mynalib import frames
+from mynalib.document import Document
+from mynalib.errors import VaultCorrupt
+from mynalib.vault import Vault, crypto, open_vault
+
+from .conftest import PASSPHRASE
+from .iryohi import block, iryohi_csv
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+T0 = datetime(2026, 2, 1, tzinfo=timezone.utc)
+
+
+def _from_documents(vault: Vault, person: str | None = None, year: int | None = None):
+    kinds = frames.kinds_for("medical_expenses")
+    docs = vault.documents(kinds, person, _include_unknown_person=True)
+    return frames.build("medical_expenses", docs, person=person, year=year)
+
+
+def _extract_rows(vault: Vault) -> int:
+    return int(vault.conn.execute("SELECT COUNT(*) FROM extracts").fetchone()[0])
+
+
+def _fill(vault: Vault) -> None:
+    # two people; a changed re-export of 2025 for one of them (newer fetched_at wins); a file
+    # whose 年間の合計 does not add up (kept with a warning in lenient mode)
+    for i, name in enumerate(("試験　一郎", "試験　花子")):
+        for year in (2023, 2024, 2025):
+            vault.import_bytes(
+                iryohi_csv(name=name, year=year), name=f"{i}{year}.csv", fetched_at=T0
+            )
+    newer = iryohi_csv(name="試験　一郎", year=2025, blocks=[block(1, 4000), block(5, 1200)])
+    vault.import_bytes(newer, name="re.csv", fetched_at=T0 + timedelta(days=30))
+    older = iryohi_csv(name="試験　花子", year=2025, blocks=[block(7, 9990)], created_day=2)
+    vault.import_bytes(older, name="old.csv", fetched_at=T0 - timedelta(days=30))
+    bad = iryohi_csv(name="試験　三郎", year=2025).replace(b'"5,950"', b'"5,951"', 1)
+    assert vault.import_bytes(bad, name="bad.csv", fetched_at=T0).warnings
+
+
+def test_frame_from_extracts_equals_frame_from_documents(vault: Vault) -> None:
+    _fill(vault)
+    assert _extract_rows(vault) == vault.count()
+    assert vault._frame_from_extracts("medical_expenses", None) is not None
+    pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
+    for person in ("試験　一郎", "試験　花子", "試験　三郎", "誰でもない"):
+        pdt.assert_frame_equal(
+            vault.frame("medical_expenses", person=person), _from_documents(vault, person)
+        )
+    pdt.assert_frame_equal(
+        vault.frame("medical_expenses", year=2024), _from_documents(vault, year=2024)
+    )
+    df = vault.frame("medical_expenses", person="試験　一郎", year=2025)
+    assert list(df["total_cost"]) == [4000, 1200]  # the newer re-export replaced 2025
+
+
+def test_sample_household_same_frame(vault: Vault) -> None:
+    reports = vault.import_files([ROOT / "sample_data" / "iryohi"])
+    assert reports and all(r.ok for r in reports)
+    assert vault._frame_from_extracts("medical_expenses", None) is not None
+    pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
+
+
+def test_a_document_without_extract_means_the_documents_are_read(vault: Vault) -> None:
+    _fill(vault)
+    expected = _from_documents(vault)
+    # put() stores the bytes without parsing them: no extract
+    vault.put(Document(iryohi_csv(name="試験　四郎"), "iryohi_csv", person="試験　四郎"))
+    assert vault._frame_from_extracts("medical_expenses", None) is None
+    df = vault.frame("medical_expenses")
+    pdt.assert_frame_equal(df, _from_documents(vault))
+    assert len(df) == len(expected) + 2
+
+
+def test_other_kinds_of_the_frame_mean_the_documents_are_read(vault: Vault) -> None:
+    vault.import_bytes(iryohi_csv(), name="a.csv")
+    vault.put(Document(b"{}", "portal_medical", person="試験　一郎"))
+    assert vault._frame_from_extracts("medical_expenses", None) is None
+
+
+def test_duplicate_import_keeps_one_extract(vault: Vault) -> None:
+    data = iryohi_csv()
+    first = vault.import_bytes(data, name="a.csv")
+    second = vault.import_bytes(data, name="b.csv")
+    assert first.new and not second.new and second.id == first.id
+    assert _extract_rows(vault) == 1
+
+
+def test_delete_removes_the_extract(vault: Vault) -> None:
+    r = vault.import_bytes(iryohi_csv(), name="a.csv")
+    assert _extract_rows(vault) == 1
+    assert vault.delete(r.id)
+    assert _extract_rows(vault) == 0
+    assert len(vault.frame("medical_expenses")) == 0
+
+
+def test_extract_moved_to_another_document_is_detected(vault: Vault) -> None:
+    a = vault.import_bytes(iryohi_csv(name="試験　一郎"), name="a.csv")
+    b = vault.import_bytes(iryohi_csv(name="試験　花子"), name="b.csv")
+    conn = vault.conn
+    body_a = conn.execute("SELECT body FROM extracts WHERE doc_id = ?", (a.id,)).fetchone()[0]
+    conn.execute("UPDATE extracts SET body = ? WHERE doc_id = ?", (body_a, b.id))
+    with pytest.raises(VaultCorrupt):
+        vault._frame_from_extracts("medical_expenses", None)
+
+
+def test_unreadable_extract_encoding_falls_back(vault: Vault) -> None:
+    vault.import_bytes(iryohi_csv(), name="a.csv")
+    (doc_id,) = vault.conn.execute("SELECT doc_id FROM extracts").fetchone()
+    aad = crypto.aad("extracts", doc_id, "medical_expenses")
+    sealed = vault._keys.documents.seal(b"?future encoding", aad)
+    vault.conn.execute("UPDATE extracts SET body = ?", (sealed,))
+    assert vault._frame_from_extracts("medical_expenses", None) is None
+    assert len(vault.frame("medical_expenses")) == 2
+
+
+def test_vault_without_the_table_gets_it(vault_dir: Path) -> None:
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        v.import_bytes(iryohi_csv(), name="a.csv")
+    conn = sqlite3.connect(vault_dir / "vault.sqlite3")
+    conn.execute("DROP TABLE extracts")  # as a vault written before extracts existed
+    conn.commit()
+    conn.close()
+    with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
+        assert v._frame_from_extracts("medical_expenses", None) is None  # no extract: documents
+        assert len(v.frame("medical_expenses")) == 2
+        v.import_bytes(iryohi_csv(year=2024), name="b.csv")
+        assert _extract_rows(v) == 1
