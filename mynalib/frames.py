@@ -338,8 +338,14 @@ def filter_frame(
     return df.reset_index(drop=True)
 
 
+_loaded = False
+
+
 def _load_builders() -> None:
-    """Import the modules that register builders (sources and portal parsers)."""
+    """Import the modules that register builders (sources and portal parsers), once."""
+    global _loaded
+    if _loaded:
+        return
     import importlib
 
     for module in _BUILDER_MODULES:
@@ -348,6 +354,7 @@ def _load_builders() -> None:
         except ModuleNotFoundError as exc:  # an area not built yet
             if exc.name != module:
                 raise
+    _loaded = True
 
 
 #: modules whose import registers frame builders

@@ -769,9 +769,10 @@ _NUMBER_COLUMNS = ("month", *_INT_COLUMNS)
 
 def _small(values: Sequence[Any]) -> Sequence[Any]:
     """``bytes`` for a column of integers 0..255 (a fifth of the stored size), else a list."""
-    if all(type(v) is int and 0 <= v <= 255 for v in values):
-        return bytes(values)
-    return list(values)
+    try:
+        return bytes(values)  # TypeError for None (or text), ValueError outside 0..255
+    except (TypeError, ValueError):
+        return list(values)
 
 
 def extract_medical_expenses(doc: Document, result: ParseResult) -> dict[str, Any]:
