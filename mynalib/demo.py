@@ -488,6 +488,7 @@ def run_demo(
             echo(f"see the logs in {workdir / 'logs'} (is port {port} already in use?)")
             return 1
         try:
+            _stop_on_signals()  # before "Press Ctrl-C": a signal right after it must stop cleanly
             echo("")
             echo("mynalib demo is running — open (the token in the link is your key):")
             for name, (title, _fn) in DASHBOARDS.items():
@@ -497,7 +498,6 @@ def run_demo(
                 echo(f"The portal sandbox listens on {HOST}:{servers.sandbox_port}.")
             echo(f"The software card's test PIN is {DEMO_PIN_HINT} (for the overview's 取得).")
             echo("Press Ctrl-C to stop.")
-            _stop_on_signals()
             if open_browser:
                 import webbrowser
 
