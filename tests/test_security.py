@@ -841,6 +841,8 @@ def test_demo_command_lines_carry_no_token_and_voila_gets_no_tracebacks(
     monkeypatch.setattr(demo, "wait_for_port", lambda *a, **k: 0.0)
     monkeypatch.setattr(demo, "demo_environment", fake_environment)
     monkeypatch.setattr(demo, "_module_available", lambda name: True)  # nothing is started
+    # run_demo re-arms SIGINT/SIGTERM for its own process: not for pytest's
+    monkeypatch.setattr(demo, "_stop_on_signals", lambda: None, raising=False)
     monkeypatch.setenv("JUPYTER_TOKEN", "inherited-token-must-not-pass")
     said: list[str] = []
     status = demo.run_demo(open_browser=False, workdir=tmp_path / "d", echo=said.append)
