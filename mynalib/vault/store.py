@@ -889,21 +889,22 @@ class Vault:
         extract = frames.extract_for(name)
         if extract is None:
             return None
-        others = frames.kinds_for(name) - set(extract.kinds)
-        if others and self._select("id, kind_tag", others, person, include_unknown_person=True):
-            return None
-        where, params = self._where(extract.kinds, person, include_unknown_person=True)
+        # one pass over every document that feeds the frame: a kind without extracts, or a
+        # document without one, and the documents are read instead
+        kinds = sorted(frames.kinds_for(name) | set(extract.kinds))
+        own = {self._kind_tag(k) for k in extract.kinds}
+        where, params = self._where(kinds, person, include_unknown_person=True)
         sql = (
-            "SELECT d.id, e.body FROM documents AS d LEFT JOIN extracts AS e "  # noqa: S608
-            "ON e.doc_id = d.id AND e.frame_tag = ?" + (" WHERE " + where if where else "")
+            "SELECT d.id, d.kind_tag, e.body FROM documents AS d "  # noqa: S608
+            "LEFT JOIN extracts AS e ON e.doc_id = d.id AND e.frame_tag = ? WHERE " + where
         )
         frame_tag = self._keys.tag("frame", name)
         items: list[tuple[int | None, dict[str, Any]]] = []
         with self._lock:
             cursor = self.conn.execute(sql, [frame_tag, *params])
             while chunk := cursor.fetchmany(512):
-                for doc_id, body in chunk:
-                    if body is None:
+                for doc_id, kind_tag, body in chunk:
+                    if body is None or kind_tag not in own:
                         return None
                     value = self._open_extract(int(doc_id), name, body)
                     if value is None:
