@@ -81,6 +81,23 @@ def wait_for_port(
             time.sleep(0.1)
 
 
+def _die_with_parent() -> None:
+    """In a server child (after fork, before exec): on Linux, get SIGTERM when the demo dies.
+
+    The servers run in their own session so that Ctrl-C reaches only the demo, which then stops
+    them; if the demo itself is killed (SIGKILL, a crash), the kernel still stops them instead of
+    leaving orphaned servers holding their ports.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 def stop_process(proc: subprocess.Popen[Any] | None, *, timeout: float = 10.0) -> None:
     """Stop a child we started, by its PID only: SIGTERM (Jupyter servers then shut their
     kernels down cleanly; SIGINT would make Voila ask for a confirmation), then SIGKILL."""
@@ -387,6 +404,7 @@ def start_servers(
                 stdin=subprocess.DEVNULL,
                 cwd=workdir,
                 start_new_session=True,  # Ctrl-C reaches us only; we stop the children
+                preexec_fn=_die_with_parent,
             )
         extra.setdefault("MYNA_PORTAL_URL", f"http://{HOST}:{sandbox_port}")
     voila_port = port or free_port()
@@ -403,6 +421,7 @@ def start_servers(
             cwd=run_dir,
             env=env,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     servers = Servers(voila_proc, sandbox_proc, voila_port, sandbox_port, token, nb_dir, logs)
     try:
