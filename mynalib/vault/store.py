@@ -48,8 +48,10 @@ DB_NAME = "vault.sqlite3"
 SCHEMA_VERSION = 1
 #: files larger than this are refused before they are read (the importers check it too)
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
-#: WAL pages between automatic checkpoints during a large import (SQLite's default is 1000)
-BULK_AUTOCHECKPOINT = 16384
+#: page size of new vault files (bytes)
+PAGE_SIZE = 16384
+#: WAL size between automatic checkpoints during a large import (SQLite's default: 1000 pages)
+BULK_AUTOCHECKPOINT_BYTES = 64 * 1024 * 1024
 #: extract encoding: b"m" + marshal format 4 of plain data (dict, list, bytes, str, int, float,
 #: bool, None)
 _EXTRACT_CODEC = b"m"
@@ -685,7 +687,9 @@ class Vault:
         total = len(files)
         bulk = total > GC_PAUSE_FROM
         if bulk:  # fewer, larger checkpoints while a big import runs (a crash loses nothing)
-            self.conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_AUTOCHECKPOINT}")
+            page = int(self.conn.execute("PRAGMA page_size").fetchone()[0])
+            pages = BULK_AUTOCHECKPOINT_BYTES // page
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {pages}")
         with _gc_paused(bulk):
             return self._import_files(
                 files, person, progress, batch, batch_seconds, on_commit, bulk
@@ -1292,6 +1296,9 @@ def _connect(db_path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=30.0)
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
+        # a new vault gets 16 KiB pages (documents of a few KB then stay on their page: about a
+        # third less work per stored document than 4 KiB); an existing vault keeps its size
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise VaultError(f"could not switch the vault to WAL mode (got {mode})")
