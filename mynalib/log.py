@@ -54,7 +54,7 @@ _REDACTIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1<redacted>"),
     (
         re.compile(
-            r"(?i)([\"']?(?:access_token|refresh_token|id_token|code|code_verifier|password|pin)"
+            r"(?i)([\"']?(?:access_token|refresh_token|id_token|token|code|code_verifier|password|pin)"
             r"[\"']?\s*[:=]\s*[\"']?)[^\s&,;\"'}]+"
         ),
         r"\1<redacted>",
@@ -88,6 +88,15 @@ def quiet_http_loggers() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+class _Formatter(logging.Formatter):
+    """Names level 5 TRAFFIC even after another library renamed it (uvicorn calls it TRACE)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno == TRAFFIC:
+            record.levelname = "TRAFFIC"
+        return super().format(record)
+
+
 def setup_logging(level: int | str = logging.WARNING, logfile: str | None = None) -> None:
     """Configure the ``mynalib`` logger (stderr or a file) with redaction always on."""
     quiet_http_loggers()
@@ -98,6 +107,6 @@ def setup_logging(level: int | str = logging.WARNING, logfile: str | None = None
     handler: logging.Handler = (
         logging.FileHandler(logfile, encoding="utf-8") if logfile else logging.StreamHandler()
     )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root.addHandler(handler)

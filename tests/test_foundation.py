@@ -164,3 +164,30 @@ def test_redacting_filter(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="mynalib.test.filter"):
         logger.info("got %s", "access_token=SECRETVALUE")
     assert "SECRETVALUE" not in caplog.text
+
+
+def test_log_file_names_traffic_even_after_uvicorn_renamed_level_5(tmp_path) -> None:
+    from mynalib.log import setup_logging
+
+    logging.addLevelName(TRAFFIC, "TRACE")  # what uvicorn's Config does
+    logfile = tmp_path / "x.log"
+    logger = logging.getLogger("mynalib")
+    before = list(logger.handlers)
+    try:
+        setup_logging(TRAFFIC, str(logfile))
+        traffic(logging.getLogger("mynalib.card.t"), ">>", bytes.fromhex("00200080"))
+        for h in logger.handlers:
+            h.flush()
+        text = logfile.read_text(encoding="utf-8")
+        assert " TRAFFIC mynalib.card.t: >> 00 20 00 80" in text
+    finally:
+        for h in list(logger.handlers):
+            if h not in before:
+                logger.removeHandler(h)
+                h.close()
+        logging.addLevelName(TRAFFIC, "TRAFFIC")
+        logger.setLevel(logging.NOTSET)
+
+
+def test_redact_bare_token_parameter() -> None:
+    assert "abcdef123" not in redact("GET /x?token=abcdef123&y=1")
