@@ -79,7 +79,15 @@ class RedactingFilter(logging.Filter):
         if cleaned != message:
             record.msg = cleaned
             record.args = None
+        if record.exc_info and not record.exc_text:
+            # formatters reuse exc_text as it is: a traceback's exception text is redacted too
+            record.exc_text = redact(_PLAIN.formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True
+
+
+_PLAIN = logging.Formatter()
 
 
 def quiet_http_loggers() -> None:

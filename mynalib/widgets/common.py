@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -20,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 import ipywidgets as widgets
 
 from ..errors import MynaError, PinError
+from ..log import RedactingFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,9 +61,12 @@ def logger() -> logging.Logger:
     log = logging.getLogger(LOGGER_NAME)
     if not any(getattr(h, "_myna_dashboard", False) for h in log.handlers):
         path = log_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # tracebacks may quote personal data: the log is private (0600) and redacted
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
         handler = logging.FileHandler(path, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(RedactingFilter())
         handler._myna_dashboard = True  # type: ignore[attr-defined]
         log.addHandler(handler)
         log.setLevel(logging.INFO)

@@ -151,7 +151,20 @@ def test_errors_reach_the_page_in_japanese_and_the_log_gets_the_traceback() -> N
     assert "予期しないエラー" in status.value
     assert "secret internals" not in status.value and "Traceback" not in status.value
     assert "secret internals" in log_path().read_text(encoding="utf-8")
+    assert log_path().stat().st_mode & 0o077 == 0  # tracebacks may quote personal data
     assert "残り2回" in japanese_message(PinError(tries_left=2))
+
+
+def test_the_dashboard_log_redacts_tokens() -> None:
+    status = StatusBar()
+
+    @guard(status, "test")
+    def boom() -> None:
+        raise ValueError("failed with access_token=tok-very-secret-1")
+
+    boom()
+    text = log_path().read_text(encoding="utf-8")
+    assert "failed with access_token=" in text and "tok-very-secret-1" not in text
 
 
 def test_figures() -> None:
