@@ -50,6 +50,10 @@ def _fill(vault: Vault) -> None:
     vault.import_bytes(older, name="old.csv", fetched_at=T0 - timedelta(days=30))
     bad = iryohi_csv(name="試験　三郎", year=2025).replace(b'"5,950"', b'"5,951"', 1)
     assert vault.import_bytes(bad, name="bad.csv", fetched_at=T0).warnings
+    # an amount that is not a number (kept as <NA> with a warning) and an empty 日数
+    odd = iryohi_csv(name="試験　五郎", year=2025).replace(b'"5,950"', b"abc")
+    odd = odd.replace("日数,1".encode(), "日数,".encode(), 1)
+    assert vault.import_bytes(odd, name="odd.csv", fetched_at=T0).warnings
 
 
 def test_frame_from_extracts_equals_frame_from_documents(vault: Vault) -> None:
@@ -57,7 +61,9 @@ def test_frame_from_extracts_equals_frame_from_documents(vault: Vault) -> None:
     assert _extract_rows(vault) == vault.count()
     assert vault._frame_from_extracts("medical_expenses", None) is not None
     pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
-    for person in ("試験　一郎", "試験　花子", "試験　三郎", "誰でもない"):
+    df = vault.frame("medical_expenses", person="試験　五郎")
+    assert df["total_cost"].isna().sum() == 1 and df["days"].isna().sum() == 1
+    for person in ("試験　一郎", "試験　花子", "試験　三郎", "試験　五郎", "誰でもない"):
         pdt.assert_frame_equal(
             vault.frame("medical_expenses", person=person), _from_documents(vault, person)
         )
