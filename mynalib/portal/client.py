@@ -325,8 +325,30 @@ class PortalClient:
             r = self._with_retries(
                 "discovery", lambda: self._request("GET", "/.well-known/openid-configuration")
             )
-            self._discovery = self._json(r, "discovery document")
+            document = self._json(r, "discovery document")
+            self._check_endpoints(document)
+            self._discovery = document
         return self._discovery
+
+    def _check_endpoints(self, document: dict[str, Any]) -> None:
+        """Every endpoint of the discovery document must be on the portal's own origin.
+
+        The token endpoint receives the authorization code and the PKCE verifier, and later the
+        refresh token: a document pointing elsewhere would send them to another server.
+        """
+        own = urlsplit(self.base_url)
+        for key, value in document.items():
+            if not (key.endswith("_endpoint") or key == "jwks_uri") or not isinstance(value, str):
+                continue
+            target = urlsplit(value)
+            if target.scheme or target.netloc:
+                if (target.scheme, target.netloc) != (own.scheme, own.netloc):
+                    raise ProtocolError(
+                        f"The portal's discovery document sends {key} to another server "
+                        f"({target.scheme}://{target.netloc}); refusing to log in",
+                        hint="check the --portal address; this may be a misconfigured or "
+                        "impersonated portal",
+                    )
 
     def jwks(self, *, refresh: bool = False) -> dict[str, Any]:
         if self._jwks is None or refresh:
