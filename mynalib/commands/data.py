@@ -67,10 +67,22 @@ def _report_line(r: ImportReport) -> str:
     help="The person these files belong to, for files that do not name one (氏名).",
 )
 @click.option("--warnings", "show_warnings", is_flag=True, help="Print each parser warning.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that read and parse the files (default: one per CPU for 64 files or more; "
+    "1: no worker processes). Keys and the vault stay in this process.",
+)
 @vault_option
 @report_errors
 def import_command(
-    files: tuple[Path, ...], person: str | None, show_warnings: bool, vault_dir: Path | None
+    files: tuple[Path, ...],
+    person: str | None,
+    show_warnings: bool,
+    jobs: int | None,
+    vault_dir: Path | None,
 ) -> None:
     """Import downloaded files (and folders of them) into the encrypted vault.
 
@@ -93,9 +105,9 @@ def import_command(
                 def progress(done: int, total: int, report: ImportReport) -> None:
                     bar.update(1)
 
-                reports = vault.import_files(paths, person=person, progress=progress)
+                reports = vault.import_files(paths, person=person, progress=progress, workers=jobs)
         else:
-            reports = vault.import_files(paths, person=person)
+            reports = vault.import_files(paths, person=person, workers=jobs)
     for r in reports:
         click.echo(_report_line(r))
         if show_warnings:

@@ -64,6 +64,12 @@ _INSERT_DOCUMENT = (
 FRAME_AUDIT_WINDOW = 60.0
 #: imports of more files, and frames of more documents, run with the cyclic GC paused
 GC_PAUSE_FROM = 500
+#: an import of at least this many files reads and parses them in worker processes (when the
+#: machine has more than one CPU and ``workers`` is not 1); see :func:`_prepare_files`
+PARALLEL_FROM = 64
+#: files per task sent to a worker (fewer round trips), and tasks queued ahead per worker
+_CHUNK_FILES = 16
+_AHEAD_PER_WORKER = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -674,6 +680,7 @@ class Vault:
         batch: int = 200,
         batch_seconds: float = 1.0,
         on_commit: Callable[[int], None] | None = None,
+        workers: int | None = None,
     ) -> list[ImportReport]:
         """Import many files; directories are walked. One report per file, errors included.
 
@@ -682,9 +689,19 @@ class Vault:
         interrupted import keeps every batch committed before the interruption.
         ``progress(done, total, report)`` is called after each file; ``on_commit(n)`` after each
         committed batch, with the number of files stored so far by this call.
+
+        ``workers``: processes that read and parse the files (``None``: automatic, one per CPU
+        for an import of at least :data:`PARALLEL_FROM` files on a machine with more than one
+        CPU; ``1``: everything in this process; ``n > 1``: ``n`` processes whatever the number
+        of files). Workers get file paths and return each file's Document, report and frame
+        extracts; every step that needs a key (identity, encryption, SQLite writes, the audit
+        entry) stays in this process, in the same order and batches, so the result is the same.
+        Kinds or extracts registered at run time (outside mynalib) are unknown to a fresh
+        worker process: then the import runs in this process.
         """
         files = _expand(paths)
         total = len(files)
+        n_workers = _worker_count(workers, total)
         bulk = total > GC_PAUSE_FROM
         if bulk:  # fewer, larger checkpoints while a big import runs (a crash loses nothing)
             page = int(self.conn.execute("PRAGMA page_size").fetchone()[0])
@@ -692,7 +709,7 @@ class Vault:
             self.conn.execute(f"PRAGMA wal_autocheckpoint = {pages}")
         with _gc_paused(bulk):
             return self._import_files(
-                files, person, progress, batch, batch_seconds, on_commit, bulk
+                files, person, progress, batch, batch_seconds, on_commit, bulk, n_workers
             )
 
     def _import_files(
@@ -704,6 +721,7 @@ class Vault:
         batch_seconds: float,
         on_commit: Callable[[int], None] | None,
         bulk: bool,
+        n_workers: int = 1,
     ) -> list[ImportReport]:
         total = len(files)
         reports: list[ImportReport] = []
@@ -724,23 +742,24 @@ class Vault:
                 on_commit(committed[0])
 
         try:
-            for done, file in enumerate(files, 1):
-                try:
-                    data, mtime = _read_limited(file)
-                    fetched = datetime.fromtimestamp(mtime, timezone.utc)
-                    report, doc, extracts = self._prepare(
-                        data, name=file.name, person=person, source="file", fetched_at=fetched
-                    )
-                    pending.append((report, doc, extracts))
-                except (SourceError, OSError) as exc:
-                    report = ImportReport(
-                        name=file.name, error=_error_text(exc), error_type=type(exc).__name__
-                    )
-                reports.append(report)
-                if len(pending) >= batch or time.monotonic() - last_commit >= batch_seconds:
-                    flush()
-                if progress is not None:
-                    progress(done, total, report)
+            prepared = (
+                _prepare_in_workers(files, person, n_workers)
+                if n_workers > 1
+                else (_prepare_file(file, person) for file in files)
+            )
+            try:
+                for done, (report, doc, extracts) in enumerate(prepared, 1):
+                    if doc is not None:
+                        pending.append((report, doc, extracts))
+                    reports.append(report)
+                    if len(pending) >= batch or time.monotonic() - last_commit >= batch_seconds:
+                        flush()
+                    if progress is not None:
+                        progress(done, total, report)
+            finally:
+                close = getattr(prepared, "close", None)
+                if close is not None:
+                    close()  # stops the workers (also when a callback or a commit raised)
             flush()
         finally:
             if self._conn is not None:
@@ -751,8 +770,8 @@ class Vault:
                     self.conn.execute("PRAGMA wal_autocheckpoint = 1000")
         return reports
 
+    @staticmethod
     def _prepare(
-        self,
         data: bytes,
         *,
         name: str | None,
@@ -760,61 +779,9 @@ class Vault:
         source: str,
         fetched_at: datetime | None,
     ) -> tuple[ImportReport, Document, list[tuple[str, bytes]]]:
-        """Detect, parse, and make the Document, the report and the frame extracts (JSON)."""
-        from .. import frames
-        from ..sources import detect_kind, parse
-
-        if len(data) > MAX_IMPORT_BYTES:
-            raise DocumentTooLarge(
-                f"{name or 'the document'} is {len(data):,} bytes, above the "
-                f"{MAX_IMPORT_BYTES:,}-byte limit",
-                hint="check that this is the file you meant to import",
-            )
-        kind = detect_kind(data, name)
-        result = parse(kind, data)
-        meta_in = _as_dict(getattr(result, "meta", None))
-        records = getattr(result, "records", None) or []
-        warnings = [str(w) for w in (getattr(result, "warnings", None) or [])]
-        on_source = _text(meta_in.get("person"))
-        # DESIGN.md §5: `person` is the 氏名 as on the source; --person names files without one
-        who = on_source or person
-        period = meta_in.get("period", meta_in.get("year"))
-        signature = _text(meta_in.get("signature"))
-        meta = {k: v for k, v in meta_in.items() if k != "person"}
-        if warnings:
-            meta["warnings"] = warnings
-        if person and on_source and on_source != person:
-            meta["person_alias"] = person  # found by documents(person=...) under both names
-            warnings = [
-                *warnings,
-                f"the file names {on_source}; frames use that name "
-                f"(the name given, {person}, is kept as an alias for look-ups)",
-            ]
-            meta["warnings"] = warnings
-        doc = Document(
-            data=data,
-            kind=kind,
-            source=source,  # type: ignore[arg-type]
-            person=who,
-            fetched_at=_aware(fetched_at or _now()),  # as stored (a naive time is UTC)
-            original_name=name,
-            meta=meta,
-        )
-        report = ImportReport(
-            name=name,
-            kind=kind,
-            person=who,
-            period=_period_text(period),
-            rows=len(records),
-            signature=signature,
-            warnings=warnings,
-        )
-        extracts = []
-        for extract in frames.extracts_for_kind(kind):
-            value = extract.extract(doc, result)
-            if value is not None:
-                extracts.append((extract.frame, _EXTRACT_CODEC + marshal.dumps(value, 4)))
-        return report, doc, extracts
+        """Detect, parse, and make the Document, the report and the frame extracts (see
+        :func:`_prepare_data`)."""
+        return _prepare_data(data, name=name, person=person, source=source, fetched_at=fetched_at)
 
     def _store_batch(
         self, pending: Sequence[tuple[ImportReport, Document, list[tuple[str, bytes]]]]
@@ -1137,6 +1104,240 @@ class Vault:
 #   0x02: 8-byte big-endian length, the bytes, zero padding up to a size bucket (written today);
 #   0x00: the bytes (raw);  0x01: zlib-compressed bytes (both read for compatibility).
 # Padding hides exact sizes: a file someone else also holds cannot be spotted by its length.
+def _prepare_data(
+    data: bytes,
+    *,
+    name: str | None,
+    person: str | None,
+    source: str,
+    fetched_at: datetime | None,
+) -> tuple[ImportReport, Document, list[tuple[str, bytes]]]:
+    """Detect, parse, and make the Document, the report and the frame extracts (JSON).
+
+    Pure and key-free (no vault, no key): it runs in import worker processes too."""
+    from .. import frames
+    from ..sources import detect_kind, parse
+
+    if len(data) > MAX_IMPORT_BYTES:
+        raise DocumentTooLarge(
+            f"{name or 'the document'} is {len(data):,} bytes, above the "
+            f"{MAX_IMPORT_BYTES:,}-byte limit",
+            hint="check that this is the file you meant to import",
+        )
+    kind = detect_kind(data, name)
+    result = parse(kind, data)
+    meta_in = _as_dict(getattr(result, "meta", None))
+    records = getattr(result, "records", None) or []
+    warnings = [str(w) for w in (getattr(result, "warnings", None) or [])]
+    on_source = _text(meta_in.get("person"))
+    # DESIGN.md §5: `person` is the 氏名 as on the source; --person names files without one
+    who = on_source or person
+    period = meta_in.get("period", meta_in.get("year"))
+    signature = _text(meta_in.get("signature"))
+    meta = {k: v for k, v in meta_in.items() if k != "person"}
+    if warnings:
+        meta["warnings"] = warnings
+    if person and on_source and on_source != person:
+        meta["person_alias"] = person  # found by documents(person=...) under both names
+        warnings = [
+            *warnings,
+            f"the file names {on_source}; frames use that name "
+            f"(the name given, {person}, is kept as an alias for look-ups)",
+        ]
+        meta["warnings"] = warnings
+    doc = Document(
+        data=data,
+        kind=kind,
+        source=source,  # type: ignore[arg-type]
+        person=who,
+        fetched_at=_aware(fetched_at or _now()),  # as stored (a naive time is UTC)
+        original_name=name,
+        meta=meta,
+    )
+    report = ImportReport(
+        name=name,
+        kind=kind,
+        person=who,
+        period=_period_text(period),
+        rows=len(records),
+        signature=signature,
+        warnings=warnings,
+    )
+    extracts = []
+    for extract in frames.extracts_for_kind(kind):
+        value = extract.extract(doc, result)
+        if value is not None:
+            extracts.append((extract.frame, _EXTRACT_CODEC + marshal.dumps(value, 4)))
+    return report, doc, extracts
+
+
+#: what preparing one file gives: its report, and its Document and frame extracts (None and []
+#: for a file that could not be read)
+Prepared = tuple[ImportReport, Document | None, list[tuple[str, bytes]]]
+
+
+def _prepare_file(file: Path, person: str | None) -> Prepared:
+    """Read and prepare one file; a file that cannot be read or parsed gives an error report."""
+    try:
+        data, mtime = _read_limited(file)
+        fetched = datetime.fromtimestamp(mtime, timezone.utc)
+        return _prepare_data(data, name=file.name, person=person, source="file", fetched_at=fetched)
+    except (SourceError, OSError) as exc:
+        report = ImportReport(name=file.name, error=_error_text(exc), error_type=type(exc).__name__)
+        return report, None, []
+
+
+def _prepare_files(files: list[Path], person: str | None) -> list[Prepared]:
+    """A worker's task: prepare these files (paths in, Documents of these files out).
+
+    Runs in a fresh process (mynalib.vault._import_worker) that holds no key, no vault
+    connection and no document other than the ones it reads here."""
+    return [_prepare_file(file, person) for file in files]
+
+
+def _registry_is_builtin() -> bool:
+    """True when every registered kind, detector and extract is mynalib's own, so a fresh
+    worker process (which registers only those) detects and parses exactly as this one."""
+    from .. import frames, sources
+
+    sources._load()
+    frames._load_builders()
+    funcs: list[Any] = [info.parser for info in sources._KINDS.values()]
+    funcs += [info.detector for info in sources._KINDS.values() if info.detector is not None]
+    funcs += list(sources._MULTI_DETECTORS)
+    funcs += [e.extract for e in frames._EXTRACTS.values()]
+    for f in funcs:
+        module = getattr(f, "__module__", None)
+        if not isinstance(module, str) or not (
+            module == "mynalib" or module.startswith("mynalib.")
+        ):
+            return False
+    return True
+
+
+def _worker_count(workers: int | None, total: int) -> int:
+    """How many worker processes an import of ``total`` files uses (1: none)."""
+    if workers is not None and workers < 1:
+        raise ValueError("workers must be at least 1 (or None: automatic)")
+    if workers is None:
+        cpus = os.cpu_count() or 1
+        if cpus < 2 or total < PARALLEL_FROM:
+            return 1
+        workers = cpus
+    if workers < 2 or total < 2:
+        return 1
+    return min(workers, total) if _registry_is_builtin() else 1
+
+
+def _encode_task(files: list[Path], person: str | None) -> bytes:
+    """One task for a worker: the file paths (text) and the ``--person`` name, nothing else."""
+    import pickle
+
+    return pickle.dumps(([str(f) for f in files], person), pickle.HIGHEST_PROTOCOL)
+
+
+class _Worker:
+    """One worker process (``python -m mynalib.vault._import_worker``): a fresh interpreter
+    started with ``subprocess`` (never a fork: that would copy this process's keys, its open
+    SQLite connection and decrypted documents; nor multiprocessing's "spawn", which re-runs the
+    caller's main script in the child, and so could open the vault there). Its environment
+    lacks the vault passphrase variable; it gets tasks on stdin and answers on stdout."""
+
+    def __init__(self) -> None:
+        import subprocess
+
+        import mynalib
+
+        env = {k: v for k, v in os.environ.items() if k != keys.PASSPHRASE_ENV}
+        # the worker imports this same mynalib (also when it is not installed, e.g. a checkout)
+        root = str(Path(mynalib.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mynalib.vault._import_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+        )
+
+    def send(self, task: bytes) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(task)
+        self.proc.stdin.flush()
+
+    def receive(self) -> list[Prepared]:
+        import pickle
+
+        assert self.proc.stdout is not None
+        try:
+            # our own child's answer (same program, same user): trusted like this process
+            status, value = pickle.load(self.proc.stdout)  # noqa: S301
+        except EOFError:
+            code = self.proc.wait()
+            raise VaultError(
+                f"an import worker process ended unexpectedly (exit status {code})"
+            ) from None
+        if status != "ok":
+            raise value
+        return list(value)
+
+    def stop(self) -> None:
+        import subprocess
+
+        with contextlib.suppress(OSError):
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()  # end of input: the worker exits
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def _prepare_in_workers(
+    files: list[Path], person: str | None, n_workers: int
+) -> Iterator[Prepared]:
+    """Prepare ``files`` in ``n_workers`` processes; yields in the order of ``files``.
+
+    Chunks go to the workers in turn (chunk i to worker i mod n) and their answers are read in
+    the same turn, so the order is that of ``files``. A bounded number of chunks is queued ahead,
+    so memory stays small whatever the number of files. Closing the generator (or an error) ends
+    the workers."""
+    from collections import deque
+
+    chunk = max(1, min(_CHUNK_FILES, -(-len(files) // (n_workers * _AHEAD_PER_WORKER))))
+    chunks = (files[i : i + chunk] for i in range(0, len(files), chunk))
+    workers: list[_Worker] = []
+    try:
+        for _ in range(n_workers):
+            workers.append(_Worker())
+        queued: deque[_Worker] = deque()  # the worker of each chunk in flight, in file order
+        turn = 0
+
+        def send_next() -> bool:
+            nonlocal turn
+            part = next(chunks, None)
+            if part is None:
+                return False
+            worker = workers[turn % n_workers]
+            turn += 1
+            worker.send(_encode_task(part, person))
+            queued.append(worker)
+            return True
+
+        while len(queued) < n_workers * _AHEAD_PER_WORKER and send_next():
+            pass
+        while queued:
+            results = queued.popleft().receive()
+            send_next()
+            yield from results
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
 def _bucket(n: int) -> int:
     """Padded size: multiples of 512 bytes, or of 1/32 of the size for large documents."""
     unit = max(512, 1 << max(0, n.bit_length() - 5))
