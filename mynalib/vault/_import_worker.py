@@ -11,10 +11,13 @@ removed from its environment). Protocol on its standard streams, one pickle per 
   parsed is an error report, as in the importing process).
 
 A worker whose parent dies sees the end of its input (or a broken pipe) and exits.
+It runs at a lower priority (nice 5) than the importing process, keeps no parse memo and
+collects cyclic garbage every few tasks only.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import queue
@@ -22,6 +25,9 @@ import sys
 import threading
 from pathlib import Path
 from typing import Any, BinaryIO
+
+#: tasks between two collections of the cyclic garbage collector
+GC_EVERY = 32
 
 
 def _read_tasks(stream: BinaryIO, tasks: queue.SimpleQueue[Any]) -> None:
@@ -47,11 +53,21 @@ def _write_results(stream: BinaryIO, results: queue.SimpleQueue[bytes | None]) -
 
 
 def main() -> int:
+    from .. import frames, sources
     from ..sources import memo
     from .store import _prepare_files
 
+    if hasattr(os, "nice"):  # the importing process stores in file order: it is the one that
+        os.nice(5)  # must not wait for a core; the workers fill the rest (they run ahead)
+    sources._load()  # every parser now, so that each one's memo is switched off below
+    frames._load_builders()
     for m in memo._MEMOS:  # a worker parses each file once: keeping results only costs memory
         m.max_bytes = 0
+    # as the importing process does during a large import: no automatic cyclic GC (its full
+    # passes cost as much as the parsing); little survives a task, so a collection every
+    # GC_EVERY tasks is quick and bounds what cycles could hold
+    gc.disable()
+    done = 0
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the result stream
     tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -75,6 +91,9 @@ def main() -> int:
         except Exception as exc:  # an exception that cannot be pickled
             payload = pickle.dumps(("raise", RuntimeError(f"import worker: {exc!r}")))
         results.put(payload)
+        done += 1
+        if done % GC_EVERY == 0:
+            gc.collect()
 
 
 if __name__ == "__main__":

@@ -68,8 +68,10 @@ GC_PAUSE_FROM = 500
 #: machine has more than one CPU and ``workers`` is not 1); see :func:`_prepare_files`
 PARALLEL_FROM = 64
 #: files per task sent to a worker (fewer round trips), and tasks queued ahead per worker
-_CHUNK_FILES = 16
+_CHUNK_FILES = 32
 _AHEAD_PER_WORKER = 4
+#: at most this many files are prepared ahead of the one being stored (bounds the memory)
+_AHEAD_MAX_FILES = 2048
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -743,7 +745,7 @@ class Vault:
 
         try:
             prepared = (
-                _prepare_in_workers(files, person, n_workers)
+                _prepare_in_workers(files, person, n_workers, ahead=2 * batch)
                 if n_workers > 1
                 else (_prepare_file(file, person) for file in files)
             )
@@ -1297,18 +1299,21 @@ class _Worker:
 
 
 def _prepare_in_workers(
-    files: list[Path], person: str | None, n_workers: int
+    files: list[Path], person: str | None, n_workers: int, ahead: int = 0
 ) -> Iterator[Prepared]:
     """Prepare ``files`` in ``n_workers`` processes; yields in the order of ``files``.
 
     Chunks go to the workers in turn (chunk i to worker i mod n) and their answers are read in
-    the same turn, so the order is that of ``files``. A bounded number of chunks is queued ahead,
-    so memory stays small whatever the number of files. Closing the generator (or an error) ends
-    the workers."""
+    the same turn, so the order is that of ``files``. About ``ahead`` files (at least a few
+    chunks per worker, at most :data:`_AHEAD_MAX_FILES`) are queued ahead, so the workers keep
+    parsing while this process stores a batch (two batches' worth by default) and memory stays
+    bounded whatever the number of files. Closing the generator (or an error) ends the
+    workers."""
     from collections import deque
 
     chunk = max(1, min(_CHUNK_FILES, -(-len(files) // (n_workers * _AHEAD_PER_WORKER))))
     chunks = (files[i : i + chunk] for i in range(0, len(files), chunk))
+    window = max(n_workers * _AHEAD_PER_WORKER, min(ahead, _AHEAD_MAX_FILES) // chunk)
     workers: list[_Worker] = []
     try:
         for _ in range(n_workers):
@@ -1327,7 +1332,7 @@ def _prepare_in_workers(
             queued.append(worker)
             return True
 
-        while len(queued) < n_workers * _AHEAD_PER_WORKER and send_next():
+        while len(queued) < window and send_next():
             pass
         while queued:
             results = queued.popleft().receive()
