@@ -583,17 +583,7 @@ class Vault:
             ).fetchone()
         if row is None:
             raise KeyError(doc_id)
-        header = self._open_header(row)
-        return Document(
-            data=self._open_body(row[0], header["kind"], row[6]),
-            kind=header["kind"],
-            source=header["source"],
-            person=header["person"],
-            fetched_at=datetime.fromisoformat(header["fetched_at"]),
-            original_name=header["original_name"],
-            meta=self._meta_with_import_time(header),
-            id=int(row[0]),
-        )
+        return self._document_of(row)
 
     def catalogue(
         self, kind: str | Iterable[str] | None = None, person: str | None = None
