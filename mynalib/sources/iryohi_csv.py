@@ -736,18 +736,6 @@ def _coverage(result: ParseResult) -> tuple[int, int] | None:
     return (_ordinal(period[0]), _ordinal(period[1])) if period else None
 
 
-_FRAME_FIELDS = attrgetter(
-    "month",
-    "category",
-    "provider",
-    "provider_raw",
-    "days",
-    "total_cost",
-    "insurer_paid",
-    "public_paid",
-    "patient_share",
-    "insurer",
-)
 #: the columns of one document's rows (months as period ordinals), as built and as stored
 _COLUMNS = (
     "month",
@@ -761,6 +749,7 @@ _COLUMNS = (
     "patient_share",
     "insurer",
 )
+_FRAME_FIELDS = attrgetter(*_COLUMNS)  # a record's values in _COLUMNS order
 _STRING_COLUMNS = ("category", "provider", "provider_raw")
 _INT_COLUMNS = ("days", "total_cost", "insurer_paid", "public_paid", "patient_share")
 _TEXT_COLUMNS = (*_STRING_COLUMNS, "insurer")
