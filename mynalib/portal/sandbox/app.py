@@ -963,6 +963,14 @@ class DroppedConnection(ConnectionResetError):
     """Raised by the fault middleware to drop a connection mid-body."""
 
 
+#: injected HTTP faults answered as plain text: kind -> (status, body, sends Retry-After)
+_PLAIN_FAULTS: dict[str, tuple[int, str, bool]] = {
+    "error": (500, "Internal Server Error", False),
+    "unavailable": (503, "Service Unavailable", True),
+    "429": (429, "Too Many Requests", True),
+}
+
+
 class FaultMiddleware:
     """Pure ASGI middleware injecting scheduled and random faults (see :class:`Faults`)."""
 
@@ -1006,26 +1014,12 @@ class FaultMiddleware:
         if kind is None:
             await self.app(scope, receive, send)
             return
-        if kind == "error":
-            await Response("Internal Server Error", status_code=500, media_type="text/plain")(
+        if kind in _PLAIN_FAULTS:
+            status, text, retry = _PLAIN_FAULTS[kind]
+            retry_header = {"Retry-After": str(st.config.retry_after)} if retry else None
+            await Response(text, status_code=status, media_type="text/plain", headers=retry_header)(
                 scope, receive, send
             )
-            return
-        if kind == "unavailable":
-            await Response(
-                "Service Unavailable",
-                status_code=503,
-                media_type="text/plain",
-                headers={"Retry-After": str(st.config.retry_after)},
-            )(scope, receive, send)
-            return
-        if kind == "429":
-            await Response(
-                "Too Many Requests",
-                status_code=429,
-                media_type="text/plain",
-                headers={"Retry-After": str(st.config.retry_after)},
-            )(scope, receive, send)
             return
         if kind == "rate":
             await _envelope(
