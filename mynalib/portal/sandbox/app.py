@@ -661,12 +661,8 @@ _OP_SCOPE = {
 
 
 def _procedures() -> list[dict[str, Any]]:
-    try:
-        from ... import procedures as catalogue_module
+    from ...procedures import CATALOGUE
 
-        catalogue = list(catalogue_module.CATALOGUE)
-    except (ImportError, AttributeError):
-        catalogue = list(D.FALLBACK_PROCEDURES)
     keys = (
         "procedure_id",
         "name",
@@ -685,7 +681,7 @@ def _procedures() -> list[dict[str, Any]]:
     camel = {
         k: "".join(w.capitalize() if i else w for i, w in enumerate(k.split("_"))) for k in keys
     }
-    return [{camel[k]: p.get(k) for k in keys} for p in catalogue]
+    return [{camel[k]: p.get(k) for k in keys} for p in CATALOGUE]
 
 
 def _page(req: dict[str, Any], items: list[Any], limit: int) -> tuple[list[Any], dict[str, int]]:
