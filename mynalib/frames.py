@@ -349,11 +349,7 @@ def _load_builders() -> None:
     import importlib
 
     for module in _BUILDER_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:  # an area not built yet
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
     _loaded = True
 
 

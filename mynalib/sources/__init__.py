@@ -98,12 +98,7 @@ def _load() -> None:
     if _loaded:
         return
     for module in _MODULES:
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
+        mod = importlib.import_module(module)
         if module.endswith(".portal_json"):
             _adopt_portal(mod)
     _loaded = True
