@@ -68,6 +68,20 @@ def register_kind(
     _KINDS[kind] = KindInfo(kind, description or kind, parser, detector, priority)
 
 
+#: (the registered kinds it was made from, the kinds with a detector in the order
+#: :func:`detect_kind` tries them); remade whenever ``_KINDS`` changes
+_detection: tuple[tuple[KindInfo, ...], list[KindInfo]] = ((), [])
+
+
+def _detection_order() -> list[KindInfo]:
+    global _detection
+    registered = tuple(_KINDS.values())
+    if registered != _detection[0]:  # (identical entries compare by identity: cheap)
+        ordered = sorted(registered, key=lambda i: (i.priority, i.kind))
+        _detection = (registered, [info for info in ordered if info.detector is not None])
+    return _detection[1]
+
+
 #: detectors that name the kind themselves (``detect(data) -> kind | None``), tried last
 _MULTI_DETECTORS: list[Callable[[bytes], str | None]] = []
 
@@ -134,11 +148,9 @@ def detect_kind(data: bytes, name: str | None = None, *, max_bytes: int | None =
     data = bytes(data)
     _check_size(data, max_bytes)
     _load()
-    for info in sorted(_KINDS.values(), key=lambda i: (i.priority, i.kind)):
-        if info.detector is None:
-            continue
+    for info in _detection_order():
         try:
-            if info.detector(data):
+            if info.detector(data):  # type: ignore[misc]  # (only kinds with a detector)
                 return info.kind
         except MalformedDocument:
             raise
@@ -160,9 +172,18 @@ def detect_kind(data: bytes, name: str | None = None, *, max_bytes: int | None =
 
 
 def parse(
-    kind: str, data: bytes, *, strict: bool = False, max_bytes: int | None = None
+    kind: str,
+    data: bytes,
+    *,
+    strict: bool = False,
+    max_bytes: int | None = None,
+    memo: bool = True,
 ) -> ParseResult:
-    """Parse ``data`` as ``kind``; see the module docstring."""
+    """Parse ``data`` as ``kind``; see the module docstring.
+
+    ``memo=False`` bypasses the parse memo (:mod:`mynalib.sources.memo`): the result is neither
+    looked up nor kept (a bulk import of thousands of files, whose results nobody asks for
+    again, would otherwise fill it)."""
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("parse needs bytes")
     data = bytes(data)
@@ -171,7 +192,8 @@ def parse(
     info = _KINDS.get(kind)
     if info is None:
         raise UnknownDocument(f"Unknown document kind {kind!r}. Supported: {_supported_text()}")
-    return info.parser(data, strict=strict)
+    parser = info.parser if memo else getattr(info.parser, "__wrapped__", info.parser)
+    return parser(data, strict=strict)
 
 
 __all__ = [

@@ -25,7 +25,7 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import date
-from itertools import repeat
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -251,6 +251,12 @@ def _fast_section(
 
 
 @functools.lru_cache(maxsize=1024)
+def _month_ordinal(text: str) -> int:
+    """A 診療年月 as pandas' period[M] ordinal (see :func:`_ordinal`)."""
+    return _ordinal(_month(text))
+
+
+@functools.lru_cache(maxsize=1024)
 def _month(text: str) -> date:
     try:
         return parse_month(text)
@@ -295,18 +301,25 @@ _BLOCK_PATTERN = _rows(
     f"その他の公費の負担額（円）,{_AMT}",
     f"窓口相当負担額（円）,{_AMT}",
 )
-_EXACT_FILE = re.compile(
+# The file is matched in three parts: everything up to the 医療費情報明細 row (matched at the
+# start), the 保険者情報 section (matched to the end), and the blocks between the two, found one
+# after the other by one findall; a length check (below) proves that the blocks found cover
+# everything between the two parts, so nothing in between is skipped.
+_EXACT_HEAD = re.compile(
     _rows("わたしの情報", "医療費通知情報", "", "項目名,内容", f"作成日,{_V}", "資格情報")
     + _rows(*(f"{key},{_V}" for key in QUALIFICATION_KEYS))
     + _rows("医療費明細一覧の概要", f"一覧表示の範囲,{_V}")
     + _totals_rows("医療費の合計")
     + _totals_rows("年間の合計")
     + _rows("医療費情報明細")
-    + f"((?:{_BLOCK_PATTERN})*)"
-    + _rows("保険者情報", f"保険者の名称,{_V}")
-    + f"医療費情報明細の範囲,{_V}(?:{_NL})?",
+)
+_TAIL_START = "保険者情報"
+_EXACT_TAIL = re.compile(
+    _rows(_TAIL_START, f"保険者の名称,{_V}") + f"医療費情報明細の範囲,{_V}(?:{_NL})?"
 )
 _EXACT_BLOCK = re.compile(_BLOCK_PATTERN)
+#: a block's length without its eight values, with LF line ends (each CR adds one)
+_BLOCK_FIXED = sum(len(key) + 2 for key in _RAW_BLOCK_KEYS)  # key, comma, LF
 _AMOUNT_CHARS = str.maketrans("", "", ',"')
 
 
@@ -330,12 +343,20 @@ def _sums_within(
 
 def _parse_exact(text: str, encoding: str) -> ParseResult | None:
     """The result for a file in the portal's exact layout with nothing to report, else None."""
-    m = _EXACT_FILE.fullmatch(text)
+    m = _EXACT_HEAD.match(text)
     if m is None:
+        return None
+    start = m.end()
+    end = text.rfind(_TAIL_START, start)
+    if end < 0 or (end > start and text[end - 1] != "\n"):
+        return None
+    tail = _EXACT_TAIL.fullmatch(text, end)
+    if tail is None:
         return None
     g = m.groups()
     created_s, q_values, range_s = g[0], g[1:10], g[10]
-    detail, insurer_s, detail_range = g[21], g[-2], g[-1]  # (g[22:30]: the last block)
+    insurer_s, detail_range = tail.groups()
+    detail = text[start:end]
     try:
         meta: dict[str, Any] = {"encoding": encoding, "created": parse_date(created_s)}
         qualification: dict[str, Any] = {}
@@ -357,9 +378,15 @@ def _parse_exact(text: str, encoding: str) -> ParseResult | None:
         a_first, a_last = totals["年間の合計"]["period"]
         person = qualification["person"]
         insurer = insurer_s.strip()
-        row = text.count("\n", 0, m.start(22)) + 1  # line of the first block's 診療年月
+        row = text.count("\n", 0, start) + 1  # line of the first block's 診療年月
         blocks = _EXACT_BLOCK.findall(detail)
         n = len(blocks)
+        # findall's matches do not overlap; their lengths add up to the whole of ``detail``
+        # (with no lone CR) only when they follow one another without a gap
+        cr = detail.count("\r")
+        covered = n * _BLOCK_FIXED + sum(map(len, chain.from_iterable(blocks))) + cr
+        if covered != len(detail) or cr != detail.count("\r\n"):
+            return None
         records: list[MedicalExpense] = []
         if n:
             # column by column (C-level loops), every check of the row-by-row parser on each
@@ -385,13 +412,15 @@ def _parse_exact(text: str, encoding: str) -> ParseResult | None:
             days: list[int | None] = [int(d) if d else None for d in days_s]
         else:
             days = list(map(int, days_s))
+        categories = tuple(map(nfkc, cat_s))
+        providers = tuple(map(nfkc, prov_s))
         records = list(
             map(
                 MedicalExpense,
                 repeat(person, n),
                 months,
-                map(nfkc, cat_s),
-                map(nfkc, prov_s),
+                categories,
+                providers,
                 prov_s,
                 days,
                 tots,
@@ -402,8 +431,21 @@ def _parse_exact(text: str, encoding: str) -> ParseResult | None:
                 range(row, row + 8 * n, 8),
             )
         )
+        columns: dict[str, tuple[Any, ...]] = {
+            "month": tuple(map(_month_ordinal, month_s)),  # as period[M] ordinals
+            "category": categories,
+            "provider": providers,
+            "provider_raw": prov_s,
+            "days": tuple(days),
+            "total_cost": tuple(tots),
+            "insurer_paid": tuple(ins),
+            "public_paid": tuple(pub),
+            "patient_share": tuple(pat),
+            "insurer": (insurer,) * n,
+        }
     else:
         sums = a_sums = (0, 0, 0, 0)
+        columns = {name: () for name in _COLUMNS}
     for name, summed in zip(TOTAL_SECTIONS, (sums, a_sums), strict=True):
         entry = totals[name]
         stated = (
@@ -420,7 +462,7 @@ def _parse_exact(text: str, encoding: str) -> ParseResult | None:
     meta["detail_range"] = detail_range.strip()
     meta["totals"] = totals
     meta["blocks"] = len(records)
-    return ParseResult(records, [], meta)
+    return ParseResult(records, [], meta, columns=columns)
 
 
 @memoized  # pure: the vault's import and the frame builder share one parse per file
@@ -771,11 +813,18 @@ def extract_medical_expenses(doc: Document, result: ParseResult) -> dict[str, An
     within a file); small integer columns are ``bytes``. An extract is about a fifth of the
     file."""
     records = result.records
-    columns: list[Any] = (
-        list(zip(*map(_FRAME_FIELDS, records), strict=True)) if records else [()] * len(_COLUMNS)
-    )
-    columns[0] = list(map(_ordinal, columns[0]))
-    out = dict(zip(_COLUMNS, columns, strict=True))
+    out: dict[str, Any]
+    if result.columns is not None and len(result.columns["month"]) == len(records):
+        out = dict(result.columns)  # the exact-layout path's own columns (months as ordinals)
+        out["month"] = list(out["month"])  # (stored as the walk below stores it)
+    else:
+        columns: list[Any] = (
+            list(zip(*map(_FRAME_FIELDS, records), strict=True))
+            if records
+            else [()] * len(_COLUMNS)
+        )
+        columns[0] = list(map(_ordinal, columns[0]))
+        out = dict(zip(_COLUMNS, columns, strict=True))
     strings = list(
         dict.fromkeys([*out["category"], *out["provider"], *out["provider_raw"], *out["insurer"]])
     )

@@ -70,7 +70,10 @@ class _Memo:
 
 def _copy(result: ParseResult) -> ParseResult:
     return ParseResult(
-        records=list(result.records), warnings=list(result.warnings), meta=dict(result.meta)
+        records=list(result.records),
+        warnings=list(result.warnings),
+        meta=dict(result.meta),
+        columns=result.columns,  # tuples: shared, never changed
     )
 
 

@@ -116,3 +116,41 @@ def test_detect_shortcut_agrees_with_the_row_check(path):
 @given(mutated("iryohi_csv"))
 def test_detect_shortcut_agrees_on_mutated_files(data):
     assert iryohi_csv.detect(data) == iryohi_csv._detect_rows(data)
+
+
+def _insert(data: bytes, before: str, junk: str, occurrence: int = 0) -> bytes:
+    text = data.decode()
+    at = -1
+    for _ in range(occurrence + 1):
+        at = text.index(before, at + 1)
+    return (text[:at] + junk + text[at:]).encode()
+
+
+@pytest.mark.parametrize("junk", ["xyz", "\r", "\r\n", "\n", "a,b\r\n", "診療年月\r\n"])
+@pytest.mark.parametrize(
+    "before, occurrence",
+    [("診療年月", 0), ("診療年月", 1), ("診療年月", 2), ("保険者情報", 0)],
+    ids=["first-block", "second-block", "third-block", "insurer-section"],
+)
+def test_anything_around_the_blocks_leaves_the_exact_path(junk, before, occurrence):
+    """The blocks are found by one findall between the head and the 保険者情報 section; text
+    it would skip (in front of a block, between two, before the section) must not be skipped
+    silently: such a file goes to the row-by-row parser."""
+    data = _insert(make_csv([B1, B2, B3]), before, junk, occurrence)
+    exact, _, _ = _both(data)
+    assert exact is None
+    iryohi_csv.parse(data)  # the row-by-row parser reads it (with warnings or an error)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_exact_path_columns_are_the_records_columns(path):
+    exact, _, _ = _both(path.read_bytes())
+    assert exact is not None and exact.columns is not None
+    records = exact.records
+    assert exact.columns["month"] == tuple(
+        (r.month.year - 1970) * 12 + r.month.month - 1 for r in records
+    )
+    for name in ("category", "provider", "provider_raw", "days", "total_cost", "insurer"):
+        assert exact.columns[name] == tuple(getattr(r, name) for r in records), name
+    for name in ("insurer_paid", "public_paid", "patient_share"):
+        assert exact.columns[name] == tuple(getattr(r, name) for r in records), name
