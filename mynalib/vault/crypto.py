@@ -12,6 +12,7 @@ row, table or purpose fails to decrypt (:class:`~mynalib.errors.VaultCorrupt`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -42,13 +43,21 @@ def random_key() -> bytes:
 
 def aad(*parts: str | int | bytes) -> bytes:
     """Associated data: an unambiguous encoding of the parts (length-prefixed)."""
-    out = bytearray(FORMAT)
+    out = [FORMAT]
     for part in parts:
-        raw = part if isinstance(part, bytes) else str(part).encode("utf-8")
-        out += b"|"
-        out += len(raw).to_bytes(4, "big")
-        out += raw
-    return bytes(out)
+        if type(part) is str:  # labels and kinds: few, and encoded for every stored row
+            out.append(_text_field(part))
+        else:
+            raw = part if isinstance(part, bytes) else str(part).encode("utf-8")
+            out.append(b"|" + len(raw).to_bytes(4, "big"))
+            out.append(raw)
+    return b"".join(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _text_field(part: str) -> bytes:
+    raw = part.encode("utf-8")
+    return b"|" + len(raw).to_bytes(4, "big") + raw
 
 
 class Cipher:

@@ -737,7 +737,9 @@ class Vault:
             prepared = (
                 _prepare_in_workers(files, person, n_workers, ahead=2 * batch)
                 if n_workers > 1
-                else (_prepare_file(file, person) for file in files)
+                # a bulk import's parses are not kept in the parse memo: nobody asks for them
+                # again (frames read the stored extracts), and holding them costs memory
+                else (_prepare_file(file, person, memo=not bulk) for file in files)
             )
             try:
                 for done, (report, doc, extracts) in enumerate(prepared, 1):
@@ -1103,10 +1105,12 @@ def _prepare_data(
     person: str | None,
     source: str,
     fetched_at: datetime | None,
+    memo: bool = True,
 ) -> tuple[ImportReport, Document, list[tuple[str, bytes]]]:
     """Detect, parse, and make the Document, the report and the frame extracts (JSON).
 
-    Pure and key-free (no vault, no key): it runs in import worker processes too."""
+    Pure and key-free (no vault, no key): it runs in import worker processes too. ``memo=False``
+    parses without the parse memo (a bulk import: see :func:`mynalib.sources.parse`)."""
     from .. import frames
     from ..sources import detect_kind, parse
 
@@ -1117,7 +1121,7 @@ def _prepare_data(
             hint="check that this is the file you meant to import",
         )
     kind = detect_kind(data, name)
-    result = parse(kind, data)
+    result = parse(kind, data, memo=memo)
     meta_in = _as_dict(getattr(result, "meta", None))
     records = getattr(result, "records", None) or []
     warnings = [str(w) for w in (getattr(result, "warnings", None) or [])]
@@ -1168,12 +1172,14 @@ def _prepare_data(
 Prepared = tuple[ImportReport, Document | None, list[tuple[str, bytes]]]
 
 
-def _prepare_file(file: Path, person: str | None) -> Prepared:
+def _prepare_file(file: Path, person: str | None, memo: bool = True) -> Prepared:
     """Read and prepare one file; a file that cannot be read or parsed gives an error report."""
     try:
         data, mtime = _read_limited(file)
         fetched = datetime.fromtimestamp(mtime, timezone.utc)
-        return _prepare_data(data, name=file.name, person=person, source="file", fetched_at=fetched)
+        return _prepare_data(
+            data, name=file.name, person=person, source="file", fetched_at=fetched, memo=memo
+        )
     except (SourceError, OSError) as exc:
         report = ImportReport(name=file.name, error=_error_text(exc), error_type=type(exc).__name__)
         return report, None, []
@@ -1184,7 +1190,7 @@ def _prepare_files(files: list[Path], person: str | None) -> list[Prepared]:
 
     Runs in a fresh process (mynalib.vault._import_worker) that holds no key, no vault
     connection and no document other than the ones it reads here."""
-    return [_prepare_file(file, person) for file in files]
+    return [_prepare_file(file, person, memo=False) for file in files]
 
 
 def _registry_is_builtin() -> bool:
@@ -1345,8 +1351,8 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _pad_body(data: bytes) -> bytes:
-    raw = b"\x02" + len(data).to_bytes(8, "big") + data
-    return raw + b"\x00" * (_bucket(len(raw)) - len(raw))
+    size = 9 + len(data)
+    return b"".join((b"\x02", len(data).to_bytes(8, "big"), data, bytes(_bucket(size) - size)))
 
 
 def _unpad_body(plain: bytes, doc_id: int) -> bytes:
@@ -1442,15 +1448,30 @@ def _import_summary(reports: Sequence[ImportReport]) -> str:
 
 def _read_limited(path: Path) -> tuple[bytes, float]:
     """The file's bytes and modification time; too large files are refused before reading."""
-    with open(path, "rb") as fh:
-        st = os.fstat(fh.fileno())
+    # plain file-descriptor reads: a bulk import reads thousands of small files, and the
+    # buffered file object's layers cost about as much as the reading itself
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
         size = st.st_size
         if size > MAX_IMPORT_BYTES:
             raise DocumentTooLarge(
                 f"{path.name} is {size:,} bytes, above the {MAX_IMPORT_BYTES:,}-byte limit",
                 hint="check that this is the file you meant to import",
             )
-        return fh.read(), st.st_mtime
+        parts = [os.read(fd, size + 1)]  # one read for a file that does not change meanwhile
+        read = len(parts[0])
+        while parts[-1]:  # until the end of the file (it may have grown since the fstat)
+            parts.append(os.read(fd, 1 << 16))
+            read += len(parts[-1])
+            if read > MAX_IMPORT_BYTES:
+                raise DocumentTooLarge(
+                    f"{path.name} grew above the {MAX_IMPORT_BYTES:,}-byte limit while read",
+                    hint="import the file once whatever writes it has finished",
+                )
+        return parts[0] if len(parts) <= 2 else b"".join(parts), st.st_mtime
+    finally:
+        os.close(fd)
 
 
 def _walk_files(folder: Path) -> list[Path]:
