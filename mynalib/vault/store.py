@@ -37,6 +37,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import lz4.block
+
 from ..document import Document
 from ..errors import DocumentTooLarge, SourceError, VaultCorrupt, VaultError, VaultLocked
 from . import crypto, keys
@@ -1095,9 +1097,14 @@ class Vault:
 
 # ------------------------------------------------------------------------------------ helpers
 # Body encoding: a codec byte, then
-#   0x02: 8-byte big-endian length, the bytes, zero padding up to a size bucket (written today);
+#   0x03: 8-byte big-endian length of the document, 8-byte length of its LZ4 block, the LZ4 block,
+#         zero padding up to a size bucket (written today, when LZ4 makes the document smaller);
+#   0x02: 8-byte big-endian length, the bytes, zero padding up to a size bucket (written today
+#         for documents LZ4 does not shrink);
 #   0x00: the bytes (raw);  0x01: zlib-compressed bytes (both read for compatibility).
 # Padding hides exact sizes: a file someone else also holds cannot be spotted by its length.
+# LZ4 (about 1 GB/s here) makes a 医療費 CSV a quarter of its size: the vault writes (SQLite's
+# WAL, then its checkpoint) cost less than the compression saves; zlib was slower than the writes.
 def _prepare_data(
     data: bytes,
     *,
@@ -1350,14 +1357,35 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
+#: the largest input of one LZ4 block (LZ4_MAX_INPUT_SIZE); larger documents are stored as they are
+_LZ4_MAX = 0x7E000000
+
+
 def _pad_body(data: bytes) -> bytes:
-    size = 9 + len(data)
-    return b"".join((b"\x02", len(data).to_bytes(8, "big"), data, bytes(_bucket(size) - size)))
+    size = len(data).to_bytes(8, "big")
+    packed = lz4.block.compress(data, store_size=False) if 0 < len(data) <= _LZ4_MAX else b""
+    if 17 + len(packed) < 9 + len(data):
+        parts = (b"\x03", size, len(packed).to_bytes(8, "big"), packed)
+    else:
+        parts = (b"\x02", size, data)
+    used = sum(map(len, parts))
+    return b"".join((*parts, bytes(_bucket(used) - used)))
 
 
 def _unpad_body(plain: bytes, doc_id: int) -> bytes:
     codec = plain[:1]
-    if codec == b"\x02" and len(plain) >= 9:
+    if codec == b"\x03" and len(plain) >= 17:
+        size = int.from_bytes(plain[1:9], "big")
+        packed = int.from_bytes(plain[9:17], "big")
+        if 17 + packed <= len(plain) and size <= _LZ4_MAX:
+            try:
+                data = lz4.block.decompress(plain[17 : 17 + packed], uncompressed_size=size)
+            except lz4.block.LZ4BlockError:
+                pass
+            else:
+                if len(data) == size:
+                    return data
+    elif codec == b"\x02" and len(plain) >= 9:
         size = int.from_bytes(plain[1:9], "big")
         if 9 + size <= len(plain):
             return plain[9 : 9 + size]

@@ -528,6 +528,39 @@ def test_padding_buckets() -> None:
         assert _unpad_body(_pad_body(data), 1) == data
 
 
+def test_bodies_are_lz4_compressed_when_that_makes_them_smaller() -> None:
+    import os
+    import zlib
+
+    from mynalib.vault.store import _pad_body, _unpad_body
+
+    text = "診療年月,2025年1月\r\n医療機関等名称,ベンチ内科クリニック\r\n".encode() * 120
+    packed = _pad_body(text)
+    assert packed[:1] == b"\x03" and len(packed) <= len(text) // 4
+    noise = os.urandom(5000)  # does not compress: stored as it is
+    assert _pad_body(noise)[:1] == b"\x02"
+    for data in (text, noise, b"", b"a"):
+        assert _unpad_body(_pad_body(data), 7) == data
+    # what older versions wrote is still read
+    assert _unpad_body(b"\x00abc", 7) == b"abc"
+    assert _unpad_body(b"\x01" + zlib.compress(text), 7) == text
+    assert _unpad_body(b"\x02" + (3).to_bytes(8, "big") + b"abc" + bytes(20), 7) == b"abc"
+
+
+def test_a_damaged_compressed_body_is_reported_not_returned() -> None:
+    from mynalib.vault.store import _pad_body, _unpad_body
+
+    text = "医療費の総額（円）,\"12,340\"\r\n".encode() * 200
+    good = _pad_body(text)
+    size = int.from_bytes(good[1:9], "big")
+    wrong_size = good[:1] + (size + 1).to_bytes(8, "big") + good[9:]
+    too_long = good[:9] + (len(good)).to_bytes(8, "big") + good[17:]
+    truncated = good[:17] + good[17:40]
+    for bad in (wrong_size, too_long, truncated, b"\x03", b"\x07" + good[1:]):
+        with pytest.raises(VaultCorrupt, match="body encoding"):
+            _unpad_body(bad, 7)
+
+
 # ----------------------------------------------------------------------- interactive prompts
 def test_interactive_prompts_on_a_terminal(
     vault_dir: Path, fail_keyring: None, monkeypatch: pytest.MonkeyPatch
