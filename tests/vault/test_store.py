@@ -595,3 +595,41 @@ def test_interactive_without_terminal_raises(vault_dir: Path, fail_keyring: None
 
     with pytest.raises(VaultLocked, match="MYNA_VAULT_PASSPHRASE"):
         open_vault_interactive(vault_dir)
+
+
+def test_header_json_is_what_the_json_module_writes() -> None:
+    """Headers and audit entries are written with orjson; read back they equal what
+    ``json.dumps(default=_json_default)`` wrote before (dates ISO, tuples as lists, sets, bytes,
+    paths and other objects through the default), and what orjson refuses falls back to json."""
+    import dataclasses
+    import json
+    from datetime import date, datetime, timedelta, timezone
+    from pathlib import PurePosixPath
+
+    from mynalib.vault.store import _dumps, _json_default
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    jst = timezone(timedelta(hours=9))
+    value = {
+        "kind": "iryohi_csv",
+        "dates": [date(2025, 1, 1), datetime(2026, 2, 3, 4, 5, 6, 789, tzinfo=timezone.utc)],
+        "jst": datetime(2026, 2, 3, 4, 5, tzinfo=jst),
+        "naive": datetime(2026, 2, 3, 4, 5, 6),
+        "period": (date(2025, 1, 1), date(2025, 12, 1)),
+        "nested": {"totals": {"医療費の合計": {"total_cost": 12340, "period": (1, 2)}}},
+        "set": {3},
+        "bytes": b"\x00\xff",
+        "path": PurePosixPath("/a/b"),
+        "object": Point(1),
+        "float": 1.5,
+        "none": None,
+        "text": "見本　花子 \"quoted\" \\ \n",
+        1: "an int key",
+    }
+    expected = json.loads(json.dumps(value, ensure_ascii=False, default=_json_default))
+    assert json.loads(_dumps(value)) == expected
+    big = {"n": 2**70}
+    assert json.loads(_dumps(big)) == {"n": 2**70}
