@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import lz4.block
 import orjson
@@ -436,31 +436,22 @@ class Vault:
         self, doc: Document, data: bytes, identity: bytes
     ) -> tuple[int, bytes, bytes, bytes | None, bytes | None, bytes, bytes]:
         """The documents row for ``doc`` (encrypted header and body) with the next id."""
+        return self._sealed_row(_ready(doc, data), identity)
+
+    def _sealed_row(
+        self, ready: Ready, identity: bytes
+    ) -> tuple[int, bytes, bytes, bytes | None, bytes | None, bytes, bytes]:
+        """The documents row for a document made ready by :func:`_ready`: the next id, the
+        lookup tags, and the header and body encrypted (the steps that need the vault's keys)."""
         doc_id = self._next_id("documents")
-        kind_tag = self._kind_tag(doc.kind)
-        person_tag = self._person_tag(doc.person)
-        alias = doc.meta.get("person_alias") if isinstance(doc.meta, dict) else None
-        alias_tag = self._person_tag(str(alias)) if alias else None
-        fetched = doc.fetched_at
-        if fetched.tzinfo is None:
-            fetched = fetched.replace(tzinfo=timezone.utc)
-        body_plain = _pad_body(data)
-        header = {
-            "kind": doc.kind,
-            "source": doc.source,
-            "person": doc.person,
-            "fetched_at": fetched.isoformat(),
-            "imported_at": _now().isoformat(),
-            "original_name": doc.original_name,
-            "size": len(data),
-            "meta": doc.meta,
-        }
+        kind_tag = self._kind_tag(ready.kind)
+        person_tag = self._person_tag(ready.person)
+        alias_tag = self._person_tag(ready.alias) if ready.alias else None
         enc = self._keys.documents
         header_ct = enc.seal(
-            _pad_json(_dumps(header)),
-            self._header_aad(doc_id, identity, kind_tag, person_tag, alias_tag),
+            ready.header, self._header_aad(doc_id, identity, kind_tag, person_tag, alias_tag)
         )
-        body_ct = enc.seal(body_plain, crypto.aad("documents.body", doc_id, doc.kind))
+        body_ct = enc.seal(ready.body, crypto.aad("documents.body", doc_id, ready.kind))
         return (doc_id, identity, kind_tag, person_tag, alias_tag, header_ct, body_ct)
 
     @staticmethod
@@ -652,17 +643,13 @@ class Vault:
         fetched_at: datetime | None = None,
     ) -> ImportReport:
         """Detect the kind by content, parse, store. Raises SourceError for unreadable input."""
-        report, doc, extracts = self._prepare(
+        prepared = self._prepare(
             data, name=name, person=person, source=source, fetched_at=fetched_at
         )
         with self._lock, self._tx():
-            self._quiet += 1
-            try:
-                self._store_prepared(report, doc, extracts)
-            finally:
-                self._quiet -= 1
-            self._audit("import", _import_summary([report]), None)
-        return report
+            self._store_batch([prepared])
+            self._audit("import", _import_summary([prepared[0]]), None)
+        return prepared[0]
 
     def import_file(
         self, path: str | os.PathLike[str], *, person: str | None = None
@@ -729,7 +716,7 @@ class Vault:
     ) -> list[ImportReport]:
         total = len(files)
         reports: list[ImportReport] = []
-        pending: list[tuple[ImportReport, Document, list[tuple[str, bytes]]]] = []
+        pending: list[tuple[ImportReport, Ready, list[tuple[str, bytes]]]] = []
         last_commit = time.monotonic()
         committed = [0]
 
@@ -754,9 +741,9 @@ class Vault:
                 else (_prepare_file(file, person, memo=not bulk) for file in files)
             )
             try:
-                for done, (report, doc, extracts) in enumerate(prepared, 1):
-                    if doc is not None:
-                        pending.append((report, doc, extracts))
+                for done, (report, ready, extracts) in enumerate(prepared, 1):
+                    if ready is not None:
+                        pending.append((report, ready, extracts))
                     reports.append(report)
                     if len(pending) >= batch or time.monotonic() - last_commit >= batch_seconds:
                         flush()
@@ -784,18 +771,18 @@ class Vault:
         person: str | None,
         source: str,
         fetched_at: datetime | None,
-    ) -> tuple[ImportReport, Document, list[tuple[str, bytes]]]:
-        """Detect, parse, and make the Document, the report and the frame extracts (see
-        :func:`_prepare_data`)."""
+    ) -> tuple[ImportReport, Ready, list[tuple[str, bytes]]]:
+        """Detect, parse, and make the document ready for storing, the report and the frame
+        extracts (see :func:`_prepare_data`)."""
         return _prepare_data(data, name=name, person=person, source=source, fetched_at=fetched_at)
 
     def _store_batch(
-        self, pending: Sequence[tuple[ImportReport, Document, list[tuple[str, bytes]]]]
+        self, pending: Sequence[tuple[ImportReport, Ready, list[tuple[str, bytes]]]]
     ) -> None:
         """Store prepared documents inside the caller's write transaction, as :meth:`put` would
         one by one (same rows, same dedup), with one look-up and one INSERT statement per batch."""
         conn = self.conn
-        identities = [self._keys.identity_of(bytes(doc.data)) for _, doc, _ in pending]
+        identities = [self._keys.identity_of(ready.data) for _, ready, _ in pending]
         known: dict[bytes, int] = {}
         unique = list(dict.fromkeys(identities))
         for start in range(0, len(unique), 500):
@@ -810,12 +797,12 @@ class Vault:
             )
         rows = []
         extract_rows: list[tuple[int, bytes, bytes]] = []
-        for (report, doc, extracts), identity in zip(pending, identities, strict=True):
+        for (report, ready, extracts), identity in zip(pending, identities, strict=True):
             doc_id = known.get(identity)
             if doc_id is not None:
                 report.id, report.new = doc_id, False
                 continue
-            row = self._document_row(doc, bytes(doc.data), identity)
+            row = self._sealed_row(ready, identity)
             rows.append(row)
             known[identity] = row[0]
             report.id, report.new = row[0], True
@@ -825,21 +812,10 @@ class Vault:
         if extract_rows:
             conn.executemany(_INSERT_EXTRACT, extract_rows)
 
-    def _store_prepared(
-        self, report: ImportReport, doc: Document, extracts: Sequence[tuple[str, bytes]] = ()
-    ) -> None:
-        result = self.put(doc)
-        report.id, report.new = result.id, result.new
-        if result.new and extracts:  # (a duplicate keeps the extracts of its first import)
-            self.conn.executemany(
-                _INSERT_EXTRACT, [self._extract_row(result.id, f, raw) for f, raw in extracts]
-            )
-
-    def _extract_row(self, doc_id: int, frame: str, raw: bytes) -> tuple[int, bytes, bytes]:
-        sealed = self._keys.documents.seal(
-            raw + b" " * (_bucket(len(raw)) - len(raw)),  # padded like document bodies
-            crypto.aad("extracts", doc_id, frame),
-        )
+    def _extract_row(self, doc_id: int, frame: str, padded: bytes) -> tuple[int, bytes, bytes]:
+        """An extracts row: ``padded`` (an encoded extract, padded by :func:`_prepare_data`)
+        encrypted and bound to its document and frame."""
+        sealed = self._keys.documents.seal(padded, crypto.aad("extracts", doc_id, frame))
         return (doc_id, self._keys.tag("frame", frame), sealed)
 
     def _open_extract(self, doc_id: int, frame: str, body: bytes) -> dict[str, Any] | None:
@@ -1123,8 +1099,8 @@ def _prepare_data(
     source: str,
     fetched_at: datetime | None,
     memo: bool = True,
-) -> tuple[ImportReport, Document, list[tuple[str, bytes]]]:
-    """Detect, parse, and make the Document, the report and the frame extracts (JSON).
+) -> tuple[ImportReport, Ready, list[tuple[str, bytes]]]:
+    """Detect, parse, and make the document ready for storing, the report and the frame extracts.
 
     Pure and key-free (no vault, no key): it runs in import worker processes too. ``memo=False``
     parses without the parse memo (a bulk import: see :func:`mynalib.sources.parse`)."""
@@ -1180,13 +1156,55 @@ def _prepare_data(
     for extract in frames.extracts_for_kind(kind):
         value = extract.extract(doc, result)
         if value is not None:
-            extracts.append((extract.frame, _EXTRACT_CODEC + marshal.dumps(value, 4)))
-    return report, doc, extracts
+            raw = _EXTRACT_CODEC + marshal.dumps(value, 4)
+            extracts.append((extract.frame, raw + b" " * (_bucket(len(raw)) - len(raw))))
+    return report, _ready(doc, data), extracts
 
 
-#: what preparing one file gives: its report, and its Document and frame extracts (None and []
-#: for a file that could not be read)
-Prepared = tuple[ImportReport, Document | None, list[tuple[str, bytes]]]
+class Ready(NamedTuple):
+    """A document made ready for storing by :func:`_ready`: everything that needs no key.
+
+    The vault adds what does (identity, lookup tags, encryption: :meth:`Vault._sealed_row`), so
+    import worker processes, which hold no key, can do the rest."""
+
+    data: bytes  # the document exactly as received
+    kind: str
+    person: str | None
+    alias: str | None  # the name given on import, when the document names someone else
+    header: bytes  # the provenance header: padded JSON, not yet encrypted
+    body: bytes  # the body encoding (see _pad_body), not yet encrypted
+
+
+def _ready(doc: Document, data: bytes | None = None) -> Ready:
+    """``doc`` made ready for storing (header and body encoded and padded, not encrypted)."""
+    data = bytes(doc.data) if data is None else data
+    alias = doc.meta.get("person_alias") if isinstance(doc.meta, dict) else None
+    fetched = doc.fetched_at
+    if fetched.tzinfo is None:
+        fetched = fetched.replace(tzinfo=timezone.utc)
+    header = {
+        "kind": doc.kind,
+        "source": doc.source,
+        "person": doc.person,
+        "fetched_at": fetched.isoformat(),
+        "imported_at": _now().isoformat(),
+        "original_name": doc.original_name,
+        "size": len(data),
+        "meta": doc.meta,
+    }
+    return Ready(
+        data,
+        doc.kind,
+        doc.person,
+        str(alias) if alias else None,
+        _pad_json(_dumps(header)),
+        _pad_body(data),
+    )
+
+
+#: what preparing one file gives: its report, the document ready for storing and its padded frame
+#: extracts (None and [] for a file that could not be read)
+Prepared = tuple[ImportReport, Ready | None, list[tuple[str, bytes]]]
 
 
 def _prepare_file(file: Path, person: str | None, memo: bool = True) -> Prepared:
@@ -1374,6 +1392,7 @@ _LZ4_MAX = 0x7E000000
 def _pad_body(data: bytes) -> bytes:
     size = len(data).to_bytes(8, "big")
     packed = lz4.block.compress(data, store_size=False) if 0 < len(data) <= _LZ4_MAX else b""
+    parts: tuple[bytes, ...]
     if 17 + len(packed) < 9 + len(data):
         parts = (b"\x03", size, len(packed).to_bytes(8, "big"), packed)
     else:
