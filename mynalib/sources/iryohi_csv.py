@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from itertools import chain, repeat
-from operator import attrgetter
+from operator import add, attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
@@ -250,6 +250,10 @@ def _fast_section(
     return out
 
 
+#: parse_date, cached: a person's files repeat the birth date, and files of one day the 作成日
+_date = functools.lru_cache(maxsize=4096)(parse_date)
+
+
 @functools.lru_cache(maxsize=1024)
 def _month_ordinal(text: str) -> int:
     """A 診療年月 as pandas' period[M] ordinal (see :func:`_ordinal`)."""
@@ -323,10 +327,6 @@ _BLOCK_FIXED = sum(len(key) + 2 for key in _RAW_BLOCK_KEYS)  # key, comma, LF
 _AMOUNT_CHARS = str.maketrans("", "", ',"')
 
 
-def _add3(a: int, b: int, c: int) -> int:
-    return a + b + c
-
-
 def _sums_within(
     months: list[date], nums: list[int], first: date, last: date
 ) -> tuple[int, int, int, int]:
@@ -358,12 +358,10 @@ def _parse_exact(text: str, encoding: str) -> ParseResult | None:
     insurer_s, detail_range = tail.groups()
     detail = text[start:end]
     try:
-        meta: dict[str, Any] = {"encoding": encoding, "created": parse_date(created_s)}
+        meta: dict[str, Any] = {"encoding": encoding, "created": _date(created_s)}
         qualification: dict[str, Any] = {}
         for field_name, value in zip(QUALIFICATION_KEYS.values(), q_values, strict=True):
-            qualification[field_name] = (
-                parse_date(value) if field_name == "birth" else value.strip()
-            )
+            qualification[field_name] = _date(value) if field_name == "birth" else value.strip()
         meta["range"] = range_s.strip()
         totals: dict[str, dict[str, Any]] = {}
         for name, k in zip(TOTAL_SECTIONS, (11, 16), strict=True):
@@ -398,7 +396,7 @@ def _parse_exact(text: str, encoding: str) -> ParseResult | None:
     except ValueError:
         return None  # a date, month or period the row-by-row parser reports
     if n:
-        if list(map(_add3, ins, pub, pat)) != tots:
+        if list(map(add, map(add, ins, pub), pat)) != tots:
             return None  # block arithmetic: the row-by-row parser names the line
         earliest, latest = min(months), max(months)
         if earliest < first or latest > last:
