@@ -23,7 +23,9 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Sequence
+import sys
+from array import array
+from collections.abc import Mapping, Sequence
 from datetime import date
 from itertools import chain, repeat
 from operator import add, attrgetter
@@ -804,17 +806,53 @@ def _small(values: Sequence[Any]) -> Sequence[Any]:
         return list(values)
 
 
+#: the extract layout written today: 2 = number columns packed (see extract_medical_expenses);
+#: extracts without "v" (layout 1: number columns as lists) are still read
+_LAYOUT = 2
+_LITTLE = sys.byteorder == "little"
+
+
+def _packed(values: Sequence[int], typecode: str) -> bytes:
+    """Integers as little-endian machine integers (``typecode`` "i": 4 bytes, "q": 8 bytes)."""
+    packed = array(typecode, values)
+    if not _LITTLE:
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def _pack_numbers(
+    columns: Mapping[str, Sequence[int | None]],
+) -> tuple[dict[str, bytes], dict[str, bytes], int]:
+    """The number columns packed: (name → bytes, name → NA mask for columns with a gap, width).
+
+    Width 4 (int32) when every value fits, else 8 (int64). A missing value is stored as 0 with a
+    1 in its column's mask."""
+    masks: dict[str, bytes] = {}
+    plain: dict[str, Sequence[int]] = {}
+    for name, values in columns.items():
+        if None in values:
+            masks[name] = bytes(v is None for v in values)
+            plain[name] = [0 if v is None else v for v in values]
+        else:
+            plain[name] = values  # type: ignore[assignment]
+    try:
+        return {name: _packed(v, "i") for name, v in plain.items()}, masks, 4
+    except OverflowError:  # an amount beyond 2**31 yen: 8 bytes a value
+        return {name: _packed(v, "q") for name, v in plain.items()}, masks, 8
+
+
 def extract_medical_expenses(doc: Document, result: ParseResult) -> dict[str, Any]:
     """One document's rows, columnar (what :func:`assemble_medical_expenses` needs).
 
-    Months are period ordinals; the text columns are indexes into ``strings`` (names repeat
-    within a file); small integer columns are ``bytes``. An extract is about a fifth of the
-    file."""
+    Months are period ordinals; number columns (months, 日数 and the amounts) are packed
+    little-endian integers (``width`` bytes each) with an NA mask per column that has gaps; the
+    text columns are indexes into ``strings`` (names repeat within a file), as ``bytes`` when
+    there are at most 256 names. An extract is about a fifth of the file, and reading it back
+    makes no Python object per number."""
     records = result.records
     out: dict[str, Any]
     if result.columns is not None and len(result.columns["month"]) == len(records):
         out = dict(result.columns)  # the exact-layout path's own columns (months as ordinals)
-        out["month"] = list(out["month"])  # (stored as the walk below stores it)
     else:
         columns: list[Any] = (
             list(zip(*map(_FRAME_FIELDS, records), strict=True))
@@ -829,16 +867,42 @@ def extract_medical_expenses(doc: Document, result: ParseResult) -> dict[str, An
     code = {text: i for i, text in enumerate(strings)}.__getitem__
     for name in _TEXT_COLUMNS:
         out[name] = _small(list(map(code, out[name])))
-    out["days"] = _small(out["days"])
+    numbers, masks, width = _pack_numbers({name: out[name] for name in _NUMBER_COLUMNS})
+    out.update(numbers)
     cover = _coverage(result)
     return {
+        "v": _LAYOUT,
         "person": result.meta.get("person") or doc.person,
         "fetched_at": doc.fetched_at.timestamp() if doc.fetched_at else 0.0,
         "cover": list(cover) if cover is not None else None,
         "clean": not result.warnings,
+        "n": len(records),
+        "width": width,
+        "na": masks,
         "strings": strings,
         **out,
     }
+
+
+def _as_layout_2(ex: dict[str, Any]) -> dict[str, Any]:
+    """An extract written in layout 1 (number columns as lists, 日数 maybe as bytes) in the
+    layout of today."""
+    numbers = {name: list(ex[name]) for name in _NUMBER_COLUMNS}
+    packed, masks, width = _pack_numbers(numbers)
+    return {
+        **ex,
+        **packed,
+        "v": _LAYOUT,
+        "n": len(numbers["month"]),
+        "width": width,
+        "na": masks,
+    }
+
+
+def _unpack(raw: bytes, width: int) -> Any:
+    import numpy as np
+
+    return np.frombuffer(raw, dtype="<i4" if width == 4 else "<i8").astype("int64")
 
 
 def assemble_medical_expenses(items: list[tuple[int | None, dict[str, Any]]]) -> pd.DataFrame:
@@ -854,51 +918,91 @@ def assemble_medical_expenses(items: list[tuple[int | None, dict[str, Any]]]) ->
 
     items = sorted(items, key=lambda item: (item[1]["fetched_at"], item[0] or 0), reverse=True)
     claimed: dict[str | None, list[tuple[int, int]]] = {}
-    out: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+    # number columns: each document's packed bytes (and, for the few with gaps, where its mask
+    # goes); text columns: the texts themselves
+    numbers: dict[str, list[bytes]] = {name: [] for name in _NUMBER_COLUMNS}
+    gaps: dict[str, list[tuple[int, bytes]]] = {name: [] for name in _NUMBER_COLUMNS}
+    texts: dict[str, list[Any]] = {name: [] for name in _TEXT_COLUMNS}
+    widths: set[int] = set()
+    parts: list[tuple[int, int]] = []  # (rows, width) per document taken, in order
     persons: list[str | None] = []
     source_ids: list[int | None] = []
+    total = 0
     for doc_id, ex in items:
+        if ex.get("v") != _LAYOUT:
+            ex = _as_layout_2(ex)
         person = ex["person"]
         taken = claimed.setdefault(person, [])
-        months = ex["month"]
-        cover = ex["cover"]
+        n, width, cover = ex["n"], ex["width"], ex["cover"]
         keep: list[int] | None = None
-        if taken and months:
+        if taken and n:
             if cover is not None and ex["clean"]:
                 lo, hi = cover  # a file without problems: every block lies in its period
+                months = None
             else:
+                months = _unpack(ex["month"], width).tolist()
                 lo, hi = min(months), max(months)
             if any(a <= hi and lo <= b for a, b in taken):  # some months already claimed
+                if months is None:
+                    months = _unpack(ex["month"], width).tolist()
                 keep = [i for i, m in enumerate(months) if not any(a <= m <= b for a, b in taken)]
         text = ex["strings"].__getitem__
+        masks = ex["na"]
         if keep is None:
             for name in _NUMBER_COLUMNS:
-                out[name].extend(ex[name])
+                numbers[name].append(ex[name])
+                if name in masks:
+                    gaps[name].append((total, masks[name]))
             for name in _TEXT_COLUMNS:
-                out[name].extend(map(text, ex[name]))
-            n = len(months)
+                texts[name].extend(map(text, ex[name]))
         else:
             for name in _NUMBER_COLUMNS:
-                column = ex[name]
-                out[name].extend([column[i] for i in keep])
+                numbers[name].append(
+                    _unpack(ex[name], width)[keep].astype("<i4" if width == 4 else "<i8").tobytes()
+                )
+                if name in masks:
+                    gaps[name].append((total, bytes(masks[name][i] for i in keep)))
             for name in _TEXT_COLUMNS:
                 column = ex[name]
-                out[name].extend([text(column[i]) for i in keep])
+                texts[name].extend([text(column[i]) for i in keep])
             n = len(keep)
+        if n:
+            parts.append((n, width))
+            widths.add(width)
         persons.extend(repeat(person, n))
         source_ids.extend(repeat(doc_id, n))
+        total += n
         if cover is not None:
             taken.append((cover[0], cover[1]))
     if not persons:
         return empty("medical_expenses")
+
+    def numbers_of(name: str) -> Any:
+        pieces = [raw for raw in numbers[name] if raw]
+        if widths == {4}:
+            values = np.frombuffer(b"".join(pieces), dtype="<i4").astype("int64")
+        elif widths == {8}:
+            values = np.frombuffer(b"".join(pieces), dtype="<i8").astype("int64")
+        else:  # documents of both widths (an amount beyond 2**31 yen somewhere)
+            values = np.concatenate(
+                [_unpack(raw, w) for raw, (_, w) in zip(pieces, parts, strict=True)]
+            )
+        return values
+
+    def mask(name: str) -> Any:
+        na = np.zeros(total, dtype=bool)
+        for at, gap in gaps[name]:
+            na[at : at + len(gap)] = np.frombuffer(gap, dtype=np.uint8).astype(bool)
+        return na
+
     cols: dict[str, Any] = {"person": pd.array(persons, dtype="string")}
     for name in _STRING_COLUMNS:
-        cols[name] = pd.array(out[name], dtype="string")
+        cols[name] = pd.array(texts[name], dtype="string")
     for name in _INT_COLUMNS:
-        cols[name] = pd.array(out[name], dtype="Int64")
-    cols["insurer"] = pd.array(out["insurer"], dtype="string")
+        cols[name] = pd.arrays.IntegerArray(numbers_of(name), mask(name))
+    cols["insurer"] = pd.array(texts["insurer"], dtype="string")
     cols["source_id"] = pd.array(source_ids, dtype="Int64")
-    month = pd.arrays.PeriodArray(np.asarray(out["month"], dtype="int64"), dtype="period[M]")
+    month = pd.arrays.PeriodArray(numbers_of("month"), dtype="period[M]")
     df = pd.DataFrame(cols)
     df.insert(1, "month", month)
     return df

@@ -146,3 +146,73 @@ def test_vault_without_the_table_gets_it(vault_dir: Path) -> None:
         assert len(v.frame("medical_expenses")) == 2
         v.import_bytes(iryohi_csv(year=2024), name="b.csv")
         assert _extract_rows(v) == 1
+
+
+def _layout_1(ex: dict) -> dict:
+    """An extract as mynalib wrote it before number columns were packed (layout 1)."""
+    import numpy as np
+
+    old = {k: v for k, v in ex.items() if k not in ("v", "n", "width", "na")}
+    dtype = "<i4" if ex["width"] == 4 else "<i8"
+    for name in ("month", "days", "total_cost", "insurer_paid", "public_paid", "patient_share"):
+        values: list = np.frombuffer(ex[name], dtype=dtype).tolist()
+        for i, missing in enumerate(ex["na"].get(name, b"")):
+            if missing:
+                values[i] = None
+        old[name] = values if name == "month" else tuple(values)
+    if all(d is not None and 0 <= d < 256 for d in old["days"]):
+        old["days"] = bytes(old["days"])  # layout 1 kept small 日数 as bytes
+    return old
+
+
+def test_extracts_of_the_previous_layout_are_still_read(vault: Vault) -> None:
+    """A vault written before number columns were packed: its extracts (number columns as
+    lists, gaps as None) give the same frame, also mixed with extracts written today."""
+    import marshal
+
+    from mynalib.vault.store import _EXTRACT_CODEC
+
+    _fill(vault)
+    expected = vault.frame("medical_expenses")
+    rows = vault.conn.execute("SELECT doc_id, body FROM extracts ORDER BY doc_id").fetchall()
+    for doc_id, body in rows[::2]:  # every other document: layout 1
+        ex = vault._open_extract(doc_id, "medical_expenses", body)
+        assert ex is not None and ex["v"] == 2
+        raw = _EXTRACT_CODEC + marshal.dumps(_layout_1(ex), 4)
+        sealed = vault._keys.documents.seal(raw, crypto.aad("extracts", doc_id, "medical_expenses"))
+        vault.conn.execute("UPDATE extracts SET body = ? WHERE doc_id = ?", (sealed, doc_id))
+    vault._frame_cache.clear()
+    assert vault._frame_from_extracts("medical_expenses", None) is not None
+    pdt.assert_frame_equal(vault.frame("medical_expenses"), expected)
+    pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
+
+
+def test_amounts_beyond_32_bits_and_gaps_in_replaced_months(vault: Vault) -> None:
+    """An amount beyond 2**31 yen is packed 8 bytes wide (next to 4-byte documents); a newer
+    re-export that replaces some months of a file with gaps keeps the right rows and gaps."""
+    huge = 3_000_000_000
+    vault.import_bytes(
+        iryohi_csv(name="試験　一郎", year=2024, blocks=[block(2, huge), block(4, 1000)]),
+        name="huge.csv",
+        fetched_at=T0,
+    )
+    odd = iryohi_csv(name="試験　花子", year=2025, blocks=[block(1, 2000), block(6, 3000)])
+    odd = odd.replace("日数,1".encode(), "日数,".encode(), 1)  # a gap in block 1 (allowed)
+    assert vault.import_bytes(odd, name="odd.csv", fetched_at=T0).ok
+    newer = iryohi_csv(name="試験　花子", year=2025, blocks=[block(6, 3300)])
+    vault.import_bytes(newer, name="newer.csv", fetched_at=T0 + timedelta(days=1))
+    vault.import_bytes(iryohi_csv(name="試験　三郎"), name="plain.csv", fetched_at=T0)
+    widths = {
+        ex["width"]
+        for doc_id, body in vault.conn.execute("SELECT doc_id, body FROM extracts")
+        if (ex := vault._open_extract(doc_id, "medical_expenses", body)) is not None
+    }
+    assert widths == {4, 8}
+    df = vault.frame("medical_expenses")
+    pdt.assert_frame_equal(df, _from_documents(vault))
+    one = df[df["person"] == "試験　一郎"]
+    assert list(one["total_cost"]) == [huge, 1000]
+    hanako = df[df["person"] == "試験　花子"].sort_values("month")
+    # the newer file covers June only (its period): January stays from the older file
+    assert list(hanako["total_cost"]) == [2000, 3300]
+    assert hanako["days"].isna().tolist() == [True, False]

@@ -550,7 +550,7 @@ def test_bodies_are_lz4_compressed_when_that_makes_them_smaller() -> None:
 def test_a_damaged_compressed_body_is_reported_not_returned() -> None:
     from mynalib.vault.store import _pad_body, _unpad_body
 
-    text = "医療費の総額（円）,\"12,340\"\r\n".encode() * 200
+    text = '医療費の総額（円）,"12,340"\r\n'.encode() * 200
     good = _pad_body(text)
     size = int.from_bytes(good[1:9], "big")
     wrong_size = good[:1] + (size + 1).to_bytes(8, "big") + good[9:]
@@ -626,7 +626,7 @@ def test_header_json_is_what_the_json_module_writes() -> None:
         "object": Point(1),
         "float": 1.5,
         "none": None,
-        "text": "見本　花子 \"quoted\" \\ \n",
+        "text": '見本　花子 "quoted" \\ \n',
         1: "an int key",
     }
     expected = json.loads(json.dumps(value, ensure_ascii=False, default=_json_default))
