@@ -67,6 +67,7 @@ def main() -> int:
     # passes cost as much as the parsing); little survives a task, so a collection every
     # GC_EVERY tasks is quick and bounds what cycles could hold
     gc.disable()
+    gc.freeze()  # what the imports made lives on: the periodic collections need not walk it
     done = 0
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the result stream

@@ -1174,6 +1174,19 @@ class Ready(NamedTuple):
     header: bytes  # the provenance header: padded JSON, not yet encrypted
     body: bytes  # the body encoding (see _pad_body), not yet encrypted
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # from an import worker to the importing process: an LZ4 body holds the document, so
+        # the document's bytes need not travel as well (they are decompressed on arrival)
+        if self.body[:1] == b"\x03":
+            return _ready_from_body, (self.kind, self.person, self.alias, self.header, self.body)
+        return Ready, tuple(self)
+
+
+def _ready_from_body(
+    kind: str, person: str | None, alias: str | None, header: bytes, body: bytes
+) -> Ready:
+    return Ready(_unpad_body(body, 0), kind, person, alias, header, body)
+
 
 def _ready(doc: Document, data: bytes | None = None) -> Ready:
     """``doc`` made ready for storing (header and body encoded and padded, not encrypted)."""
