@@ -633,3 +633,21 @@ def test_header_json_is_what_the_json_module_writes() -> None:
     assert json.loads(_dumps(value)) == expected
     big = {"n": 2**70}
     assert json.loads(_dumps(big)) == {"n": 2**70}
+
+
+def test_ready_documents_cross_the_worker_pipe_without_their_bytes_twice() -> None:
+    """A document made ready in an import worker travels to the importing process as its LZ4
+    body only (the bytes are rebuilt on arrival); one that does not compress travels whole."""
+    import os
+    import pickle
+
+    from mynalib.vault.store import Ready, _pad_body
+
+    text = "医療機関等名称,ベンチ内科クリニック\r\n".encode() * 200
+    ready = Ready(text, "iryohi_csv", "見本　花子", None, b"{}", _pad_body(text))
+    wire = pickle.dumps(ready, pickle.HIGHEST_PROTOCOL)
+    assert len(wire) < len(text) // 2
+    assert pickle.loads(wire) == ready  # noqa: S301 - our own bytes
+    noise = os.urandom(4000)
+    raw = Ready(noise, "kojo_xml", None, "別名", b"{}", _pad_body(noise))
+    assert pickle.loads(pickle.dumps(raw)) == raw  # noqa: S301
