@@ -899,6 +899,22 @@ def _as_layout_2(ex: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _rows_of(ex: dict[str, Any], keep: list[int]) -> dict[str, Any]:
+    """An extract (layout 2) with only the rows ``keep``."""
+    width = ex["width"]
+    rows = dict(ex)
+    for name in _NUMBER_COLUMNS:
+        rows[name] = _packed(
+            [int(v) for v in _unpack(ex[name], width)[keep]], "i" if width == 4 else "q"
+        )
+    rows["na"] = {name: bytes(mask[i] for i in keep) for name, mask in ex["na"].items()}
+    for name in _TEXT_COLUMNS:
+        column = ex[name]
+        rows[name] = [column[i] for i in keep]
+    rows["n"] = len(keep)
+    return rows
+
+
 def _unpack(raw: bytes, width: int) -> Any:
     import numpy as np
 
@@ -917,14 +933,19 @@ def assemble_medical_expenses(items: list[tuple[int | None, dict[str, Any]]]) ->
     from ..frames import empty
 
     items = sorted(items, key=lambda item: (item[1]["fetched_at"], item[0] or 0), reverse=True)
+    # per person: the periods (month ordinals) newer documents cover, and their hull
     claimed: dict[str | None, list[tuple[int, int]]] = {}
-    # number columns: each document's packed bytes (and, for the few with gaps, where its mask
-    # goes); text columns: the texts themselves
-    numbers: dict[str, list[bytes]] = {name: [] for name in _NUMBER_COLUMNS}
+    hull: dict[str | None, tuple[int, int]] = {}
+    # the documents taken, in order: their extracts (or, for a document some of whose months a
+    # newer one claimed, the rows kept), whose packed number columns are joined at the end;
+    # the NA masks of the few with gaps, by the row they start at; the text columns as texts
+    chosen: list[dict[str, Any]] = []
     gaps: dict[str, list[tuple[int, bytes]]] = {name: [] for name in _NUMBER_COLUMNS}
     texts: dict[str, list[Any]] = {name: [] for name in _TEXT_COLUMNS}
-    widths: set[int] = set()
-    parts: list[tuple[int, int]] = []  # (rows, width) per document taken, in order
+    add_category = texts["category"].extend
+    add_provider = texts["provider"].extend
+    add_provider_raw = texts["provider_raw"].extend
+    add_insurer = texts["insurer"].extend
     persons: list[str | None] = []
     source_ids: list[int | None] = []
     total = 0
@@ -933,61 +954,51 @@ def assemble_medical_expenses(items: list[tuple[int | None, dict[str, Any]]]) ->
             ex = _as_layout_2(ex)
         person = ex["person"]
         taken = claimed.setdefault(person, [])
-        n, width, cover = ex["n"], ex["width"], ex["cover"]
+        n, cover = ex["n"], ex["cover"]
         keep: list[int] | None = None
         if taken and n:
             if cover is not None and ex["clean"]:
                 lo, hi = cover  # a file without problems: every block lies in its period
                 months = None
             else:
-                months = _unpack(ex["month"], width).tolist()
+                months = _unpack(ex["month"], ex["width"]).tolist()
                 lo, hi = min(months), max(months)
-            if any(a <= hi and lo <= b for a, b in taken):  # some months already claimed
+            first, last = hull[person]
+            if first <= hi and lo <= last and any(a <= hi and lo <= b for a, b in taken):
+                # some of its months are claimed by a newer document
                 if months is None:
-                    months = _unpack(ex["month"], width).tolist()
+                    months = _unpack(ex["month"], ex["width"]).tolist()
                 keep = [i for i, m in enumerate(months) if not any(a <= m <= b for a, b in taken)]
-        text = ex["strings"].__getitem__
-        masks = ex["na"]
-        if keep is None:
-            for name in _NUMBER_COLUMNS:
-                numbers[name].append(ex[name])
-                if name in masks:
-                    gaps[name].append((total, masks[name]))
-            for name in _TEXT_COLUMNS:
-                texts[name].extend(map(text, ex[name]))
-        else:
-            for name in _NUMBER_COLUMNS:
-                numbers[name].append(
-                    _unpack(ex[name], width)[keep].astype("<i4" if width == 4 else "<i8").tobytes()
-                )
-                if name in masks:
-                    gaps[name].append((total, bytes(masks[name][i] for i in keep)))
-            for name in _TEXT_COLUMNS:
-                column = ex[name]
-                texts[name].extend([text(column[i]) for i in keep])
+        if keep is not None:
+            ex = _rows_of(ex, keep)
             n = len(keep)
         if n:
-            parts.append((n, width))
-            widths.add(width)
-        persons.extend(repeat(person, n))
-        source_ids.extend(repeat(doc_id, n))
-        total += n
+            chosen.append(ex)
+            if ex["na"]:
+                for name, gap in ex["na"].items():
+                    gaps[name].append((total, gap))
+            text = ex["strings"].__getitem__
+            add_category(map(text, ex["category"]))
+            add_provider(map(text, ex["provider"]))
+            add_provider_raw(map(text, ex["provider_raw"]))
+            add_insurer(map(text, ex["insurer"]))
+            persons.extend(repeat(person, n))
+            source_ids.extend(repeat(doc_id, n))
+            total += n
         if cover is not None:
             taken.append((cover[0], cover[1]))
+            first, last = hull.get(person, (cover[0], cover[1]))
+            hull[person] = (min(first, cover[0]), max(last, cover[1]))
     if not persons:
         return empty("medical_expenses")
+    widths = {ex["width"] for ex in chosen}
 
     def numbers_of(name: str) -> Any:
-        pieces = [raw for raw in numbers[name] if raw]
-        if widths == {4}:
-            values = np.frombuffer(b"".join(pieces), dtype="<i4").astype("int64")
-        elif widths == {8}:
-            values = np.frombuffer(b"".join(pieces), dtype="<i8").astype("int64")
-        else:  # documents of both widths (an amount beyond 2**31 yen somewhere)
-            values = np.concatenate(
-                [_unpack(raw, w) for raw, (_, w) in zip(pieces, parts, strict=True)]
-            )
-        return values
+        if len(widths) == 1:
+            (width,) = widths
+            return _unpack(b"".join([ex[name] for ex in chosen]), width)
+        # documents of both widths (an amount beyond 2**31 yen somewhere)
+        return np.concatenate([_unpack(ex[name], ex["width"]) for ex in chosen])
 
     def mask(name: str) -> Any:
         na = np.zeros(total, dtype=bool)
