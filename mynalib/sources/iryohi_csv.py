@@ -798,14 +798,6 @@ _TEXT_COLUMNS = (*_STRING_COLUMNS, "insurer")
 _NUMBER_COLUMNS = ("month", *_INT_COLUMNS)
 
 
-def _small(values: Sequence[Any]) -> Sequence[Any]:
-    """``bytes`` for a column of integers 0..255 (a fifth of the stored size), else a list."""
-    try:
-        return bytes(values)  # TypeError for None (or text), ValueError outside 0..255
-    except (TypeError, ValueError):
-        return list(values)
-
-
 #: the extract layout written today: 2 = number columns packed (see extract_medical_expenses);
 #: extracts without "v" (layout 1: number columns as lists) are still read
 _LAYOUT = 2
@@ -841,14 +833,19 @@ def _pack_numbers(
         return {name: _packed(v, "q") for name, v in plain.items()}, masks, 8
 
 
+def _text_codes(codes: Sequence[int], count: int) -> tuple[bytes, int]:
+    """Indexes into a table of ``count`` texts, packed: (bytes, width 1 or 4)."""
+    return (bytes(codes), 1) if count <= 256 else (_packed(codes, "i"), 4)
+
+
 def extract_medical_expenses(doc: Document, result: ParseResult) -> dict[str, Any]:
     """One document's rows, columnar (what :func:`assemble_medical_expenses` needs).
 
     Months are period ordinals; number columns (months, 日数 and the amounts) are packed
     little-endian integers (``width`` bytes each) with an NA mask per column that has gaps; the
-    text columns are indexes into ``strings`` (names repeat within a file), as ``bytes`` when
-    there are at most 256 names. An extract is about a fifth of the file, and reading it back
-    makes no Python object per number."""
+    text columns are packed indexes (``tw`` bytes each) into ``strings`` (names repeat within a
+    file). An extract is about a fifth of the file, and reading it back makes no Python object
+    per row."""
     records = result.records
     out: dict[str, Any]
     if result.columns is not None and len(result.columns["month"]) == len(records):
@@ -865,8 +862,9 @@ def extract_medical_expenses(doc: Document, result: ParseResult) -> dict[str, An
         dict.fromkeys([*out["category"], *out["provider"], *out["provider_raw"], *out["insurer"]])
     )
     code = {text: i for i, text in enumerate(strings)}.__getitem__
+    tw = 1
     for name in _TEXT_COLUMNS:
-        out[name] = _small(list(map(code, out[name])))
+        out[name], tw = _text_codes(list(map(code, out[name])), len(strings))
     numbers, masks, width = _pack_numbers({name: out[name] for name in _NUMBER_COLUMNS})
     out.update(numbers)
     cover = _coverage(result)
@@ -880,23 +878,22 @@ def extract_medical_expenses(doc: Document, result: ParseResult) -> dict[str, An
         "width": width,
         "na": masks,
         "strings": strings,
+        "tw": tw,
         **out,
     }
 
 
 def _as_layout_2(ex: dict[str, Any]) -> dict[str, Any]:
-    """An extract written in layout 1 (number columns as lists, 日数 maybe as bytes) in the
-    layout of today."""
+    """An extract written in layout 1 (number columns as lists, 日数 and text indexes as bytes
+    or lists) in the layout of today."""
     numbers = {name: list(ex[name]) for name in _NUMBER_COLUMNS}
     packed, masks, width = _pack_numbers(numbers)
-    return {
-        **ex,
-        **packed,
-        "v": _LAYOUT,
-        "n": len(numbers["month"]),
-        "width": width,
-        "na": masks,
-    }
+    out = {**ex, **packed, "v": _LAYOUT, "n": len(numbers["month"]), "width": width, "na": masks}
+    tw = 1
+    for name in _TEXT_COLUMNS:
+        out[name], tw = _text_codes(list(ex[name]), len(ex["strings"]))
+    out["tw"] = tw
+    return out
 
 
 def _rows_of(ex: dict[str, Any], keep: list[int]) -> dict[str, Any]:
@@ -909,8 +906,8 @@ def _rows_of(ex: dict[str, Any], keep: list[int]) -> dict[str, Any]:
         )
     rows["na"] = {name: bytes(mask[i] for i in keep) for name, mask in ex["na"].items()}
     for name in _TEXT_COLUMNS:
-        column = ex[name]
-        rows[name] = [column[i] for i in keep]
+        codes = _unpack_codes(ex[name], ex["tw"])
+        rows[name], _ = _text_codes([int(codes[i]) for i in keep], len(ex["strings"]))
     rows["n"] = len(keep)
     return rows
 
@@ -921,12 +918,20 @@ def _unpack(raw: bytes, width: int) -> Any:
     return np.frombuffer(raw, dtype="<i4" if width == 4 else "<i8").astype("int64")
 
 
+def _unpack_codes(raw: bytes, tw: int) -> Any:
+    import numpy as np
+
+    return np.frombuffer(raw, dtype=np.uint8 if tw == 1 else "<i4").astype("int64")
+
+
 def assemble_medical_expenses(items: list[tuple[int | None, dict[str, Any]]]) -> pd.DataFrame:
     """The medical_expenses rows of documents given as (vault id, extract) pairs.
 
     For each person and month the newest document (``fetched_at``, then vault id) whose period
     covers that month wins, so a changed re-export of the same period replaces the old one;
-    blocks are never merged (several claims per month and provider stay apart)."""
+    blocks are never merged (several claims per month and provider stay apart). Rows come
+    newest document first. The columns are put together with numpy, document by document
+    only where they must be (which rows a document keeps)."""
     import numpy as np
     import pandas as pd
 
@@ -936,19 +941,10 @@ def assemble_medical_expenses(items: list[tuple[int | None, dict[str, Any]]]) ->
     # per person: the periods (month ordinals) newer documents cover, and their hull
     claimed: dict[str | None, list[tuple[int, int]]] = {}
     hull: dict[str | None, tuple[int, int]] = {}
-    # the documents taken, in order: their extracts (or, for a document some of whose months a
-    # newer one claimed, the rows kept), whose packed number columns are joined at the end;
-    # the NA masks of the few with gaps, by the row they start at; the text columns as texts
-    chosen: list[dict[str, Any]] = []
-    gaps: dict[str, list[tuple[int, bytes]]] = {name: [] for name in _NUMBER_COLUMNS}
-    texts: dict[str, list[Any]] = {name: [] for name in _TEXT_COLUMNS}
-    add_category = texts["category"].extend
-    add_provider = texts["provider"].extend
-    add_provider_raw = texts["provider_raw"].extend
-    add_insurer = texts["insurer"].extend
+    chosen: list[dict[str, Any]] = []  # the extracts taken (or the rows kept of them), in order
     persons: list[str | None] = []
     source_ids: list[int | None] = []
-    total = 0
+    lengths: list[int] = []
     for doc_id, ex in items:
         if ex.get("v") != _LAYOUT:
             ex = _as_layout_2(ex)
@@ -974,45 +970,64 @@ def assemble_medical_expenses(items: list[tuple[int | None, dict[str, Any]]]) ->
             n = len(keep)
         if n:
             chosen.append(ex)
-            if ex["na"]:
-                for name, gap in ex["na"].items():
-                    gaps[name].append((total, gap))
-            text = ex["strings"].__getitem__
-            add_category(map(text, ex["category"]))
-            add_provider(map(text, ex["provider"]))
-            add_provider_raw(map(text, ex["provider_raw"]))
-            add_insurer(map(text, ex["insurer"]))
-            persons.extend(repeat(person, n))
-            source_ids.extend(repeat(doc_id, n))
-            total += n
+            persons.append(person)
+            source_ids.append(doc_id)
+            lengths.append(n)
         if cover is not None:
             taken.append((cover[0], cover[1]))
             first, last = hull.get(person, (cover[0], cover[1]))
             hull[person] = (min(first, cover[0]), max(last, cover[1]))
-    if not persons:
+    if not chosen:
         return empty("medical_expenses")
-    widths = {ex["width"] for ex in chosen}
+    counts = np.asarray(lengths, dtype=np.int64)
+    total = int(counts.sum())
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
 
     def numbers_of(name: str) -> Any:
+        widths = {ex["width"] for ex in chosen}
         if len(widths) == 1:
-            (width,) = widths
-            return _unpack(b"".join([ex[name] for ex in chosen]), width)
+            return _unpack(b"".join([ex[name] for ex in chosen]), widths.pop())
         # documents of both widths (an amount beyond 2**31 yen somewhere)
         return np.concatenate([_unpack(ex[name], ex["width"]) for ex in chosen])
 
+    gapped = [(at, ex["na"]) for at, ex in zip(starts.tolist(), chosen, strict=True) if ex["na"]]
+
     def mask(name: str) -> Any:
         na = np.zeros(total, dtype=bool)
-        for at, gap in gaps[name]:
-            na[at : at + len(gap)] = np.frombuffer(gap, dtype=np.uint8).astype(bool)
+        for at, masks in gapped:
+            gap = masks.get(name)
+            if gap:
+                na[at : at + len(gap)] = np.frombuffer(gap, dtype=np.uint8).astype(bool)
         return na
 
-    cols: dict[str, Any] = {"person": pd.array(persons, dtype="string")}
+    # texts: every document's table one after the other; its indexes shifted by where its
+    # table starts
+    tables = [ex["strings"] for ex in chosen]
+    offsets = np.concatenate(([0], np.cumsum([len(t) for t in tables])[:-1]))
+    every_text = np.empty(int(offsets[-1]) + len(tables[-1]), dtype=object)
+    every_text[:] = list(chain.from_iterable(tables))
+    shift = np.repeat(offsets, counts)
+    tws = {ex["tw"] for ex in chosen}
+
+    def texts_of(name: str) -> Any:
+        if tws == {1}:
+            codes = np.frombuffer(b"".join([ex[name] for ex in chosen]), dtype=np.uint8)
+        else:
+            codes = np.concatenate([_unpack_codes(ex[name], ex["tw"]) for ex in chosen])
+        return pd.array(every_text[codes.astype(np.int64) + shift], dtype="string")
+
+    who = np.empty(len(persons), dtype=object)
+    who[:] = persons
+    cols: dict[str, Any] = {"person": pd.array(np.repeat(who, counts), dtype="string")}
     for name in _STRING_COLUMNS:
-        cols[name] = pd.array(texts[name], dtype="string")
+        cols[name] = texts_of(name)
     for name in _INT_COLUMNS:
         cols[name] = pd.arrays.IntegerArray(numbers_of(name), mask(name))
-    cols["insurer"] = pd.array(texts["insurer"], dtype="string")
-    cols["source_id"] = pd.array(source_ids, dtype="Int64")
+    cols["insurer"] = texts_of("insurer")
+    ids = np.asarray([-1 if i is None else i for i in source_ids], dtype=np.int64)
+    cols["source_id"] = pd.arrays.IntegerArray(
+        np.repeat(ids, counts), np.repeat(np.asarray([i is None for i in source_ids]), counts)
+    )
     month = pd.arrays.PeriodArray(numbers_of("month"), dtype="period[M]")
     df = pd.DataFrame(cols)
     df.insert(1, "month", month)

@@ -216,3 +216,21 @@ def test_amounts_beyond_32_bits_and_gaps_in_replaced_months(vault: Vault) -> Non
     # the newer file covers June only (its period): January stays from the older file
     assert list(hanako["total_cost"]) == [2000, 3300]
     assert hanako["days"].isna().tolist() == [True, False]
+
+
+def test_a_document_with_more_than_256_names(vault: Vault) -> None:
+    """Text indexes are packed one byte each up to 256 names in a document, four beyond."""
+    many = [block(1 + i % 12, 1000 + i, provider=f"テスト診療所{i:03d}") for i in range(300)]
+    vault.import_bytes(iryohi_csv(name="試験　一郎", blocks=many), name="many.csv", fetched_at=T0)
+    vault.import_bytes(iryohi_csv(name="試験　花子"), name="few.csv", fetched_at=T0)
+    tws = sorted(
+        ex["tw"]
+        for doc_id, body in vault.conn.execute("SELECT doc_id, body FROM extracts")
+        if (ex := vault._open_extract(doc_id, "medical_expenses", body)) is not None
+    )
+    assert tws == [1, 4]
+    df = vault.frame("medical_expenses")
+    pdt.assert_frame_equal(df, _from_documents(vault))
+    ichiro = df[df["person"] == "試験　一郎"]
+    assert len(ichiro) == 300 and ichiro["provider"].nunique() == 300
+    assert sorted(ichiro["total_cost"]) == [1000 + i for i in range(300)]
