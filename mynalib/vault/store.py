@@ -100,6 +100,13 @@ CREATE TABLE IF NOT EXISTS extracts (
     body      BLOB NOT NULL,            -- AES-GCM(codec byte + columns + padding)
     UNIQUE (doc_id, frame_tag)
 );
+CREATE TABLE IF NOT EXISTS extract_packs (
+    id        INTEGER PRIMARY KEY,
+    frame_tag BLOB NOT NULL,            -- keyed tag of the frame
+    members   BLOB NOT NULL,            -- the documents whose extracts it holds: their ids,
+                                        -- 8 bytes each (little-endian), in the order stored
+    body      BLOB NOT NULL             -- AES-GCM(codec + each member's extract + padding)
+);
 CREATE TABLE IF NOT EXISTS secrets (
     name_tag BLOB PRIMARY KEY,
     value    BLOB NOT NULL
@@ -115,8 +122,14 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 """
 
-#: the table of frame extracts, for vaults created before it existed
+#: the tables of frame extracts, for vaults created before they existed
 _EXTRACTS_TABLE = _SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS extracts") :].split(";")[0]
+_PACKS_TABLE = _SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS extract_packs") :].split(";")[0]
+#: an import batch stores the extracts of at least this many new documents (per frame) as one
+#: pack: one encrypted row instead of one per document (fewer rows to write and read back)
+PACK_FROM = 8
+_PACK_CODEC = b"p"
+_INSERT_PACK = "INSERT INTO extract_packs (frame_tag, members, body) VALUES (?, ?, ?)"
 
 #: the command recorded in audit entries when no click command is running
 current_command: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -617,6 +630,7 @@ class Vault:
         with self._lock, self._tx():
             cur = self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
             if cur.rowcount:
+                self._drop_from_packs(doc_id)
                 self._audit("delete", f"document {doc_id}", None)
         return bool(cur.rowcount)
 
@@ -796,43 +810,133 @@ class Vault:
                 )
             )
         rows = []
-        extract_rows: list[tuple[int, bytes, bytes]] = []
+        by_frame: dict[str, list[tuple[int, bytes]]] = {}
         for (report, ready, extracts), identity in zip(pending, identities, strict=True):
             doc_id = known.get(identity)
             if doc_id is not None:
                 report.id, report.new = doc_id, False
-                continue
+                continue  # (a duplicate keeps the extracts of its first import)
             row = self._sealed_row(ready, identity)
             rows.append(row)
             known[identity] = row[0]
             report.id, report.new = row[0], True
-            extract_rows.extend(self._extract_row(row[0], f, raw) for f, raw in extracts)
+            for frame, raw in extracts:
+                by_frame.setdefault(frame, []).append((row[0], raw))
         if rows:
             conn.executemany(_INSERT_DOCUMENT, rows)
+        extract_rows: list[tuple[int, bytes, bytes]] = []
+        for frame, members in by_frame.items():
+            if len(members) >= PACK_FROM:
+                conn.execute(_INSERT_PACK, self._pack_row(frame, members))
+            else:
+                extract_rows.extend(self._extract_row(i, frame, raw) for i, raw in members)
         if extract_rows:
             conn.executemany(_INSERT_EXTRACT, extract_rows)
 
-    def _extract_row(self, doc_id: int, frame: str, padded: bytes) -> tuple[int, bytes, bytes]:
-        """An extracts row: ``padded`` (an encoded extract, padded by :func:`_prepare_data`)
-        encrypted and bound to its document and frame."""
-        sealed = self._keys.documents.seal(padded, crypto.aad("extracts", doc_id, frame))
+    def _extract_row(self, doc_id: int, frame: str, raw: bytes) -> tuple[int, bytes, bytes]:
+        """An extracts row: ``raw`` (an encoded extract) padded, encrypted and bound to its
+        document and frame."""
+        sealed = self._keys.documents.seal(
+            raw + b" " * (_bucket(len(raw)) - len(raw)),  # padded like document bodies
+            crypto.aad("extracts", doc_id, frame),
+        )
         return (doc_id, self._keys.tag("frame", frame), sealed)
+
+    def _pack_row(
+        self, frame: str | bytes, members: Sequence[tuple[int, bytes]]
+    ) -> tuple[bytes, bytes, bytes]:
+        """An extract_packs row holding the extracts of ``members`` ((document id, encoded
+        extract) pairs) for ``frame`` (its name, or its tag): padded, encrypted, and bound to
+        the frame and to exactly these documents in this order."""
+        frame_tag = frame if isinstance(frame, bytes) else self._keys.tag("frame", frame)
+        ids = _packed_ids([doc_id for doc_id, _ in members])
+        parts = [_PACK_CODEC]
+        for _, raw in members:
+            parts.append(len(raw).to_bytes(4, "big"))
+            parts.append(raw)
+        plain = b"".join(parts)
+        plain += bytes(_bucket(len(plain)) - len(plain))
+        sealed = self._keys.documents.seal(plain, crypto.aad("extract_packs", frame_tag, ids))
+        return (frame_tag, ids, sealed)
+
+    def _open_pack(
+        self, frame_tag: bytes, members: bytes, body: bytes
+    ) -> list[tuple[int, bytes]] | None:
+        """The (document id, encoded extract) pairs of a pack, or None for a pack encoding this
+        mynalib does not know; VaultCorrupt when it does not decrypt with its frame and members
+        or is not whole."""
+        plain = self._keys.documents.open(
+            body, crypto.aad("extract_packs", frame_tag, members), what="an extract pack"
+        )
+        ids = _unpacked_ids(members)
+        out: list[tuple[int, bytes]] = []
+        at = 1
+        if plain[:1] != _PACK_CODEC:
+            return None
+        for doc_id in ids:
+            size = int.from_bytes(plain[at : at + 4], "big")
+            raw = plain[at + 4 : at + 4 + size]
+            if len(raw) != size:
+                raise VaultCorrupt("an extract pack is truncated")
+            out.append((doc_id, raw))
+            at += 4 + size
+        return out
+
+    def _drop_from_packs(self, doc_id: int) -> None:
+        """Rewrite the packs that hold ``doc_id``'s extracts without them (inside the caller's
+        transaction): a deleted document leaves nothing of itself in the vault."""
+        conn = self.conn
+        for pack_id, frame_tag, members in conn.execute(
+            "SELECT id, frame_tag, members FROM extract_packs"
+        ).fetchall():
+            if doc_id not in _unpacked_ids(members):
+                continue
+            body = conn.execute(
+                "SELECT body FROM extract_packs WHERE id = ?", (pack_id,)
+            ).fetchone()[0]
+            held = self._open_pack(frame_tag, members, body)
+            kept = [m for m in held if m[0] != doc_id] if held is not None else []
+            conn.execute("DELETE FROM extract_packs WHERE id = ?", (pack_id,))
+            if kept:  # (a pack this mynalib cannot read goes: its documents are read instead)
+                conn.execute(_INSERT_PACK, self._pack_row(frame_tag, kept))
+
+    def _extracts_from_packs(
+        self, name: str, wanted: set[int]
+    ) -> list[tuple[int | None, dict[str, Any]]] | None:
+        """The extracts of the documents ``wanted`` found in packs, or None when some are not
+        there (or cannot be read by this mynalib). Only packs holding one of them are read."""
+        frame_tag = self._keys.tag("frame", name)
+        conn = self.conn
+        items: list[tuple[int | None, dict[str, Any]]] = []
+        left = set(wanted)
+        for pack_id, members in conn.execute(
+            "SELECT id, members FROM extract_packs WHERE frame_tag = ?", (frame_tag,)
+        ).fetchall():
+            if not left:
+                break
+            if left.isdisjoint(_unpacked_ids(members)):
+                continue
+            body = conn.execute(
+                "SELECT body FROM extract_packs WHERE id = ?", (pack_id,)
+            ).fetchone()[0]
+            held = self._open_pack(frame_tag, members, body)
+            if held is None:
+                return None
+            for doc_id, raw in held:
+                if doc_id in left:
+                    value = _decode_extract(raw)
+                    if value is None:
+                        return None
+                    items.append((doc_id, value))
+                    left.discard(doc_id)
+        return None if left else items
 
     def _open_extract(self, doc_id: int, frame: str, body: bytes) -> dict[str, Any] | None:
         """A stored extract, or None when this mynalib cannot read its encoding."""
         plain = self._keys.documents.open(
             body, crypto.aad("extracts", doc_id, frame), what=f"the {frame} extract of {doc_id}"
         )
-        if plain[:1] != _EXTRACT_CODEC:
-            return None
-        # marshal (plain dicts, lists, text and numbers): about 4x faster than JSON both ways.
-        # Only bytes this vault's key authenticated reach it (AES-GCM above), so they are bytes
-        # mynalib wrote; marshal is not meant for untrusted input, and gets none here.
-        try:
-            value = marshal.loads(plain[1:])  # noqa: S302 - padding after the object is ignored
-        except (EOFError, ValueError, TypeError):
-            return None
-        return value if isinstance(value, dict) else None
+        return _decode_extract(plain)
 
     def _frame_from_extracts(self, name: str, person: str | None) -> pd.DataFrame | None:
         """The frame built from stored extracts, or None when some document has none (or the
@@ -853,16 +957,25 @@ class Vault:
         )
         frame_tag = self._keys.tag("frame", name)
         items: list[tuple[int | None, dict[str, Any]]] = []
+        in_packs: set[int] = set()  # documents without an extract row of their own
         with self._lock:
             cursor = self.conn.execute(sql, [frame_tag, *params])
             while chunk := cursor.fetchmany(512):
                 for doc_id, kind_tag, body in chunk:
-                    if body is None or kind_tag not in own:
+                    if kind_tag not in own:
                         return None
+                    if body is None:
+                        in_packs.add(int(doc_id))
+                        continue
                     value = self._open_extract(int(doc_id), name, body)
                     if value is None:
                         return None
                     items.append((int(doc_id), value))
+            if in_packs:
+                packed = self._extracts_from_packs(name, in_packs)
+                if packed is None:
+                    return None
+                items.extend(packed)
         if not items:
             return None
         part = extract.assemble(items)
@@ -1156,8 +1269,7 @@ def _prepare_data(
     for extract in frames.extracts_for_kind(kind):
         value = extract.extract(doc, result)
         if value is not None:
-            raw = _EXTRACT_CODEC + marshal.dumps(value, 4)
-            extracts.append((extract.frame, raw + b" " * (_bucket(len(raw)) - len(raw))))
+            extracts.append((extract.frame, _EXTRACT_CODEC + marshal.dumps(value, 4)))
     return report, _ready(doc, data), extracts
 
 
@@ -1215,7 +1327,7 @@ def _ready(doc: Document, data: bytes | None = None) -> Ready:
     )
 
 
-#: what preparing one file gives: its report, the document ready for storing and its padded frame
+#: what preparing one file gives: its report, the document ready for storing and its encoded frame
 #: extracts (None and [] for a file that could not be read)
 Prepared = tuple[ImportReport, Ready | None, list[tuple[str, bytes]]]
 
@@ -1385,6 +1497,28 @@ def _prepare_in_workers(
     finally:
         for worker in workers:
             worker.stop()
+
+
+def _decode_extract(plain: bytes) -> dict[str, Any] | None:
+    """An encoded extract (codec byte, marshal), or None when this mynalib cannot read it."""
+    if plain[:1] != _EXTRACT_CODEC:
+        return None
+    # marshal (plain dicts, lists, text and numbers): about 4x faster than JSON both ways.
+    # Only bytes this vault's key authenticated reach it (AES-GCM), so they are bytes mynalib
+    # wrote; marshal is not meant for untrusted input, and gets none here.
+    try:
+        value = marshal.loads(plain[1:])  # noqa: S302 - padding after the object is ignored
+    except (EOFError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _packed_ids(ids: Sequence[int]) -> bytes:
+    return b"".join(i.to_bytes(8, "little", signed=True) for i in ids)
+
+
+def _unpacked_ids(raw: bytes) -> list[int]:
+    return [int.from_bytes(raw[i : i + 8], "little", signed=True) for i in range(0, len(raw), 8)]
 
 
 def _bucket(n: int) -> int:
@@ -1637,7 +1771,8 @@ def open_vault(
             if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077:
                 os.chmod(p, 0o600)
         vault_id, data_key, protection = _unlock_or_init(conn, passphrase)
-        conn.execute(_EXTRACTS_TABLE)  # vaults created before the table existed
+        conn.execute(_EXTRACTS_TABLE)  # vaults created before the tables existed
+        conn.execute(_PACKS_TABLE)
     except BaseException:
         conn.close()
         raise

@@ -234,3 +234,96 @@ def test_a_document_with_more_than_256_names(vault: Vault) -> None:
     ichiro = df[df["person"] == "試験　一郎"]
     assert len(ichiro) == 300 and ichiro["provider"].nunique() == 300
     assert sorted(ichiro["total_cost"]) == [1000 + i for i in range(300)]
+
+
+# ------------------------------------------------------------------------------ extract packs
+def _bulk(vault: Vault, tmp_path: Path, people: int = 3, years: int = 4) -> list:
+    folder = tmp_path / "bulk"
+    folder.mkdir()
+    for p in range(people):
+        for y in range(years):
+            data = iryohi_csv(
+                name=f"試験　{p}郎", year=2020 + y, blocks=[block(1 + y, 1000 + p), block(9, 300)]
+            )
+            (folder / f"{p}_{2020 + y}.csv").write_bytes(data)
+    return vault.import_files([folder], workers=1)
+
+
+def _packs(vault: Vault) -> list[tuple[int, bytes]]:
+    return vault.conn.execute("SELECT id, members FROM extract_packs ORDER BY id").fetchall()
+
+
+def test_a_bulk_import_keeps_its_extracts_in_packs(vault: Vault, tmp_path: Path) -> None:
+    from mynalib.vault.store import PACK_FROM, _unpacked_ids
+
+    reports = _bulk(vault, tmp_path)
+    assert len(reports) == 12 >= PACK_FROM and all(r.new for r in reports)
+    assert _extract_rows(vault) == 0  # no row per document ...
+    ((_, members),) = _packs(vault)  # ... one pack for the batch
+    assert _unpacked_ids(members) == [r.id for r in reports]
+    assert vault._frame_from_extracts("medical_expenses", None) is not None
+    pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
+    for person in ("試験　0郎", "試験　2郎", "誰でもない"):
+        pdt.assert_frame_equal(
+            vault.frame("medical_expenses", person=person), _from_documents(vault, person)
+        )
+    # a later small import keeps rows of its own; the frame reads both
+    vault.import_bytes(iryohi_csv(name="試験　0郎", year=2025), name="one.csv")
+    assert _extract_rows(vault) == 1 and len(_packs(vault)) == 1
+    pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
+
+
+def test_deleting_a_document_rewrites_its_pack(vault: Vault, tmp_path: Path) -> None:
+    from mynalib.vault.store import _unpacked_ids
+
+    reports = _bulk(vault, tmp_path)
+    ((_, before),) = _packs(vault)
+    gone = reports[3].id
+    assert vault.delete(gone)
+    ((_, after),) = _packs(vault)
+    assert _unpacked_ids(after) == [i for i in _unpacked_ids(before) if i != gone]
+    assert vault._frame_from_extracts("medical_expenses", None) is not None
+    df = vault.frame("medical_expenses")
+    assert gone not in set(df["source_id"])
+    pdt.assert_frame_equal(df, _from_documents(vault))
+    for r in reports:
+        if r.id != gone:
+            vault.delete(r.id)
+    assert _packs(vault) == []  # the last member gone: the pack goes too
+    assert len(vault.frame("medical_expenses")) == 0
+
+
+def test_a_tampered_pack_is_detected(vault: Vault, tmp_path: Path) -> None:
+    from mynalib.vault.store import _packed_ids, _unpacked_ids
+
+    _bulk(vault, tmp_path)
+    ((pack_id, members),) = _packs(vault)
+    ids = _unpacked_ids(members)
+    swapped = _packed_ids([ids[1], ids[0], *ids[2:]])  # rows claimed for the wrong documents
+    vault.conn.execute("UPDATE extract_packs SET members = ? WHERE id = ?", (swapped, pack_id))
+    with pytest.raises(VaultCorrupt):
+        vault._frame_from_extracts("medical_expenses", None)
+
+
+def test_documents_missing_from_every_pack_are_read(vault: Vault, tmp_path: Path) -> None:
+    _bulk(vault, tmp_path)
+    expected = _from_documents(vault)
+    vault.conn.execute("DELETE FROM extract_packs")  # e.g. a pack this mynalib cannot read
+    assert vault._frame_from_extracts("medical_expenses", None) is None
+    vault._frame_cache.clear()
+    pdt.assert_frame_equal(vault.frame("medical_expenses"), expected)
+
+
+def test_a_pack_of_an_unknown_encoding_means_the_documents_are_read(
+    vault: Vault, tmp_path: Path
+) -> None:
+    _bulk(vault, tmp_path)
+    ((pack_id, members),) = _packs(vault)
+    tag = vault._keys.tag("frame", "medical_expenses")
+    sealed = vault._keys.documents.seal(
+        b"?future pack encoding", crypto.aad("extract_packs", tag, members)
+    )
+    vault.conn.execute("UPDATE extract_packs SET body = ? WHERE id = ?", (sealed, pack_id))
+    assert vault._frame_from_extracts("medical_expenses", None) is None
+    vault._frame_cache.clear()
+    pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
