@@ -287,7 +287,7 @@ def conform(frame: str, df: pd.DataFrame) -> pd.DataFrame:
         elif dtype == MONTH:
             if not isinstance(series.dtype, pd.PeriodDtype):
                 series = pd.PeriodIndex(series, freq="M").to_series(index=df.index)
-        elif dtype != "object":
+        elif dtype != "object" and str(series.dtype) != dtype:
             series = series.astype(dtype)
         out[col] = series
     return pd.DataFrame(out).reset_index(drop=True)
@@ -319,7 +319,12 @@ def build(
         selected = [d for d in docs if d.kind in kinds]
         if selected:
             parts.append(conform(frame, fn(selected)))
-    df = pd.concat(parts, ignore_index=True) if parts else empty(frame)
+    if len(parts) == 1:
+        df = parts[0]  # a new frame, indexed 0..n-1 by conform
+    else:
+        df = pd.concat(parts, ignore_index=True) if parts else empty(frame)
+    if year is None and person is None:
+        return df
     return filter_frame(frame, df, year=year, person=person)
 
 
