@@ -23,7 +23,6 @@ import pickle
 import queue
 import sys
 import threading
-from pathlib import Path
 from typing import Any, BinaryIO
 
 #: tasks between two collections of the cyclic garbage collector
@@ -84,7 +83,7 @@ def main() -> int:
             return 0
         paths, person = task
         try:
-            result: tuple[str, Any] = ("ok", _prepare_files([Path(p) for p in paths], person))
+            result: tuple[str, Any] = ("ok", _prepare_files(paths, person))
         except Exception as exc:  # handed to the parent, which raises it
             result = ("raise", exc)
         try:

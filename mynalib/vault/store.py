@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import json
 import marshal
 import os
@@ -704,7 +705,7 @@ class Vault:
         Kinds or extracts registered at run time (outside mynalib) are unknown to a fresh
         worker process: then the import runs in this process.
         """
-        files = _expand(paths)
+        files = _expand_text(paths)
         total = len(files)
         n_workers = _worker_count(workers, total)
         bulk = total > GC_PAUSE_FROM
@@ -719,7 +720,7 @@ class Vault:
 
     def _import_files(
         self,
-        files: list[Path],
+        files: list[str],
         person: str | None,
         progress: ProgressCallback | None,
         batch: int,
@@ -1332,20 +1333,21 @@ def _ready(doc: Document, data: bytes | None = None) -> Ready:
 Prepared = tuple[ImportReport, Ready | None, list[tuple[str, bytes]]]
 
 
-def _prepare_file(file: Path, person: str | None, memo: bool = True) -> Prepared:
+def _prepare_file(file: str | Path, person: str | None, memo: bool = True) -> Prepared:
     """Read and prepare one file; a file that cannot be read or parsed gives an error report."""
+    name = os.path.basename(file)
     try:
         data, mtime = _read_limited(file)
         fetched = datetime.fromtimestamp(mtime, timezone.utc)
         return _prepare_data(
-            data, name=file.name, person=person, source="file", fetched_at=fetched, memo=memo
+            data, name=name, person=person, source="file", fetched_at=fetched, memo=memo
         )
     except (SourceError, OSError) as exc:
-        report = ImportReport(name=file.name, error=_error_text(exc), error_type=type(exc).__name__)
+        report = ImportReport(name=name, error=_error_text(exc), error_type=type(exc).__name__)
         return report, None, []
 
 
-def _prepare_files(files: list[Path], person: str | None) -> list[Prepared]:
+def _prepare_files(files: Sequence[str | Path], person: str | None) -> list[Prepared]:
     """A worker's task: prepare these files (paths in, Documents of these files out).
 
     Runs in a fresh process (mynalib.vault._import_worker) that holds no key, no vault
@@ -1387,11 +1389,11 @@ def _worker_count(workers: int | None, total: int) -> int:
     return min(workers, total) if _registry_is_builtin() else 1
 
 
-def _encode_task(files: list[Path], person: str | None) -> bytes:
+def _encode_task(files: Sequence[str | Path], person: str | None) -> bytes:
     """One task for a worker: the file paths (text) and the ``--person`` name, nothing else."""
     import pickle
 
-    return pickle.dumps(([str(f) for f in files], person), pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(([os.fspath(f) for f in files], person), pickle.HIGHEST_PROTOCOL)
 
 
 class _Worker:
@@ -1455,7 +1457,7 @@ class _Worker:
 
 
 def _prepare_in_workers(
-    files: list[Path], person: str | None, n_workers: int, ahead: int = 0
+    files: list[str], person: str | None, n_workers: int, ahead: int = 0
 ) -> Iterator[Prepared]:
     """Prepare ``files`` in ``n_workers`` processes; yields in the order of ``files``.
 
@@ -1618,6 +1620,16 @@ def _as_dict(meta: Any) -> dict[str, Any]:
 
 def _period_text(value: Any) -> str | None:
     """A parser's period as text: ``2025``, ``2025-01..2025-12`` (months) or the value."""
+    if type(value) is tuple:  # (first, last): the same for every file of a year
+        try:
+            return _period_text_of(value)
+        except TypeError:  # something unhashable inside
+            pass
+    return _period_text_of.__wrapped__(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _period_text_of(value: Any) -> str | None:
     if value is None or value == "":
         return None
 
@@ -1650,7 +1662,7 @@ def _import_summary(reports: Sequence[ImportReport]) -> str:
     return f"files={len(reports)} new={new} duplicates={dup} errors={err} kinds={','.join(kinds)}"
 
 
-def _read_limited(path: Path) -> tuple[bytes, float]:
+def _read_limited(path: str | Path) -> tuple[bytes, float]:
     """The file's bytes and modification time; too large files are refused before reading."""
     # plain file-descriptor reads: a bulk import reads thousands of small files, and the
     # buffered file object's layers cost about as much as the reading itself
@@ -1660,7 +1672,8 @@ def _read_limited(path: Path) -> tuple[bytes, float]:
         size = st.st_size
         if size > MAX_IMPORT_BYTES:
             raise DocumentTooLarge(
-                f"{path.name} is {size:,} bytes, above the {MAX_IMPORT_BYTES:,}-byte limit",
+                f"{os.path.basename(path)} is {size:,} bytes, above the "
+                f"{MAX_IMPORT_BYTES:,}-byte limit",
                 hint="check that this is the file you meant to import",
             )
         parts = [os.read(fd, size + 1)]  # one read for a file that does not change meanwhile
@@ -1670,7 +1683,8 @@ def _read_limited(path: Path) -> tuple[bytes, float]:
             read += len(parts[-1])
             if read > MAX_IMPORT_BYTES:
                 raise DocumentTooLarge(
-                    f"{path.name} grew above the {MAX_IMPORT_BYTES:,}-byte limit while read",
+                    f"{os.path.basename(path)} grew above the {MAX_IMPORT_BYTES:,}-byte limit "
+                    "while read",
                     hint="import the file once whatever writes it has finished",
                 )
         return parts[0] if len(parts) <= 2 else b"".join(parts), st.st_mtime
@@ -1682,31 +1696,42 @@ def _walk_files(folder: Path) -> list[Path]:
     """The files under ``folder`` in path order, skipping hidden files and folders (a name
     starting with "."); symlinked folders are not entered (as ``Path.rglob``). One scandir per
     folder, no stat per file (the entry type comes with the listing)."""
+    return [Path(p) for p in _walk_text(os.fspath(folder))]
+
+
+def _walk_text(folder: str) -> list[str]:
+    """:func:`_walk_files` with paths as text (thousands of Path objects cost more than
+    the walk)."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: os.path.normcase(e.name))
     except PermissionError:
         return []
-    out: list[Path] = []
+    out: list[str] = []
     for entry in entries:
         if entry.name.startswith("."):
             continue
         try:
             if entry.is_dir() and not entry.is_symlink():
-                out.extend(_walk_files(folder / entry.name))
+                out.extend(_walk_text(entry.path))
             elif entry.is_file():
-                out.append(folder / entry.name)
+                out.append(entry.path)
         except OSError:
             continue
     return out
 
 
 def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    out: list[Path] = []
+    """The files named, folders walked (see :func:`_walk_files`)."""
+    return [Path(p) for p in _expand_text(paths)]
+
+
+def _expand_text(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    out: list[str] = []
     for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            out.extend(_walk_files(p))
+        p = os.fspath(raw)
+        if os.path.isdir(p):
+            out.extend(_walk_text(p))
         else:
             out.append(p)
     return out

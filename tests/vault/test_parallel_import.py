@@ -240,8 +240,8 @@ def test_unexpected_worker_error_is_raised_and_audited(
     # the worker is told to prepare something that is not a path: TypeError in the worker
     real = store._encode_task
 
-    def broken(part: list[Path], person: str | None) -> bytes:
-        if any(p.name == "4.csv" for p in part):
+    def broken(part: list[str], person: str | None) -> bytes:
+        if any(os.path.basename(p) == "4.csv" for p in part):
             return pickle.dumps(([None], person))
         return real(part, person)
 
