@@ -820,17 +820,25 @@ def _pack_numbers(
     Width 4 (int32) when every value fits, else 8 (int64). A missing value is stored as 0 with a
     1 in its column's mask."""
     masks: dict[str, bytes] = {}
-    plain: dict[str, Sequence[int]] = {}
-    for name, values in columns.items():
+    plain: list[Any] = []
+    names = list(columns)
+    for name in names:
+        values = columns[name]
         if None in values:
             masks[name] = bytes(v is None for v in values)
-            plain[name] = [0 if v is None else v for v in values]
-        else:
-            plain[name] = values  # type: ignore[assignment]
-    try:
-        return {name: _packed(v, "i") for name, v in plain.items()}, masks, 4
+            values = [0 if v is None else v for v in values]
+        plain.extend(values)
+    try:  # every column in one go, then cut apart
+        packed, width = _packed(plain, "i"), 4
     except OverflowError:  # an amount beyond 2**31 yen: 8 bytes a value
-        return {name: _packed(v, "q") for name, v in plain.items()}, masks, 8
+        packed, width = _packed(plain, "q"), 8
+    out: dict[str, bytes] = {}
+    at = 0
+    for name in names:
+        size = len(columns[name]) * width
+        out[name] = packed[at : at + size]
+        at += size
+    return out, masks, width
 
 
 def _text_codes(codes: Sequence[int], count: int) -> tuple[bytes, int]:
@@ -862,9 +870,15 @@ def extract_medical_expenses(doc: Document, result: ParseResult) -> dict[str, An
         dict.fromkeys([*out["category"], *out["provider"], *out["provider_raw"], *out["insurer"]])
     )
     code = {text: i for i, text in enumerate(strings)}.__getitem__
-    tw = 1
-    for name in _TEXT_COLUMNS:
-        out[name], tw = _text_codes(list(map(code, out[name])), len(strings))
+    n = len(out["category"])
+    every, tw = _text_codes(  # the four text columns in one go, then cut apart
+        list(
+            map(code, chain(out["category"], out["provider"], out["provider_raw"], out["insurer"]))
+        ),
+        len(strings),
+    )
+    for i, name in enumerate(_TEXT_COLUMNS):
+        out[name] = every[i * n * tw : (i + 1) * n * tw]
     numbers, masks, width = _pack_numbers({name: out[name] for name in _NUMBER_COLUMNS})
     out.update(numbers)
     cover = _coverage(result)
