@@ -154,3 +154,19 @@ def test_exact_path_columns_are_the_records_columns(path):
         assert exact.columns[name] == tuple(getattr(r, name) for r in records), name
     for name in ("insurer_paid", "public_paid", "patient_share"):
         assert exact.columns[name] == tuple(getattr(r, name) for r in records), name
+
+
+@pytest.mark.parametrize(
+    "digits, expected",
+    [
+        ("12340|830|0|5", [12340, 830, 0, 5]),
+        ("7", [7]),
+        ("0123|5", [123, 5]),  # a leading zero is not JSON: int() reads it
+        ("12345678901234567890123|1", [12345678901234567890123, 1]),  # beyond 64 bits
+        ("9223372036854775807|0", [9223372036854775807, 0]),
+    ],
+)
+def test_amounts_are_read_as_exact_integers(digits, expected):
+    values = iryohi_csv._integers(digits)
+    assert values == expected
+    assert all(type(v) is int for v in values)
