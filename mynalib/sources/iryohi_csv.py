@@ -413,9 +413,13 @@ def _parse_exact(text: str, encoding: str) -> ParseResult | None:
             # column by column (C-level loops), every check of the row-by-row parser on each
             month_s, cat_s, days_s, prov_s, tot_s, ins_s, pub_s, pat_s = zip(*blocks, strict=True)
             months = list(map(_month, month_s))
-            amounts = "|".join(tot_s + ins_s + pub_s + pat_s).translate(_AMOUNT_CHARS)
+            all_days = "" not in days_s  # (then the 日数 are read with the amounts)
+            amounts = "|".join(
+                tot_s + ins_s + pub_s + pat_s + (days_s if all_days else ())
+            ).translate(_AMOUNT_CHARS)
             nums = _integers(amounts)
-            tots, ins, pub, pat = nums[:n], nums[n : 2 * n], nums[2 * n : 3 * n], nums[3 * n :]
+            tots, ins, pub = nums[:n], nums[n : 2 * n], nums[2 * n : 3 * n]
+            pat = nums[3 * n : 4 * n]
     except ValueError:
         return None  # a date, month or period the row-by-row parser reports
     if n:
@@ -429,10 +433,11 @@ def _parse_exact(text: str, encoding: str) -> ParseResult | None:
             a_sums = sums
         else:
             a_sums = _sums_within(months, nums, a_first, a_last)
-        if "" in days_s:
-            days: list[int | None] = [int(d) if d else None for d in days_s]
+        days: list[int | None]
+        if all_days:
+            days = list(nums[4 * n :])
         else:
-            days = list(map(int, days_s))
+            days = [int(d) if d else None for d in days_s]
         categories = tuple(map(nfkc, cat_s))
         providers = tuple(map(nfkc, prov_s))
         records = list(
