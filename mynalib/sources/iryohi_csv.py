@@ -331,22 +331,18 @@ _BLOCK_FIXED = sum(len(key) + 2 for key in _RAW_BLOCK_KEYS)  # key, comma, LF
 _AMOUNT_CHARS = str.maketrans("", "", ',"')
 
 
-#: more digits than any 64-bit integer has: such a number is left to int()
-_HUGE = re.compile(r"[0-9]{19}")
-
-
 def _integers(digits: str) -> list[int]:
     """The numbers of ``digits`` ("|"-separated runs of digits): read as a JSON array by orjson,
     several times faster than ``int()`` one by one; a number with a leading zero (not JSON) or
-    too long for 64 bits (orjson would make it a float) goes through ``int()``."""
-    if not _HUGE.search(digits):
-        try:
-            values = orjson.loads("[" + digits.replace("|", ",") + "]")
-        except orjson.JSONDecodeError:  # e.g. "0123"
-            pass
-        else:
-            if type(values) is list:
-                return values
+    too long for 64 bits (orjson reads it as a float: then the sum is a float) goes through
+    ``int()``."""
+    try:
+        values = orjson.loads("[" + digits.replace("|", ",") + "]")
+    except orjson.JSONDecodeError:  # e.g. "0123"
+        pass
+    else:
+        if type(values) is list and type(sum(values)) is int:
+            return values
     return list(map(int, digits.split("|")))
 
 
