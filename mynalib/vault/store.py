@@ -385,6 +385,21 @@ class Vault:
                 elif savepoint:
                     conn.execute(f"RELEASE {name}")
 
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads that must see one state of the vault (another process may import or
+        delete meanwhile): one read transaction, unless a transaction is open already."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")  # (nothing written: ends the read)
+
     # ------------------------------------------------------------------ documents
     def _kind_tag(self, kind: str) -> bytes:
         return self._keys.tag("kind", kind)
@@ -959,7 +974,7 @@ class Vault:
         frame_tag = self._keys.tag("frame", name)
         items: list[tuple[int | None, dict[str, Any]]] = []
         in_packs: set[int] = set()  # documents without an extract row of their own
-        with self._lock:
+        with self._lock, self._snapshot():
             cursor = self.conn.execute(sql, [frame_tag, *params])
             while chunk := cursor.fetchmany(512):
                 for doc_id, kind_tag, body in chunk:

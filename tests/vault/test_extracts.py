@@ -327,3 +327,31 @@ def test_a_pack_of_an_unknown_encoding_means_the_documents_are_read(
     assert vault._frame_from_extracts("medical_expenses", None) is None
     vault._frame_cache.clear()
     pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
+
+
+def test_a_frame_reads_one_state_while_another_process_deletes(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The frame's reads (documents, then the packs, then their bodies) see one state of the
+    vault: a document deleted meanwhile through another connection (its pack rewritten) does
+    not break the frame being built; the next frame no longer has it."""
+    reports = _bulk(vault, tmp_path)
+    expected = vault.frame("medical_expenses")
+    vault._frame_cache.clear()
+    other = open_vault(vault.path, passphrase=PASSPHRASE)
+    real = Vault._extracts_from_packs
+    gone = reports[0].id
+
+    def meanwhile(self: Vault, name: str, wanted: set[int]):
+        if self is vault and other.count() == len(reports):
+            other.delete(gone)  # commits while this read is under way
+        return real(self, name, wanted)
+
+    monkeypatch.setattr(Vault, "_extracts_from_packs", meanwhile)
+    try:
+        pdt.assert_frame_equal(vault._frame_from_extracts("medical_expenses", None), expected)
+        assert other.count() == len(reports) - 1
+        later = vault.frame("medical_expenses")
+        assert gone not in set(later["source_id"]) and len(later) < len(expected)
+    finally:
+        other.close()
