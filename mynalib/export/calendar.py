@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import write_private
+
 if TYPE_CHECKING:
     from icalendar import Calendar
 
@@ -89,10 +91,7 @@ def write_deadlines_ics(
     """
     cal = deadlines_calendar(rows, **kwargs)
     data = cal.to_ical()
-    target = Path(path)
-    tmp = target.with_name(target.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(target)
+    write_private(path, data)
     return sum(1 for c in cal.walk("VEVENT"))
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 from ..errors import ExportError
 from ..tax.summary import HouseholdSummary
+from . import write_private
 
 SUMMARY_COLUMNS = (
     "year",
@@ -54,6 +55,4 @@ def write_deductions(
         data = deductions_csv(summary).encode("utf-8-sig")
     else:
         raise ExportError(f"Unknown format {fmt!r}; use csv or json")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
+    return write_private(path, data)

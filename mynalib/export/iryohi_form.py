@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ExportError
 from ..tax.medical import FORM_CATEGORIES, FormRow, MedicalExtra, medical_form_rows
+from . import write_private
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -231,8 +232,7 @@ def write_iryohi_csv(
     blobs = [csv_bytes(chunk, encoding) for chunk in chunks]  # all checks before any write
     paths = _paths(Path(out), len(chunks))
     for path, blob in zip(paths, blobs, strict=True):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(blob)
+        write_private(path, blob)
     warnings = _change_warnings(changes)
     if len(paths) > 1:
         warnings.append(
@@ -295,8 +295,9 @@ def write_iryohi_xlsx(
                 ws[f"{col}{FIRST_ROW + offset}"].value = value
         books.append(wb)
     for path, wb in zip(paths, books, strict=True):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(path)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        write_private(path, buffer.getvalue())
     warnings = _change_warnings(changes)
     if len(paths) > 1:
         warnings.append(f"{len(table)} rows: split into {len(paths)} files")

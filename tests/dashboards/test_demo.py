@@ -47,6 +47,7 @@ def test_export_deadlines_command(tmp_path: Path) -> None:
     assert starts["期限: 児童手当 認定請求"] == dt.date(2026, 5, 16)
     assert starts["期限: 出生届"] == dt.date(2026, 5, 14)
     assert all(e.walk("VALARM") for e in cal.walk("VEVENT"))  # a reminder before each deadline
+    assert out.stat().st_mode & 0o077 == 0  # a life event's dates: readable by the owner only
     bad = CliRunner().invoke(
         main, ["export", "deadlines", "-o", str(out), "--event", "mars", "--date", "2026-05-01"]
     )

@@ -192,3 +192,59 @@ def test_exports_are_recorded_in_the_audit_log(vault_dir: Path, tmp_path: Path) 
     # the command that exported is named, and no personal data is in the entry
     assert all(e.command and "export" in e.command for e in exports), exports
     assert not any("見本" in d or str(tmp_path) in d for d in details)
+
+
+def test_exports_are_private_files_under_a_permissive_umask(
+    vault_dir: Path, tmp_path: Path
+) -> None:
+    """Every export is personal data: written 0600 whatever the umask, replacing a file that
+    was readable by others, and never left half-written (no temporary file remains)."""
+    import stat
+
+    from .test_iryohi_form import build_template
+
+    template = tmp_path / "template.xlsx"
+    build_template(template)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "form.csv").write_bytes(b"old")
+    os.chmod(out / "form.csv", 0o644)
+    old = os.umask(0o022)
+    try:
+        common = ["--year", "2025", "--settings", str(SETTINGS)]
+        run(vault_dir, "export", "iryohi-form", *common, "-o", str(out / "form.csv"))
+        run(
+            vault_dir,
+            "export",
+            "iryohi-form",
+            *common,
+            "-o",
+            str(out / "form.xlsx"),
+            "--xlsx-template",
+            str(template),
+        )
+        run(vault_dir, "export", "deductions", *common, "-o", str(out / "d.csv"))
+        run(vault_dir, "export", "deductions", *common, "-o", str(out / "sub" / "d.json"))
+    finally:
+        os.umask(old)
+    written = sorted(p for p in out.rglob("*") if p.is_file())
+    assert [p.relative_to(out).as_posix() for p in written] == [
+        "d.csv",
+        "form.csv",
+        "form.xlsx",
+        "sub/d.json",
+    ]
+    for p in written:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+    assert (out / "form.csv").read_bytes() != b"old"
+
+
+def test_a_failed_export_leaves_no_file(tmp_path: Path) -> None:
+    from mynalib.export import write_private
+
+    target = tmp_path / "x.csv"
+    with pytest.raises(TypeError):
+        write_private(target, object())  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+    write_private(target, b"ok")
+    assert target.read_bytes() == b"ok" and [p.name for p in tmp_path.iterdir()] == ["x.csv"]
