@@ -311,7 +311,7 @@ _BLOCK_PATTERN = _rows(
 )
 # The file is matched in three parts: everything up to the 医療費情報明細 row (matched at the
 # start), the 保険者情報 section (matched to the end), and the blocks between the two, found one
-# after the other by one findall; a length check (below) proves that the blocks found cover
+# after the other by one findall; a line count (below) proves that the blocks found cover
 # everything between the two parts, so nothing in between is skipped.
 _EXACT_HEAD = re.compile(
     _rows("わたしの情報", "医療費通知情報", "", "項目名,内容", f"作成日,{_V}", "資格情報")
@@ -325,9 +325,8 @@ _TAIL_START = "保険者情報"
 _EXACT_TAIL = re.compile(
     _rows(_TAIL_START, f"保険者の名称,{_V}") + f"医療費情報明細の範囲,{_V}(?:{_NL})?"
 )
-_EXACT_BLOCK = re.compile(_BLOCK_PATTERN)
-#: a block's length without its eight values, with LF line ends (each CR adds one)
-_BLOCK_FIXED = sum(len(key) + 2 for key in _RAW_BLOCK_KEYS)  # key, comma, LF
+#: a block: eight whole lines, from the start of a line (re.M: "^" after every LF)
+_EXACT_BLOCK = re.compile("(?m)^" + _BLOCK_PATTERN)
 _AMOUNT_CHARS = str.maketrans("", "", ',"')
 
 
@@ -398,11 +397,11 @@ def _parse_exact(text: str, encoding: str) -> ParseResult | None:
         row = text.count("\n", 0, start) + 1  # line of the first block's 診療年月
         blocks = _EXACT_BLOCK.findall(detail)
         n = len(blocks)
-        # findall's matches do not overlap; their lengths add up to the whole of ``detail``
-        # (with no lone CR) only when they follow one another without a gap
-        cr = detail.count("\r")
-        covered = n * _BLOCK_FIXED + sum(map(len, chain.from_iterable(blocks))) + cr
-        if covered != len(detail) or cr != detail.count("\r\n"):
+        # ``detail`` is whole lines (it starts after the head's last LF and ends at the start
+        # of the 保険者情報 line); each block found is eight whole lines from a line start (no
+        # value holds a CR or LF) and blocks do not overlap: so they cover every line of it,
+        # with nothing skipped, exactly when it has eight lines per block
+        if detail.count("\n") != 8 * n:
             return None
         records: list[MedicalExpense] = []
         if n:
