@@ -24,6 +24,7 @@ import contextvars
 import functools
 import json
 import marshal
+import operator
 import os
 import sqlite3
 import stat
@@ -1714,12 +1715,21 @@ def _walk_files(folder: Path) -> list[Path]:
     return [Path(p) for p in _walk_text(os.fspath(folder))]
 
 
+#: directory entries in path order (as Path.rglob sorts them: by normcase'd name; normcase does
+#: nothing on POSIX, so there the name itself is the key)
+_entry_key: Callable[[os.DirEntry[str]], str] = (
+    operator.attrgetter("name")
+    if os.path.normcase("A") == "A"
+    else (lambda entry: os.path.normcase(entry.name))
+)
+
+
 def _walk_text(folder: str) -> list[str]:
     """:func:`_walk_files` with paths as text (thousands of Path objects cost more than
     the walk)."""
     try:
         with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: os.path.normcase(e.name))
+            entries = sorted(listing, key=_entry_key)
     except PermissionError:
         return []
     out: list[str] = []
