@@ -60,45 +60,6 @@ def _text_field(part: str) -> bytes:
     return b"|" + len(raw).to_bytes(4, "big") + raw
 
 
-class _Nonces:
-    """Random 96-bit nonces, fetched from the OS random source a few kilobytes at a time.
-
-    One ``os.urandom`` call per message costs a system call (several microseconds in a VM: a bulk
-    import seals two or three messages per document). The bytes are the same CSPRNG output, each
-    handed out once. A forked child must never hand out what its parent also holds (the same
-    nonce under the same key breaks AES-GCM): the pool is emptied in the child at fork, and a
-    change of process id empties it too."""
-
-    BATCH = 256
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pid = os.getpid()
-        self._pool = b""
-        self._at = 0
-
-    def reset(self) -> None:
-        self._pid = os.getpid()
-        self._pool = b""
-        self._at = 0
-        self._lock = threading.Lock()  # (a lock held by another thread at fork stays held)
-
-    def take(self) -> bytes:
-        with self._lock:
-            if self._pid != os.getpid():
-                self._pid, self._pool, self._at = os.getpid(), b"", 0
-            at = self._at
-            if at + NONCE_BYTES > len(self._pool):
-                self._pool, at = os.urandom(NONCE_BYTES * self.BATCH), 0
-            self._at = at + NONCE_BYTES
-            return self._pool[at : at + NONCE_BYTES]
-
-
-_NONCES = _Nonces()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_NONCES.reset)
-
-
 class Cipher:
     """AES-256-GCM with a random 96-bit nonce per message."""
 
@@ -113,7 +74,7 @@ class Cipher:
         return "Cipher(<key hidden>)"
 
     def seal(self, plaintext: bytes, associated: bytes) -> bytes:
-        nonce = _NONCES.take()
+        nonce = os.urandom(NONCE_BYTES)
         return nonce + self._aead.encrypt(nonce, plaintext, associated)
 
     def open(self, blob: bytes, associated: bytes, *, what: str = "a vault record") -> bytes:
