@@ -29,7 +29,9 @@ sandbox serves them as they are) with these keys:
 
 Deadlines computed here are the legal dates; when one falls on a day the office is closed
 (土日・祝日・年末年始) most laws move it to the next business day — the planner does not shift
-dates, and says so in :data:`CLOSED_DAY_NOTE`. Municipal rules (保育所の申込締切 etc.) vary: those
+dates (whether a procedure's deadline moves, and whether a mailed form must arrive by it, varies),
+and says so in :data:`CLOSED_DAY_NOTE`; :func:`closed_day_hint` names the closed day and the next
+open one for a deadline that falls on one. Municipal rules (保育所の申込締切 etc.) vary: those
 entries have no computed deadline.
 """
 
@@ -580,6 +582,27 @@ class PlannedProcedure(NamedTuple):
 
 
 _BY_ID: dict[str, Procedure] = {p["procedure_id"]: p for p in CATALOGUE}
+
+
+def closed_day_hint(deadline: date) -> str | None:
+    """For a deadline on a day offices are closed: that day and the next open one, e.g.
+    ``2026-05-16は土曜日です。多くの手続で翌開庁日（2026-05-18）まで受け付けられます。``; None for an
+    open day (or a year whose holidays are not known: see :mod:`mynalib.holidays_jp`)."""
+    from .holidays_jp import closed_reason, next_open_day
+
+    try:
+        reason = closed_reason(deadline)
+        if reason is None:
+            return None
+        open_day = next_open_day(deadline)
+    except ValueError:
+        return None
+    plain = reason in ("土曜日", "日曜日", "年末年始") or reason.startswith("休日")
+    kind = reason if plain else f"祝日（{reason}）"
+    return (
+        f"{deadline.isoformat()}は{kind}です。"
+        f"多くの手続で翌開庁日（{open_day.isoformat()}）まで受け付けられます。"
+    )
 
 
 def get(procedure_id: str) -> Procedure:

@@ -37,7 +37,7 @@ def deadlines_calendar(
     """
     from icalendar import Alarm, Calendar, Event
 
-    from ..procedures import CLOSED_DAY_NOTE, EVENTS
+    from ..procedures import CLOSED_DAY_NOTE, EVENTS, closed_day_hint
 
     stamp = now or datetime.now(timezone.utc)
     cal = Calendar()
@@ -66,6 +66,9 @@ def deadlines_calendar(
         if procedure.get("attachments"):
             lines.append("必要なもの: " + "、".join(procedure["attachments"]))
         lines.append("オンライン申請: " + ("可" if procedure.get("online") else "不可"))
+        hint = closed_day_hint(deadline)
+        if hint:
+            lines.append(hint)
         lines.append(CLOSED_DAY_NOTE)
         ev.add("description", "\n".join(lines))
         ev.add("categories", [procedure["category"]])

@@ -243,6 +243,9 @@ class LifeEventPlanner(widgets.VBox):
                 when = esc(deadline.isoformat())
                 css = "myna-soon" if left <= 7 else ""
                 state = f'<span class="{css}">あと{left}日</span>' if left else "今日が期限"
+            hint = catalogue.closed_day_hint(deadline) if deadline is not None else None
+            if hint:
+                when += f'<br><span class="myna-muted myna-closed-day">{esc(hint)}</span>'
             cells.append(
                 [
                     f'<span class="myna-deadline">{when}</span>',
