@@ -244,11 +244,12 @@ class LifeEventPlanner(widgets.VBox):
                 css = "myna-soon" if left <= 7 else ""
                 state = f'<span class="{css}">あと{left}日</span>' if left else "今日が期限"
             hint = catalogue.closed_day_hint(deadline) if deadline is not None else None
-            if hint:
-                when += f'<br><span class="myna-muted myna-closed-day">{esc(hint)}</span>'
+            closed = (
+                f'<br><span class="myna-muted myna-closed-day">{esc(hint)}</span>' if hint else ""
+            )
             cells.append(
                 [
-                    f'<span class="myna-deadline">{when}</span>',
+                    f'<span class="myna-deadline">{when}</span>{closed}',
                     f'<span class="myna-plan-name" data-procedure="{esc(proc["procedure_id"])}">'
                     f"{esc(proc['name'])}</span>",
                     esc(proc["deadline_rule"]),
