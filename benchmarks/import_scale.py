@@ -258,12 +258,6 @@ def _line_for(label: str, c: Clock, docs: int, rows: int, base: Clock) -> str:
     return line
 
 
-def _best(clocks: list[Clock]) -> Clock:
-    """The run with the least wall time (as for the baseline: the machine's noise only ever adds
-    time); every run is printed."""
-    return min(clocks, key=lambda c: c.wall)
-
-
 def _runs(clocks: list[Clock]) -> str:
     return "runs: " + ", ".join(f"{c.wall:.2f} s" for c in clocks)
 

@@ -22,20 +22,15 @@ def write_private(path: str | os.PathLike[str], data: bytes) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()  # a leftover of an interrupted export by a process with our pid
-    fd = os.open(tmp, flags, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        os.chmod(tmp, 0o600)  # (O_CREAT's mode is already 0600 under any umask; made sure)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)  # exactly 0600 (a umask can only have taken bits away)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)

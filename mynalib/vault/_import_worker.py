@@ -6,7 +6,8 @@ removed from its environment). Protocol on its standard streams, one pickle per 
 
 * in: ``(paths, person)`` tasks (file paths as text, the ``--person`` name or None), read until
   end of input;
-* out: per task, ``("ok", [(report, document, extracts), ...])`` with the same order as the
+* out: per task, ``("ok", [(report, ready, extracts), ...])`` (``ready``: the document with its
+  header and body encoded, not encrypted; see ``store.Ready``) with the same order as the
   paths, or ``("raise", exception)`` for an unexpected error (a file that cannot be read or
   parsed is an error report, as in the importing process).
 

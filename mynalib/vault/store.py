@@ -715,9 +715,10 @@ class Vault:
         ``workers``: processes that read and parse the files (``None``: automatic, one per CPU
         for an import of at least :data:`PARALLEL_FROM` files on a machine with more than one
         CPU; ``1``: everything in this process; ``n > 1``: ``n`` processes whatever the number
-        of files). Workers get file paths and return each file's Document, report and frame
-        extracts; every step that needs a key (identity, encryption, SQLite writes, the audit
-        entry) stays in this process, in the same order and batches, so the result is the same.
+        of files). Workers get file paths and return each file's report, the document made
+        ready for storing (header and body encoded, nothing encrypted) and its frame extracts;
+        every step that needs a key (identity, encryption, SQLite writes, the audit entry) stays
+        in this process, in the same order and batches, so the result is the same.
         Kinds or extracts registered at run time (outside mynalib) are unknown to a fresh
         worker process: then the import runs in this process.
         """
@@ -885,12 +886,11 @@ class Vault:
         plain = self._keys.documents.open(
             body, crypto.aad("extract_packs", frame_tag, members), what="an extract pack"
         )
-        ids = _unpacked_ids(members)
-        out: list[tuple[int, bytes]] = []
-        at = 1
         if plain[:1] != _PACK_CODEC:
             return None
-        for doc_id in ids:
+        out: list[tuple[int, bytes]] = []
+        at = 1
+        for doc_id in _unpacked_ids(members):
             size = int.from_bytes(plain[at : at + 4], "big")
             raw = plain[at + 4 : at + 4 + size]
             if len(raw) != size:
@@ -898,6 +898,11 @@ class Vault:
             out.append((doc_id, raw))
             at += 4 + size
         return out
+
+    def _pack_body(self, pack_id: int) -> bytes:
+        """A pack's encrypted body (read only for the packs needed: the members come first)."""
+        row = self.conn.execute("SELECT body FROM extract_packs WHERE id = ?", (pack_id,))
+        return bytes(row.fetchone()[0])
 
     def _drop_from_packs(self, doc_id: int) -> None:
         """Rewrite the packs that hold ``doc_id``'s extracts without them (inside the caller's
@@ -908,10 +913,7 @@ class Vault:
         ).fetchall():
             if doc_id not in _unpacked_ids(members):
                 continue
-            body = conn.execute(
-                "SELECT body FROM extract_packs WHERE id = ?", (pack_id,)
-            ).fetchone()[0]
-            held = self._open_pack(frame_tag, members, body)
+            held = self._open_pack(frame_tag, members, self._pack_body(pack_id))
             kept = [m for m in held if m[0] != doc_id] if held is not None else []
             conn.execute("DELETE FROM extract_packs WHERE id = ?", (pack_id,))
             if kept:  # (a pack this mynalib cannot read goes: its documents are read instead)
@@ -933,10 +935,7 @@ class Vault:
                 break
             if left.isdisjoint(_unpacked_ids(members)):
                 continue
-            body = conn.execute(
-                "SELECT body FROM extract_packs WHERE id = ?", (pack_id,)
-            ).fetchone()[0]
-            held = self._open_pack(frame_tag, members, body)
+            held = self._open_pack(frame_tag, members, self._pack_body(pack_id))
             if held is None:
                 return None
             for doc_id, raw in held:
@@ -1364,7 +1363,7 @@ def _prepare_file(file: str | Path, person: str | None, memo: bool = True) -> Pr
 
 
 def _prepare_files(files: Sequence[str | Path], person: str | None) -> list[Prepared]:
-    """A worker's task: prepare these files (paths in, Documents of these files out).
+    """A worker's task: prepare these files (paths in, reports and ready documents out).
 
     Runs in a fresh process (mynalib.vault._import_worker) that holds no key, no vault
     connection and no document other than the ones it reads here."""
