@@ -1302,6 +1302,12 @@ class Ready(NamedTuple):
     header: bytes  # the provenance header: padded JSON, not yet encrypted
     body: bytes  # the body encoding (see _pad_body), not yet encrypted
 
+    def __repr__(self) -> str:  # never the payload or the name (personal data), as Document
+        return (
+            f"Ready(kind={self.kind!r}, person={'<set>' if self.person else None}, "
+            f"bytes={len(self.data)})"
+        )
+
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # from an import worker to the importing process: an LZ4 body holds the document, so
         # the document's bytes need not travel as well (they are decompressed on arrival)

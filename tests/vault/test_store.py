@@ -651,3 +651,16 @@ def test_ready_documents_cross_the_worker_pipe_without_their_bytes_twice() -> No
     noise = os.urandom(4000)
     raw = Ready(noise, "kojo_xml", None, "別名", b"{}", _pad_body(noise))
     assert pickle.loads(pickle.dumps(raw)) == raw  # noqa: S301
+
+
+def test_a_ready_document_shows_no_personal_data_in_its_repr() -> None:
+    from mynalib.vault.store import Ready, _pad_body
+
+    data = "氏名,見本　花子\r\n個人番号,123456789012\r\n".encode()
+    ready = Ready(
+        data, "iryohi_csv", "見本　花子", "見本　はなこ", b'{"person": "x"}', _pad_body(data)
+    )
+    text = repr(ready) + str(ready) + repr([ready])
+    for secret in ("見本", "123456789012", '{"person"', "氏名"):
+        assert secret not in text
+    assert "iryohi_csv" in text and f"bytes={len(data)}" in text
