@@ -62,3 +62,37 @@ def test_frame_after_import_reuses_the_parse(vault: Vault) -> None:
     df = vault.frame("medical_expenses")
     assert len(df) == 6
     assert _m().misses == misses  # no file was parsed a second time
+
+
+def test_memo_false_neither_looks_up_nor_keeps() -> None:
+    from mynalib import sources
+
+    data = make_csv()
+    before = (_m().hits, _m().misses, _m().size)
+    a = sources.parse("iryohi_csv", data, memo=False)
+    b = sources.parse("iryohi_csv", data, memo=False)
+    assert a.records == b.records and a.records
+    assert (_m().hits, _m().misses, _m().size) == before
+    sources.parse("iryohi_csv", data)  # the default still goes through the memo
+    assert _m().misses == before[1] + 1 and _m().size == len(data)
+
+
+def test_a_bulk_import_keeps_nothing_in_the_memo(
+    vault: Vault, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mynalib.vault import store
+
+    files = tmp_path / "files"
+    files.mkdir()
+    for i in range(4):
+        (files / f"{i}.csv").write_bytes(make_csv(name=f"試験　{i}"))
+    monkeypatch.setattr(store, "GC_PAUSE_FROM", 3)  # 4 files: a bulk import
+    misses = _m().misses
+    reports = vault.import_files([files], workers=1)
+    assert [r.rows for r in reports] == [2, 2, 2, 2]
+    assert _m().size == 0 and _m().misses == misses
+    monkeypatch.setattr(store, "GC_PAUSE_FROM", 500)  # a small import keeps its parses
+    (tmp_path / "small").mkdir()
+    (tmp_path / "small" / "s.csv").write_bytes(make_csv(name="試験　小"))
+    vault.import_files([tmp_path / "small"], workers=1)
+    assert _m().size > 0
