@@ -30,9 +30,14 @@ def _equinox(year: int, base: float) -> int:
     return int(base + 0.242194 * (year - 1980) - (year - 1980) // 4)
 
 
-@functools.lru_cache(maxsize=128)
 def holidays(year: int) -> dict[date, str]:
-    """The 国民の祝日 of ``year`` with their names, 振替休日 and 国民の休日 included."""
+    """The 国民の祝日 of ``year`` with their names, 振替休日 and 国民の休日 included (a new dict:
+    yours to change)."""
+    return dict(_holidays(year))
+
+
+@functools.lru_cache(maxsize=128)
+def _holidays(year: int) -> dict[date, str]:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValueError(f"holidays are known for {FIRST_YEAR}–{LAST_YEAR}, not {year}")
     days: dict[date, str] = {
@@ -99,7 +104,7 @@ def closed_reason(day: date) -> str | None:
     Raises ValueError for a year whose holidays are not known (see the module docstring)."""
     if (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3):
         return "年末年始"
-    name = holidays(day.year).get(day)
+    name = _holidays(day.year).get(day)
     if name is not None:
         return name
     if day.weekday() == 5:

@@ -89,3 +89,10 @@ def test_the_calendar_and_the_planner_page_carry_the_hint() -> None:
     assert widget.table.value.count("myna-closed-day") == sum(
         1 for r in rows if r.deadline is not None and P.closed_day_hint(r.deadline)
     )
+
+
+def test_a_changed_holiday_list_does_not_change_the_calendar() -> None:
+    mine = holidays(2026)
+    mine.clear()
+    assert closed_reason(dt.date(2026, 5, 6)) == "休日（振替休日）"
+    assert len(holidays(2026)) == 18
