@@ -343,6 +343,23 @@ def filter_frame(
     return df.reset_index(drop=True)
 
 
+def load_all() -> None:
+    """Import every built-in builder and extract now (an import worker does this first)."""
+    _load_builders()
+
+
+def registry_is_builtin() -> bool:
+    """True when every registered extract is mynalib's own (a fresh process has the same)."""
+    _load_builders()
+    for e in _EXTRACTS.values():
+        module = getattr(e.extract, "__module__", None)
+        if not isinstance(module, str) or not (
+            module == "mynalib" or module.startswith("mynalib.")
+        ):
+            return False
+    return True
+
+
 _loaded = False
 
 

@@ -124,6 +124,26 @@ def kinds() -> dict[str, str]:
     return {k: info.description for k, info in sorted(_KINDS.items())}
 
 
+def load_all() -> None:
+    """Import every built-in parser module now (an import worker does this before its work)."""
+    _load()
+
+
+def _own(func: object) -> bool:
+    module = getattr(func, "__module__", None)
+    return isinstance(module, str) and (module == "mynalib" or module.startswith("mynalib."))
+
+
+def registry_is_builtin() -> bool:
+    """True when every registered parser and detector is mynalib's own, so a fresh process
+    (which registers only those) detects and parses exactly as this one."""
+    _load()
+    funcs: list[object] = [info.parser for info in _KINDS.values()]
+    funcs += [info.detector for info in _KINDS.values() if info.detector is not None]
+    funcs += list(_MULTI_DETECTORS)
+    return all(_own(f) for f in funcs)
+
+
 def _check_size(data: bytes, max_bytes: int | None) -> None:
     limit = MAX_BYTES if max_bytes is None else max_bytes
     if len(data) > limit:
@@ -202,6 +222,8 @@ __all__ = [
     "ParseResult",
     "detect_kind",
     "kinds",
+    "load_all",
     "parse",
     "register_kind",
+    "registry_is_builtin",
 ]

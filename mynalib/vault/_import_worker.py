@@ -59,8 +59,8 @@ def main() -> int:
 
     if hasattr(os, "nice"):  # the importing process stores in file order: it is the one that
         os.nice(5)  # must not wait for a core; the workers fill the rest (they run ahead)
-    sources._load()  # every parser now, so that each one's memo is switched off below
-    frames._load_builders()
+    sources.load_all()  # every parser now, so that each one's memo is switched off below
+    frames.load_all()
     for m in memo._MEMOS:  # a worker parses each file once: keeping results only costs memory
         m.max_bytes = 0
     # as the importing process does during a large import: no automatic cyclic GC (its full

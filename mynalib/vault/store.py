@@ -1381,19 +1381,7 @@ def _registry_is_builtin() -> bool:
     worker process (which registers only those) detects and parses exactly as this one."""
     from .. import frames, sources
 
-    sources._load()
-    frames._load_builders()
-    funcs: list[Any] = [info.parser for info in sources._KINDS.values()]
-    funcs += [info.detector for info in sources._KINDS.values() if info.detector is not None]
-    funcs += list(sources._MULTI_DETECTORS)
-    funcs += [e.extract for e in frames._EXTRACTS.values()]
-    for f in funcs:
-        module = getattr(f, "__module__", None)
-        if not isinstance(module, str) or not (
-            module == "mynalib" or module.startswith("mynalib.")
-        ):
-            return False
-    return True
+    return sources.registry_is_builtin() and frames.registry_is_builtin()
 
 
 def _worker_count(workers: int | None, total: int) -> int:
