@@ -1,16 +1,29 @@
 """Deterministic RSA keys from a seed (test-only): HMAC-SHA256 DRBG + Miller-Rabin.
 
-The same seed always gives the same key, so software-card profiles are reproducible. Keys are
-cached per (seed, bits) for the life of the process so tests stay fast.
+The same seed always gives the same key, so software-card profiles are reproducible. Deriving a
+key searches for primes in pure Python (about half a second per key, several seconds on a busy
+machine), so the keys of every seed the product itself uses (the test CAs, the test 券面事項入力補助
+issuer, the sample household's cards and the built-in ``--virtual`` card) are shipped as data in
+``mynalib/data/test_keys/`` (TEST ONLY, made by ``scripts/make_test_keys.py`` with this very
+derivation, so they are the same keys as before). Any other seed is derived at run time. Keys are
+cached per (seed, bits) for the life of the process.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import hmac
+import json
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ...paths import package_data
+
+#: shipped keys: ``{"keys": {"<bits>|<seed>": base64 DER PKCS#8}}``
+SHIPPED_KEYS_FILE = package_data("test_keys", "rsa_test_keys.json")
 
 
 class HmacDrbg:
@@ -85,9 +98,38 @@ def _prime(drbg: HmacDrbg, bits: int, e: int) -> int:
                 return c
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped() -> dict[str, str]:
+    try:
+        table = json.loads(SHIPPED_KEYS_FILE.read_text(encoding="utf-8"))
+    except FileNotFoundError:  # a checkout without the data file: derive everything
+        return {}
+    return dict(table["keys"])
+
+
+def shipped_key_names() -> set[str]:
+    """``"<bits>|<seed>"`` of every shipped key."""
+    return set(_shipped())
+
+
 @functools.lru_cache(maxsize=64)
 def deterministic_rsa_key(seed: str, bits: int = 2048) -> rsa.RSAPrivateKey:
-    """An RSA key (e = 65537) derived only from ``seed``. Test use only."""
+    """An RSA key (e = 65537) derived only from ``seed``. Test use only.
+
+    Shipped seeds are read from the data file (milliseconds); others are derived."""
+    der = _shipped().get(f"{bits}|{seed}")
+    if der is not None:
+        key = serialization.load_der_private_key(
+            base64.b64decode(der), password=None, unsafe_skip_rsa_key_validation=True
+        )
+        if not isinstance(key, rsa.RSAPrivateKey):  # pragma: no cover - our own data file
+            raise TypeError(f"shipped test key {seed!r} is not an RSA key")
+        return key
+    return derive_rsa_key(seed, bits)
+
+
+def derive_rsa_key(seed: str, bits: int = 2048) -> rsa.RSAPrivateKey:
+    """The derivation itself (HMAC-DRBG prime search): what the shipped keys were made with."""
     e = 65537
     drbg = HmacDrbg(b"mynalib-test-rsa|" + seed.encode("utf-8") + b"|" + str(bits).encode())
     while True:

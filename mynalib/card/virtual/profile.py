@@ -86,8 +86,8 @@ def _serial(*parts: str) -> int:
 def test_ca_keys() -> dict[str, rsa.RSAPrivateKey]:
     """The test CAs' private keys (auth, sign). Test-only, deterministic."""
     return {
-        "auth": deterministic_rsa_key("mynalib JPKI-TEST auth CA"),
-        "sign": deterministic_rsa_key("mynalib JPKI-TEST sign CA"),
+        "auth": deterministic_rsa_key(SHARED_KEY_SEEDS[0]),
+        "sign": deterministic_rsa_key(SHARED_KEY_SEEDS[1]),
     }
 
 
@@ -140,7 +140,7 @@ def test_ca_certificates() -> list[x509.Certificate]:
 
 def test_kenhojo_issuer_key() -> rsa.RSAPrivateKey:
     """The test issuer key that signs every software card's 券面事項入力補助 integrity record."""
-    return deterministic_rsa_key("mynalib JPKI-TEST kenhojo issuer")
+    return deterministic_rsa_key(SHARED_KEY_SEEDS[2])
 
 
 def _fifth_birthday_after(issued: dt.date, birth: dt.date) -> dt.date:
@@ -158,6 +158,26 @@ def _bday(birth: dt.date, year: int) -> dt.date:
 
 def _age(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def card_key_seed(seed: str, holder: Person) -> str:
+    """What a card's keys are derived from: ``auth|<this>`` and ``sign|<this>``."""
+    return f"{seed}|{holder.id}|{holder.my_number}"
+
+
+def key_seeds(seed: str, holder: Person, issued: dt.date = DEFAULT_ISSUED) -> list[str]:
+    """The seeds of every key :meth:`CardProfile.generate` derives for this card (the CA and
+    issuer keys apart): the signing key only for holders 15 or older on the issue date."""
+    base = card_key_seed(seed, holder)
+    return [f"auth|{base}"] + ([f"sign|{base}"] if _age(holder.birth, issued) >= 15 else [])
+
+
+#: seeds of the keys every software card shares (test CAs and the 券面事項入力補助 issuer)
+SHARED_KEY_SEEDS = (
+    "mynalib JPKI-TEST auth CA",
+    "mynalib JPKI-TEST sign CA",
+    "mynalib JPKI-TEST kenhojo issuer",
+)
 
 
 def _utf8(text: str) -> bytes:
@@ -311,7 +331,7 @@ class CardProfile:
 
         for kind, value in (("auth", auth_pin), ("sign", sign_pin), ("kenhojo", kenhojo_pin)):
             Pin(value, kind).wipe()  # type: ignore[arg-type]
-        key_seed = f"{seed}|{holder.id}|{holder.my_number}"
+        key_seed = card_key_seed(seed, holder)
         say("test CA keys")
         test_ca_keys()
         say("authentication key (RSA-2048)")
