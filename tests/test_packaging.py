@@ -74,3 +74,17 @@ def test_ci_runs_the_readme_test_command() -> None:
         if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))
     ]
     assert commands == ["make test"]
+
+
+def test_jupyter_start_imports_no_lark_grammars() -> None:
+    # jsonschema >= 4.24 imports rfc3987_syntax (Lark grammars compiled at import, seconds of
+    # every Jupyter server, Voila and nbconvert start); the pin keeps it out
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, jsonschema._format, nbformat.validator; "
+        "print(','.join(m for m in ('rfc3987_syntax', 'lark') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
