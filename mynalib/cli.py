@@ -29,7 +29,14 @@ def main(verbose: int, traffic: bool, log_file: str | None) -> None:
     level = (
         TRAFFIC if traffic else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     )
-    setup_logging(level, log_file)
+    try:
+        setup_logging(level, log_file)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write the log to {log_file}: {exc.strerror or exc} "
+            "(give a regular file you can write, or leave --log-file out)\n"
+            f"ログファイル {log_file} に書き込めません。書き込める通常のファイルを指定してください。"
+        ) from None
 
 
 for _name in MODULES:

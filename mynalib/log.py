@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 
 TRAFFIC = 5
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 logging.addLevelName(TRAFFIC, "TRAFFIC")
 
 #: INS bytes whose command data is a secret (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER)
@@ -24,9 +26,10 @@ def get_logger(name: str) -> logging.Logger:
 
 
 def format_apdu(apdu: bytes) -> str:
-    """Hex of a command APDU with the data field of PIN commands replaced by ``<redacted N>``."""
+    """Hex of a command APDU with everything after the header of a PIN command replaced by
+    ``<redacted>`` (its length too: Lc would tell how many digits a PIN has)."""
     if len(apdu) >= 4 and apdu[1] in SECRET_INS and len(apdu) > 4:
-        return f"{apdu[:4].hex(' ').upper()} <redacted {len(apdu) - 4} bytes>"
+        return f"{apdu[:4].hex(' ').upper()} <redacted>"
     return apdu.hex(" ").upper()
 
 
@@ -110,8 +113,17 @@ def setup_logging(level: int | str = logging.WARNING, logfile: str | None = None
     quiet_http_loggers()
     root = logging.getLogger("mynalib")
     root.setLevel(level)
-    if logfile:  # a new log file is private (TRAFFIC shows the card's 基本4情報): mode 0600
-        os.close(os.open(logfile, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    if logfile:  # the log file is private (TRAFFIC shows the card's 基本4情報): mode 0600,
+        # an existing one included (appended to, so made private before anything is written)
+        # (O_NONBLOCK: a FIFO with no reader fails at once instead of hanging here)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK | _NOFOLLOW
+        fd = os.open(logfile, flags, 0o600)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(f"{logfile} is not a regular file")
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
     handler: logging.Handler = (
         logging.FileHandler(logfile, encoding="utf-8") if logfile else logging.StreamHandler()
     )

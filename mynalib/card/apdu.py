@@ -112,7 +112,7 @@ class CommandAPDU:
             raise ApduFormatError(f"Le out of range: {self.le}")
 
     def __repr__(self) -> str:  # the data of VERIFY / CHANGE REFERENCE DATA is a PIN
-        data = f"<redacted {len(self.data)} bytes>" if self.ins in SECRET_INS else repr(self.data)
+        data = "<redacted>" if self.ins in SECRET_INS else repr(self.data)  # not even its length
         return (
             f"CommandAPDU(cla={self.cla}, ins={self.ins}, p1={self.p1}, p2={self.p2}, "
             f"data={data}, le={self.le}, extended={self.extended})"
