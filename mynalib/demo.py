@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .paths import package_data
+
 HOST = "127.0.0.1"
 DASHBOARDS = {
     "overview": ("わたしの情報", "overview_app"),
@@ -249,10 +251,16 @@ def voila_env(
         env[var] = str(folder)
     env.setdefault("MPLBACKEND", "Agg")
     env.pop("JUPYTER_TOKEN", None)
+    # mynalib's Voila template (no CDN stylesheets): found through JUPYTER_PATH
+    shipped = str(package_data("jupyter"))
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (shipped, env.get("JUPYTER_PATH")) if p)
     if extra:
         env.update(extra)
     return env
 
+
+#: the Voila template shipped in mynalib/data/jupyter/voila/templates/
+VOILA_TEMPLATE = "mynalib"
 
 #: kernels of closed pages are shut down after this many idle seconds (open pages are kept)
 CULL_IDLE_SECONDS = 600
@@ -275,6 +283,7 @@ def voila_command(
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={HOST}",
+        f"--template={VOILA_TEMPLATE}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
         f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 2))}",
     ]

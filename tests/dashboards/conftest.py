@@ -1,7 +1,7 @@
 """Fixtures for the dashboard browser tests: the demo vault, the servers, headless Chromium.
 
 Playwright for Python drives Debian's ``chromium`` (never a downloaded browser). Every request
-that is not to the loopback is aborted (the lab template links a CDN stylesheet). Voila runs as a
+that is not to the loopback is aborted (the pages must not ask another machine for anything; a test checks that they do not). Voila runs as a
 child process with its Jupyter folders under the test's temporary folder; readiness is a TCP
 connect; it is stopped by PID.
 """

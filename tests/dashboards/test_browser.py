@@ -331,3 +331,34 @@ def test_errors_are_short_japanese_messages_and_tracebacks_go_to_the_log(
         assert "this is not the passphrase" not in log.read_text(encoding="utf-8")
     finally:
         servers.stop()
+
+
+@pytest.mark.parametrize("name", ["overview", "procedures", "notices"])
+def test_a_dashboard_asks_nothing_of_another_machine(
+    demo_site: dict[str, Any], browser: Any, name: str
+) -> None:
+    """Every request a dashboard page makes goes to this machine (no CDN stylesheet, no font)."""
+    elsewhere: list[str] = []
+
+    def record(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:")):
+            route.continue_()
+        else:
+            elsewhere.append(url)
+            route.abort()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    context.route("**/*", record)
+    try:
+        page = context.new_page()
+        open_dashboard(page, demo_site["servers"], name)
+        page.wait_for_load_state("networkidle")
+        assert elsewhere == []
+        # the buttons' icons (Font Awesome, served by Voila itself) still draw
+        icon = page.locator(".myna-app button i.fa").first
+        if icon.count():
+            family = icon.evaluate("e => getComputedStyle(e, '::before').fontFamily")
+            assert "Font Awesome" in family, family
+    finally:
+        context.close()
