@@ -18,7 +18,8 @@ so that everything else fails closed:
 * no comment or processing instruction inside the signature, nor inside the text of any element
   of the signed document (canonicalisation drops comments, so ``<a>8<!---->4000</a>`` verifies as
   ``84000`` while a naive reader sees ``8``: refused rather than read two ways);
-* the signer's certificate(s) in ``ds:KeyInfo/ds:X509Data`` (or a bare ``ds:RSAKeyValue``).
+* the signer's certificate(s) in ``ds:KeyInfo/ds:X509Data``, or else a bare ``ds:RSAKeyValue``
+  (never both: ``KeyInfo`` is not signed, so the key to check with must not be a choice).
 
 "Use what was verified": the ``Reference`` is read from ``SignedInfo`` re-parsed from exactly the
 octets the signature value covers, and :attr:`VerifyResult.signed_xml` is the document element
@@ -547,6 +548,10 @@ def _verify_one_inner(
             exp = _b64(_text(_ds(kv, "Exponent")), "Exponent")
             public = rsa.RSAPublicNumbers(int.from_bytes(exp, "big"), int.from_bytes(mod, "big"))
             keys.append((public.public_key(), None))
+    if certs and len(keys) > len(certs):
+        # KeyInfo is not signed: a bare key beside the certificates could make a forgery look
+        # like the issuer's document with an unknown key; which key signed must not be a choice
+        raise _Invalid("KeyInfo carries both certificates and a bare key: the signer is ambiguous")
     if not keys:
         raise _Invalid("the signature carries no certificate or key to check it with")
 

@@ -382,3 +382,24 @@ def test_verified_content_is_exactly_what_the_digest_covers(signer, root_cert):
     # nothing is handed out unless the maths holds
     tampered = data.replace(b"<WCE00590>118800<", b"<WCE00590>118801<")
     assert dsig.verify_detail(tampered, trusted_roots=[root_cert]).signed_xml is None
+
+
+def test_bare_key_beside_the_issuers_certificate_is_refused(signer, root_cert):
+    """A forgery re-signed with another key, the issuer's certificate kept and the forger's key
+    added as a bare RSAKeyValue (KeyInfo is not signed): the signer must not be a choice."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    _, cert = signer
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = (GOLDEN / "TEG800_life.xml").read_bytes().replace(b">118800<", b">999999<")
+    root = _tree(dsig.sign_enveloped(forged, forger, cert))
+    (key_info,) = root.iter(f"{{{DS}}}KeyInfo")
+    numbers = forger.public_key().public_numbers()
+    value = etree.SubElement(
+        etree.SubElement(key_info, f"{{{DS}}}KeyValue"), f"{{{DS}}}RSAKeyValue"
+    )
+    for name, number in (("Modulus", numbers.n), ("Exponent", numbers.e)):
+        raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+        etree.SubElement(value, f"{{{DS}}}{name}").text = base64.b64encode(raw).decode()
+    res = _refused(_bytes(root), root_cert)
+    assert "ambiguous" in res.reason
