@@ -318,6 +318,10 @@ def _year(year: int, era: str, *, r7_basic: bool, r8_life: bool) -> TaxYearRules
 
 #: tax year → rules. Add a year only with its sources checked.
 RULES: dict[int, TaxYearRules] = {
+    # 令和3・4年分: the same figures as 令和5年分 (基礎控除 48万円 since 令和2年分, 住民税 43万円
+    # since 令和3年度; no change to 医療費・生命・地震・寄附金控除 or the rates in these years)
+    2021: _year(2021, "令和3年分", r7_basic=False, r8_life=False),
+    2022: _year(2022, "令和4年分", r7_basic=False, r8_life=False),
     2023: _year(2023, "令和5年分", r7_basic=False, r8_life=False),
     2024: _year(2024, "令和6年分", r7_basic=False, r8_life=False),
     2025: _year(2025, "令和7年分", r7_basic=True, r8_life=False),
