@@ -138,6 +138,7 @@ def sandbox_cmd(
                 "use N/SECONDS, e.g. 20/1", param_hint="--rate-limit"
             ) from None
     config = SandboxConfig(
+        issuer=f"http://127.0.0.1:{port}",  # never taken from a request's Host header
         access_token_ttl=access_ttl,
         access_token_calls=expire_after,
         poll_delay=poll_delay,

@@ -318,6 +318,10 @@ def _year(year: int, era: str, *, r7_basic: bool, r8_life: bool) -> TaxYearRules
 
 #: tax year → rules. Add a year only with its sources checked.
 RULES: dict[int, TaxYearRules] = {
+    # 令和3・4年分: the same figures as 令和5年分 (基礎控除 48万円 since 令和2年分, 住民税 43万円
+    # since 令和3年度; no change to 医療費・生命・地震・寄附金控除 or the rates in these years)
+    2021: _year(2021, "令和3年分", r7_basic=False, r8_life=False),
+    2022: _year(2022, "令和4年分", r7_basic=False, r8_life=False),
     2023: _year(2023, "令和5年分", r7_basic=False, r8_life=False),
     2024: _year(2024, "令和6年分", r7_basic=False, r8_life=False),
     2025: _year(2025, "令和7年分", r7_basic=True, r8_life=False),
@@ -344,3 +348,56 @@ def era_label(year: int) -> str:
     if n < 1:
         return f"{year}年分"
     return f"令和{'元' if n == 1 else n}年分"
+
+
+# ------------------------------------------------------------------ 高額療養費 (high-cost care)
+SRC_KOGAKU = (
+    "厚生労働省「高額療養費制度を利用される皆さまへ」（平成30年8月診療分から）の自己負担限度額表; "
+    "健康保険法施行令第42条・第43条、国民健康保険法施行令第29条の3・第29条の4、"
+    "高齢者の医療の確保に関する法律施行令第15条（70歳以上・後期高齢者医療）"
+)
+SRC_KOGAKU_AGE = (
+    "70歳以上の区分は70歳の誕生日の属する月の翌月（1日生まれはその月）の診療分から; "
+    "70歳未満の世帯合算は1レセプト21,000円以上の自己負担のみ（健康保険法施行令第43条）"
+)
+
+
+@dataclass(frozen=True)
+class HighCostLimit:
+    """One row of the 自己負担限度額 table: per month, ``base + (医療費 − threshold) × 1%``
+    (``threshold`` None: a flat amount); ``many_times`` from the 4th month within 12
+    (多数回該当); ``outpatient`` the per-person 外来 limit of the 70歳以上 一般・低所得 rows."""
+
+    income_class: str
+    label: str
+    base: int
+    threshold: int | None
+    many_times: int | None
+    outpatient: int | None = None
+
+
+#: 70歳未満 (区分ア–オ); the keys are what the settings name
+KOGAKU_UNDER_70: dict[str, HighCostLimit] = {
+    r.income_class: r
+    for r in (
+        HighCostLimit("ア", "区分ア（年収約1,160万円〜）", 252_600, 842_000, 140_100),
+        HighCostLimit("イ", "区分イ（年収約770万〜約1,160万円）", 167_400, 558_000, 93_000),
+        HighCostLimit("ウ", "区分ウ（年収約370万〜約770万円）", 80_100, 267_000, 44_400),
+        HighCostLimit("エ", "区分エ（〜年収約370万円）", 57_600, None, 44_400),
+        HighCostLimit("オ", "区分オ（住民税非課税）", 35_400, None, 24_600),
+    )
+}
+
+#: 70歳以上 (and 後期高齢者医療), keyed by the under-70 class it corresponds to
+KOGAKU_70_PLUS: dict[str, HighCostLimit] = {
+    "ア": HighCostLimit("ア", "現役並みⅢ（年収約1,160万円〜）", 252_600, 842_000, 140_100),
+    "イ": HighCostLimit("イ", "現役並みⅡ（年収約770万〜約1,160万円）", 167_400, 558_000, 93_000),
+    "ウ": HighCostLimit("ウ", "現役並みⅠ（年収約370万〜約770万円）", 80_100, 267_000, 44_400),
+    "エ": HighCostLimit("エ", "一般（年収156万〜約370万円）", 57_600, None, 44_400, 18_000),
+    "オ": HighCostLimit("オ", "住民税非課税等（低所得者Ⅱ）", 24_600, None, None, 8_000),
+}
+
+#: the class assumed when the settings name none (labelled as an assumption wherever shown)
+KOGAKU_DEFAULT_CLASS = "ウ"
+#: 70歳未満: only claims with at least this patient share count toward the household sum
+KOGAKU_UNDER_70_CLAIM_FLOOR = 21_000

@@ -87,8 +87,9 @@ def live_sandbox() -> Iterator[Callable[..., LiveSandbox]]:
     def start(**config: Any) -> LiveSandbox:
         config.setdefault("pending_polls", 0)
         config.setdefault("done_step", False)
-        app = create_app(SandboxConfig(**config))
         port = free_port()
+        config.setdefault("issuer", f"http://127.0.0.1:{port}")
+        app = create_app(SandboxConfig(**config))
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
         )

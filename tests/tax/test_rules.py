@@ -14,8 +14,11 @@ from mynalib.tax.rules import RULES, rules_for
 
 
 def test_covered_years_and_sources() -> None:
-    assert sorted(RULES) == [2023, 2024, 2025, 2026]
+    # a 還付申告 reaches five years back: 令和3年分 (2021) is still open in 2026
+    assert sorted(RULES) == [2021, 2022, 2023, 2024, 2025, 2026]
     assert [RULES[y].era_label for y in sorted(RULES)] == [
+        "令和3年分",
+        "令和4年分",
         "令和5年分",
         "令和6年分",
         "令和7年分",
@@ -36,19 +39,19 @@ def test_covered_years_and_sources() -> None:
         assert rules.basic_deduction_it_source
 
 
-@pytest.mark.parametrize("year", [2017, 2022, 2027, 2030])
+@pytest.mark.parametrize("year", [2017, 2020, 2027, 2030])
 def test_uncovered_year_is_an_error(year: int) -> None:
     with pytest.raises(UnsupportedTaxYear) as info:
         rules_for(year)
     assert str(year) in str(info.value)
-    assert "令和5年分" in str(info.value)
+    assert "令和3年分" in str(info.value) and "令和8年分" in str(info.value)
     assert isinstance(info.value, TaxError)
 
 
 def test_only_2026_has_the_dependant_rule() -> None:
     assert RULES[2026].life.new_general_dependant_it is not None
     assert RULES[2026].life.combined_cap_general_dependant_it == 60_000
-    for y in (2023, 2024, 2025):
+    for y in (2021, 2022, 2023, 2024, 2025):
         assert RULES[y].life.new_general_dependant_it is None
 
 

@@ -260,8 +260,8 @@ def test_cli_exports(fake_vault: FakeVault, tmp_path: Path) -> None:
 
 
 def test_cli_errors(fake_vault: FakeVault, tmp_path: Path) -> None:
-    r = invoke("tax", "summary", "--year", "2022")
-    assert r.exit_code == 1 and "2022" in r.output and "令和5年分" in r.output
+    r = invoke("tax", "summary", "--year", "2020")  # beyond the 5 years a 還付申告 can reach
+    assert r.exit_code == 1 and "2020" in r.output and "令和3年分" in r.output
     fake_vault.frames["medical_expenses"] = medical(
         [(TARO, "2026-01", "医科外来", "𠮷野医院", 100)]
     )

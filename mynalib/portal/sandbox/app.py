@@ -28,7 +28,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -91,7 +91,14 @@ class SandboxConfig:
     faults: Faults = field(default_factory=Faults)
     client_ids: tuple[str, ...] = (P.DEFAULT_CLIENT_ID,)
     #: redirect URIs accepted (prefix match on http://127.0.0.1 / localhost for native apps)
-    redirect_prefixes: tuple[str, ...] = ("http://127.0.0.1", "http://localhost")
+    #: registered redirect URIs, compared exactly but for the port (RFC 8252 §7.3: a native
+    #: app's loopback redirect may use any port)
+    redirect_uris: tuple[str, ...] = (P.DEFAULT_REDIRECT_URI,)
+    #: the issuer named in discovery and tokens; None: the URL the request came to (in-process
+    #: use only — a server on a socket must set it, or a Host header would choose it)
+    issuer: str | None = None
+    #: largest request body the API reads (bytes); larger ones are refused with 413
+    max_body: int = 64 * 1024
 
 
 # ------------------------------------------------------------------------------------- state
@@ -292,7 +299,39 @@ def _oauth_error(error: str, description: str, status: int = 400, **extra: str) 
 
 
 def _issuer(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    configured = _state(request).config.issuer
+    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+
+
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def redirect_uri_allowed(uri: str, registered: tuple[str, ...]) -> bool:
+    """``uri`` is a registered redirect URI, compared exactly except for the port of a loopback
+    one (RFC 8252 §7.3): no user info, no fragment, no control characters or spaces."""
+    if not uri or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in uri):
+        return False
+    try:
+        got = urlsplit(uri)
+        port = got.port
+    except ValueError:
+        return False
+    if got.username is not None or got.password is not None or "@" in got.netloc:
+        return False
+    if got.fragment or "#" in uri or port == 0:
+        return False
+    for entry in registered:
+        want = urlsplit(entry)
+        if (got.scheme, got.hostname, got.path, got.query) != (
+            want.scheme,
+            want.hostname,
+            want.path,
+            want.query,
+        ):
+            continue
+        if want.hostname in _LOOPBACK_HOSTS or port == want.port:
+            return True
+    return False
 
 
 def _state(request: Request) -> SandboxState:
@@ -363,8 +402,8 @@ async def authorize(request: Request) -> Response:
     if q.get("client_id") not in st.config.client_ids:
         return _oauth_error("invalid_client", "unknown client_id")
     redirect_uri = q.get("redirect_uri", "")
-    if not redirect_uri.startswith(st.config.redirect_prefixes):
-        return _oauth_error("invalid_request", "redirect_uri not allowed (loopback only)")
+    if not redirect_uri_allowed(redirect_uri, st.config.redirect_uris):
+        return _oauth_error("invalid_request", "redirect_uri is not a registered redirect URI")
     if q.get("response_type") != "code":
         return _oauth_error("unsupported_response_type", "only response_type=code")
     if q.get("code_challenge_method") != "S256" or len(q.get("code_challenge", "")) < 43:
@@ -684,11 +723,44 @@ def _procedures() -> list[dict[str, Any]]:
     return [{camel[k]: p.get(k) for k in keys} for p in CATALOGUE]
 
 
+def _whole(value: Any, default: int, name: str) -> int:
+    """A positive whole number from a request field (JSON numbers or digit strings only)."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"{name} must be a whole number")
+    text = str(value)
+    if not text.isdigit() or len(text) > 9:
+        raise ValueError(f"{name} must be a whole number from 1 to 999,999,999")
+    number = int(text)
+    if number < 1:
+        raise ValueError(f"{name} must be positive")
+    return number
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (:class:`_BodyTooLarge`) past ``limit`` bytes without reading
+    the rest into memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _page(req: dict[str, Any], items: list[Any], limit: int) -> tuple[list[Any], dict[str, int]]:
-    page = int(req.get("page", 1) or 1)
-    size = min(int(req.get("pageSize", limit) or limit), limit)
-    if page < 1 or size < 1:
-        raise ValueError("page and pageSize must be positive")
+    page = _whole(req.get("page"), 1, "page")
+    size = min(_whole(req.get("pageSize"), limit, "pageSize"), limit)
     start = (page - 1) * size
     return items[start : start + size], {"page": page, "pageSize": size, "total": len(items)}
 
@@ -784,11 +856,19 @@ async def api(request: Request) -> Response:
         )
     # --- envelope ---
     try:
-        body = json.loads(await request.body())
+        body = json.loads(await _read_body(request, st.config.max_body))
         screen = body["commonHeader"]["screenId"]
         req = body.get("reqBody") or {}
         if not isinstance(req, dict):
             raise TypeError
+    except _BodyTooLarge:
+        return _envelope(
+            None,
+            P.RESULT_BAD_REQUEST,
+            [P.ERROR_BODY],
+            status=413,
+            message=f"body larger than {st.config.max_body} bytes",
+        )
     except Exception:
         return _envelope(
             None,
