@@ -1,9 +1,10 @@
 """Synthetic data the sandbox serves for the sample household (deterministic, no real person).
 
-Everything is derived from :data:`mynalib.samples.HOUSEHOLD` with a seeded ``random.Random`` per
-person, so two sandboxes (or two runs) serve byte-identical documents. When the sample generator
-(:mod:`mynalib.samples`) offers a generator for an item, its output is used instead, so the portal
-and the sample files describe the same household.
+Everything is derived from :data:`mynalib.samples.HOUSEHOLD`: medical claims, dispensings,
+checkups, pension periods and deduction certificates come from the sample generator
+(:mod:`mynalib.samples`), so the portal and the sample files describe the same household; the rest
+uses a seeded ``random.Random`` per person, so two sandboxes (or two runs) serve byte-identical
+documents.
 
 The shapes are those of ``PROTOCOL.md``: わたしの情報 items are lists of
 ``{hierarchy, code, name, content}``; 薬剤情報 nests by year and date.
@@ -17,6 +18,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from ... import samples as _samples
 from ...samples import HOUSEHOLD, Person
 
 #: the sandbox's data is "as of" this day (fixed, so documents never change between runs)
@@ -26,17 +28,6 @@ AS_OF = date(2026, 11, 1)
 PROXIES: dict[str, tuple[str, ...]] = {"ume": ("taro",)}
 
 Field = dict[str, str]
-
-_FW = str.maketrans(
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.%-",
-    "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
-    "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ．％－",
-)
-
-
-def fullwidth(text: str) -> str:
-    """ASCII letters and digits → full width, as the portal prints drug names."""
-    return text.translate(_FW)
 
 
 def jdate(d: date) -> str:
@@ -72,12 +63,6 @@ def _rng(person: Person, what: str) -> random.Random:
     return random.Random(f"mynalib-sandbox/{person.id}/{what}")
 
 
-def _age(person: Person, on: date = AS_OF) -> int:
-    return (
-        on.year - person.birth.year - ((on.month, on.day) < (person.birth.month, person.birth.day))
-    )
-
-
 class _Rows:
     """Builds a flat ``{hierarchy, code, name, content}`` list."""
 
@@ -111,50 +96,6 @@ class _Rows:
 
 # ---------------------------------------------------------------------------------- 年金記録
 EMPLOYER = {"taro": "架空商事株式会社", "hanako": "見本印刷株式会社", "ume": "見本紡績株式会社"}
-
-
-def pension(person: Person) -> list[Field] | None:
-    rng = _rng(person, "pension")
-    rows = _Rows()
-    periods: list[tuple[str, str, date, date | None, str, int | None]] = []
-    if person.id == "taro":
-        periods = [
-            ("国民年金", "", date(1990, 4, 1), date(1993, 4, 1), "学生納付特例", None),
-            ("厚生年金保険", EMPLOYER["taro"], date(1993, 4, 1), None, "加入中", 0),
-        ]
-    elif person.id == "hanako":
-        periods = [
-            ("国民年金", "", date(1993, 9, 1), date(1996, 4, 1), "納付済", None),
-            ("厚生年金保険", EMPLOYER["hanako"], date(1996, 4, 1), date(2001, 7, 1), "納付済", 0),
-            ("国民年金（第3号）", "", date(2001, 7, 1), None, "加入中", None),
-        ]
-    elif person.id == "ume":
-        periods = [
-            ("厚生年金保険", EMPLOYER["ume"], date(1961, 4, 1), date(1968, 10, 1), "納付済", 0),
-            ("国民年金", "", date(1968, 10, 1), date(2003, 1, 1), "納付済", None),
-        ]
-    if not periods:
-        return None
-    for scheme, employer, start, end, status, remun in periods:
-        stop = end or AS_OF.replace(day=1)
-        months = (stop.year - start.year) * 12 + stop.month - start.month
-        remuneration = (
-            "" if remun is None else str(rng.choice([220, 260, 300, 340, 380, 410, 440]) * 1000)
-        )
-        rows.record(
-            "NK0000",
-            "加入期間",
-            [
-                ("NK0001", "制度", scheme),
-                ("NK0002", "事業所名称", employer),
-                ("NK0003", "資格取得年月日", wareki(start)),
-                ("NK0004", "資格喪失年月日", wareki(end) if end else ""),
-                ("NK0005", "加入月数", str(months)),
-                ("NK0006", "標準報酬月額", remuneration),
-                ("NK0007", "納付状況", status),
-            ],
-        )
-    return rows.rows
 
 
 # --------------------------------------------------------------------------------- 税・所得
@@ -257,190 +198,6 @@ def employment(person: Person) -> list[Field] | None:
         ],
     )
     return rows.rows
-
-
-# ------------------------------------------------------------------------------- 医療費通知
-PROVIDERS = {
-    "医科外来": ["架空内科クリニック", "見本総合病院", "みほん整形外科", "ひかり眼科医院"],
-    "歯科外来": ["さくら歯科医院"],
-    "調剤": ["みほん調剤薬局", "あおば薬局　見本町店"],
-    "医科入院": ["見本総合病院"],
-}
-
-
-def _share_rate(person: Person, on: date) -> float:
-    age = on.year - person.birth.year
-    if age >= 75:
-        return 0.1
-    if age < 6:
-        return 0.2
-    return 0.3
-
-
-def insurer(person: Person) -> str:
-    if _age(person) >= 75:
-        return "東京都後期高齢者医療広域連合"
-    return "架空商事健康保険組合"
-
-
-def medical(person: Person) -> list[Field] | None:
-    rng = _rng(person, "medical")
-    rows = _Rows()
-    month = date(2025, 1, 1)
-    while month <= date(2026, 9, 1):
-        visits = rng.choice([0, 1, 1, 2, 3] if person.id != "ume" else [1, 2, 3, 3, 4])
-        for _ in range(visits):
-            category = rng.choice(["医科外来", "医科外来", "調剤", "調剤", "歯科外来"])
-            if (
-                person.id == "ume"
-                and month == date(2025, 11, 1)
-                and not any(r["content"] == "医科入院" for r in rows.rows)
-            ):
-                category = "医科入院"
-            provider = rng.choice(PROVIDERS[category])
-            days = rng.randint(5, 14) if category == "医科入院" else rng.randint(1, 3)
-            total = (
-                (rng.randint(300, 2500) * 10 * days)
-                if category != "医科入院"
-                else rng.randint(40_000, 90_000) * days // 10 * 10
-            )
-            rate = _share_rate(person, month)
-            share = int(round(total * rate, -1))
-            public = 0
-            if person.role == "child":  # 子ども医療費助成: the city pays the share
-                public, share = share, 0
-            rows.record(
-                "IR0000",
-                "医療費通知",
-                [
-                    ("IR0001", "診療年月", f"{month.year}年{month.month}月"),
-                    ("IR0002", "医療機関等名称", provider),
-                    ("IR0003", "診療区分", category),
-                    ("IR0004", "日数", str(days)),
-                    ("IR0005", "医療費の総額", str(total)),
-                    ("IR0006", "保険者負担額", str(total - share - public)),
-                    ("IR0007", "公費負担額", str(public)),
-                    ("IR0008", "窓口相当負担額", str(share)),
-                    ("IR0009", "保険者名", insurer(person)),
-                ],
-            )
-        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return rows.rows or None
-
-
-# --------------------------------------------------------------------------------- 特定健診
-CHECKUP_ITEMS: tuple[tuple[str, str, str, float, float, int], ...] = (
-    # code (JLAC10), name, unit, low, high, decimals
-    ("9N001000000000001", "身長", "cm", 150.0, 175.0, 1),
-    ("9N006000000000001", "体重", "kg", 48.0, 78.0, 1),
-    ("9N011000000000001", "BMI", "kg/m2", 0, 0, 1),
-    ("9N016160100000001", "腹囲", "cm", 72.0, 92.0, 1),
-    ("9A751000000000001", "収縮期血圧", "mmHg", 108, 148, 0),
-    ("9A761000000000001", "拡張期血圧", "mmHg", 64, 94, 0),
-    ("3F015000002327101", "中性脂肪", "mg/dL", 60, 190, 0),
-    ("3F070000002327101", "HDLコレステロール", "mg/dL", 40, 80, 0),
-    ("3F077000002327101", "LDLコレステロール", "mg/dL", 90, 170, 0),
-    ("3B035000002327201", "AST(GOT)", "U/L", 15, 38, 0),
-    ("3B045000002327201", "ALT(GPT)", "U/L", 12, 45, 0),
-    ("3B090000002327101", "γ-GT(γ-GTP)", "U/L", 15, 80, 0),
-    ("3D010000001926101", "空腹時血糖", "mg/dL", 85, 125, 0),
-    ("3D046000001920402", "HbA1c(NGSP)", "%", 5.2, 6.6, 1),
-)
-
-
-def checkups(person: Person) -> list[Field] | None:
-    if _age(person) < 40:
-        return None
-    rng = _rng(person, "checkups")
-    rows = _Rows()
-    height = round(rng.uniform(150, 158) if person.sex == "2" else rng.uniform(165, 175), 1)
-    weight = round(rng.uniform(48, 60) if person.sex == "2" else rng.uniform(66, 80), 1)
-    for year in (2023, 2024, 2025, 2026):
-        day = date(year, rng.randint(5, 10), rng.randint(1, 28))
-        if day > AS_OF:
-            continue
-        weight = round(weight + rng.uniform(-1.5, 1.8), 1)
-        institution = "見本健診センター" if _age(person) < 75 else "架空内科クリニック"
-        subs: list[list[tuple[str, str, str]]] = []
-        for code, name, unit, low, high, decimals in CHECKUP_ITEMS:
-            if name == "身長":
-                value = height
-            elif name == "体重":
-                value = weight
-            elif name == "BMI":
-                value = round(weight / (height / 100) ** 2, 1)
-            else:
-                value = round(rng.uniform(low, high), decimals)
-            text = f"{value:.{decimals}f}" if decimals else str(int(value))
-            subs.append([(code, name, text), ("UNIT", "単位", unit)])
-        rows.record(
-            "KS0000",
-            "特定健康診査",
-            [
-                ("KS0001", "実施年月日", jdate(day)),
-                ("KS0002", "実施機関", institution),
-                ("KS0003", "保険者名", insurer(person)),
-            ],
-            subs,
-        )
-    return rows.rows
-
-
-# --------------------------------------------------------------------------------- 薬剤情報
-DRUGS: tuple[tuple[str, str, str, str, str], ...] = (
-    # name (ASCII; printed full-width), quantity unit, usage, kbn, prescriber kind
-    ("クラリス錠200", "錠", "1日2回朝夕食後", "内服", "内科"),
-    ("カロナール錠200", "錠", "発熱時", "頓服", "内科"),
-    ("ムコダイン錠500mg", "錠", "1日3回毎食後", "内服", "内科"),
-    ("アムロジピン錠5mg「サワイ」", "錠", "1日1回朝食後", "内服", "内科"),
-    ("メトホルミン塩酸塩錠250mgMT「トーワ」", "錠", "1日2回朝夕食後", "内服", "内科"),
-    ("ロキソニン錠60mg", "錠", "1日3回毎食後", "内服", "整形外科"),
-    ("モーラステープ20mg", "枚", "1日1回患部に貼付", "外用", "整形外科"),
-    ("ヒルドイドソフト軟膏0.3%", "g", "1日2回患部に塗布", "外用", "皮膚科"),
-    ("ヒアレイン点眼液0.1%", "mL", "1日5回点眼", "外用", "眼科"),
-)
-
-PRESCRIBERS = {
-    "内科": "架空内科クリニック",
-    "整形外科": "みほん整形外科",
-    "皮膚科": "見本総合病院",
-    "眼科": "ひかり眼科医院",
-}
-
-
-def drugs(person: Person) -> dict[str, Any] | None:
-    rng = _rng(person, "drugs")
-    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    day = date(2025, 1, 6)
-    chronic = person.id in ("ume", "taro")
-    while day <= AS_OF:
-        day += timedelta(days=rng.randint(12, 45) if chronic else rng.randint(30, 120))
-        if day > AS_OF:
-            break
-        n = rng.randint(1, 3)
-        picks = rng.sample(DRUGS, n)
-        dept = picks[0][4]
-        lines = []
-        for name, unit, usage, kbn, _ in picks:
-            times = rng.choice([3, 5, 7, 14, 28]) if kbn == "内服" else 1
-            qty = rng.choice([1, 2, 3]) if unit == "錠" else rng.choice([5, 10, 25])
-            lines.append(
-                {
-                    "drugN": fullwidth(name),
-                    "quantity": fullwidth(f"{qty}{unit}" if unit != "錠" else f"{qty}")
-                    + ("錠" if unit == "錠" else ""),
-                    "usageN": usage,
-                    "times": str(times),
-                    "kbn": kbn,
-                }
-            )
-        dispensing = {
-            "prescriber": PRESCRIBERS[dept],
-            "pharmacy": rng.choice(PROVIDERS["調剤"]),
-            "drugs": lines,
-        }
-        out.setdefault(str(day.year), {}).setdefault(jdate(day), []).append(dispensing)
-    return out or None
 
 
 # ------------------------------------------------------------------ お知らせ, 履歴, 申請
@@ -580,55 +337,10 @@ def _sample_data_dir() -> Any:
     return Path(__file__).resolve().parents[3] / "sample_data"
 
 
-@lru_cache(maxsize=1)
-def _teg_files() -> tuple[tuple[str, bytes], ...]:
-    """Every signed TEG XML (控除証明書) of the sample household, as (file name, bytes)."""
-    root = _sample_data_dir()
-    if not root.is_dir():
-        return ()
-    out = []
-    for path in sorted(root.rglob("*.xml")):
-        data = path.read_bytes()
-        if b"TEG8" in data[:4000] or b"TEG8" in path.name.encode():
-            out.append((path.relative_to(root).as_posix(), data))
-    return tuple(out)
-
-
-def deduction_documents(person: Person) -> list[dict[str, Any]]:
-    """控除証明書 XML held for ``person`` by 民間送達 services: the signed TEG samples in
-    ``sample_data/`` whose recipient is this person (matched by 氏名 or カナ in the document)."""
-    import re
-
-    out = []
-    names = {
-        person.name,
-        person.name.replace("\u3000", ""),
-        person.kana,
-        person.kana.replace("\u3000", ""),
-    }
-    for name, data in _teg_files():
-        text = data.decode("utf-8", "replace")
-        if not any(n and n in text for n in names):
-            continue
-        form = re.search(r"TEG8\d\d", text)
-        year = re.search(r"<(?:\w+:)?(?:NENBUN|nenbun|年分|YEAR)[^>]*>\s*(\d{4})", text)
-        out.append(
-            {
-                "documentId": "D" + hashlib.sha256(name.encode()).hexdigest()[:16],
-                "fileName": name.rsplit("/", 1)[-1],
-                "form": form.group(0) if form else "",
-                "year": int(year.group(1)) if year else None,
-                "content": data,
-            }
-        )
-    return out
-
-
-# --------------------------------------------------- the sample generator's data, when present
-# The sample generator (mynalib.samples) writes the household's CSV/XML files; when it offers the
-# same facts as functions, the sandbox serves exactly those, so portal and files agree.
-from ... import samples as _samples  # noqa: E402
-
+# ---------------------------------------------------------- the sample generator's data
+# The sample generator (mynalib.samples) writes the household's CSV/XML files; the sandbox serves
+# exactly the same facts (claims, dispensings, checkups, pension periods, certificates), so the
+# portal and the files agree.
 _CODED = {"1": "－", "2": "±", "3": "＋"}
 
 
@@ -652,7 +364,7 @@ def _pension() -> tuple[dict[str, Any], ...]:
     return tuple(_samples.pension_history())
 
 
-def _medical_from_samples(person: Person) -> list[Field] | None:
+def medical(person: Person) -> list[Field] | None:
     rows = _Rows()
     for c in _claims():
         if c["person_id"] != person.id:
@@ -675,7 +387,7 @@ def _medical_from_samples(person: Person) -> list[Field] | None:
     return rows.rows or None
 
 
-def _drugs_from_samples(person: Person) -> dict[str, Any] | None:
+def drugs(person: Person) -> dict[str, Any] | None:
     out: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for d in _dispensings():
         if d["person_id"] != person.id:
@@ -700,7 +412,7 @@ def _drugs_from_samples(person: Person) -> dict[str, Any] | None:
     return out or None
 
 
-def _checkups_from_samples(person: Person) -> list[Field] | None:
+def checkups(person: Person) -> list[Field] | None:
     rows = _Rows()
     for c in _checkups():
         if c["person_id"] != person.id:
@@ -727,7 +439,7 @@ def _checkups_from_samples(person: Person) -> list[Field] | None:
     return rows.rows or None
 
 
-def _pension_from_samples(person: Person) -> list[Field] | None:
+def pension(person: Person) -> list[Field] | None:
     rows = _Rows()
     for pp in _pension():
         if pp["person_id"] != person.id:
@@ -754,7 +466,7 @@ def _generated_files() -> dict[str, bytes]:
     return dict(_samples.sample_files())
 
 
-def _deductions_from_samples(person: Person) -> list[dict[str, Any]]:
+def deduction_documents(person: Person) -> list[dict[str, Any]]:
     out = []
     root = _sample_data_dir()
     for cert in _samples.household_certificates():
@@ -775,15 +487,3 @@ def _deductions_from_samples(person: Person) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-if hasattr(_samples, "household_claims"):
-    medical = _medical_from_samples
-if hasattr(_samples, "household_dispensings"):
-    drugs = _drugs_from_samples
-if hasattr(_samples, "household_checkups"):
-    checkups = _checkups_from_samples
-if hasattr(_samples, "pension_history"):
-    pension = _pension_from_samples
-if hasattr(_samples, "household_certificates"):
-    deduction_documents = _deductions_from_samples
