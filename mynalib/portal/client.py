@@ -13,8 +13,9 @@
   ``portal_<item>``, and ``kojo_xml`` for the deduction certificates) through a ``store``
   callback — the vault's ``put`` — and reports progress.
 
-An ``httpx.ASGITransport`` (async) is accepted as ``transport`` and bridged to this synchronous
-client, so the sandbox app can be mounted in-process.
+The retry rules live in :mod:`mynalib.portal.retry`. An ``httpx.ASGITransport`` (async) is
+accepted as ``transport`` and bridged to this synchronous client (:mod:`mynalib.portal.bridge`),
+so the sandbox app can be mounted in-process.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -36,7 +36,6 @@ from ..errors import (
     PortalError,
     PortalUnavailable,
     ProtocolError,
-    RateLimited,
     SessionExpired,
 )
 from ..log import TRAFFIC, get_logger, quiet_http_loggers, redact
@@ -50,44 +49,14 @@ from .auth import (
     pkce_pair,
     validate_id_token,
 )
+from .bridge import SyncBridge
+from .retry import Retry, RetryPolicy, blocked, check_http, retry_after, transport_failure
 
 log = get_logger("mynalib.portal")
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 Progress = Callable[[int, int, str], None]
 Store = Callable[[Document], Any]
-
-
-class _SyncBridge(httpx.BaseTransport):
-    """Runs an async transport (``httpx.ASGITransport``) from this synchronous client.
-
-    Each request runs in a short-lived event loop thread (an anyio blocking portal), so it also
-    works where the calling thread already has a running loop (Jupyter) and leaves no thread
-    behind.
-    """
-
-    def __init__(self, transport: httpx.AsyncBaseTransport):
-        self._transport = transport
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        import anyio.from_thread
-
-        content = request.read()
-
-        async def run() -> httpx.Response:
-            req = httpx.Request(
-                request.method, request.url, headers=request.headers, content=content
-            )
-            resp = await self._transport.handle_async_request(req)
-            body = b"".join([chunk async for chunk in resp.stream])  # type: ignore[union-attr]
-            return httpx.Response(resp.status_code, headers=resp.headers, content=body)
-
-        with anyio.from_thread.start_blocking_portal() as portal:
-            return portal.call(run)
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass
@@ -134,31 +103,6 @@ class FetchReport:
         for task, err in self.errors:
             out.append(f"FAILED {task}: {err}")
         return out
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
-
-
-class _Retry(Exception):
-    """Internal: a transient failure worth another attempt."""
-
-    def __init__(
-        self, reason: str, retry_after: float | None = None, final: PortalError | None = None
-    ):
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-        self.final = final
 
 
 #: fetch group → tasks (in order)
@@ -208,19 +152,21 @@ class PortalClient:
         self.client_id = client_id
         self.redirect_uri = redirect_uri
         self.scope = scope
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.max_retry_after = max_retry_after
+        self.retry = RetryPolicy(
+            max_retries=max_retries,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+            max_retry_after=max_retry_after,
+            sleep=sleep,
+            jitter=jitter,
+        )
         self.poll_interval = poll_interval
         self.max_polls = max_polls
         self.session = session
         self.on_session = on_session
-        self._sleep = sleep
-        self._jitter = jitter
         self.stats = Stats()
         if isinstance(transport, httpx.AsyncBaseTransport):
-            transport = _SyncBridge(transport)
+            transport = SyncBridge(transport)
         self._transport = transport
         self.http = httpx.Client(
             base_url=self.base_url,
@@ -242,7 +188,7 @@ class PortalClient:
 
     def close(self) -> None:
         self.http.close()
-        if isinstance(self._transport, _SyncBridge):
+        if isinstance(self._transport, SyncBridge):
             self._transport.close()
 
     def _on_request(self, request: httpx.Request) -> None:
@@ -264,60 +210,17 @@ class PortalClient:
                 response.status_code,
             )
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            if retry_after > self.max_retry_after:
-                raise RateLimited(
-                    f"The portal asks to wait {retry_after:.0f} s before trying again",
-                    retry_after=retry_after,
-                    hint="try again later",
-                )
-            return retry_after + self._jitter() * min(1.0, retry_after * 0.1)
-        delay = min(self.backoff_max, self.backoff_base * (2**attempt))
-        return delay / 2 + self._jitter() * delay / 2  # "equal jitter"
-
     def _with_retries(self, what: str, attempt_fn: Callable[[], Any]) -> Any:
-        """Run ``attempt_fn`` until it succeeds or the retry budget is spent."""
-        last: _Retry | None = None
-        for attempt in range(self.max_retries + 1):
-            try:
-                return attempt_fn()
-            except _Retry as exc:
-                last = exc
-                if attempt == self.max_retries:
-                    break
-                delay = self._backoff(attempt, exc.retry_after)
-                self.stats.retries.append(
-                    f"{what}: retry {attempt + 1}/{self.max_retries} after {exc.reason} "
-                    f"(waited {delay:.2f} s)"
-                )
-                log.info("%s: retrying after %s (%.2f s)", what, exc.reason, delay)
-                self._sleep(delay)
-        assert last is not None
-        if last.final is not None:
-            raise last.final
-        raise PortalUnavailable(
-            f"{what} failed {self.max_retries + 1} times (last: {last.reason})",
-            hint="the portal seems to be down or overloaded; try again later",
-        )
+        """Run ``attempt_fn`` under the retry policy, recording each retry in ``stats``."""
+        return self.retry.run(what, attempt_fn, self.stats.retries)
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One HTTP exchange; transient transport/HTTP failures raise :class:`_Retry`."""
+        """One HTTP exchange; transient transport/HTTP failures raise :class:`Retry`."""
         try:
             response = self.http.request(method, url, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise _Retry(f"a timeout ({type(exc).__name__})") from None
         except (httpx.TransportError, ConnectionError) as exc:
-            raise _Retry(f"a connection failure ({type(exc).__name__})") from None
-        if response.status_code in RETRY_STATUSES:
-            ra = _retry_after(response)
-            final: PortalError | None = None
-            if response.status_code == 429:
-                final = RateLimited(
-                    retry_after=ra, hint="the portal limits requests; try again later"
-                )
-            raise _Retry(f"HTTP {response.status_code}", ra, final)
-        return response
+            raise transport_failure(exc) from None
+        return check_http(response)
 
     # ---------------------------------------------------------------------------- OIDC
     def discovery(self) -> dict[str, Any]:
@@ -598,7 +501,7 @@ class PortalClient:
                 if not isinstance(data, dict) or "resultCode" not in data:
                     raise ValueError
             except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-                raise _Retry(
+                raise Retry(
                     f"an invalid JSON answer (HTTP {response.status_code}, {len(response.content)} bytes, truncated?)",
                     final=ProtocolError(f"{operation}: the portal keeps answering invalid JSON"),
                 ) from None
@@ -615,12 +518,7 @@ class PortalClient:
                     raise ProtocolError(f"{operation}: resBody is not an object")
                 return res, response.content, response
             if result == P.RESULT_BLOCKED:
-                ra = _retry_after(response)
-                raise _Retry(
-                    f"resultCode 1000 (too many requests, Retry-After {ra})",
-                    ra if ra is not None else None,
-                    RateLimited(retry_after=ra, hint="the portal limits requests; try again later"),
-                )
+                raise blocked(response)
             if result == P.RESULT_NOT_LOGGED_IN:
                 if (
                     P.ERROR_SESSION_EXPIRED in codes
@@ -665,17 +563,19 @@ class PortalClient:
             status = self._item_status(res, item_id)
             if status != P.STATUS_OVER_CAPACITY:
                 break
-            if capacity_tries >= self.max_retries:
+            if capacity_tries >= self.retry.max_retries:
                 raise PortalUnavailable(
                     f"{item_id}: the portal is over capacity (06) after {capacity_tries + 1} tries",
                     hint="try again later",
                 )
-            delay = self._backoff(capacity_tries, _retry_after(response))
-            self.stats.retries.append(
-                f"myinfo/request {item_id}: retry {capacity_tries + 1}/{self.max_retries} after status 06 (over capacity) (waited {delay:.2f} s)"
+            self.retry.wait(
+                f"myinfo/request {item_id}",
+                capacity_tries,
+                "status 06 (over capacity)",
+                retry_after(response),
+                self.stats.retries,
             )
             capacity_tries += 1
-            self._sleep(delay)
         request_id = res.get("requestId")
         if not request_id:
             raise ProtocolError(f"{item_id}: the request was accepted without a requestId")
@@ -692,8 +592,9 @@ class PortalClient:
             if status not in P.PENDING_STATUSES:
                 raise ProtocolError(f"{item_id}: unknown status {status!r}")
             if status != P.STATUS_DONE:  # 02: the results are ready at the next poll
-                ra = _retry_after(response)
-                self._sleep(min(ra, self.max_retry_after) if ra is not None else self.poll_interval)
+                ra = retry_after(response)
+                wait = min(ra, self.retry.max_retry_after) if ra is not None else self.poll_interval
+                self.retry.sleep(wait)
         raise PortalUnavailable(
             f"{item_id}: still pending after {self.max_polls} polls", hint="try again later"
         )

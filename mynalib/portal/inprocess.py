@@ -1,6 +1,7 @@
 """A PortalClient wired to the sandbox app in-process (no socket): for the sample workbook and demos.
 
-Kept inside ``mynalib.portal`` so httpx stays imported only here (the layering rule).
+The client bridges the app's async transport itself (:mod:`mynalib.portal.bridge`). Kept inside
+``mynalib.portal`` so httpx stays imported only here (the layering rule).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from mynalib.card import open_card
 from mynalib.errors import AuthError, PortalUnavailable, ProtocolError, RateLimited, SessionExpired
-from mynalib.portal.client import _SyncBridge
+from mynalib.portal.bridge import SyncBridge
 from mynalib.secrets import Pin
 
 from .conftest import Sandbox, epoch, member_profile
@@ -35,7 +35,7 @@ class Wrap(httpx.BaseTransport):
     """Wraps the in-process sandbox; ``hook(request, send)`` may change or fail exchanges."""
 
     def __init__(self, sb: Sandbox, hook: Any):
-        self.inner = _SyncBridge(httpx.ASGITransport(app=sb.app))
+        self.inner = SyncBridge(httpx.ASGITransport(app=sb.app))
         self.hook = hook
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -291,7 +291,7 @@ def test_replayed_authorization_code_is_rejected_and_revokes(sandbox: Sandbox) -
     client = _login(sandbox, transport=Wrap(sandbox, hook))
     assert b"grant_type=authorization_code" in forms[0]
     replay = httpx.Client(
-        transport=_SyncBridge(httpx.ASGITransport(app=sandbox.app)), base_url="http://sandbox.test"
+        transport=SyncBridge(httpx.ASGITransport(app=sandbox.app)), base_url="http://sandbox.test"
     )
     r = replay.post(
         "/oidc/token",
@@ -341,5 +341,5 @@ def test_challenge_cannot_be_reused(sandbox: Sandbox) -> None:
         return send(request)  # type: ignore[no-any-return]
 
     _login(sandbox, transport=Wrap(sandbox, hook))
-    again = _SyncBridge(httpx.ASGITransport(app=sandbox.app)).handle_request(sent[0])
+    again = SyncBridge(httpx.ASGITransport(app=sandbox.app)).handle_request(sent[0])
     assert again.status_code == 403 and again.json()["jpki_error"] == "challenge_expired"

@@ -1,0 +1,40 @@
+"""The in-process bridge: an async httpx transport (``httpx.ASGITransport`` over the sandbox app)
+driven from the synchronous :class:`~mynalib.portal.client.PortalClient`, without a socket.
+
+``mynalib.portal.inprocess.sandbox_client`` wires the sandbox app through it.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+
+class SyncBridge(httpx.BaseTransport):
+    """Runs an async transport (``httpx.ASGITransport``) from a synchronous client.
+
+    Each request runs in a short-lived event loop thread (an anyio blocking portal), so it also
+    works where the calling thread already has a running loop (Jupyter) and leaves no thread
+    behind.
+    """
+
+    def __init__(self, transport: httpx.AsyncBaseTransport):
+        self._transport = transport
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        import anyio.from_thread
+
+        content = request.read()
+
+        async def run() -> httpx.Response:
+            req = httpx.Request(
+                request.method, request.url, headers=request.headers, content=content
+            )
+            resp = await self._transport.handle_async_request(req)
+            body = b"".join([chunk async for chunk in resp.stream])  # type: ignore[union-attr]
+            return httpx.Response(resp.status_code, headers=resp.headers, content=body)
+
+        with anyio.from_thread.start_blocking_portal() as portal:
+            return portal.call(run)
+
+    def close(self) -> None:
+        pass
