@@ -6,12 +6,14 @@ The refresh token lives only in the vault, encrypted (``vault.set_secret``); no 
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..portal.protocol import FETCH_GROUPS
 from ._common import (
     PIN_ENV_HELP,
     open_command_vault,
@@ -295,25 +297,7 @@ login_cmd.help = (login_cmd.help or "") + "\n\n" + PIN_ENV_HELP
 
 # --------------------------------------------------------------------------------- fetch
 @click.command("fetch")
-@click.argument(
-    "what",
-    nargs=-1,
-    type=click.Choice(
-        [
-            "all",
-            "pension",
-            "medical",
-            "drugs",
-            "checkups",
-            "deductions",
-            "notices",
-            "history",
-            "procedures",
-            "applications",
-            "myinfo",
-        ]
-    ),
-)
+@click.argument("what", nargs=-1, type=click.Choice(["all", *FETCH_GROUPS]))
 @click.option(
     "--portal", "portal", default=None, help="Portal URL (default: the one you logged in to)."
 )
@@ -330,10 +314,7 @@ def fetch_cmd(
 ) -> None:
     """Download from the portal into the vault (default: all).
 
-    WHAT: all, pension, medical (医療費通知), drugs (薬剤情報), checkups (特定健診), deductions
-    (控除証明書 XML), notices (お知らせ), history (やりとり履歴), procedures, applications (申請状況),
-    myinfo (the other わたしの情報 items). Everything is stored raw; fetching again stores nothing
-    twice. Needs `myna login` first.
+    Everything is stored raw; fetching again stores nothing twice. Needs `myna login` first.
     """
     from ..errors import SessionExpired
     from ..portal.client import PortalClient
@@ -360,13 +341,13 @@ def fetch_cmd(
                 with bar_cm as bar:
                     last = [0]
 
-                    def progress(done: int, total: int, label: str) -> None:
+                    def on_progress(done: int, total: int, label: str) -> None:
                         bar.label = f"{label[:24]:24}"
                         bar.update(done - last[0])
                         last[0] = done
 
                     report = client.fetch(
-                        groups, store=vault.put, progress=progress, keep_going=keep_going
+                        groups, store=vault.put, on_progress=on_progress, keep_going=keep_going
                     )
             vault.audit("portal.fetch", f"{url} {' '.join(groups)}: {report.stored} new documents")
         for line in report.lines():
@@ -378,6 +359,14 @@ def fetch_cmd(
             raise SystemExit(1)
     finally:
         vault.close()
+
+
+#: the choices of WHAT come from the portal's operation table (mynalib/portal/protocol.py)
+fetch_cmd.help = (
+    inspect.cleandoc(fetch_cmd.help or "")
+    + "\n\nWHAT: all, "
+    + ", ".join(f"{name} ({label})" for name, label in FETCH_GROUPS.items())
+)
 
 
 # -------------------------------------------------------------------------------- logout

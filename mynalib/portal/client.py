@@ -11,7 +11,9 @@
   carry only method, path and status;
 * :meth:`PortalClient.fetch` returns raw :class:`~mynalib.document.Document` objects (kinds
   ``portal_<item>``, and ``kojo_xml`` for the deduction certificates) through a ``store``
-  callback — the vault's ``put`` — and reports progress.
+  callback — the vault's ``put`` — and reports progress through an ``on_progress(done, total,
+  label)`` callback the caller supplies (the client shows nothing itself). What it fetches is
+  derived from the operation table (:mod:`mynalib.portal.protocol`).
 
 The retry rules live in :mod:`mynalib.portal.retry`. An ``httpx.ASGITransport`` (async) is
 accepted as ``transport`` and bridged to this synchronous client (:mod:`mynalib.portal.bridge`),
@@ -105,11 +107,6 @@ class FetchReport:
         return out
 
 
-#: fetch group → tasks (in order)
-_ITEM_GROUPS = {
-    g: [i for i in P.ITEMS if i.fetch == g]
-    for g in ("pension", "medical", "drugs", "checkups", "myinfo")
-}
 ALL_GROUPS: tuple[str, ...] = tuple(P.FETCH_GROUPS)
 
 
@@ -642,25 +639,34 @@ class PortalClient:
 
     def deduction_document(self, document_id: str, sha256: str | None = None) -> tuple[str, bytes]:
         """(file name, XML bytes exactly as signed by the issuer)."""
+        return self._file(
+            P.OPERATIONS_BY_NAME["deductions/get"], {"documentId": document_id}, sha256
+        )
+
+    def _file(
+        self, op: P.Operation, req_body: dict[str, Any], sha256: str | None = None
+    ) -> tuple[str, bytes]:
+        """(file name, bytes) of an operation that hands out a file as base64 ``content``,
+        checked against the SHA-256 of the list (or of the answer)."""
         import base64
         import binascii
         import hashlib
 
-        res = self.call("deductions/get", {"documentId": document_id})
+        what = " ".join(str(v) for v in req_body.values())
+        res = self.call(op.name, req_body)
         try:
-            content = base64.b64decode(res["content"], validate=True)
+            content = base64.b64decode(res[op.answer or "content"], validate=True)
         except (KeyError, binascii.Error, TypeError):
-            raise ProtocolError(
-                f"deduction document {document_id}: content is not base64"
-            ) from None
+            raise ProtocolError(f"{op.name} {what}: content is not base64") from None
         expected = sha256 or res.get("sha256")
         if expected and hashlib.sha256(content).hexdigest() != expected:
-            raise ProtocolError(f"deduction document {document_id}: checksum mismatch")
-        return str(res.get("fileName") or f"{document_id}.xml"), content
+            raise ProtocolError(f"{op.name} {what}: checksum mismatch")
+        return str(res.get("fileName") or f"{what}.xml"), content
 
     # ------------------------------------------------------------------------------- fetch
     def plan(self, groups: Iterable[str]) -> list[tuple[str, str]]:
-        """The tasks ``fetch`` would run: (task, detail)."""
+        """The tasks ``fetch`` would run: (task, detail) — ("myinfo", item id) for a わたしの情報
+        item, (fetch name, "") for an operation (the order of the operation table)."""
         wanted = list(groups) or ["all"]
         if "all" in wanted:
             wanted = list(ALL_GROUPS)
@@ -671,8 +677,8 @@ class PortalClient:
             )
         tasks: list[tuple[str, str]] = []
         for group in dict.fromkeys(wanted):
-            if group in _ITEM_GROUPS:
-                tasks += [("myinfo", item.item_id) for item in _ITEM_GROUPS[group]]
+            if group in P.FETCH_ITEMS:
+                tasks += [("myinfo", item.item_id) for item in P.FETCH_ITEMS[group]]
             else:
                 tasks.append((group, ""))
         return tasks
@@ -682,23 +688,26 @@ class PortalClient:
         groups: Iterable[str] = ("all",),
         *,
         store: Store,
-        progress: Progress | None = None,
+        on_progress: Progress | None = None,
         keep_going: bool = False,
+        progress: Progress | None = None,
     ) -> FetchReport:
         """Download ``groups`` and hand every raw document to ``store`` (e.g. ``vault.put``).
 
         ``store`` returns something with ``.new`` (the vault's PutResult) or a bool; documents
-        already stored count as duplicates. ``progress(done, total, label)`` is called after each
-        task. With ``keep_going``, a failing task is recorded in ``report.errors`` and the others
-        continue; otherwise the first error is raised (documents stored so far stay stored).
+        already stored count as duplicates. ``on_progress(done, total, label)`` is called before
+        the first task and after each (``progress`` is its older name). With ``keep_going``, a
+        failing task is recorded in ``report.errors`` and the others continue; otherwise the
+        first error is raised (documents stored so far stay stored).
         """
         if self.session is None:
             raise SessionExpired("Not logged in", hint="log in with `myna login`")
+        notify = on_progress or progress
         tasks = self.plan(groups)
         report = FetchReport()
         total = len(tasks)
-        if progress:
-            progress(0, total, "starting")
+        if notify:
+            notify(0, total, "starting")
         for done, (task, detail) in enumerate(tasks, start=1):
             label = P.ITEMS_BY_ID[detail].name if task == "myinfo" else task
             try:
@@ -727,8 +736,8 @@ class PortalClient:
                     raise
                 report.errors.append((label, exc))
                 log.warning("fetch %s failed: %s", label, redact(str(exc)))
-            if progress:
-                progress(done, total, label)
+            if notify:
+                notify(done, total, label)
         return report
 
     def _meta(self, **extra: Any) -> dict[str, Any]:
@@ -746,31 +755,19 @@ class PortalClient:
 
     def _fetch_task(self, task: str, detail: str, report: FetchReport) -> list[Document]:
         if task == "myinfo":
-            item = P.ITEMS_BY_ID[detail]
-            status, body, raw = self.myinfo(detail)
-            if status == P.STATUS_NO_RECORD:
-                report.no_record.append(item.name)
-            return [
-                Document(
-                    raw,
-                    item.kind,
-                    "portal",
-                    self._person(body),
-                    original_name=f"{detail}.json",
-                    meta=self._meta(item_id=detail, status=status),
-                )
-            ]
-        if task in ("notices", "history"):
-            op, key = (
-                ("notices/list", "notices") if task == "notices" else ("history/list", "entries")
-            )
+            return [self._fetch_item(P.ITEMS_BY_ID[detail], report)]
+        op = P.FETCH_OPERATIONS[task]
+        if op.each is not None:
+            return self._fetch_files(op, P.OPERATIONS_BY_NAME[op.each])
+        assert op.kind is not None, op  # a fetchable operation stores what it answers
+        if op.paged:
             docs = []
-            for res, raw in self._paged(op, key):
+            for res, raw in self._paged(op.name, op.answer or ""):
                 page = res.get("page", 1)
                 docs.append(
                     Document(
                         raw,
-                        f"portal_{task}",
+                        op.kind,
                         "portal",
                         self._person(res),
                         original_name=f"{task}-p{page}.json",
@@ -778,42 +775,60 @@ class PortalClient:
                     )
                 )
             return docs
-        if task in ("procedures", "applications"):
-            res, raw, _ = self.call_raw(f"{task}/list")
-            person = None if task == "procedures" else self._person(res)
-            return [
+        res, raw, _ = self.call_raw(op.name)
+        return [
+            Document(
+                raw,
+                op.kind,
+                "portal",
+                self._person(res) if op.subject else None,
+                original_name=f"{task}.json",
+                meta=self._meta(),
+            )
+        ]
+
+    def _fetch_item(self, item: P.Item, report: FetchReport) -> Document:
+        """One わたしの情報 item: the final ``myinfo/get`` answer (status 03 or 04), raw."""
+        status, body, raw = self.myinfo(item.item_id)
+        if status == P.STATUS_NO_RECORD:
+            report.no_record.append(item.name)
+        return Document(
+            raw,
+            item.kind,
+            "portal",
+            self._person(body),
+            original_name=f"{item.item_id}.json",
+            meta=self._meta(item_id=item.item_id, status=status),
+        )
+
+    def _fetch_files(self, listing: P.Operation, each: P.Operation) -> list[Document]:
+        """A list operation whose entries are fetched one by one as files (控除証明書 XML)."""
+        assert each.kind is not None, each
+        res = self.call(listing.name)
+        docs = []
+        for entry in res.get(listing.answer or "", []):
+            ids = {f: entry[f] for f in each.request}
+            name, content = self._file(each, ids, entry.get("sha256"))
+            docs.append(
                 Document(
-                    raw,
-                    f"portal_{task}",
+                    content,
+                    each.kind,
                     "portal",
-                    person,
-                    original_name=f"{task}.json",
-                    meta=self._meta(),
+                    self._person(res),
+                    original_name=name,
+                    meta=self._meta(
+                        form=entry.get("form"),
+                        **{_snake(f): v for f, v in ids.items()},
+                        year=entry.get("year"),
+                    ),
                 )
-            ]
-        if task == "deductions":
-            res = self.call("deductions/list")
-            docs = []
-            for entry in res.get("documents", []):
-                name, content = self.deduction_document(
-                    str(entry["documentId"]), entry.get("sha256")
-                )
-                docs.append(
-                    Document(
-                        content,
-                        "kojo_xml",
-                        "portal",
-                        self._person(res),
-                        original_name=name,
-                        meta=self._meta(
-                            form=entry.get("form"),
-                            document_id=entry["documentId"],
-                            year=entry.get("year"),
-                        ),
-                    )
-                )
-            return docs
-        raise ValueError(f"unknown task {task!r}")  # pragma: no cover - plan() guards
+            )
+        return docs
+
+
+def _snake(name: str) -> str:
+    """``documentId`` → ``document_id`` (the meta keys of stored documents)."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 def notebook_progress(description: str = "取得中") -> Progress:

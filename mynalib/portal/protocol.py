@@ -1,7 +1,8 @@
-"""Constants of the portal protocol (``PROTOCOL.md``): shared by the client and the sandbox.
+"""The portal protocol (``PROTOCOL.md``) as plain data: shared by the client, the sandbox, the CLI
+and the portal parsers.
 
-Nothing here does I/O. The screen ids, operation paths, result and status codes and the わたしの情報
-item ids are the single source of truth for both sides.
+Nothing here does I/O or imports anything of mynalib. The operation table (:data:`OPERATIONS`,
+:data:`ITEMS`), result and status codes are the single source of truth for every side.
 """
 
 from __future__ import annotations
@@ -45,71 +46,215 @@ STATUS_TEXT = {
 }
 
 
-# ------------------------------------------------------------------------- わたしの情報 items
+# ----------------------------------------------------------------------- the operation table
+# Everything the portal offers, as plain data. The client's fetch plan, the sandbox's dispatch
+# and scope checks, the choices of `myna fetch` and the kinds of ``mynalib.sources.portal_json``
+# are all derived from these two tables (see ``PROTOCOL.md``). A new operation is one row here,
+# its sandbox handler (``mynalib/portal/sandbox/app.py``, looked up by the operation's name) and
+# its parser (``mynalib/sources/portal_json.py``) — plus a frame if it has one.
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the data API: ``POST /api/v1/<name>`` with the JSON envelope."""
+
+    name: str  # the path under API_PREFIX, e.g. "notices/list"
+    screen_id: str  # the commonHeader.screenId the request must carry (14 characters)
+    scope: str  # the OAuth scope the access token needs
+    label: str  # 日本語の名前 (shown to people)
+    #: reqBody fields the operation reads
+    request: tuple[str, ...] = ()
+    #: the resBody key that carries its answer (a list, or "content" for a file)
+    answer: str | None = None
+    #: answers page by page ({"page", "pageSize"} in, {"page", "pageSize", "total"} out)
+    paged: bool = False
+    #: asynchronous わたしの情報 operation: the items (:data:`ITEMS`) are requested, then polled
+    asynchronous: bool = False
+    #: document kind of what the client stores from it (None: nothing stored)
+    kind: str | None = None
+    #: True: the raw JSON answer is stored (``mynalib.sources.portal_json`` parses it);
+    #: False: the base64 ``content`` of the answer is stored, a file in its own format
+    raw: bool = True
+    #: the answer names the person (``subject``); False: not personal (the catalogue)
+    subject: bool = True
+    #: the name `myna fetch` offers it under (None: not fetched on its own)
+    fetch: str | None = None
+    #: for a list: the operation fetched for each listed entry (its documents are stored)
+    each: str | None = None
+
+
 @dataclass(frozen=True)
 class Item:
+    """One わたしの情報 item, asked for with ``myinfo/request`` and polled with ``myinfo/get``."""
+
     item_id: str  # "TM" + 14 digits
     name: str  # 表示名
     kind: str  # document kind the client stores the final answer as
-    fetch: str  # the `myna fetch` group it belongs to
+    fetch: str  # the `myna fetch` name it is fetched under (several items may share one)
+    #: the answer's shape: "results" (flat {hierarchy, code, name, content} rows) or
+    #: "drugInfo" (薬剤情報, nested by year and date)
+    answer: str = "results"
 
 
+#: the わたしの情報 items, in the order `myna fetch all` asks for them
 ITEMS: tuple[Item, ...] = (
     Item("TM00000000000101", "年金記録（加入期間）", "portal_pension", "pension"),
+    Item("TM00000000000701", "医療費通知情報", "portal_medical", "medical"),
+    Item("TM00000000000703", "薬剤情報", "portal_drugs", "drugs", answer="drugInfo"),
+    Item("TM00000000000702", "特定健診情報", "portal_checkups", "checkups"),
     Item("TM00000000000201", "税・所得（所得・課税状況）", "portal_tax", "myinfo"),
     Item("TM00000000000301", "世帯情報", "portal_household", "myinfo"),
     Item("TM00000000000401", "子育て（児童手当）", "portal_childcare", "myinfo"),
     Item("TM00000000000501", "介護・福祉（介護保険）", "portal_care", "myinfo"),
     Item("TM00000000000601", "雇用保険", "portal_employment", "myinfo"),
-    Item("TM00000000000701", "医療費通知情報", "portal_medical", "medical"),
-    Item("TM00000000000702", "特定健診情報", "portal_checkups", "checkups"),
-    Item("TM00000000000703", "薬剤情報", "portal_drugs", "drugs"),
 )
-ITEMS_BY_ID = {item.item_id: item for item in ITEMS}
-ITEM_BY_KIND = {item.kind: item for item in ITEMS}
 
-# ------------------------------------------------------------------------------ operations
-#: operation path (under ``/api/v1/``) → screen id the request must carry (14 characters)
-SCREEN_IDS: dict[str, str] = {
-    "myinfo/request": "MPW01S0101E001",
-    "myinfo/get": "MPW01S0101E002",
-    "notices/list": "MPW02S0201E001",
-    "notices/read": "MPW02S0201E002",
-    "history/list": "MPW03S0301E001",
-    "procedures/list": "MPW04S0401E001",
-    "applications/list": "MPW05S0501E001",
-    "deductions/list": "MPW06S0601E001",
-    "deductions/get": "MPW06S0601E002",
-}
-assert all(len(s) == 14 for s in SCREEN_IDS.values())
+#: the data API's operations, in the order `myna fetch all` runs the fetchable ones (after ITEMS)
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "myinfo/request",
+        "MPW01S0101E001",
+        "myinfo",
+        "わたしの情報の照会",
+        request=("itemIds",),
+        answer="items",
+        asynchronous=True,
+    ),
+    Operation(
+        "myinfo/get",
+        "MPW01S0101E002",
+        "myinfo",
+        "わたしの情報の照会結果",
+        request=("requestId",),
+        answer="items",
+        asynchronous=True,
+    ),
+    Operation(
+        "deductions/list",
+        "MPW06S0601E001",
+        "deductions",
+        "控除証明書（民間送達）",
+        answer="documents",
+        fetch="deductions",
+        each="deductions/get",
+    ),
+    Operation(
+        "deductions/get",
+        "MPW06S0601E002",
+        "deductions",
+        "控除証明書の XML",
+        request=("documentId",),
+        answer="content",
+        kind="kojo_xml",
+        raw=False,
+    ),
+    Operation(
+        "notices/list",
+        "MPW02S0201E001",
+        "notices",
+        "お知らせ",
+        request=("page", "pageSize"),
+        answer="notices",
+        paged=True,
+        kind="portal_notices",
+        fetch="notices",
+    ),
+    Operation(
+        "notices/read",
+        "MPW02S0201E002",
+        "notices",
+        "お知らせを既読にする",
+        request=("noticeIds",),
+        answer="updated",
+    ),
+    Operation(
+        "history/list",
+        "MPW03S0301E001",
+        "myinfo",
+        "やりとり履歴",
+        request=("page", "pageSize"),
+        answer="entries",
+        paged=True,
+        kind="portal_history",
+        fetch="history",
+    ),
+    Operation(
+        "procedures/list",
+        "MPW04S0401E001",
+        "procedures",
+        "手続の一覧",
+        request=("category",),
+        answer="procedures",
+        kind="portal_procedures",
+        subject=False,
+        fetch="procedures",
+    ),
+    Operation(
+        "applications/list",
+        "MPW05S0501E001",
+        "procedures",
+        "申請状況",
+        answer="applications",
+        kind="portal_applications",
+        fetch="applications",
+    ),
+)
+
+OPERATIONS_BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}
+ITEMS_BY_ID: dict[str, Item] = {item.item_id: item for item in ITEMS}
+ITEM_BY_KIND: dict[str, Item] = {item.kind: item for item in ITEMS}
+
+#: operation → screen id the request must carry
+SCREEN_IDS: dict[str, str] = {op.name: op.screen_id for op in OPERATIONS}
+#: operation → the scope it needs
+OPERATION_SCOPES: dict[str, str] = {op.name: op.scope for op in OPERATIONS}
 
 API_PREFIX = "/api/v1/"
 
-#: `myna fetch` groups → what they retrieve
-FETCH_GROUPS: dict[str, str] = {
-    "pension": "年金記録 (わたしの情報 TM00000000000101)",
-    "medical": "医療費通知情報 (TM00000000000701)",
-    "drugs": "薬剤情報 (TM00000000000703)",
-    "checkups": "特定健診情報 (TM00000000000702)",
-    "myinfo": "the other わたしの情報 items: 税・所得, 世帯, 子育て, 介護・福祉, 雇用保険",
-    "deductions": "控除証明書 XML held by 民間送達 services (stored as kojo_xml)",
-    "notices": "お知らせ",
-    "history": "やりとり履歴",
-    "procedures": "the procedure catalogue",
-    "applications": "申請状況",
+
+def _fetch_groups() -> dict[str, str]:
+    groups: dict[str, list[str]] = {}
+    for item in ITEMS:
+        groups.setdefault(item.fetch, []).append(item.name)
+    for op in OPERATIONS:
+        if op.fetch is not None:
+            groups.setdefault(op.fetch, []).append(op.label)
+    return {name: "、".join(_short(label) for label in labels) for name, labels in groups.items()}
+
+
+def _short(label: str) -> str:
+    """``年金記録（加入期間）`` → ``年金記録`` (the name without its parenthesised detail)."""
+    return label.split("（", 1)[0]
+
+
+#: `myna fetch` names → what they retrieve (Japanese labels), in the order `fetch all` runs them
+FETCH_GROUPS: dict[str, str] = _fetch_groups()
+#: the operation behind each `myna fetch` name that is not a わたしの情報 item
+FETCH_OPERATIONS: dict[str, Operation] = {op.fetch: op for op in OPERATIONS if op.fetch}
+#: `myna fetch` name → the わたしの情報 items it asks for (in order)
+FETCH_ITEMS: dict[str, tuple[Item, ...]] = {
+    name: tuple(i for i in ITEMS if i.fetch == name)
+    for name in dict.fromkeys(i.fetch for i in ITEMS)
 }
 
-#: document kinds the portal produces (besides kojo_xml for the deduction certificates)
+#: document kinds of the portal's raw JSON answers (parsed by ``mynalib.sources.portal_json``);
+#: the deduction certificates are stored as the files they are (``kojo_xml``)
 PORTAL_KINDS: tuple[str, ...] = (
     *(item.kind for item in ITEMS),
-    "portal_notices",
-    "portal_history",
-    "portal_procedures",
-    "portal_applications",
+    *(op.kind for op in OPERATIONS if op.kind and op.raw),
+)
+#: every kind the portal produces (the JSON kinds and the files it hands out)
+DOCUMENT_KINDS: tuple[str, ...] = (
+    *PORTAL_KINDS,
+    *(op.kind for op in OPERATIONS if op.kind and not op.raw),
 )
 
+#: the scopes a login may ask for (the consent); every operation's scope is one of them
 SCOPES = ("openid", "profile", "myinfo", "medical", "notices", "procedures", "deductions")
 DEFAULT_SCOPE = " ".join(SCOPES)
 DEFAULT_CLIENT_ID = "mynalib"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1/mynalib/callback"
 JPKI_AUTH_SCHEME = "JPKI"
+
+assert all(len(op.screen_id) == 14 for op in OPERATIONS)
+assert all(op.scope in SCOPES for op in OPERATIONS)

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
 from ..frames import register
+from ..portal.protocol import ITEMS, OPERATIONS, PORTAL_KINDS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,37 +44,14 @@ if TYPE_CHECKING:
 
 Record = dict[str, Any]
 
-#: わたしの情報 item id → document kind (the same table as mynalib.portal.protocol.ITEMS; parsers
-#: do not import the portal layer, a test keeps the two equal)
-ITEM_KINDS = {
-    "TM00000000000101": "portal_pension",
-    "TM00000000000201": "portal_tax",
-    "TM00000000000301": "portal_household",
-    "TM00000000000401": "portal_childcare",
-    "TM00000000000501": "portal_care",
-    "TM00000000000601": "portal_employment",
-    "TM00000000000701": "portal_medical",
-    "TM00000000000702": "portal_checkups",
-    "TM00000000000703": "portal_drugs",
-}
-MYINFO_KINDS = (
-    "portal_pension",
-    "portal_tax",
-    "portal_household",
-    "portal_childcare",
-    "portal_care",
-    "portal_employment",
-    "portal_medical",
-    "portal_checkups",
-)
-KINDS = (
-    *MYINFO_KINDS,
-    "portal_drugs",
-    "portal_notices",
-    "portal_history",
-    "portal_procedures",
-    "portal_applications",
-)
+#: わたしの情報 item id → document kind, from the portal's operation table
+ITEM_KINDS = {item.item_id: item.kind for item in ITEMS}
+#: わたしの情報 kinds whose answer is the flat ``results`` list (薬剤情報 nests ``drugInfo``)
+MYINFO_KINDS = tuple(item.kind for item in ITEMS if item.answer == "results")
+#: every portal JSON kind this module parses: the operation table's (``PORTAL_KINDS``)
+KINDS = PORTAL_KINDS
+#: resBody list key → kind, for the operations whose stored answer is a list (detection)
+_LIST_KINDS = tuple((op.answer, op.kind) for op in OPERATIONS if op.kind and op.raw and op.answer)
 
 
 @dataclass
@@ -468,20 +446,23 @@ def _list(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 _Parser = Callable[[bytes, list[str]], tuple[list[Record], dict[str, Any]]]
-PARSERS: dict[str, _Parser] = {
+#: the parse function of each kind that has its own; any other わたしの情報 kind with ``results``
+#: rows is read by :func:`parse_generic`
+_OWN_PARSERS: dict[str, _Parser] = {
     "portal_pension": parse_pension,
     "portal_medical": parse_medical,
     "portal_checkups": parse_checkups,
     "portal_drugs": parse_drugs,
-    "portal_tax": parse_generic,
-    "portal_household": parse_generic,
-    "portal_childcare": parse_generic,
-    "portal_care": parse_generic,
-    "portal_employment": parse_generic,
     "portal_notices": parse_notices,
     "portal_history": parse_history,
     "portal_procedures": parse_procedures,
     "portal_applications": parse_applications,
+}
+#: kind → parse function, for every kind of the operation table
+PARSERS: dict[str, _Parser] = {
+    kind: _OWN_PARSERS.get(kind, parse_generic)
+    for kind in KINDS
+    if kind in _OWN_PARSERS or kind in MYINFO_KINDS
 }
 
 
@@ -514,12 +495,7 @@ def detect(data: bytes) -> str | None:
         kind = ITEM_KINDS.get(str(items[0].get("itemId")))
         if kind and items[0].get("status") in ("03", "04"):
             return kind
-    for key, kind in (
-        ("notices", "portal_notices"),
-        ("entries", "portal_history"),
-        ("procedures", "portal_procedures"),
-        ("applications", "portal_applications"),
-    ):
+    for key, kind in _LIST_KINDS:
         if isinstance(body.get(key), list):
             return kind
     return None

@@ -25,6 +25,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -685,18 +686,21 @@ async def revoke(request: Request) -> Response:
 
 # ---------------------------------------------------------------------------------- data API
 
-#: operation → scope it needs
-_OP_SCOPE = {
-    "myinfo/request": "myinfo",
-    "myinfo/get": "myinfo",
-    "notices/list": "notices",
-    "notices/read": "notices",
-    "history/list": "myinfo",
-    "procedures/list": "procedures",
-    "applications/list": "procedures",
-    "deductions/list": "deductions",
-    "deductions/get": "deductions",
-}
+#: a data API operation's handler: (state, the person whose data, reqBody, now) → answer
+Handler = Callable[[SandboxState, Person, dict[str, Any], float], Response]
+
+#: operation name → its handler; only operations of the table (``protocol.OPERATIONS``) are served
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(name: str) -> Callable[[Handler], Handler]:
+    """Register the handler of the operation ``name`` (a row of ``protocol.OPERATIONS``)."""
+
+    def register(handler: Handler) -> Handler:
+        HANDLERS[name] = handler
+        return handler
+
+    return register
 
 
 def _procedures() -> list[dict[str, Any]]:
@@ -766,27 +770,13 @@ def _page(req: dict[str, Any], items: list[Any], limit: int) -> tuple[list[Any],
 
 
 def _item_payload(person: Person, item_id: str) -> tuple[str, dict[str, Any]]:
-    """(status, extra resBody fields) of a finished わたしの情報 item."""
+    """(status, extra resBody fields) of a finished わたしの情報 item: its data
+    (``data.ITEM_DATA``) under the item's answer key, or 04 when there is none."""
     item = P.ITEMS_BY_ID[item_id]
-    generator = {
-        "portal_pension": D.pension,
-        "portal_tax": D.tax,
-        "portal_household": D.household,
-        "portal_childcare": D.childcare,
-        "portal_care": D.care,
-        "portal_employment": D.employment,
-        "portal_medical": D.medical,
-        "portal_checkups": D.checkups,
-    }
-    if item.kind == "portal_drugs":
-        drug_info = D.drugs(person)
-        if not drug_info:
-            return P.STATUS_NO_RECORD, {}
-        return P.STATUS_RESULTS, {"drugInfo": drug_info}
-    rows = generator[item.kind](person)
-    if not rows:
+    answer = D.ITEM_DATA[item.kind](person)
+    if not answer:
         return P.STATUS_NO_RECORD, {}
-    return P.STATUS_RESULTS, {"results": rows}
+    return P.STATUS_RESULTS, {item.answer: answer}
 
 
 def _myinfo_item(
@@ -804,14 +794,14 @@ def _myinfo_item(
 
 async def api(request: Request) -> Response:
     st = _state(request)
-    op = request.path_params["op"]
-    if op not in P.SCREEN_IDS:
+    op = P.OPERATIONS_BY_NAME.get(request.path_params["op"])
+    if op is None or op.name not in HANDLERS:
         return _envelope(
             None,
             P.RESULT_NOT_FOUND,
             [P.ERROR_UNKNOWN_ID],
             status=404,
-            message=f"unknown operation {op}",
+            message=f"unknown operation {request.path_params['op']}",
         )
     # --- authentication ---
     header = request.headers.get("authorization", "")
@@ -846,13 +836,13 @@ async def api(request: Request) -> Response:
                     message="too many requests",
                 )
             q.append(now)
-    if _OP_SCOPE[op] not in access.scope.split():
+    if op.scope not in access.scope.split():
         return _envelope(
             None,
             P.RESULT_NOT_LOGGED_IN,
             [P.ERROR_SCOPE],
             status=403,
-            message=f"scope {_OP_SCOPE[op]} not granted",
+            message=f"scope {op.scope} not granted",
         )
     # --- envelope ---
     try:
@@ -877,155 +867,175 @@ async def api(request: Request) -> Response:
             status=400,
             message="body must be the JSON envelope",
         )
-    if screen != P.SCREEN_IDS[op]:
+    if screen != op.screen_id:
         return _envelope(
             None,
             P.RESULT_BAD_REQUEST,
             [P.ERROR_SCREEN_ID],
             status=400,
-            message=f"screenId for {op} is {P.SCREEN_IDS[op]}",
+            message=f"screenId for {op.name} is {op.screen_id}",
         )
     person = _person(access.person)
     try:
-        return _operation(st, op, person, req, now)
+        return HANDLERS[op.name](st, person, req, now)
     except (ValueError, TypeError, KeyError) as exc:
         return _envelope(
             None, P.RESULT_BAD_REQUEST, [P.ERROR_BODY], status=400, message=f"bad reqBody: {exc}"
         )
 
 
-def _operation(
-    st: SandboxState, op: str, person: Person, req: dict[str, Any], now: float
-) -> Response:
+@handles("myinfo/request")
+def _myinfo_request(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
     cfg = st.config
-    if op == "myinfo/request":
-        item_ids = req.get("itemIds")
-        if not isinstance(item_ids, list) or not item_ids:
-            raise ValueError("itemIds must be a non-empty list")
-        unknown = [i for i in item_ids if i not in P.ITEMS_BY_ID]
-        if unknown:
+    item_ids = req.get("itemIds")
+    if not isinstance(item_ids, list) or not item_ids:
+        raise ValueError("itemIds must be a non-empty list")
+    unknown = [i for i in item_ids if i not in P.ITEMS_BY_ID]
+    if unknown:
+        return _envelope(
+            None,
+            P.RESULT_BAD_REQUEST,
+            [P.ERROR_UNKNOWN_ITEM],
+            status=400,
+            message=f"unknown items {unknown}",
+        )
+    with st.lock:
+        over = st.capacity_left > 0 or (
+            cfg.capacity_rate and st.fault_rng.random() < cfg.capacity_rate
+        )
+        if st.capacity_left > 0:
+            st.capacity_left -= 1
+    if over:
+        return _envelope(
+            {
+                "requestId": None,
+                "items": [{"itemId": i, "status": P.STATUS_OVER_CAPACITY} for i in item_ids],
+            },
+            headers={"Retry-After": str(cfg.retry_after)},
+        )
+    rid = secrets.token_hex(12)
+    with st.lock:
+        st.requests[rid] = _MyinfoRequest(person.id, list(item_ids), now)
+    return _envelope(
+        {
+            "requestId": rid,
+            "items": [{"itemId": i, "status": P.STATUS_QUEUED} for i in item_ids],
+        }
+    )
+
+
+@handles("myinfo/get")
+def _myinfo_get(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
+    cfg = st.config
+    rid = str(req.get("requestId", ""))
+    with st.lock:
+        entry = st.requests.get(rid)
+        if entry is None or entry.person != person.id:
             return _envelope(
-                None,
-                P.RESULT_BAD_REQUEST,
-                [P.ERROR_UNKNOWN_ITEM],
-                status=400,
-                message=f"unknown items {unknown}",
+                None, P.RESULT_NOT_FOUND, [P.ERROR_UNKNOWN_ID], message="unknown requestId"
             )
-        with st.lock:
-            over = st.capacity_left > 0 or (
-                cfg.capacity_rate and st.fault_rng.random() < cfg.capacity_rate
-            )
-            if st.capacity_left > 0:
-                st.capacity_left -= 1
-        if over:
+        entry.polls += 1
+        polls = entry.polls
+    pending = polls <= cfg.pending_polls or now - entry.created < cfg.poll_delay
+    if pending:
+        status = P.STATUS_QUEUED if polls == 1 else P.STATUS_PENDING
+        remaining = cfg.poll_delay - (now - entry.created)
+        return _envelope(
+            {"items": [{"itemId": i, "status": status} for i in entry.item_ids]},
+            headers={"Retry-After": str(math.ceil(remaining))} if remaining >= 1 else None,
+        )
+    if cfg.done_step and not entry.done_sent:
+        entry.done_sent = True
+        return _envelope(
+            {"items": [{"itemId": i, "status": P.STATUS_DONE} for i in entry.item_ids]}
+        )
+    items = []
+    for item_id in entry.item_ids:
+        status, extra = _item_payload(person, item_id)
+        items.append(_myinfo_item(person, item_id, status, extra))
+    return _envelope({"items": items})
+
+
+@handles("notices/list")
+def _notices_list(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
+    notices = [
+        dict(n, read=n["read"] or (person.id, n["noticeId"]) in st.read_notices)
+        for n in D.notices(person)
+    ]
+    page, meta = _page(req, notices, st.config.page_size_max)
+    return _envelope({"subject": D.subject(person), **meta, "notices": page})
+
+
+@handles("notices/read")
+def _notices_read(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
+    ids = req.get("noticeIds")
+    if not isinstance(ids, list):
+        raise ValueError("noticeIds must be a list")
+    known = {n["noticeId"] for n in D.notices(person)}
+    missing = [i for i in ids if i not in known]
+    if missing:
+        return _envelope(
+            None, P.RESULT_NOT_FOUND, [P.ERROR_UNKNOWN_ID], message=f"unknown notices {missing}"
+        )
+    with st.lock:
+        st.read_notices.update((person.id, i) for i in ids)
+    return _envelope({"updated": len(ids)})
+
+
+@handles("history/list")
+def _history_list(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
+    page, meta = _page(req, D.history(person), st.config.page_size_max)
+    return _envelope({"subject": D.subject(person), **meta, "entries": page})
+
+
+@handles("procedures/list")
+def _procedures_list(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
+    procs = _procedures()
+    if req.get("category"):
+        procs = [p for p in procs if p["category"] == req["category"]]
+    return _envelope({"total": len(procs), "procedures": procs})
+
+
+@handles("applications/list")
+def _applications_list(
+    st: SandboxState, person: Person, req: dict[str, Any], now: float
+) -> Response:
+    ids = [p["procedureId"] for p in _procedures()]
+    return _envelope({"subject": D.subject(person), "applications": D.applications(person, ids)})
+
+
+@handles("deductions/list")
+def _deductions_list(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
+    docs = D.deduction_documents(person)
+    return _envelope(
+        {
+            "subject": D.subject(person),
+            "documents": [
+                {k: v for k, v in d.items() if k != "content"}
+                | {
+                    "size": len(d["content"]),
+                    "sha256": hashlib.sha256(d["content"]).hexdigest(),
+                }
+                for d in docs
+            ],
+        }
+    )
+
+
+@handles("deductions/get")
+def _deductions_get(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
+    did = str(req.get("documentId", ""))
+    for d in D.deduction_documents(person):
+        if d["documentId"] == did:
             return _envelope(
                 {
-                    "requestId": None,
-                    "items": [{"itemId": i, "status": P.STATUS_OVER_CAPACITY} for i in item_ids],
-                },
-                headers={"Retry-After": str(cfg.retry_after)},
+                    "documentId": did,
+                    "fileName": d["fileName"],
+                    "contentType": "application/xml",
+                    "content": base64.b64encode(d["content"]).decode(),
+                }
             )
-        rid = secrets.token_hex(12)
-        with st.lock:
-            st.requests[rid] = _MyinfoRequest(person.id, list(item_ids), now)
-        return _envelope(
-            {
-                "requestId": rid,
-                "items": [{"itemId": i, "status": P.STATUS_QUEUED} for i in item_ids],
-            }
-        )
-    if op == "myinfo/get":
-        rid = str(req.get("requestId", ""))
-        with st.lock:
-            entry = st.requests.get(rid)
-            if entry is None or entry.person != person.id:
-                return _envelope(
-                    None, P.RESULT_NOT_FOUND, [P.ERROR_UNKNOWN_ID], message="unknown requestId"
-                )
-            entry.polls += 1
-            polls = entry.polls
-        pending = polls <= cfg.pending_polls or now - entry.created < cfg.poll_delay
-        if pending:
-            status = P.STATUS_QUEUED if polls == 1 else P.STATUS_PENDING
-            remaining = cfg.poll_delay - (now - entry.created)
-            return _envelope(
-                {"items": [{"itemId": i, "status": status} for i in entry.item_ids]},
-                headers={"Retry-After": str(math.ceil(remaining))} if remaining >= 1 else None,
-            )
-        if cfg.done_step and not entry.done_sent:
-            entry.done_sent = True
-            return _envelope(
-                {"items": [{"itemId": i, "status": P.STATUS_DONE} for i in entry.item_ids]}
-            )
-        items = []
-        for item_id in entry.item_ids:
-            status, extra = _item_payload(person, item_id)
-            items.append(_myinfo_item(person, item_id, status, extra))
-        return _envelope({"items": items})
-    if op == "notices/list":
-        notices = [
-            dict(n, read=n["read"] or (person.id, n["noticeId"]) in st.read_notices)
-            for n in D.notices(person)
-        ]
-        page, meta = _page(req, notices, cfg.page_size_max)
-        return _envelope({"subject": D.subject(person), **meta, "notices": page})
-    if op == "notices/read":
-        ids = req.get("noticeIds")
-        if not isinstance(ids, list):
-            raise ValueError("noticeIds must be a list")
-        known = {n["noticeId"] for n in D.notices(person)}
-        missing = [i for i in ids if i not in known]
-        if missing:
-            return _envelope(
-                None, P.RESULT_NOT_FOUND, [P.ERROR_UNKNOWN_ID], message=f"unknown notices {missing}"
-            )
-        with st.lock:
-            st.read_notices.update((person.id, i) for i in ids)
-        return _envelope({"updated": len(ids)})
-    if op == "history/list":
-        page, meta = _page(req, D.history(person), cfg.page_size_max)
-        return _envelope({"subject": D.subject(person), **meta, "entries": page})
-    if op == "procedures/list":
-        procs = _procedures()
-        if req.get("category"):
-            procs = [p for p in procs if p["category"] == req["category"]]
-        return _envelope({"total": len(procs), "procedures": procs})
-    if op == "applications/list":
-        ids = [p["procedureId"] for p in _procedures()]
-        return _envelope(
-            {"subject": D.subject(person), "applications": D.applications(person, ids)}
-        )
-    if op == "deductions/list":
-        docs = D.deduction_documents(person)
-        return _envelope(
-            {
-                "subject": D.subject(person),
-                "documents": [
-                    {k: v for k, v in d.items() if k != "content"}
-                    | {
-                        "size": len(d["content"]),
-                        "sha256": hashlib.sha256(d["content"]).hexdigest(),
-                    }
-                    for d in docs
-                ],
-            }
-        )
-    if op == "deductions/get":
-        did = str(req.get("documentId", ""))
-        for d in D.deduction_documents(person):
-            if d["documentId"] == did:
-                return _envelope(
-                    {
-                        "documentId": did,
-                        "fileName": d["fileName"],
-                        "contentType": "application/xml",
-                        "content": base64.b64encode(d["content"]).decode(),
-                    }
-                )
-        return _envelope(
-            None, P.RESULT_NOT_FOUND, [P.ERROR_UNKNOWN_ID], message="unknown documentId"
-        )
-    raise KeyError(op)  # pragma: no cover - guarded by SCREEN_IDS
+    return _envelope(None, P.RESULT_NOT_FOUND, [P.ERROR_UNKNOWN_ID], message="unknown documentId")
 
 
 async def health(request: Request) -> Response:
@@ -1143,6 +1153,9 @@ class FaultMiddleware:
 
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """The sandbox ASGI app; ``app.state.sandbox`` is its :class:`SandboxState`."""
+    missing = [op.name for op in P.OPERATIONS if op.name not in HANDLERS]
+    if missing:  # every row of the operation table is served
+        raise RuntimeError(f"the sandbox has no handler for {missing}")
     state = SandboxState(config or SandboxConfig())
     app = Starlette(
         routes=[

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -487,3 +488,18 @@ def deduction_documents(person: Person) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+#: document kind of each わたしの情報 item → its data for a person (None: nothing on record), in
+#: the item's answer shape (``protocol.Item.answer``: "results" rows, or "drugInfo")
+ITEM_DATA: dict[str, Callable[[Person], Any]] = {
+    "portal_pension": pension,
+    "portal_tax": tax,
+    "portal_household": household,
+    "portal_childcare": childcare,
+    "portal_care": care,
+    "portal_employment": employment,
+    "portal_medical": medical,
+    "portal_checkups": checkups,
+    "portal_drugs": drugs,
+}
