@@ -525,28 +525,18 @@ def open_workbook(
 
 
 def _notebook_progress() -> Progress | None:
-    """In a Jupyter kernel: a progress bar (ipywidgets) shown on the first call; else None."""
+    """In a Jupyter kernel: the notebook progress bar (:mod:`mynalib.widgets.progress`), shown on
+    the first call; else None."""
     try:
         from IPython import get_ipython
 
         shell = get_ipython()
         if shell is None or "IPKernelApp" not in shell.config:
             return None
-        import ipywidgets as widgets
-        from IPython.display import display
+        from .widgets.progress import notebook_progress
     except ImportError:
         return None
-    bar: list[Any] = []
-
-    def update(done: int, total: int, label: str) -> None:
-        if not bar:
-            bar.append(widgets.IntProgress(min=0, max=total, description="準備中"))
-            bar.append(widgets.Label())
-            display(widgets.HBox(bar))
-        bar[0].max, bar[0].value = total, done
-        bar[1].value = f"サンプル保管庫を作成しています: {label}"
-
-    return update
+    return notebook_progress("準備中", "サンプル保管庫を作成しています: {label}")
 
 
 @contextlib.contextmanager

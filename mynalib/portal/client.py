@@ -829,34 +829,3 @@ class PortalClient:
 def _snake(name: str) -> str:
     """``documentId`` → ``document_id`` (the meta keys of stored documents)."""
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
-
-
-def notebook_progress(description: str = "取得中") -> Progress:
-    """A ``progress`` callback that shows an ipywidgets progress bar (for notebooks)."""
-    import ipywidgets as widgets
-    from IPython.display import display
-
-    bar = widgets.IntProgress(value=0, min=0, max=1, description=description)
-    label = widgets.Label("")
-    display(widgets.HBox([bar, label]))
-
-    def progress(done: int, total: int, what: str) -> None:
-        bar.max = max(total, 1)
-        bar.value = done
-        label.value = f"{done}/{total} {what}"
-        if done >= total:
-            bar.bar_style = "success"
-
-    return progress
-
-
-def text_progress(stream: Any = None) -> Progress:
-    """A ``progress`` callback printing one line per step (scripts, logs)."""
-    import sys
-
-    out = stream or sys.stderr
-
-    def progress(done: int, total: int, what: str) -> None:
-        print(f"[{done}/{total}] {what}", file=out)
-
-    return progress

@@ -3,8 +3,11 @@ parsers: every row is served, scoped, parsed and offered, and nothing outside it
 
 from __future__ import annotations
 
+import ast
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +212,29 @@ def test_fetch_reports_through_on_progress(sandbox: Sandbox) -> None:
     assert stored[0].person is None and stored[1].person == "見本　太郎"
     assert report.new == {"portal_procedures": 1, "portal_pension": 1}
     client.close()
+
+
+def test_the_portal_package_imports_no_ui() -> None:
+    portal = ROOT / "mynalib" / "portal"
+    for path in portal.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                top = name.split(".")[0]
+                assert top not in {"ipywidgets", "IPython", "click", "tqdm"}, (path, name)
+                assert "widgets" not in name.split("."), (path, name)
+    code = (
+        "import sys, mynalib.portal.client, mynalib.portal.inprocess, mynalib.portal.sandbox.app;"
+        "print(sorted(m for m in ('ipywidgets', 'IPython', 'mynalib.widgets') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]"
