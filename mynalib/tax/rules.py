@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import UnsupportedTaxYear
-from ..jp.fmt import tax_year_label
+from ..jp.fmt import tax_year_label, yen
 
 # ------------------------------------------------------------------------------------ sources
 SRC_MEDICAL = "所得税法第73条（医療費控除）; 地方税法第34条第1項第2号・第314条の2第1項第2号"
@@ -97,10 +97,10 @@ def _tier_range(tiers: tuple[Tier, ...], tier: Tier) -> str:
     idx = tiers.index(tier)
     low = tiers[idx - 1].upto if idx else None
     if tier.upto is None:
-        return f"{low:,}円超"
+        return f"{yen(low)}超"
     if low is None:
-        return f"{tier.upto:,}円以下"
-    return f"{low:,}円超{tier.upto:,}円以下"
+        return f"{yen(tier.upto)}以下"
+    return f"{yen(low)}超{yen(tier.upto)}以下"
 
 
 def ceil_fraction(value: Fraction | int) -> int:

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from ...jp.fmt import jp_date
+from ...jp.fmt import jp_date, jp_month
 from ...jp.fmt import wareki as _jp_wareki
 from ...samples import HOUSEHOLD, Person
 
@@ -305,7 +305,7 @@ def medical(person: Person) -> list[Field] | None:
                 "IR0000",
                 "医療費通知",
                 [
-                    ("IR0001", "診療年月", f"{month.year}年{month.month}月"),
+                    ("IR0001", "診療年月", jp_month(month.year, month.month)),
                     ("IR0002", "医療機関等名称", provider),
                     ("IR0003", "診療区分", category),
                     ("IR0004", "日数", str(days)),
@@ -653,7 +653,7 @@ def _medical_from_samples(person: Person) -> list[Field] | None:
             "IR0000",
             "医療費通知",
             [
-                ("IR0001", "診療年月", f"{c['year']}年{c['month']}月"),
+                ("IR0001", "診療年月", jp_month(c["year"], c["month"])),
                 ("IR0002", "医療機関等名称", c["provider"]),
                 ("IR0003", "診療区分", c["category"]),
                 ("IR0004", "日数", str(c["days"])),
