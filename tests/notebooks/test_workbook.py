@@ -120,7 +120,7 @@ def test_users_own_vault(tmp_path: Path) -> None:
 def test_sample_duplicate_prescription_is_found(wb: workbook.Workbook) -> None:
     """samples.household_dispensings documents one duplicate case: ume's ロキソプロフェン from
     two clinics in overlapping periods (autumn 2023), served by the sandbox's 薬剤情報."""
-    from mynalib import drugs
+    from mynalib.analysis import drugs
 
     ov = drugs.overlaps(wb.frame("dispensings"))
     ume = ov[ov["person"] == "見本　うめ"]
