@@ -337,21 +337,24 @@ def write_voila_log_scrub(config_dir: Path) -> Path:
 
 
 def sandbox_command(port: int) -> list[str]:
-    """``myna sandbox`` on ``port`` when the command exists; else uvicorn on the sandbox app."""
-    try:
-        from .cli import main as cli_main
+    """The child process of the portal sandbox on ``port``: :func:`run_sandbox` (the same server
+    as ``myna sandbox --port PORT``, without going through the command line)."""
+    return [sys.executable, "-c", f"from mynalib.demo import run_sandbox; run_sandbox({int(port)})"]
 
-        has_command = "sandbox" in getattr(cli_main, "commands", {})
-    except Exception:  # the CLI failed to import: fall back
-        has_command = False
-    if has_command:
-        # `myna sandbox` always binds 127.0.0.1
-        return [sys.executable, "-m", "mynalib.cli", "sandbox", "--port", str(port)]
-    code = (
-        "import uvicorn; from mynalib.portal.sandbox import create_app; "
-        f"uvicorn.run(create_app(), host={HOST!r}, port={port}, log_level='warning')"
-    )
-    return [sys.executable, "-c", code]
+
+def run_sandbox(port: int) -> None:
+    """Serve the portal sandbox on 127.0.0.1:``port`` until stopped, configured as
+    ``myna sandbox`` is by default (issuer fixed to this address, 1 s before a わたしの情報 answer,
+    the household's software cards registered before the first request)."""
+    import uvicorn
+
+    from .portal.sandbox.app import SandboxConfig, create_app, member_fingerprints
+
+    app = create_app(SandboxConfig(issuer=f"http://{HOST}:{port}", poll_delay=1.0))
+    print("preparing the sandbox accounts (the household's software cards)…", file=sys.stderr)
+    member_fingerprints()
+    print(f"mynalib portal sandbox on http://{HOST}:{port}  (synthetic data)", flush=True)
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", server_header=False)
 
 
 @dataclass
