@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FULL_MONTHS = 480
-#: 受給資格期間 (from 2017-08): 10 years including exempted months
+#: 老齢基礎年金の受給資格期間 (国民年金法 第26条, from 2017-08): 10 years including exempted months
 QUALIFYING_MONTHS = 120
 
 
