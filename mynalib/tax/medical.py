@@ -368,7 +368,6 @@ def medical_deduction(
 
 
 # ------------------------------------------------------------------------ セルフメディケーション
-OTC_COLUMNS = ("date", "store", "product", "amount", "person")
 _OTC_ALIASES = {
     "date": ("date", "日付", "購入日", "購入年月日"),
     "store": ("store", "店舗", "店舗名", "購入先"),
