@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from .jp import eras, fmt
+
 
 @dataclass(frozen=True)
 class Person:
@@ -141,11 +143,11 @@ def patient_rate(birth: date, on: date) -> int:
 
 def jp_date(d: date) -> str:
     """``2025年1月5日`` (no zero padding), as in the 医療費通知 CSV."""
-    return f"{d.year}年{d.month}月{d.day}日"
+    return fmt.jp_date(d)
 
 
 def jp_month(year: int, month: int) -> str:
-    return f"{year}年{month}月"
+    return fmt.jp_month(year, month)
 
 
 def yen(amount: int) -> str:
@@ -155,7 +157,7 @@ def yen(amount: int) -> str:
 
 def reiwa(year: int) -> int:
     """令和 year number of a Western year (2019 → 1)."""
-    return year - 2018
+    return year - eras.era("令和").first_year + 1
 
 
 def _month_key(d: date) -> tuple[int, int]:
@@ -2079,18 +2081,7 @@ def _wareki(d: date, style: str) -> str:
         return d.isoformat()
     if style == "slash":
         return f"{d.year}/{d.month}/{d.day}"
-    eras = (
-        ("令和", "R", date(2019, 5, 1)),
-        ("平成", "H", date(1989, 1, 8)),
-        ("昭和", "S", date(1926, 12, 25)),
-    )
-    for name, letter, start in eras:
-        if d >= start:
-            yy = d.year - start.year + 1
-            if style == "abbr":
-                return f"{letter}{yy}.{d.month}.{d.day}"
-            return f"{name}{'元' if yy == 1 else yy}年{d.month}月{d.day}日"
-    raise ValueError(d)
+    return fmt.wareki(d, style=style)
 
 
 #: header of the pension CSV (the template of FORMATS.md §4: sample_data/templates/)

@@ -94,9 +94,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
 from ..frames import register
+from ..jp.eras import era_date, era_year
 from . import dsig, register_kind
 from ._frames import record_frame
-from .dates import era_date, era_year
 from .records import Deduction, ParseResult
 from .text import nfkc, parse_int
 from .xml import local, parse_xml
