@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from ...samples import HOUSEHOLD, Person
+from ...samples.household import HOUSEHOLD, Person
 
 #: the sandbox's data is "as of" this day (fixed, so documents never change between runs)
 AS_OF = date(2026, 11, 1)
