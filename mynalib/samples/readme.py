@@ -103,7 +103,7 @@ def sample_readme(seed: int = DEFAULT_SEED) -> str:
         "|---|---|",
         *[f"| {y} | {v:,} |" for y, v in sorted(pooled.items())],
         "",
-        "## iryohi/ — 医療費通知情報 CSV (FORMATS.md §1)",
+        "## iryohi/ — 医療費通知情報 CSV (read by `mynalib/sources/iryohi_csv.py`)",
         "",
         "One file per person, year and insurer, exactly as マイナポータル writes them (UTF-8, CRLF, "
         "amounts from 1,000 quoted with separators; totals sections = sums of the 8-row blocks).",
@@ -124,7 +124,7 @@ def sample_readme(seed: int = DEFAULT_SEED) -> str:
         )
     lines += [
         "",
-        "## kojo/ — 控除証明書 XML (FORMATS.md §2)",
+        "## kojo/ — 控除証明書 XML (read by `mynalib/sources/kojo_xml.py`)",
         "",
         "NTA schema forms (element codes as in the XSDs, both date styles, zero-padded amounts in "
         "TEG810), each with one enveloped XML signature (RSA-SHA256, inclusive C14N) by the SAMPLE "
@@ -145,7 +145,7 @@ def sample_readme(seed: int = DEFAULT_SEED) -> str:
         )
     lines += [
         "",
-        "## kenshin/ — 特定健診 HL7 CDA XML (FORMATS.md §3)",
+        "## kenshin/ — 特定健診 HL7 CDA XML (read by `mynalib/sources/kenshin_cda.py`)",
         "",
         "One check-up per adult and year (taro in June at his employer's 健診センター, hanako in "
         "September, ume's 後期高齢者健診 in October at her clinic). Results use the 17-character "
@@ -164,7 +164,8 @@ def sample_readme(seed: int = DEFAULT_SEED) -> str:
         )
     lines += [
         "",
-        "## nenkin/ — pension record CSV (FORMATS.md §4, the template in `templates/`)",
+        "## nenkin/ — pension record CSV (read by `mynalib/sources/nenkin_csv.py`; the template is "
+        "in `templates/`)",
         "",
         "One row per period, copied from a fictional 被保険者記録照会回答票: 制度 (with the 号 for "
         "国民年金), 事業所, 資格取得日, 資格喪失日 (the day after the last day; empty = still enrolled), "
