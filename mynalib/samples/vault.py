@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .household import HOUSEHOLD
 
@@ -166,7 +166,7 @@ def _fetch_from_sandbox(vault: Vault, *, progress: Progress | None, done: int) -
         for k, (member_id, groups) in enumerate(SANDBOX_FETCHES, start=1):
             with open_card(reader="virtual", profile=sample_card_profile(member_id)) as card:
                 client.login(card, Pin(DEFAULT_PINS["auth"], "auth"))
-            report: Any = client.fetch(list(groups), store=vault.put)
+            report = client.fetch(list(groups), store=vault.put)
             if report.errors:
                 task, error = report.errors[0]
                 raise RuntimeError(f"the sandbox refused {task} for {member_id}: {error}")
