@@ -83,6 +83,7 @@ HOUSEHOLD: tuple[Person, ...] = (
 
 
 def person(person_id: str) -> Person:
+    """The member with this id (``"taro"``); KeyError when there is none."""
     for p in HOUSEHOLD:
         if p.id == person_id:
             return p

@@ -726,6 +726,8 @@ def sample_root_certificate() -> Any:
 
 
 def certificate_files(seed: int, *, sign: bool = True) -> list[tuple[str, bytes]]:
+    """(relative path, bytes) of every 控除証明書, signed by the SAMPLE issuer unless ``sign``
+    is false."""
     files = []
     signer = load_sample_signer() if sign else None
     for spec in _cert_specs(seed):
