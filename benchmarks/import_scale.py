@@ -1,7 +1,7 @@
 """Benchmark: a tax office acting for many clients imports their 医療費通知情報 CSVs.
 
-Generates ``--clients`` persons × ``--years`` years of 医療費通知情報 CSVs in the exact FORMATS.md §1
-format (own small deterministic generator: consistent arithmetic, totals, quoted amounts, CRLF),
+Generates ``--clients`` persons × ``--years`` years of 医療費通知情報 CSVs in the exact format
+mynalib/sources/iryohi_csv.py reads (own small deterministic generator: consistent arithmetic, totals, quoted amounts, CRLF),
 then measures in the same run:
 
 * baseline: read the same files and split them with the ``csv`` module (nothing else);

@@ -16,6 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .jp import fmt
+from .jp.eras import to_era
+from .jp.fmt import jp_date as jp_date  # charts.jp_date and charts.yen: the notebooks' names
+from .jp.fmt import yen
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
@@ -23,15 +28,6 @@ if TYPE_CHECKING:
 
 #: families tried in order; the first that has a glyph draws it (matplotlib font fallback)
 FONT_PREFERENCE = ("IPAexGothic", "Noto Sans CJK JP", "DejaVu Sans")
-
-#: Japanese eras: first day, name (明治 from its 改元 date in the Gregorian calendar)
-ERAS: tuple[tuple[_dt.date, str], ...] = (
-    (_dt.date(2019, 5, 1), "令和"),
-    (_dt.date(1989, 1, 8), "平成"),
-    (_dt.date(1926, 12, 25), "昭和"),
-    (_dt.date(1912, 7, 30), "大正"),
-    (_dt.date(1868, 10, 23), "明治"),
-)
 
 #: colours per category, stable across charts (colour-blind friendly Okabe–Ito palette)
 PALETTE = (
@@ -116,33 +112,15 @@ def save_png(fig: Figure, path: str | Path) -> Path:
 
 
 # ---------------------------------------------------------------------------- formatting
-def yen(value: float | int | None) -> str:
-    """``1234567`` → ``"1,234,567円"`` (used on money axes and labels)."""
-    if value is None:
-        return ""
-    return f"{round(value):,}円"
-
-
 def era_name(day: _dt.date) -> tuple[str, int]:
     """The Japanese era and the year in it for a date: ``date(2025, 4, 1)`` → ``("令和", 7)``."""
-    for start, name in ERAS:
-        if day >= start:
-            return name, day.year - start.year + 1
-    raise ValueError(f"{day} is before 明治 (the first era this workbook knows)")
+    era, year = to_era(day)
+    return era.name, year
 
 
 def era_label(day: _dt.date, *, short: bool = False) -> str:
     """``令和7年`` (``R7`` when short); the first year of an era reads ``元年``."""
-    name, year = era_name(day)
-    if short:
-        letter = {"令和": "R", "平成": "H", "昭和": "S", "大正": "T", "明治": "M"}[name]
-        return f"{letter}{year}"
-    return f"{name}{'元' if year == 1 else year}年"
-
-
-def jp_date(day: _dt.date) -> str:
-    """``date(1970, 4, 12)`` → ``"1970年4月12日"``."""
-    return f"{day.year}年{day.month}月{day.day}日"
+    return fmt.era_year_label(day, short=short)
 
 
 def year_end(year: int) -> _dt.date:
@@ -329,7 +307,7 @@ def medical_monthly(
     ax.set_xticks(
         x,
         [
-            f"{p.year}年{p.month}月" if p.month in (1, 7) or i == 0 else f"{p.month}月"
+            fmt.jp_month(p.year, p.month) if p.month in (1, 7) or i == 0 else f"{p.month}月"
             for i, p in enumerate(table.index)
         ],
         rotation=90,
@@ -456,7 +434,7 @@ def _FuncFormatter(fn: Any) -> Any:
 
 
 def _month_label(day: _dt.date) -> str:
-    return f"{day.year}年{day.month}月\n({era_label(day, short=True)})"
+    return f"{fmt.jp_month(day.year, day.month)}\n({era_label(day, short=True)})"
 
 
 def drug_counts(dispensings: pd.DataFrame, *, by: str = "prescriber") -> Figure:

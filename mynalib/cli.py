@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from . import __version__
 from .commands import MODULES
-from .log import TRAFFIC, setup_logging
+from .log import TRAFFIC, current_command, setup_logging
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,10 +42,37 @@ def main(verbose: int, traffic: bool, log_file: str | None) -> None:
         ) from None
 
 
+def _named(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """``callback`` run with :data:`mynalib.log.current_command` set to the command being run
+    (``myna vault status``): the name the vault's audit log records."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        parts = click.get_current_context().command_path.split(" ")
+        # the root's name differs under test runners and ``python -m``
+        token = current_command.set(" ".join(["myna", *parts[1:]]))
+        try:
+            return callback(*args, **kwargs)
+        finally:
+            current_command.reset(token)
+
+    return run
+
+
+def _name_commands(command: click.Command) -> None:
+    """Every command under ``command`` (and itself) names itself in the audit log."""
+    if command.callback is not None:
+        command.callback = _named(command.callback)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _name_commands(sub)
+
+
 for _name in MODULES:
     _module = importlib.import_module(f"{__package__}.commands.{_name}")
     for _command in _module.COMMANDS:
         main.add_command(_command)
+_name_commands(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

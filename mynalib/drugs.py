@@ -11,6 +11,8 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from .jp.fmt import jp_date
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -160,8 +162,7 @@ def overlaps(dispensings: pd.DataFrame, *, match: str = "base") -> pd.DataFrame:
 def _jp(day: object) -> str:
     import pandas as pd
 
-    d = pd.Timestamp(day)
-    return f"{d.year}年{d.month}月{d.day}日"
+    return jp_date(pd.Timestamp(day).date())
 
 
 def counts(dispensings: pd.DataFrame, *, by: str = "prescriber") -> pd.DataFrame:

@@ -4,10 +4,13 @@
 * ``format_apdu`` hides the data field of VERIFY (INS 20) and CHANGE REFERENCE DATA (INS 24) even
   at TRAFFIC level; ``redact`` hides tokens, authorization headers and My Numbers in free text.
 * httpx/httpcore loggers are kept at WARNING (their DEBUG output would show tokens).
+* ``current_command`` names the command being run in the vault's audit log (``myna import``);
+  the ``myna`` CLI sets it for each command, other callers may (the default is ``python``).
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import re
@@ -19,6 +22,12 @@ logging.addLevelName(TRAFFIC, "TRAFFIC")
 
 #: INS bytes whose command data is a secret (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER)
 SECRET_INS = frozenset({0x20, 0x24, 0x2C})
+
+
+#: the command recorded in the vault's audit entries (None: ``python``); set by mynalib.cli
+current_command: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "mynalib_vault_command", default=None
+)
 
 
 def get_logger(name: str) -> logging.Logger:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from .jp.fmt import jp_date, yen
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -424,7 +426,7 @@ def gaps_text(gaps_frame: pd.DataFrame) -> str:
             first = payable["deadline"].min()
             line += (
                 f"（うち{int(payable['months'].sum())}か月は今から納付できる可能性があります。"
-                f"最も早い期限は{first.year}年{first.month}月{first.day}日）"
+                f"最も早い期限は{jp_date(first)}）"
             )
         lines.append(line)
     return "\n".join(lines)
@@ -468,18 +470,18 @@ class Estimate:
         import pandas as pd
 
         rows = [
-            ("使用した満額（年額）", f"{self.full_amount:,}円（{self.fiscal_year}年度）"),
+            ("使用した満額（年額）", f"{yen(self.full_amount)}（{self.fiscal_year}年度）"),
             (
                 "年金額に反映される月数（これまで）",
                 f"{self.counted_months:g}か月 / {FULL_MONTHS}か月",
             ),
-            ("老齢基礎年金（これまでの記録のみ・年額）", f"{self.basic_annual:,}円"),
+            ("老齢基礎年金（これまでの記録のみ・年額）", yen(self.basic_annual)),
             ("60歳まで納付した場合の月数", f"{self.projected_months:g}か月"),
-            ("老齢基礎年金（60歳まで納付した場合・年額）", f"{self.basic_annual_projected:,}円"),
+            ("老齢基礎年金（60歳まで納付した場合・年額）", yen(self.basic_annual_projected)),
             ("受給資格期間", f"{self.qualifying_months}か月（必要 {QUALIFYING_MONTHS}か月）"),
             (
                 "老齢厚生年金 報酬比例部分（概算・年額）",
-                f"{self.employee_annual:,}円"
+                yen(self.employee_annual)
                 if self.employee_annual is not None
                 else "標準報酬のデータがないため計算しません",
             ),
@@ -553,7 +555,7 @@ def estimate(
     employee = _employee_estimate(periods, birth=birth, as_of=today, assumptions=assumptions)
 
     assumptions[:0] = [
-        f"満額は{fy}年度の{full:,}円（{'昭和31年4月1日以前' if birth <= _OLDER_COHORT else '昭和31年4月2日以後'}生まれの額）を使い、"
+        f"満額は{fy}年度の{yen(full)}（{'昭和31年4月1日以前' if birth <= _OLDER_COHORT else '昭和31年4月2日以後'}生まれの額）を使い、"
         "将来の年金額改定は見込んでいません。",
         "年金額 = 満額 × 反映月数 ÷ 480（100円未満四捨五入）。免除月は国庫負担分の割合"
         "（2009年4月以降：全額免除1/2・4分の3免除5/8・半額免除3/4・4分の1免除7/8）で数えています。",
@@ -625,8 +627,8 @@ def full_amounts_table() -> pd.DataFrame:
         [
             {
                 "年度": f"{fa.fiscal_year}年度",
-                "満額（年額）": f"{fa.amount:,}円",
-                "昭和31年4月1日以前生まれ": f"{fa.amount_older:,}円",
+                "満額（年額）": yen(fa.amount),
+                "昭和31年4月1日以前生まれ": yen(fa.amount_older),
                 "出典": fa.source,
             }
             for fa in sorted(FULL_AMOUNTS.values(), key=lambda f: f.fiscal_year)

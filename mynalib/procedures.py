@@ -587,8 +587,8 @@ _BY_ID: dict[str, Procedure] = {p["procedure_id"]: p for p in CATALOGUE}
 def closed_day_hint(deadline: date) -> str | None:
     """For a deadline on a day offices are closed: that day and the next open one, e.g.
     ``2026-05-16は土曜日です。多くの手続で翌開庁日（2026-05-18）まで受け付けられます。``; None for an
-    open day (or a year whose holidays are not known: see :mod:`mynalib.holidays_jp`)."""
-    from .holidays_jp import closed_reason, next_open_day
+    open day (or a year whose holidays are not known: see :mod:`mynalib.jp.holidays`)."""
+    from .jp.holidays import closed_reason, next_open_day
 
     try:
         reason = closed_reason(deadline)

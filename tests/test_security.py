@@ -387,7 +387,7 @@ def test_no_command_line_option_takes_a_pin_token_or_passphrase() -> None:
 #: child processes outside the demo launcher: (file, call) -> the only command line allowed
 CHILD_PROCESSES = {
     # import workers (Vault.import_files(workers=...)): a fixed module, paths go over stdin
-    ("mynalib/vault/store.py", "subprocess.Popen"): "[sys.executable, '-m', "
+    ("mynalib/vault/importer.py", "subprocess.Popen"): "[sys.executable, '-m', "
     "'mynalib.vault._import_worker']",
 }
 

@@ -91,9 +91,9 @@ def import_command(
     and whether it was a duplicate (the same file is stored once). A file that cannot be read is
     reported and the others are still imported; the exit status is then 1.
     """
-    from ..vault.store import _expand
+    from ..vault import expand_paths
 
-    paths = _expand(files)
+    paths = expand_paths(files)
     if not paths:
         raise click.UsageError("no files to import (the folders given are empty)")
     with open_command_vault(vault_dir) as vault:
@@ -211,7 +211,7 @@ def render_frame(df: pd.DataFrame, fmt: str) -> str:
 def table_command(
     name: str, year: int | None, person: str | None, fmt: str, vault_dir: Path | None
 ) -> None:
-    """Print a frame (DESIGN.md §5), e.g. `myna table medical_expenses --year 2025`.
+    """Print a frame, e.g. `myna table medical_expenses --year 2025`.
 
     Money is integer yen; `--format json` gives one object per row, `--format csv` a CSV with a
     header.
@@ -333,10 +333,9 @@ def vault_wipe(yes: bool, vault_dir: Path | None) -> None:
     deleted and the OS keyring entry is removed.
     """
     from ..errors import VaultLocked
-    from ..vault import open_vault, wipe_vault
-    from ..vault.store import _resolve_paths
+    from ..vault import open_vault, resolve_vault_paths, wipe_vault
 
-    directory, db_path = _resolve_paths(vault_dir)
+    directory, db_path = resolve_vault_paths(vault_dir)
     if not db_path.exists():
         click.echo(f"There is no vault at {directory}: nothing to wipe.")
         return

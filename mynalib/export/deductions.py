@@ -1,4 +1,8 @@
-"""Deduction summary for a year: one row per deduction and person, 所得税 and 住民税 amounts."""
+"""Deduction summary for a year: one row per deduction and person, 所得税 and 住民税 amounts.
+
+The CSV is safe to open in a spreadsheet: text cells that would start a formula get a leading
+``'`` (see :mod:`mynalib.export`); the JSON keeps every value exactly.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Literal
 
 from ..errors import ExportError
 from ..tax.summary import HouseholdSummary
-from . import write_private
+from . import csv_cell, write_private
 
 SUMMARY_COLUMNS = (
     "year",
@@ -32,7 +36,7 @@ def deductions_csv(summary: HouseholdSummary) -> str:
     writer = csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in summary.rows():
-        writer.writerow({k: row[k] for k in SUMMARY_COLUMNS})
+        writer.writerow({k: csv_cell(row[k]) for k in SUMMARY_COLUMNS})
     return buf.getvalue()
 
 

@@ -1,4 +1,4 @@
-"""医療費集計フォーム (FORMATS.md §6): CSV (columns B–J) and filling the official XLSX template.
+"""医療費集計フォーム (NTA, version 3.1): CSV (columns B–J) and filling the official XLSX template.
 
 Rows come from :func:`mynalib.tax.medical_form_rows` (person × provider [× month], categories
 from 診療区分, 補填 from the user's rows).
@@ -20,6 +20,10 @@ rows are split into numbered files ``<stem>_1<suffix>``, ``<stem>_2<suffix>``, �
 Encodings (CSV): ``utf-8-sig`` (default, what Excel opens correctly in Japan) or ``cp932``. With
 cp932 a character it cannot hold is an error naming its row and column; nothing is replaced and
 no file is written.
+
+Formula injection: a name or provider that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return is written with a leading ``'`` in the CSV and as a text cell (value unchanged)
+in the XLSX (see :mod:`mynalib.export`); the ``'`` is not counted in the length limits.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ExportError
 from ..tax.medical import FORM_CATEGORIES, FormRow, MedicalExtra, medical_form_rows
-from . import write_private
+from . import csv_row, set_xlsx_cell, write_private
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -215,7 +219,7 @@ def csv_bytes(table: list[list[Any]], encoding: str = "utf-8-sig") -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(HEADER)
-    writer.writerows(table)
+    writer.writerows(csv_row(values) for values in table)
     return buf.getvalue().encode(encoding)
 
 
@@ -292,7 +296,7 @@ def write_iryohi_xlsx(
             for col, value in zip(COLUMNS, values, strict=True):
                 if value == "":
                     continue
-                ws[f"{col}{FIRST_ROW + offset}"].value = value
+                set_xlsx_cell(ws[f"{col}{FIRST_ROW + offset}"], value)
         books.append(wb)
     for path, wb in zip(paths, books, strict=True):
         buffer = io.BytesIO()

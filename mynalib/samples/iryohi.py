@@ -11,17 +11,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from ..jp.fmt import jp_date, jp_month
 from .household import COVERAGES, HOUSEHOLD, YEARS, age_on, coverage, person
 from .medical import household_claims
-
-
-def jp_date(d: date) -> str:
-    """``2025年1月5日`` (no zero padding), as in the 医療費通知 CSV."""
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def jp_month(year: int, month: int) -> str:
-    return f"{year}年{month}月"
 
 
 def yen(amount: int) -> str:

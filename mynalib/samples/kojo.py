@@ -13,6 +13,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from ..jp import eras
 from ..paths import package_data
 from ._xml import xml_escape
 from .household import CERT_YEARS, DEFAULT_SEED, age_on, person
@@ -26,7 +27,7 @@ SAMPLE_ISSUER_KEY = SAMPLE_KEYS_DIR / "sample_issuer_key.pem"
 
 def reiwa(year: int) -> int:
     """令和 year number of a Western year (2019 → 1)."""
-    return year - 2018
+    return year - eras.era("令和").first_year + 1
 
 
 _NS = (

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from ..jp import fmt
 from .household import person
 
 
@@ -171,18 +172,7 @@ def _wareki(d: date, style: str) -> str:
         return d.isoformat()
     if style == "slash":
         return f"{d.year}/{d.month}/{d.day}"
-    eras = (
-        ("令和", "R", date(2019, 5, 1)),
-        ("平成", "H", date(1989, 1, 8)),
-        ("昭和", "S", date(1926, 12, 25)),
-    )
-    for name, letter, start in eras:
-        if d >= start:
-            yy = d.year - start.year + 1
-            if style == "abbr":
-                return f"{letter}{yy}.{d.month}.{d.day}"
-            return f"{name}{'元' if yy == 1 else yy}年{d.month}月{d.day}日"
-    raise ValueError(d)
+    return fmt.wareki(d, style=style)
 
 
 #: header of the pension CSV (the template in sample_data/templates/)

@@ -1,24 +1,41 @@
 """Enveloped XML signatures (XML-DSig 1.0) as used by 電子的控除証明書: verify and sign.
 
-Scope, on purpose small and tolerant of real-world files:
+A hand-written verifier, on purpose: it must accept what real NTA files carry and strict
+libraries refuse (a ``Signature/@Id`` that starts with a digit, an ``xml-stylesheet`` processing
+instruction before the root, which lxml's canonicaliser mishandles in place, base64 with ``&#13;``
+line breaks, RSA-SHA1 on older files), and it checks one narrow profile — the one those files use —
+so that everything else fails closed:
 
-* one or more ``ds:Signature`` elements anywhere in the document, each with ``ds:Reference`` s to
-  ``""`` (the whole document) or ``"#<id>"`` — the id is looked up in any attribute named ``id``,
-  ``Id`` or ``ID`` (the NTA forms carry it in a plain ``id`` attribute that is no xs:ID);
-* transforms: enveloped-signature, inclusive C14N 1.0 (with/without comments), exclusive C14N;
-* digests SHA-1/SHA-256/SHA-384/SHA-512; signatures RSA PKCS#1 v1.5 with SHA-1/SHA-256/SHA-384/
-  SHA-512;
-* base64 with line breaks and ``&#13;`` inside, a ``Signature/@Id`` that is not a valid xs:ID;
-* the signer's certificate(s) in ``ds:KeyInfo/ds:X509Data`` (or a bare ``ds:RSAKeyValue``).
+* exactly one ``ds:Signature`` in the document, a child of the document element;
+* ``SignedInfo`` = ``CanonicalizationMethod`` (inclusive C14N 1.0, with or without comments, no
+  parameters), ``SignatureMethod`` (RSA PKCS#1 v1.5 with SHA-1/256/384/512) and exactly one
+  ``Reference``;
+* the ``Reference`` points at the document element: ``URI=""`` or ``"#<id>"`` where the id (in an
+  attribute ``id``, ``Id`` or ``ID`` — the NTA forms use a plain ``id`` that is no xs:ID) is
+  carried by the document element and by no other element; transforms: enveloped-signature,
+  optionally followed by inclusive C14N 1.0, nothing else and no parameters; digests
+  SHA-1/256/384/512;
+* no comment or processing instruction inside the signature, nor inside the text of any element
+  of the signed document (canonicalisation drops comments, so ``<a>8<!---->4000</a>`` verifies as
+  ``84000`` while a naive reader sees ``8``: refused rather than read two ways);
+* the signer's certificate(s) in ``ds:KeyInfo/ds:X509Data``, or else a bare ``ds:RSAKeyValue``
+  (never both: ``KeyInfo`` is not signed, so the key to check with must not be a choice).
 
-Outcomes (:data:`STATUSES`): ``"valid"`` (digests and signature match and the signer chains to one
+"Use what was verified": the ``Reference`` is read from ``SignedInfo`` re-parsed from exactly the
+octets the signature value covers, and :attr:`VerifyResult.signed_xml` is the document element
+re-parsed from exactly the octets the digest covers (no signature, no comments). A caller reads
+values from that element only; for an ``invalid`` or ``unsigned`` document
+:func:`without_signatures` gives the document with every signature taken out (tails kept).
+
+Outcomes (:data:`STATUSES`): ``"valid"`` (digest and signature match and the signer chains to one
 of ``trusted_roots``), ``"untrusted"`` (the maths is right but no chain to a trusted root — the
 default, since nothing is trusted unless the caller says so), ``"invalid"`` (a digest or the
-signature value does not match, or the signature cannot be checked at all), ``"unsigned"``.
+signature value does not match, the signature leaves the profile above, or it cannot be checked
+at all), ``"unsigned"``.
 
 lxml's ``tostring(method="c14n")`` mis-canonicalises the root element of a document that has a
-processing instruction before it (the NTA files carry an ``xml-stylesheet`` PI); every
-canonicalisation here therefore works on a copy of the root element in a fresh document.
+processing instruction before it; every canonicalisation here therefore works on a copy of the
+root element in a fresh document.
 """
 
 from __future__ import annotations
@@ -46,9 +63,9 @@ STATUSES: tuple[str, ...] = ("valid", "invalid", "untrusted", "unsigned")
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 C14N_COMMENTS = C14N + "#WithComments"
-EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
-EXC_C14N_COMMENTS = EXC_C14N + "WithComments"
 ENVELOPED = DSIG_NS + "enveloped-signature"
+SIGNATURE_TAG = f"{{{DSIG_NS}}}Signature"
+_C14NS = (C14N, C14N_COMMENTS)
 
 _DIGESTS = {
     "http://www.w3.org/2000/09/xmldsig#sha1": "sha1",
@@ -89,6 +106,9 @@ class VerifyResult:
     not_after: datetime | None = None
     algorithm: str | None = None
     certificates: list[bytes] = field(default_factory=list)  # DER, as embedded
+    #: the signed element re-parsed from the octets the digest covers (``valid``/``untrusted``
+    #: only): read values from this, never from the document as given
+    signed_xml: etree._Element | None = field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
         return f"{self.status}: {self.reason}" if self.reason else self.status
@@ -115,6 +135,11 @@ def _digest(name: str, data: bytes) -> bytes:
     import hashlib
 
     return hashlib.new(name, data).digest()
+
+
+def _text(el: etree._Element | None) -> str:
+    """All text of ``el`` (every text node below it, as the canonical form has it)."""
+    return "" if el is None else "".join(el.itertext())
 
 
 def _b64(text: str | None, what: str) -> bytes:
@@ -148,12 +173,10 @@ def _fresh_copy(el: etree._Element) -> tuple[etree._Element, etree._Element]:
 
 
 def _c14n(el: etree._Element, method: str) -> bytes:
-    """Canonicalise ``el`` (which must live in a PI-free document: see module docstring)."""
+    """Inclusive C14N 1.0 of ``el`` (which must live in a PI-free document: see module docstring)."""
     from lxml import etree
 
-    exclusive = method in (EXC_C14N, EXC_C14N_COMMENTS)
-    comments = method in (C14N_COMMENTS, EXC_C14N_COMMENTS)
-    return etree.tostring(el, method="c14n", exclusive=exclusive, with_comments=comments)
+    return etree.tostring(el, method="c14n", exclusive=False, with_comments=method == C14N_COMMENTS)
 
 
 def _remove_keep_tail(el: etree._Element) -> None:
@@ -170,59 +193,96 @@ def _remove_keep_tail(el: etree._Element) -> None:
     parent.remove(el)
 
 
-def _find_by_id(root: etree._Element, ident: str) -> etree._Element:
-    hits = root.xpath("//*[@id=$v or @Id=$v or @ID=$v]", v=ident)
-    if not hits:
-        raise _Invalid(f"reference #{ident} points to no element")
-    if len(hits) > 1:
-        raise _Invalid(f"reference #{ident} is ambiguous ({len(hits)} elements carry that id)")
-    return hits[0]
+def _carrying_id(root: etree._Element, ident: str) -> list[etree._Element]:
+    return list(root.xpath("//*[@id=$v or @Id=$v or @ID=$v]", v=ident))
 
 
 def _ds(el: etree._Element, name: str) -> etree._Element | None:
     return el.find(f"{{{DSIG_NS}}}{name}")
 
 
-def _reference_octets(sig: etree._Element, ref: etree._Element) -> bytes:
-    """Apply a Reference's URI and transforms to a fresh copy of the document; return octets."""
-    uri = ref.get("URI")
-    transforms = ref.find(f"{{{DSIG_NS}}}Transforms")
-    algos = (
-        [t.get("Algorithm", "") for t in transforms.findall(f"{{{DSIG_NS}}}Transform")]
-        if transforms is not None
-        else []
-    )
+def _is_ds(el: etree._Element, name: str) -> bool:
+    return el.tag == f"{{{DSIG_NS}}}{name}"
+
+
+def _elements(el: etree._Element) -> list[etree._Element]:
+    """The element children of ``el``; text (other than white space) among them is refused."""
+    if (el.text or "").strip() or any((c.tail or "").strip() for c in el):
+        raise _Invalid(f"unexpected text inside {_local(el)}")
+    kids = list(el)
+    if any(not isinstance(c.tag, str) for c in kids):
+        raise _Invalid(f"a comment or processing instruction inside {_local(el)}")
+    return kids
+
+
+def _local(el: etree._Element) -> str:
+    tag = el.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else "node"
+
+
+def _empty(el: etree._Element) -> None:
+    """An algorithm element must carry no parameters (none of the profile's algorithms has any)."""
+    if _elements(el):
+        raise _Invalid(f"{_local(el)} {el.get('Algorithm')!r} carries parameters (not supported)")
+
+
+def _is_value(el: etree._Element) -> bool:
+    """Whether ``el`` holds text: it has no element children, or text beside them."""
+    kids = list(el)
+    if not any(isinstance(c.tag, str) for c in kids):
+        return True
+    return bool((el.text or "").strip()) or any((c.tail or "").strip() for c in kids)
+
+
+def comments_in_values(el: etree._Element) -> list[tuple[str, str]]:
+    """Comments and processing instructions inside the text of elements below ``el`` (itself
+    included), outside any ``ds:Signature``: ``[(element local name, "comment" | "processing
+    instruction"), ...]`` in document order. A comment between child elements of a container (only
+    white space around it) is not listed: it cannot change a value.
+    """
+    from lxml import etree
+
+    out: list[tuple[str, str]] = []
+    for node in el.iter(etree.Comment, etree.ProcessingInstruction):
+        parent = node.getparent()
+        if parent is None or any(a.tag == SIGNATURE_TAG for a in node.iterancestors()):
+            continue
+        if _is_value(parent):
+            kind = "comment" if node.tag is etree.Comment else "processing instruction"
+            out.append((_local(parent), kind))
+    return out
+
+
+def without_signatures(el: etree._Element) -> etree._Element:
+    """The document of ``el`` in a fresh copy with every ``ds:Signature`` taken out (their tails
+    kept, as the enveloped-signature transform does): what to read when nothing was verified."""
+    root, _ = _fresh_copy(el)
+    for sig in list(root.iter(SIGNATURE_TAG)):
+        if sig is root:
+            continue
+        if sig.getparent() is not None:
+            _remove_keep_tail(sig)
+    return root
+
+
+def _target_octets(sig: etree._Element, uri: str, method: str) -> bytes:
+    """Dereference ``uri`` (the document element), apply enveloped-signature and C14N 1.0."""
     work_root, work_sig = _fresh_copy(sig)
-    if uri is None or uri == "":
-        target = work_root
-        default = C14N
-    elif uri == "#xpointer(/)":
-        target = work_root
-        default = C14N_COMMENTS
-    elif uri.startswith("#xpointer(id("):
-        ident = uri[len("#xpointer(id(") :].rstrip(")").strip("'\"")
-        target = _find_by_id(work_root, ident)
-        default = C14N_COMMENTS
-    elif uri.startswith("#"):
-        target = _find_by_id(work_root, uri[1:])
-        default = C14N
-    else:
-        raise _Invalid(f"external reference {uri!r} is not supported")
-    octets: bytes | None = None
-    for algo in algos:
-        if algo == ENVELOPED:
-            if octets is not None:
-                raise _Invalid("enveloped-signature transform after canonicalisation")
-            _remove_keep_tail(work_sig)
-        elif algo in (C14N, C14N_COMMENTS, EXC_C14N, EXC_C14N_COMMENTS):
-            if octets is not None:
-                raise _Invalid("two canonicalisation transforms in a row")
-            octets = _c14n(target, algo)
-        else:
-            raise _Invalid(f"unsupported transform {algo!r}")
-    if octets is None:
-        octets = _c14n(target, default)
-    return octets
+    if uri.startswith("#"):
+        hits = _carrying_id(work_root, uri[1:])
+        if not hits:
+            raise _Invalid(f"reference {uri!r} points to no element")
+        if len(hits) > 1:
+            raise _Invalid(f"reference {uri!r} is ambiguous ({len(hits)} elements carry that id)")
+        if hits[0] is not work_root:
+            raise _Invalid(
+                f"reference {uri!r} does not point to the document element: the signature "
+                "would not cover what is read"
+            )
+    elif uri != "":
+        raise _Invalid(f"reference {uri!r} is not supported (only the document element)")
+    _remove_keep_tail(work_sig)
+    return _c14n(work_root, method)
 
 
 def _load_cert(value: CertLike) -> list[x509.Certificate]:
@@ -313,27 +373,25 @@ def verify_detail(
     trusted_roots: Iterable[CertLike] | None = None,
     at: datetime | None = None,
 ) -> VerifyResult:
-    """Verify every enveloped signature in ``xml``; see the module docstring for the outcomes.
+    """Verify the enveloped signature of ``xml``; see the module docstring for the outcomes.
 
     ``trusted_roots``: certificates (objects, DER/PEM bytes or file paths) whose chains count as
     trusted; ``at``: if given, every certificate of the chain must be valid at that time.
     Raises :class:`MalformedDocument` only if ``xml`` is not well-formed (or unsafe) XML.
     """
     root = parse_xml(bytes(xml), what="signed XML") if isinstance(xml, (bytes, bytearray)) else xml
+    root = root.getroottree().getroot()
     roots: list[x509.Certificate] = []
     for item in trusted_roots or ():
         roots.extend(_load_cert(item))
-    sigs = root.getroottree().getroot().xpath("//ds:Signature", namespaces={"ds": DSIG_NS})
+    sigs = list(root.iter(SIGNATURE_TAG))
     if not sigs:
         return VerifyResult("unsigned", "the document carries no XML signature")
-    results = [_verify_one(sig, roots, at) for sig in sigs]
-    for res in results:
-        if res.status == "invalid":
-            return res
-    for res in results:
-        if res.status == "untrusted":
-            return res
-    return results[0]
+    if len(sigs) > 1:
+        return VerifyResult(
+            "invalid", f"the document carries {len(sigs)} signatures; a certificate has one"
+        )
+    return _verify_one(sigs[0], root, roots, at)
 
 
 def verify(
@@ -347,10 +405,10 @@ def verify(
 
 
 def _verify_one(
-    sig: etree._Element, roots: list[x509.Certificate], at: datetime | None
+    sig: etree._Element, root: etree._Element, roots: list[x509.Certificate], at: datetime | None
 ) -> VerifyResult:
     try:
-        return _verify_one_inner(sig, roots, at)
+        return _verify_one_inner(sig, root, roots, at)
     except _Invalid as exc:
         return VerifyResult("invalid", str(exc))
     except MalformedDocument as exc:
@@ -360,58 +418,124 @@ def _verify_one(
         return VerifyResult("invalid", f"signature could not be checked: {exc}")
 
 
+def _signature_parts(sig: etree._Element) -> dict[str, etree._Element]:
+    """SignedInfo, SignatureValue, KeyInfo (optional) of a Signature; Objects are allowed."""
+    from lxml import etree
+
+    if next(sig.iter(etree.Comment, etree.ProcessingInstruction), None) is not None:
+        raise _Invalid("a comment or processing instruction inside the signature")
+    parts: dict[str, etree._Element] = {}
+    for kid in _elements(sig):
+        name = _local(kid)
+        if not kid.tag.startswith(f"{{{DSIG_NS}}}") or name not in (
+            "SignedInfo",
+            "SignatureValue",
+            "KeyInfo",
+            "Object",
+        ):
+            raise _Invalid(f"unexpected element {name} in the signature")
+        if name in parts and name != "Object":
+            raise _Invalid(f"the signature has two {name} elements")
+        parts[name] = kid
+    for name in ("SignedInfo", "SignatureValue"):
+        if name not in parts:
+            raise _Invalid(f"the signature has no {name}")
+    return parts
+
+
 def _verify_one_inner(
-    sig: etree._Element, roots: list[x509.Certificate], at: datetime | None
+    sig: etree._Element, root: etree._Element, roots: list[x509.Certificate], at: datetime | None
 ) -> VerifyResult:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-    signed_info = _ds(sig, "SignedInfo")
-    if signed_info is None:
-        raise _Invalid("the signature has no SignedInfo")
-    c14n_el = _ds(signed_info, "CanonicalizationMethod")
+    if sig.getparent() is not root:
+        raise _Invalid("the signature is not a child of the document element")
+    parts = _signature_parts(sig)
+
+    # 1. SignedInfo, read back from exactly the octets the signature value covers
+    c14n_el = _ds(parts["SignedInfo"], "CanonicalizationMethod")
     c14n_alg = c14n_el.get("Algorithm", "") if c14n_el is not None else ""
-    if c14n_alg not in (C14N, C14N_COMMENTS, EXC_C14N, EXC_C14N_COMMENTS):
-        raise _Invalid(f"unsupported canonicalisation {c14n_alg!r}")
-    sm_el = _ds(signed_info, "SignatureMethod")
-    sm_alg = sm_el.get("Algorithm", "") if sm_el is not None else ""
+    if c14n_alg not in _C14NS:
+        raise _Invalid(f"unsupported canonicalisation {c14n_alg!r} (only inclusive C14N 1.0)")
+    _, si_copy = _fresh_copy(parts["SignedInfo"])
+    signed_octets = _c14n(si_copy, c14n_alg)
+    signed_info = parse_xml(signed_octets, what="canonical SignedInfo")
+    kids = _elements(signed_info)
+    if (
+        len(kids) < 3
+        or not _is_ds(kids[0], "CanonicalizationMethod")
+        or not _is_ds(kids[1], "SignatureMethod")
+        or not all(_is_ds(k, "Reference") for k in kids[2:])
+    ):
+        raise _Invalid("SignedInfo must hold CanonicalizationMethod, SignatureMethod, Reference")
+    refs = kids[2:]
+    if len(refs) != 1:
+        raise _Invalid(f"SignedInfo has {len(refs)} references; a certificate has one")
+    _empty(kids[0])
+    sm_alg = kids[1].get("Algorithm", "")
     if sm_alg not in _SIGNATURES:
         raise _Invalid(f"unsupported signature method {sm_alg!r}")
-    refs = signed_info.findall(f"{{{DSIG_NS}}}Reference")
-    if not refs:
-        raise _Invalid("SignedInfo has no Reference")
+    _empty(kids[1])
 
-    # 1. references
-    for ref in refs:
-        dm_el = _ds(ref, "DigestMethod")
-        dm_alg = dm_el.get("Algorithm", "") if dm_el is not None else ""
-        if dm_alg not in _DIGESTS:
-            raise _Invalid(f"unsupported digest method {dm_alg!r}")
-        dv_el = _ds(ref, "DigestValue")
-        expected = _b64(dv_el.text if dv_el is not None else None, "DigestValue")
-        actual = _digest(_DIGESTS[dm_alg], _reference_octets(sig, ref))
-        if actual != expected:
-            return VerifyResult(
-                "invalid",
-                f"digest mismatch for reference {ref.get('URI')!r}: the document was changed "
-                "after signing",
-                algorithm=sm_alg,
-            )
+    # 2. the reference: the document element, enveloped-signature [+ C14N 1.0], its digest
+    ref = refs[0]
+    ref_kids = _elements(ref)
+    names = [_local(k) for k in ref_kids]
+    if names not in (
+        ["Transforms", "DigestMethod", "DigestValue"],
+        ["DigestMethod", "DigestValue"],
+    ) or not all(k.tag.startswith(f"{{{DSIG_NS}}}") for k in ref_kids):
+        raise _Invalid("Reference must hold [Transforms,] DigestMethod, DigestValue")
+    algos: list[str] = []
+    if names[0] == "Transforms":
+        for t in _elements(ref_kids[0]):
+            if not _is_ds(t, "Transform"):
+                raise _Invalid(f"unexpected element {_local(t)} in Transforms")
+            _empty(t)
+            algos.append(t.get("Algorithm", ""))
+    unknown = [a for a in algos if a not in (ENVELOPED, *_C14NS)]
+    if unknown:
+        raise _Invalid(f"unsupported transform {unknown[0]!r}")
+    if algos not in ([ENVELOPED], [ENVELOPED, C14N], [ENVELOPED, C14N_COMMENTS]):
+        raise _Invalid(
+            "the transforms must be enveloped-signature, optionally followed by C14N 1.0"
+        )
+    dm_el, dv_el = ref_kids[-2], ref_kids[-1]
+    dm_alg = dm_el.get("Algorithm", "")
+    if dm_alg not in _DIGESTS:
+        raise _Invalid(f"unsupported digest method {dm_alg!r}")
+    _empty(dm_el)
+    uri = ref.get("URI")
+    if uri is None:
+        raise _Invalid("the reference has no URI")
+    expected = _b64(_text(dv_el), "DigestValue")
+    octets = _target_octets(sig, uri, algos[-1] if len(algos) > 1 else C14N)
+    if _digest(_DIGESTS[dm_alg], octets) != expected:
+        return VerifyResult(
+            "invalid",
+            f"digest mismatch for reference {uri!r}: the document was changed after signing",
+            algorithm=sm_alg,
+        )
+    inserted = comments_in_values(root)
+    if inserted:
+        where, kind = inserted[0]
+        raise _Invalid(
+            f"a {kind} inside the value of {where}: the signature does not say how to read it "
+            "(canonicalisation drops comments), so the file was changed after signing or is "
+            "ambiguous"
+        )
 
-    # 2. the signature value over the canonical SignedInfo
-    _, si_copy = _fresh_copy(signed_info)
-    signed_octets = _c14n(si_copy, c14n_alg)
-    sv_el = _ds(sig, "SignatureValue")
-    signature = _b64(sv_el.text if sv_el is not None else None, "SignatureValue")
-
+    # 3. the signature value over the canonical SignedInfo
+    signature = _b64(_text(parts["SignatureValue"]), "SignatureValue")
     certs: list[x509.Certificate] = []
     ders: list[bytes] = []
     keys: list[tuple[Any, x509.Certificate | None]] = []
-    key_info = _ds(sig, "KeyInfo")
+    key_info = parts.get("KeyInfo")
     if key_info is not None:
         for cert_el in key_info.iter(f"{{{DSIG_NS}}}X509Certificate"):
-            der = _b64(cert_el.text, "X509Certificate")
+            der = _b64(_text(cert_el), "X509Certificate")
             try:
                 cert = x509.load_der_x509_certificate(der)
             except ValueError:
@@ -420,9 +544,14 @@ def _verify_one_inner(
             ders.append(der)
             keys.append((cert.public_key(), cert))
         for kv in key_info.iter(f"{{{DSIG_NS}}}RSAKeyValue"):
-            mod = int.from_bytes(_b64(kv.findtext(f"{{{DSIG_NS}}}Modulus"), "Modulus"), "big")
-            exp = int.from_bytes(_b64(kv.findtext(f"{{{DSIG_NS}}}Exponent"), "Exponent"), "big")
-            keys.append((rsa.RSAPublicNumbers(exp, mod).public_key(), None))
+            mod = _b64(_text(_ds(kv, "Modulus")), "Modulus")
+            exp = _b64(_text(_ds(kv, "Exponent")), "Exponent")
+            public = rsa.RSAPublicNumbers(int.from_bytes(exp, "big"), int.from_bytes(mod, "big"))
+            keys.append((public.public_key(), None))
+    if certs and len(keys) > len(certs):
+        # KeyInfo is not signed: a bare key beside the certificates could make a forgery look
+        # like the issuer's document with an unknown key; which key signed must not be a choice
+        raise _Invalid("KeyInfo carries both certificates and a bare key: the signer is ambiguous")
     if not keys:
         raise _Invalid("the signature carries no certificate or key to check it with")
 
@@ -446,6 +575,7 @@ def _verify_one_inner(
             certificates=ders,
         )
     info = VerifyResult("untrusted", algorithm=sm_alg, certificates=ders)
+    info.signed_xml = parse_xml(octets, what="signed content")
     if signer is None:
         info.reason = "signed with a bare key (no certificate): the signer cannot be identified"
         return info
@@ -523,7 +653,7 @@ def sign_enveloped(
     sub(ref, "DigestMethod", Algorithm=digest_uri)
     dv = sub(ref, "DigestValue")
     try:
-        octets = _reference_octets(sig, ref)
+        octets = _target_octets(sig, ref.get("URI", ""), C14N)
     except _Invalid as exc:
         raise MalformedDocument(f"cannot sign: {exc}") from None
     dv.text = base64.b64encode(_digest(_DIGESTS[digest_uri], octets)).decode("ascii")

@@ -35,8 +35,8 @@ import orjson
 
 from ..errors import MalformedDocument
 from ..frames import Extract, register, register_extract
+from ..jp.eras import parse_date, parse_month
 from . import register_kind
-from .dates import parse_date, parse_month
 from .memo import memoized
 from .records import MedicalExpense, ParseResult
 from .text import decode, nfkc, parse_int

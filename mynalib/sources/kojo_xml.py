@@ -1,4 +1,4 @@
-"""控除証明書等 XML (NTA 電子的控除証明書): TEG800, 810, 820, 821, 822, 830, 840, 850 — FORMATS.md §2.
+"""控除証明書等 XML (NTA 電子的控除証明書): TEG800, 810, 820, 821, 822, 830, 840, 850.
 
 Root element = form id in ``http://xml.e-tax.nta.go.jp/XSD/kyotsu``; ``gen:`` is
 ``http://xml.e-tax.nta.go.jp/XSD/general``. Element labels come from the shipped XSDs
@@ -67,6 +67,20 @@ when there are some). Trusted roots for the signature check: ``parse(..., truste
 :data:`TRUSTED_ROOTS` (module-level list), else files named in ``MYNA_TRUSTED_ROOTS``
 (``os.pathsep``-separated PEM/DER files); none by default, so correctly signed files are
 ``untrusted``.
+
+What is read is what the signature covers. The signature is checked by
+:mod:`mynalib.sources.dsig` (one enveloped signature over the document element; anything else is
+``invalid``); when its maths holds (``valid``/``untrusted``), every value is read from the
+document element re-parsed from exactly the octets the digest covers, not from the file as given;
+otherwise from the document with its signature elements taken out. A value is all text of its
+element (every text node, as the canonical form sees it), never the text before a first child node.
+
+Comments and processing instructions inside a data element (``<WCE00590>8<!---->4000</WCE00590>``)
+are not part of any NTA form, and canonicalisation drops comments, so a signature cannot tell
+``84000`` from ``8``: such a file reads as ``84000`` with a warning naming the element, and its
+signature is reported ``invalid`` (so the 控除 summary warns about it) even when the maths holds;
+with ``strict=True`` it is refused (:class:`~mynalib.errors.MalformedDocument`). Comments between
+elements (white space around them) change no value and are ignored.
 """
 
 from __future__ import annotations
@@ -80,9 +94,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
 from ..frames import register
+from ..jp.eras import era_date, era_year
 from . import dsig, register_kind
 from ._frames import record_frame
-from .dates import era_date, era_year
 from .records import Deduction, ParseResult
 from .text import nfkc, parse_int
 from .xml import local, parse_xml
@@ -316,25 +330,26 @@ class _Reader:
             el = self.child(el, n)
         return el
 
-    # values
+    # values: all text of the element (every text node, as the canonical form has it), never
+    # just the text before its first child node (.text stops at a comment)
     def text(self, el: etree._Element | None, *names: str) -> str | None:
-        el = self.path(el, *names)
-        if el is None or el.text is None:
+        node = self.path(el, *names)
+        if node is None:
             return None
-        value = el.text.strip()
-        return value or None
+        return "".join(node.itertext()).strip() or None
 
     def integer(self, el: etree._Element | None, *names: str, required: bool = False) -> int | None:
         node = self.path(el, *names)
         name = names[-1] if names else (local(el.tag) if el is not None else None)
-        if node is None or not (node.text or "").strip():
+        raw = self.text(node)
+        if raw is None:
             if required:
                 self.problem("required amount missing", name)
             return None
         try:
-            return parse_int(node.text or "")
+            return parse_int(raw)
         except ValueError:
-            self.problem(f"not an integer: {node.text!r}", name)
+            self.problem(f"not an integer: {raw!r}", name)
             return None
 
     def kubun(self, el: etree._Element | None, *names: str) -> tuple[str | None, str | None]:
@@ -470,12 +485,26 @@ def parse(
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     if ns != KYOTSU_NS:
         r.problem(f"root namespace {ns!r} is not {KYOTSU_NS}", form)
-    r.check_known(root)
+    for element, kind in dsig.comments_in_values(root):
+        r.problem(
+            f"a {kind} inside a data element: the value is read whole, as the signature's "
+            "canonical form has it; a signed certificate with one is reported invalid",
+            element,
+        )
 
     try:
         sig = dsig.verify_detail(root, trusted_roots=_roots(trusted_roots))
     except (OSError, ValueError, TypeError) as exc:
         sig = dsig.VerifyResult("invalid", f"trusted roots could not be read: {exc}")
+    # use what was verified: the signed element re-parsed from the octets its digest covers;
+    # otherwise (invalid / unsigned) the document without its signature elements
+    if sig.signed_xml is not None and sig.signed_xml.tag == root.tag:
+        root = sig.signed_xml
+    else:
+        if sig.status in ("valid", "untrusted"):  # pragma: no cover - the verifier ensures it
+            sig = dsig.VerifyResult("invalid", "the signature does not cover the document")
+        root = dsig.without_signatures(root)
+    r.check_known(root)
     meta: dict[str, Any] = {
         "form": form,
         "form_name": FORMS[form],

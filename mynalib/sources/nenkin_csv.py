@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
 from ..frames import register
+from ..jp.eras import parse_date
 from . import register_kind
 from ._frames import record_frame
-from .dates import parse_date
 from .records import ParseResult, PensionPeriod
 from .text import decode, nfkc, parse_int
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
 from ..frames import register
+from ..jp.eras import ERA_PATTERN, era_date, era_month
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,16 +85,15 @@ class PortalParseResult:
 
 
 # ------------------------------------------------------------------------------------ dates
-_ERA_START = {"令和": 2018, "平成": 1988, "昭和": 1925, "大正": 1911, "明治": 1867}
-_ERA_ABBR = {"R": "令和", "H": "平成", "S": "昭和", "T": "大正", "M": "明治"}
 _DATE_RE = re.compile(
-    r"^\s*(?:(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<ey>元|\d{1,2})|(?P<y>\d{4}))"
+    rf"^\s*(?:(?P<era>{ERA_PATTERN})\s*(?P<ey>元|\d{{1,2}})|(?P<y>\d{{4}}))"
     r"\s*[年./-]\s*(?P<m>\d{1,2})\s*(?:[月./-]\s*(?P<d>\d{1,2})\s*日?)?\s*(?:月)?\s*$"
 )
 
 
 def parse_date(text: str | None) -> date | None:
-    """``2026年5月19日``, ``令和7年4月1日``, ``S55.4.1``, ``2026-05-19``, ``2025年3月`` → date."""
+    """``2026年5月19日``, ``令和7年4月1日``, ``S55.4.1``, ``2026-05-19``, ``2025年3月`` → date
+    (an era date must lie inside its era: :mod:`mynalib.jp.eras`)."""
     if text is None:
         return None
     value = unicodedata.normalize("NFKC", str(text)).strip()
@@ -113,12 +113,11 @@ def _wareki(value: str) -> date:
     m = _DATE_RE.match(value)
     if not m:
         raise ValueError(value)
+    month, day = m.group("m"), m.group("d")
     if m.group("era"):
-        era = _ERA_ABBR.get(m.group("era"), m.group("era"))
-        year = _ERA_START[era] + (1 if m.group("ey") == "元" else int(m.group("ey")))
-    else:
-        year = int(m.group("y"))
-    return date(year, int(m.group("m")), int(m.group("d") or 1))
+        era, yy = m.group("era"), m.group("ey")
+        return era_month(era, yy, month) if day is None else era_date(era, yy, month, day)
+    return date(int(m.group("y")), int(month), int(day or 1))
 
 
 def _int(text: Any) -> int | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from ..jp.fmt import yen
 from .certificates import cert_lines, signature_warning
 from .result import DeductionResult, Step
 from .rules import TaxYearRules, floor_fraction, rules_for
@@ -147,7 +148,9 @@ def donation_deduction(
         )
     steps.append(
         Step(
-            "寄附金の合計", f"{len(lines)}件（うちふるさと納税 {len(furusato)}件 {d_f:,}円）", d_all
+            "寄附金の合計",
+            f"{len(lines)}件（うちふるさと納税 {len(furusato)}件 {yen(d_f)}）",
+            d_all,
         )
     )
 
@@ -211,7 +214,7 @@ def donation_deduction(
         )
         if raw > cap:
             warnings.append(
-                f"特例分が上限（所得割額の20%）に達しています: 自己負担が2,000円を超えます（{raw - cap:,}円分）"
+                f"特例分が上限（所得割額の20%）に達しています: 自己負担が2,000円を超えます（{yen(raw - cap)}分）"
             )
     rt = basic + special
     steps.append(Step("住民税の寄附金税額控除", f"{basic:,} + {special:,}", rt, "住民税"))

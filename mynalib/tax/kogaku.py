@@ -32,6 +32,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..jp.age import month_age_counts_from
+from ..jp.fmt import jp_month, yen
 from .rules import (
     KOGAKU_70_PLUS,
     KOGAKU_DEFAULT_CLASS,
@@ -101,8 +102,8 @@ class HighCostEstimate:
             who = "・".join(m.persons)
             many = "（多数回該当）" if m.many_times else ""
             lines.append(
-                f"{m.month.year}年{m.month.month}月 {who}: 窓口相当負担額 {m.patient_share:,}円、"
-                f"限度額 {m.formula}{many} → 高額療養費（推計） {m.refund:,}円"
+                f"{jp_month(m.month.year, m.month.month)} {who}: 窓口相当負担額 {yen(m.patient_share)}、"
+                f"限度額 {m.formula}{many} → 高額療養費（推計） {yen(m.refund)}"
             )
         return lines
 
@@ -140,14 +141,14 @@ def claims_from_frame(expenses: pd.DataFrame) -> list[Claim]:
 
 def _limit(rule: HighCostLimit, cost: int, many: bool) -> tuple[int, str]:
     if many and rule.many_times is not None:
-        return rule.many_times, f"{rule.many_times:,}円（多数回）"
+        return rule.many_times, f"{yen(rule.many_times)}（多数回）"
     if rule.threshold is None:
-        return rule.base, f"{rule.base:,}円"
+        return rule.base, yen(rule.base)
     over = max(0, cost - rule.threshold)
     extra = (over + 50) // 100  # 1% of the excess, 1円未満四捨五入
     return (
         rule.base + extra,
-        f"{rule.base:,} + ({cost:,} − {rule.threshold:,}) × 1% = {rule.base + extra:,}円",
+        f"{rule.base:,} + ({cost:,} − {rule.threshold:,}) × 1% = {yen(rule.base + extra)}",
     )
 
 

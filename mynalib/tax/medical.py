@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TaxError
+from ..jp.fmt import jp_month, yen
 from .result import DeductionResult, Step
 from .rules import TaxYearRules, floor_fraction, rules_for
 from .saving import percent, tax_saved
@@ -257,15 +258,15 @@ def medical_form_rows(
     for row in out:
         if row.month is not None:
             y, m = row.month.split("-")
-            row.payment_date = f"{int(y)}年{int(m)}月"
+            row.payment_date = jp_month(int(y), int(m))
         elif row.claims == 0 and len(set(row.dates)) == 1:
             d = row.dates[0]
             row.payment_date = f"{d.year}/{d.month:02d}/{d.day:02d}"
         if row.reimbursed > row.amount:
             warnings.append(
                 f"{row.person} / {row.provider}{' ' + row.month if row.month else ''}: 補填 "
-                f"{row.reimbursed:,}円 exceeds the amount paid {row.amount:,}円; only "
-                f"{row.amount:,}円 is subtracted (補填が支払額を超える分は他の医療費から差し引きません)"
+                f"{yen(row.reimbursed)} exceeds the amount paid {yen(row.amount)}; only "
+                f"{yen(row.amount)} is subtracted (補填が支払額を超える分は他の医療費から差し引きません)"
             )
             row.reimbursed = row.amount
     empty = [r for r in out if r.amount == 0]
@@ -590,7 +591,7 @@ def compare_medical(
         Step(
             "有利な方",
             ("医療費控除" if best == "medical" else "セルフメディケーション税制")
-            + f"（差 {diff:,}円、どちらか一方のみ適用可）",
+            + f"（差 {yen(diff)}、どちらか一方のみ適用可）",
             diff,
         ),
     ]

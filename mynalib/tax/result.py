@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..jp.fmt import yen
+
 
 @dataclass(frozen=True)
 class Step:
@@ -17,7 +19,7 @@ class Step:
 
     def text(self) -> str:
         head = f"[{self.tax}] " if self.tax else ""
-        tail = f" = {self.amount:,}円" if self.amount is not None else ""
+        tail = f" = {yen(self.amount)}" if self.amount is not None else ""
         return f"{head}{self.label}: {self.formula}{tail}"
 
 
@@ -49,7 +51,7 @@ class DeductionResult:
         who = f"（{self.person}）" if self.person else ""
         est = "［推計］" if self.estimate else ""
         lines = [
-            f"■ {self.label}{who}{est}: 所得税 {self.income_tax:,}円 / 住民税 {self.resident_tax:,}円"
+            f"■ {self.label}{who}{est}: 所得税 {yen(self.income_tax)} / 住民税 {yen(self.resident_tax)}"
             + ("（住民税は税額控除）" if self.resident_tax_kind == "税額控除" else "")
         ]
         lines += [f"  {s.text()}" for s in self.steps]

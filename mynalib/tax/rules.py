@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import UnsupportedTaxYear
+from ..jp.fmt import tax_year_label, yen
 
 # ------------------------------------------------------------------------------------ sources
 SRC_MEDICAL = "所得税法第73条（医療費控除）; 地方税法第34条第1項第2号・第314条の2第1項第2号"
@@ -96,10 +97,10 @@ def _tier_range(tiers: tuple[Tier, ...], tier: Tier) -> str:
     idx = tiers.index(tier)
     low = tiers[idx - 1].upto if idx else None
     if tier.upto is None:
-        return f"{low:,}円超"
+        return f"{yen(low)}超"
     if low is None:
-        return f"{tier.upto:,}円以下"
-    return f"{low:,}円超{tier.upto:,}円以下"
+        return f"{yen(tier.upto)}以下"
+    return f"{yen(low)}超{yen(tier.upto)}以下"
 
 
 def ceil_fraction(value: Fraction | int) -> int:
@@ -295,7 +296,7 @@ _BASIC_R7 = (
 )
 
 
-def _year(year: int, era: str, *, r7_basic: bool, r8_life: bool) -> TaxYearRules:
+def _year(year: int, *, r7_basic: bool, r8_life: bool) -> TaxYearRules:
     life = LifeRules()
     if r8_life:
         life = LifeRules(
@@ -304,7 +305,7 @@ def _year(year: int, era: str, *, r7_basic: bool, r8_life: bool) -> TaxYearRules
         )
     return TaxYearRules(
         year=year,
-        era_label=era,
+        era_label=tax_year_label(year),
         medical=MedicalRules(),
         self_medication=SelfMedicationRules(),
         life=life,
@@ -320,12 +321,12 @@ def _year(year: int, era: str, *, r7_basic: bool, r8_life: bool) -> TaxYearRules
 RULES: dict[int, TaxYearRules] = {
     # 令和3・4年分: the same figures as 令和5年分 (基礎控除 48万円 since 令和2年分, 住民税 43万円
     # since 令和3年度; no change to 医療費・生命・地震・寄附金控除 or the rates in these years)
-    2021: _year(2021, "令和3年分", r7_basic=False, r8_life=False),
-    2022: _year(2022, "令和4年分", r7_basic=False, r8_life=False),
-    2023: _year(2023, "令和5年分", r7_basic=False, r8_life=False),
-    2024: _year(2024, "令和6年分", r7_basic=False, r8_life=False),
-    2025: _year(2025, "令和7年分", r7_basic=True, r8_life=False),
-    2026: _year(2026, "令和8年分", r7_basic=True, r8_life=True),
+    2021: _year(2021, r7_basic=False, r8_life=False),
+    2022: _year(2022, r7_basic=False, r8_life=False),
+    2023: _year(2023, r7_basic=False, r8_life=False),
+    2024: _year(2024, r7_basic=False, r8_life=False),
+    2025: _year(2025, r7_basic=True, r8_life=False),
+    2026: _year(2026, r7_basic=True, r8_life=True),
 }
 
 
@@ -343,11 +344,8 @@ def rules_for(year: int) -> TaxYearRules:
 
 
 def era_label(year: int) -> str:
-    """令和N年分 for a Western year (2019 = 令和元年)."""
-    n = year - 2018
-    if n < 1:
-        return f"{year}年分"
-    return f"令和{'元' if n == 1 else n}年分"
+    """The name of tax year ``year``: 令和N年分 (2019 = 令和元年分; 2018 = 平成30年分)."""
+    return tax_year_label(year)
 
 
 # ------------------------------------------------------------------ 高額療養費 (high-cost care)

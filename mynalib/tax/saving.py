@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from ..jp.fmt import yen
 from .result import Step
 from .rules import TaxYearRules, floor_fraction
 
@@ -50,7 +51,7 @@ def tax_saved(
     factor_text = f"{float(factor):g}"
     steps = [
         Step(
-            f"{prefix}限界税率（課税所得金額 {taxable_income:,}円）",
+            f"{prefix}限界税率（課税所得金額 {yen(taxable_income)}）",
             f"所得税 {percent(rate)}（復興特別所得税を含め × {factor_text}）",
         ),
         Step(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import TaxError
+from ..jp.fmt import yen
 from .certificates import CertLine, cert_lines, signature_warning
 from .result import DeductionResult, Step
 from .rules import TaxYearRules, rules_for
@@ -57,7 +58,7 @@ def social_insurance_deduction(
                 steps.append(
                     Step(
                         f"社会保険料 {line.describe()}（{line.year}年の証明・前納分を年分割）",
-                        f"{year}年分 {part:,}円 / 全体 "
+                        f"{year}年分 {yen(part)} / 全体 "
                         + ", ".join(f"{y}: {v:,}" for y, v in sorted(split.items())),
                         part,
                     )
@@ -71,7 +72,7 @@ def social_insurance_deduction(
         if split is not None and len(split) > 1:
             warnings.append(
                 f"{line.describe()}: 前納分は各年分に分割して控除することもできます（"
-                + ", ".join(f"{y}年分 {v:,}円" for y, v in sorted(split.items()))
+                + ", ".join(f"{y}年分 {yen(v)}" for y, v in sorted(split.items()))
                 + "）"
             )
     steps.append(Step("社会保険料控除額", "支払った全額", total))

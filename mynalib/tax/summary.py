@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..frames import DEDUCTION_CATEGORIES
+from ..jp.fmt import yen
 from .certificates import cert_lines, persons_in
 from .donation import donation_deduction
 from .insurance import earthquake_deduction, life_insurance_deduction
@@ -125,7 +126,7 @@ class HouseholdSummary:
                     lines.append("（参考・適用しない方）")
                     lines.append(alt.explain())
             lines.append(
-                f"所得控除の合計: 所得税 {ps.income_tax_total:,}円 / 住民税 {ps.resident_tax_total:,}円"
+                f"所得控除の合計: 所得税 {yen(ps.income_tax_total)} / 住民税 {yen(ps.resident_tax_total)}"
             )
             for s in ps.steps:
                 lines.append(f"  {s.text()}")

@@ -7,13 +7,13 @@ removed from its environment). Protocol on its standard streams, one pickle per 
 * in: ``(paths, person)`` tasks (file paths as text, the ``--person`` name or None), read until
   end of input;
 * out: per task, ``("ok", [(report, ready, extracts), ...])`` (``ready``: the document with its
-  header and body encoded, not encrypted; see ``store.Ready``) with the same order as the
+  header and body encoded, not encrypted; see ``codec.Ready``) with the same order as the
   paths, or ``("raise", exception)`` for an unexpected error (a file that cannot be read or
   parsed is an error report, as in the importing process).
 
 A worker whose parent dies sees the end of its input (or a broken pipe) and exits.
-It runs at a lower priority (nice 5) than the importing process, keeps no parse memo and
-collects cyclic garbage every few tasks only.
+It runs at a lower priority (nice 5) than the importing process, parses without the parse memo
+and collects cyclic garbage every few tasks only.
 """
 
 from __future__ import annotations
@@ -54,15 +54,14 @@ def _write_results(stream: BinaryIO, results: queue.SimpleQueue[bytes | None]) -
 
 def main() -> int:
     from .. import frames, sources
-    from ..sources import memo
-    from .store import _prepare_files
+    from .importer import prepare_files
 
     if hasattr(os, "nice"):  # the importing process stores in file order: it is the one that
         os.nice(5)  # must not wait for a core; the workers fill the rest (they run ahead)
-    sources.load_all()  # every parser now, so that each one's memo is switched off below
+    # every parser and extract now (before the freeze below); a worker parses each file once,
+    # so prepare_files parses without the parse memo (keeping results would only cost memory)
+    sources.load_all()
     frames.load_all()
-    for m in memo._MEMOS:  # a worker parses each file once: keeping results only costs memory
-        m.max_bytes = 0
     # as the importing process does during a large import: no automatic cyclic GC (its full
     # passes cost as much as the parsing); little survives a task, so a collection every
     # GC_EVERY tasks is quick and bounds what cycles could hold
@@ -84,7 +83,7 @@ def main() -> int:
             return 0
         paths, person = task
         try:
-            result: tuple[str, Any] = ("ok", _prepare_files(paths, person))
+            result: tuple[str, Any] = ("ok", prepare_files(paths, person))
         except Exception as exc:  # handed to the parent, which raises it
             result = ("raise", exc)
         try:

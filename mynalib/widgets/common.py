@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 import ipywidgets as widgets
 
 from ..errors import MynaError, PinError
+from ..jp.fmt import yen as jp_yen
 from ..log import RedactingFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,10 +107,9 @@ def esc(value: Any) -> str:
 
 def yen(value: Any) -> str:
     """``12,345円`` (empty for missing values)."""
-    text = esc(value)
-    if not text:
+    if not esc(value):
         return ""
-    return f"{int(value):,}円"
+    return jp_yen(int(value))
 
 
 def heading(text: str, level: int = 2) -> widgets.HTML:

@@ -91,9 +91,9 @@ def medical_html(expenses: pd.DataFrame | None, year: int, summary: Any | None) 
         f'width:{pct}%;border-radius:4px"></div></div>'
     )
     note = (
-        f"控除の基準額（{threshold:,}円）を{spent - threshold:,}円超えています"
+        f"控除の基準額（{yen(threshold)}）を{yen(spent - threshold)}超えています"
         if spent >= threshold
-        else f"控除の基準額（{threshold:,}円）まであと{threshold - spent:,}円"
+        else f"控除の基準額（{yen(threshold)}）まであと{yen(threshold - spent)}"
     )
     html = (
         f'<div class="myna-medical" data-spent="{spent}" data-year="{year}">'
@@ -105,7 +105,7 @@ def medical_html(expenses: pd.DataFrame | None, year: int, summary: Any | None) 
         + bar
     )
     if deduction is not None:
-        html += f'<p>医療費控除（所得税）の見込み: <b class="myna-medical-deduction">{deduction:,}円</b></p>'
+        html += f'<p>医療費控除（所得税）の見込み: <b class="myna-medical-deduction">{yen(deduction)}</b></p>'
     html += (
         '<p class="myna-muted">総所得金額等が200万円未満の人は、10万円ではなく所得の5%が基準です。'
         "補填（高額療養費など）を差し引いた実際の支払額で申告してください。</p></div>"

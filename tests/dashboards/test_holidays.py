@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from mynalib import procedures as P
-from mynalib.holidays_jp import closed_reason, holidays, next_open_day
+from mynalib.jp.holidays import closed_reason, holidays, next_open_day
 
 OFFICIAL = {
     2020: "1/1 1/13 2/11 2/23 2/24 3/20 4/29 5/3 5/4 5/5 5/6 7/23 7/24 8/10 9/21 9/22 11/3 11/23",

@@ -1,4 +1,4 @@
-"""A tiny 医療費通知情報 CSV writer (FORMATS.md §1) for the vault tests.
+"""A tiny 医療費通知情報 CSV writer (the format mynalib/sources/iryohi_csv.py reads) for the vault tests.
 
 The bytes are written by :func:`mynalib.samples.render_iryohi_csv` (the sample generator's writer)
 with a fixed test person and insurer.

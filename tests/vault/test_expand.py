@@ -1,4 +1,4 @@
-"""``_expand`` (the file list of an import) walks folders like the original ``rglob`` version."""
+"""``expand_paths`` (the file list of an import) walks folders like the original ``rglob`` version."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mynalib.vault.store import _expand
+from mynalib.vault import expand_paths
 
 
 def _rglob_version(folder: Path) -> list[Path]:
@@ -41,8 +41,11 @@ def _tree(root: Path) -> Path:
 
 def test_same_files_in_the_same_order_as_rglob(tmp_path):
     root = _tree(tmp_path / "in")
-    assert _expand([root]) == _rglob_version(root)
-    assert _expand([root / "a.csv", root / "a"]) == [root / "a.csv", *_rglob_version(root / "a")]
+    assert expand_paths([root]) == _rglob_version(root)
+    assert expand_paths([root / "a.csv", root / "a"]) == [
+        root / "a.csv",
+        *_rglob_version(root / "a"),
+    ]
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
@@ -54,4 +57,4 @@ def test_symlinks_like_rglob(tmp_path):
     (root / "linkdir").symlink_to(outside, target_is_directory=True)
     (root / "linkfile.csv").symlink_to(outside / "o.csv")
     (root / "broken.csv").symlink_to(tmp_path / "missing")
-    assert _expand([root]) == _rglob_version(root)
+    assert expand_paths([root]) == _rglob_version(root)

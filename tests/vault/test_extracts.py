@@ -18,6 +18,8 @@ from mynalib import frames
 from mynalib.document import Document
 from mynalib.errors import VaultCorrupt
 from mynalib.vault import Vault, crypto, open_vault
+from mynalib.vault.codec import EXTRACT_CODEC, decode_extract
+from mynalib.vault.reader import frame_from_extracts
 
 from .conftest import PASSPHRASE
 from .iryohi import block, iryohi_csv
@@ -59,7 +61,7 @@ def _fill(vault: Vault) -> None:
 def test_frame_from_extracts_equals_frame_from_documents(vault: Vault) -> None:
     _fill(vault)
     assert _extract_rows(vault) == vault.count()
-    assert vault._frame_from_extracts("medical_expenses", None) is not None
+    assert frame_from_extracts(vault, "medical_expenses", None) is not None
     pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
     df = vault.frame("medical_expenses", person="試験　五郎")
     assert df["total_cost"].isna().sum() == 1 and df["days"].isna().sum() == 1
@@ -77,7 +79,7 @@ def test_frame_from_extracts_equals_frame_from_documents(vault: Vault) -> None:
 def test_sample_household_same_frame(vault: Vault) -> None:
     reports = vault.import_files([ROOT / "sample_data" / "iryohi"])
     assert reports and all(r.ok for r in reports)
-    assert vault._frame_from_extracts("medical_expenses", None) is not None
+    assert frame_from_extracts(vault, "medical_expenses", None) is not None
     pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
 
 
@@ -86,7 +88,7 @@ def test_a_document_without_extract_means_the_documents_are_read(vault: Vault) -
     expected = _from_documents(vault)
     # put() stores the bytes without parsing them: no extract
     vault.put(Document(iryohi_csv(name="試験　四郎"), "iryohi_csv", person="試験　四郎"))
-    assert vault._frame_from_extracts("medical_expenses", None) is None
+    assert frame_from_extracts(vault, "medical_expenses", None) is None
     df = vault.frame("medical_expenses")
     pdt.assert_frame_equal(df, _from_documents(vault))
     assert len(df) == len(expected) + 2
@@ -95,7 +97,7 @@ def test_a_document_without_extract_means_the_documents_are_read(vault: Vault) -
 def test_other_kinds_of_the_frame_mean_the_documents_are_read(vault: Vault) -> None:
     vault.import_bytes(iryohi_csv(), name="a.csv")
     vault.put(Document(b"{}", "portal_medical", person="試験　一郎"))
-    assert vault._frame_from_extracts("medical_expenses", None) is None
+    assert frame_from_extracts(vault, "medical_expenses", None) is None
 
 
 def test_duplicate_import_keeps_one_extract(vault: Vault) -> None:
@@ -121,7 +123,7 @@ def test_extract_moved_to_another_document_is_detected(vault: Vault) -> None:
     body_a = conn.execute("SELECT body FROM extracts WHERE doc_id = ?", (a.id,)).fetchone()[0]
     conn.execute("UPDATE extracts SET body = ? WHERE doc_id = ?", (body_a, b.id))
     with pytest.raises(VaultCorrupt):
-        vault._frame_from_extracts("medical_expenses", None)
+        frame_from_extracts(vault, "medical_expenses", None)
 
 
 def test_unreadable_extract_encoding_falls_back(vault: Vault) -> None:
@@ -130,7 +132,7 @@ def test_unreadable_extract_encoding_falls_back(vault: Vault) -> None:
     aad = crypto.aad("extracts", doc_id, "medical_expenses")
     sealed = vault._keys.documents.seal(b"?future encoding", aad)
     vault.conn.execute("UPDATE extracts SET body = ?", (sealed,))
-    assert vault._frame_from_extracts("medical_expenses", None) is None
+    assert frame_from_extracts(vault, "medical_expenses", None) is None
     assert len(vault.frame("medical_expenses")) == 2
 
 
@@ -142,7 +144,7 @@ def test_vault_without_the_table_gets_it(vault_dir: Path) -> None:
     conn.commit()
     conn.close()
     with open_vault(vault_dir, passphrase=PASSPHRASE) as v:
-        assert v._frame_from_extracts("medical_expenses", None) is None  # no extract: documents
+        assert frame_from_extracts(v, "medical_expenses", None) is None  # no extract: documents
         assert len(v.frame("medical_expenses")) == 2
         v.import_bytes(iryohi_csv(year=2024), name="b.csv")
         assert _extract_rows(v) == 1
@@ -170,19 +172,17 @@ def test_extracts_of_the_previous_layout_are_still_read(vault: Vault) -> None:
     lists, gaps as None) give the same frame, also mixed with extracts written today."""
     import marshal
 
-    from mynalib.vault.store import _EXTRACT_CODEC
-
     _fill(vault)
     expected = vault.frame("medical_expenses")
     rows = vault.conn.execute("SELECT doc_id, body FROM extracts ORDER BY doc_id").fetchall()
     for doc_id, body in rows[::2]:  # every other document: layout 1
-        ex = vault._open_extract(doc_id, "medical_expenses", body)
+        ex = decode_extract(vault._open_extract(doc_id, "medical_expenses", body))
         assert ex is not None and ex["v"] == 2
-        raw = _EXTRACT_CODEC + marshal.dumps(_layout_1(ex), 4)
+        raw = EXTRACT_CODEC + marshal.dumps(_layout_1(ex), 4)
         sealed = vault._keys.documents.seal(raw, crypto.aad("extracts", doc_id, "medical_expenses"))
         vault.conn.execute("UPDATE extracts SET body = ? WHERE doc_id = ?", (sealed, doc_id))
-    vault._frame_cache.clear()
-    assert vault._frame_from_extracts("medical_expenses", None) is not None
+    vault._reader.clear()
+    assert frame_from_extracts(vault, "medical_expenses", None) is not None
     pdt.assert_frame_equal(vault.frame("medical_expenses"), expected)
     pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
 
@@ -205,7 +205,7 @@ def test_amounts_beyond_32_bits_and_gaps_in_replaced_months(vault: Vault) -> Non
     widths = {
         ex["width"]
         for doc_id, body in vault.conn.execute("SELECT doc_id, body FROM extracts")
-        if (ex := vault._open_extract(doc_id, "medical_expenses", body)) is not None
+        if (ex := decode_extract(vault._open_extract(doc_id, "medical_expenses", body))) is not None
     }
     assert widths == {4, 8}
     df = vault.frame("medical_expenses")
@@ -226,7 +226,7 @@ def test_a_document_with_more_than_256_names(vault: Vault) -> None:
     tws = sorted(
         ex["tw"]
         for doc_id, body in vault.conn.execute("SELECT doc_id, body FROM extracts")
-        if (ex := vault._open_extract(doc_id, "medical_expenses", body)) is not None
+        if (ex := decode_extract(vault._open_extract(doc_id, "medical_expenses", body))) is not None
     )
     assert tws == [1, 4]
     df = vault.frame("medical_expenses")
@@ -261,7 +261,7 @@ def test_a_bulk_import_keeps_its_extracts_in_packs(vault: Vault, tmp_path: Path)
     assert _extract_rows(vault) == 0  # no row per document ...
     ((_, members),) = _packs(vault)  # ... one pack for the batch
     assert _unpacked_ids(members) == [r.id for r in reports]
-    assert vault._frame_from_extracts("medical_expenses", None) is not None
+    assert frame_from_extracts(vault, "medical_expenses", None) is not None
     pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
     for person in ("試験　0郎", "試験　2郎", "誰でもない"):
         pdt.assert_frame_equal(
@@ -282,7 +282,7 @@ def test_deleting_a_document_rewrites_its_pack(vault: Vault, tmp_path: Path) -> 
     assert vault.delete(gone)
     ((_, after),) = _packs(vault)
     assert _unpacked_ids(after) == [i for i in _unpacked_ids(before) if i != gone]
-    assert vault._frame_from_extracts("medical_expenses", None) is not None
+    assert frame_from_extracts(vault, "medical_expenses", None) is not None
     df = vault.frame("medical_expenses")
     assert gone not in set(df["source_id"])
     pdt.assert_frame_equal(df, _from_documents(vault))
@@ -302,15 +302,15 @@ def test_a_tampered_pack_is_detected(vault: Vault, tmp_path: Path) -> None:
     swapped = _packed_ids([ids[1], ids[0], *ids[2:]])  # rows claimed for the wrong documents
     vault.conn.execute("UPDATE extract_packs SET members = ? WHERE id = ?", (swapped, pack_id))
     with pytest.raises(VaultCorrupt):
-        vault._frame_from_extracts("medical_expenses", None)
+        frame_from_extracts(vault, "medical_expenses", None)
 
 
 def test_documents_missing_from_every_pack_are_read(vault: Vault, tmp_path: Path) -> None:
     _bulk(vault, tmp_path)
     expected = _from_documents(vault)
     vault.conn.execute("DELETE FROM extract_packs")  # e.g. a pack this mynalib cannot read
-    assert vault._frame_from_extracts("medical_expenses", None) is None
-    vault._frame_cache.clear()
+    assert frame_from_extracts(vault, "medical_expenses", None) is None
+    vault._reader.clear()
     pdt.assert_frame_equal(vault.frame("medical_expenses"), expected)
 
 
@@ -324,8 +324,8 @@ def test_a_pack_of_an_unknown_encoding_means_the_documents_are_read(
         b"?future pack encoding", crypto.aad("extract_packs", tag, members)
     )
     vault.conn.execute("UPDATE extract_packs SET body = ? WHERE id = ?", (sealed, pack_id))
-    assert vault._frame_from_extracts("medical_expenses", None) is None
-    vault._frame_cache.clear()
+    assert frame_from_extracts(vault, "medical_expenses", None) is None
+    vault._reader.clear()
     pdt.assert_frame_equal(vault.frame("medical_expenses"), _from_documents(vault))
 
 
@@ -337,7 +337,7 @@ def test_a_frame_reads_one_state_while_another_process_deletes(
     not break the frame being built; the next frame no longer has it."""
     reports = _bulk(vault, tmp_path)
     expected = vault.frame("medical_expenses")
-    vault._frame_cache.clear()
+    vault._reader.clear()
     other = open_vault(vault.path, passphrase=PASSPHRASE)
     real = Vault._extracts_from_packs
     gone = reports[0].id
@@ -349,7 +349,7 @@ def test_a_frame_reads_one_state_while_another_process_deletes(
 
     monkeypatch.setattr(Vault, "_extracts_from_packs", meanwhile)
     try:
-        pdt.assert_frame_equal(vault._frame_from_extracts("medical_expenses", None), expected)
+        pdt.assert_frame_equal(frame_from_extracts(vault, "medical_expenses", None), expected)
         assert other.count() == len(reports) - 1
         later = vault.frame("medical_expenses")
         assert gone not in set(later["source_id"]) and len(later) < len(expected)

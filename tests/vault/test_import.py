@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -112,9 +111,9 @@ def test_lenient_warnings_kept(vault: Vault) -> None:
 def test_too_large_refused_before_reading(
     vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mynalib.vault import store
+    from mynalib.vault import importer
 
-    monkeypatch.setattr(store, "MAX_IMPORT_BYTES", 100)
+    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", 100)
     p = _write(tmp_path, "big.csv", iryohi_csv())
     (r,) = vault.import_files([p])
     assert r.error_type == "DocumentTooLarge"
@@ -132,7 +131,7 @@ def test_directories_are_walked_hidden_skipped(vault: Vault, tmp_path: Path) -> 
 
 def test_person_option_names_files_without_a_name_only(vault: Vault) -> None:
     r = vault.import_bytes(iryohi_csv(), name="a.csv", person="別名　一郎")
-    assert r.person == NAME  # DESIGN.md §5: the name as on the source
+    assert r.person == NAME  # the name as on the source
     assert any("別名　一郎" in w and NAME in w for w in r.warnings)
     doc = vault.documents(person=NAME)[0]
     assert doc.person == NAME and doc.meta["person_alias"] == "別名　一郎"
@@ -158,7 +157,7 @@ def test_frame_person_filter_reads_only_that_person(vault: Vault) -> None:
         decrypted.append(doc_id)
         return original(doc_id, kind, body)
 
-    def counting_extract(doc_id: int, frame: str, body: bytes) -> dict[str, Any]:
+    def counting_extract(doc_id: int, frame: str, body: bytes) -> bytes:
         decrypted.append(doc_id)
         return original_extract(doc_id, frame, body)
 
@@ -205,9 +204,9 @@ def test_gc_paused_only_during_large_imports(
 ) -> None:
     import gc
 
-    from mynalib.vault import store
+    from mynalib.vault import importer
 
-    monkeypatch.setattr(store, "GC_PAUSE_FROM", 2)
+    monkeypatch.setattr(importer, "GC_PAUSE_FROM", 2)
     seen: list[bool] = []
     paths = [_write(tmp_path, f"{y}.csv", iryohi_csv(year=y)) for y in (2023, 2024, 2025)]
     assert gc.isenabled()
@@ -235,7 +234,7 @@ def test_frame_from_many_threads(vault: Vault) -> None:
 def test_identical_frame_reads_audited_once_per_window(
     vault: Vault, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mynalib.vault import store
+    from mynalib.vault import reader
 
     vault.import_bytes(iryohi_csv(), name="a.csv")
     for _ in range(5):
@@ -243,6 +242,6 @@ def test_identical_frame_reads_audited_once_per_window(
     vault.frame("medical_expenses", year=2024)
     frames = [e.detail for e in vault.audit_log() if e.action == "frame"]
     assert frames == ["medical_expenses year=2025 rows=2", "medical_expenses year=2024 rows=0"]
-    monkeypatch.setattr(store, "FRAME_AUDIT_WINDOW", 0.0)
+    monkeypatch.setattr(reader, "FRAME_AUDIT_WINDOW", 0.0)
     vault.frame("medical_expenses", year=2025)
     assert len([e for e in vault.audit_log() if e.action == "frame"]) == 3

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mynalib.vault import Vault, open_vault, store
+from mynalib.vault import Vault, importer, open_vault
 
 from .conftest import PASSPHRASE
 from .iryohi import block, iryohi_csv
@@ -43,7 +43,7 @@ def _files(tmp_path: Path) -> list[Path]:
     return [src, bad / "missing.csv", one]  # a missing file; the same file again at the end
 
 
-def _report_fields(reports: list[store.ImportReport]) -> list[tuple[Any, ...]]:
+def _report_fields(reports: list[importer.ImportReport]) -> list[tuple[Any, ...]]:
     return [
         (
             r.name,
@@ -92,13 +92,13 @@ def _import(vault_dir: Path, files: list[Path], workers: int, **kw: Any) -> tupl
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     """Every message written to a worker process."""
     messages: list[bytes] = []
-    original = store._Worker.send
+    original = importer._Worker.send
 
-    def send(self: store._Worker, task: bytes) -> None:
+    def send(self: importer._Worker, task: bytes) -> None:
         messages.append(task)
         original(self, task)
 
-    monkeypatch.setattr(store._Worker, "send", send)
+    monkeypatch.setattr(importer._Worker, "send", send)
     return messages
 
 
@@ -122,7 +122,7 @@ def test_parallel_import_equals_sequential(tmp_path: Path, sent: list[bytes]) ->
         assert frames_p[name].equals(frames_s[name]), name
         assert len(frames_p[name]) > 0, name
 
-    by_name: dict[str | None, list[store.ImportReport]] = {}
+    by_name: dict[str | None, list[importer.ImportReport]] = {}
     for r in reports_p:
         by_name.setdefault(r.name, []).append(r)
     errors = {r.name: r.error_type for r in reports_p if not r.ok}
@@ -170,7 +170,7 @@ def test_no_key_material_sent_to_workers(
     monkeypatch.setattr(subprocess, "Popen", spy)
     with open_vault(tmp_path / "v") as v:
         secrets = [v._data_key, v._keys.identity, v._keys.index, v._keys.audit]
-        expanded = {str(p) for p in store._expand(files)}
+        expanded = {str(p) for p in importer.expand_paths(files)}
         reports = v.import_files(files, workers=2, person="代理　太郎")
         assert v.count() > 0
     assert len(envs) == 2  # two worker processes, started by subprocess (no fork)
@@ -185,23 +185,23 @@ def test_no_key_material_sent_to_workers(
         assert person == "代理　太郎"
         assert all(isinstance(p, str) for p in paths)
         seen.extend(paths)
-    assert seen == [str(p) for p in store._expand(files)]  # each path once, in order
+    assert seen == [str(p) for p in importer.expand_paths(files)]  # each path once, in order
     assert set(seen) == expanded and len(reports) == len(seen)
 
 
 def test_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    assert store._worker_count(None, store.PARALLEL_FROM - 1) == 1
-    assert store._worker_count(None, store.PARALLEL_FROM) == 2
-    assert store._worker_count(1, 10_000) == 1
-    assert store._worker_count(4, 3) == 3  # explicit: whatever the number of files
-    assert store._worker_count(4, 1) == 1
+    assert importer._worker_count(None, importer.PARALLEL_FROM - 1) == 1
+    assert importer._worker_count(None, importer.PARALLEL_FROM) == 2
+    assert importer._worker_count(1, 10_000) == 1
+    assert importer._worker_count(4, 3) == 3  # explicit: whatever the number of files
+    assert importer._worker_count(4, 1) == 1
     with pytest.raises(ValueError):
-        store._worker_count(0, 100)
+        importer._worker_count(0, 100)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    assert store._worker_count(None, 10_000) == 1
+    assert importer._worker_count(None, 10_000) == 1
     monkeypatch.setattr(os, "cpu_count", lambda: None)
-    assert store._worker_count(None, 10_000) == 1
+    assert importer._worker_count(None, 10_000) == 1
 
 
 def test_kind_registered_at_run_time_keeps_the_import_in_process(
@@ -221,7 +221,7 @@ def test_kind_registered_at_run_time_keeps_the_import_in_process(
             lambda data: data.startswith(b"TESTKIND"),
         ),
     )
-    assert store._worker_count(2, 100) == 1  # a fresh worker would not know the kind
+    assert importer._worker_count(2, 100) == 1  # a fresh worker would not know the kind
     (tmp_path / "a.bin").write_bytes(b"TESTKIND 1")
     (tmp_path / "b.bin").write_bytes(b"TESTKIND 2")
     with open_vault(tmp_path / "v", passphrase=PASSPHRASE) as v:
@@ -238,14 +238,14 @@ def test_unexpected_worker_error_is_raised_and_audited(
     for i, f in enumerate(files):
         f.write_bytes(iryohi_csv(name=f"試験　{i}"))
     # the worker is told to prepare something that is not a path: TypeError in the worker
-    real = store._encode_task
+    real = importer._encode_task
 
     def broken(part: list[str], person: str | None) -> bytes:
         if any(os.path.basename(p) == "4.csv" for p in part):
             return pickle.dumps(([None], person))
         return real(part, person)
 
-    monkeypatch.setattr(store, "_encode_task", broken)
+    monkeypatch.setattr(importer, "_encode_task", broken)
     with open_vault(tmp_path / "v", passphrase=PASSPHRASE) as v:
         with pytest.raises(TypeError):
             v.import_files(files, workers=2, batch=1)

@@ -80,18 +80,18 @@ def test_memo_false_neither_looks_up_nor_keeps() -> None:
 def test_a_bulk_import_keeps_nothing_in_the_memo(
     vault: Vault, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mynalib.vault import store
+    from mynalib.vault import importer
 
     files = tmp_path / "files"
     files.mkdir()
     for i in range(4):
         (files / f"{i}.csv").write_bytes(make_csv(name=f"試験　{i}"))
-    monkeypatch.setattr(store, "GC_PAUSE_FROM", 3)  # 4 files: a bulk import
+    monkeypatch.setattr(importer, "GC_PAUSE_FROM", 3)  # 4 files: a bulk import
     misses = _m().misses
     reports = vault.import_files([files], workers=1)
     assert [r.rows for r in reports] == [2, 2, 2, 2]
     assert _m().size == 0 and _m().misses == misses
-    monkeypatch.setattr(store, "GC_PAUSE_FROM", 500)  # a small import keeps its parses
+    monkeypatch.setattr(importer, "GC_PAUSE_FROM", 500)  # a small import keeps its parses
     (tmp_path / "small").mkdir()
     (tmp_path / "small" / "s.csv").write_bytes(make_csv(name="試験　小"))
     vault.import_files([tmp_path / "small"], workers=1)

@@ -520,45 +520,45 @@ def test_sizes_are_padded(vault: Vault) -> None:
 
 
 def test_padding_buckets() -> None:
-    from mynalib.vault.store import _bucket, _pad_body, _unpad_body
+    from mynalib.vault.codec import bucket, pad_body, unpad_body
 
     for n in (0, 1, 511, 512, 513, 5000, 70_000, 3_000_000):
-        assert _bucket(n) >= n and _bucket(n) - n <= max(512, n // 16)
+        assert bucket(n) >= n and bucket(n) - n <= max(512, n // 16)
         data = bytes(range(256)) * (n // 256) + b"z" * (n % 256)
-        assert _unpad_body(_pad_body(data), 1) == data
+        assert unpad_body(pad_body(data), 1) == data
 
 
 def test_bodies_are_lz4_compressed_when_that_makes_them_smaller() -> None:
     import os
     import zlib
 
-    from mynalib.vault.store import _pad_body, _unpad_body
+    from mynalib.vault.codec import pad_body, unpad_body
 
     text = "診療年月,2025年1月\r\n医療機関等名称,ベンチ内科クリニック\r\n".encode() * 120
-    packed = _pad_body(text)
+    packed = pad_body(text)
     assert packed[:1] == b"\x03" and len(packed) <= len(text) // 4
     noise = os.urandom(5000)  # does not compress: stored as it is
-    assert _pad_body(noise)[:1] == b"\x02"
+    assert pad_body(noise)[:1] == b"\x02"
     for data in (text, noise, b"", b"a"):
-        assert _unpad_body(_pad_body(data), 7) == data
+        assert unpad_body(pad_body(data), 7) == data
     # what older versions wrote is still read
-    assert _unpad_body(b"\x00abc", 7) == b"abc"
-    assert _unpad_body(b"\x01" + zlib.compress(text), 7) == text
-    assert _unpad_body(b"\x02" + (3).to_bytes(8, "big") + b"abc" + bytes(20), 7) == b"abc"
+    assert unpad_body(b"\x00abc", 7) == b"abc"
+    assert unpad_body(b"\x01" + zlib.compress(text), 7) == text
+    assert unpad_body(b"\x02" + (3).to_bytes(8, "big") + b"abc" + bytes(20), 7) == b"abc"
 
 
 def test_a_damaged_compressed_body_is_reported_not_returned() -> None:
-    from mynalib.vault.store import _pad_body, _unpad_body
+    from mynalib.vault.codec import pad_body, unpad_body
 
     text = '医療費の総額（円）,"12,340"\r\n'.encode() * 200
-    good = _pad_body(text)
+    good = pad_body(text)
     size = int.from_bytes(good[1:9], "big")
     wrong_size = good[:1] + (size + 1).to_bytes(8, "big") + good[9:]
     too_long = good[:9] + (len(good)).to_bytes(8, "big") + good[17:]
     truncated = good[:17] + good[17:40]
     for bad in (wrong_size, too_long, truncated, b"\x03", b"\x07" + good[1:]):
         with pytest.raises(VaultCorrupt, match="body encoding"):
-            _unpad_body(bad, 7)
+            unpad_body(bad, 7)
 
 
 # ----------------------------------------------------------------------- interactive prompts
@@ -599,14 +599,14 @@ def test_interactive_without_terminal_raises(vault_dir: Path, fail_keyring: None
 
 def test_header_json_is_what_the_json_module_writes() -> None:
     """Headers and audit entries are written with orjson; read back they equal what
-    ``json.dumps(default=_json_default)`` wrote before (dates ISO, tuples as lists, sets, bytes,
+    ``json.dumps(default=json_default)`` wrote before (dates ISO, tuples as lists, sets, bytes,
     paths and other objects through the default), and what orjson refuses falls back to json."""
     import dataclasses
     import json
     from datetime import date, datetime, timedelta, timezone
     from pathlib import PurePosixPath
 
-    from mynalib.vault.store import _dumps, _json_default
+    from mynalib.vault.codec import dumps, json_default
 
     @dataclasses.dataclass
     class Point:
@@ -629,10 +629,10 @@ def test_header_json_is_what_the_json_module_writes() -> None:
         "text": '見本　花子 "quoted" \\ \n',
         1: "an int key",
     }
-    expected = json.loads(json.dumps(value, ensure_ascii=False, default=_json_default))
-    assert json.loads(_dumps(value)) == expected
+    expected = json.loads(json.dumps(value, ensure_ascii=False, default=json_default))
+    assert json.loads(dumps(value)) == expected
     big = {"n": 2**70}
-    assert json.loads(_dumps(big)) == {"n": 2**70}
+    assert json.loads(dumps(big)) == {"n": 2**70}
 
 
 def test_ready_documents_cross_the_worker_pipe_without_their_bytes_twice() -> None:
@@ -641,24 +641,24 @@ def test_ready_documents_cross_the_worker_pipe_without_their_bytes_twice() -> No
     import os
     import pickle
 
-    from mynalib.vault.store import Ready, _pad_body
+    from mynalib.vault.codec import Ready, pad_body
 
     text = "医療機関等名称,ベンチ内科クリニック\r\n".encode() * 200
-    ready = Ready(text, "iryohi_csv", "見本　花子", None, b"{}", _pad_body(text))
+    ready = Ready(text, "iryohi_csv", "見本　花子", None, b"{}", pad_body(text))
     wire = pickle.dumps(ready, pickle.HIGHEST_PROTOCOL)
     assert len(wire) < len(text) // 2
     assert pickle.loads(wire) == ready  # noqa: S301 - our own bytes
     noise = os.urandom(4000)
-    raw = Ready(noise, "kojo_xml", None, "別名", b"{}", _pad_body(noise))
+    raw = Ready(noise, "kojo_xml", None, "別名", b"{}", pad_body(noise))
     assert pickle.loads(pickle.dumps(raw)) == raw  # noqa: S301
 
 
 def test_a_ready_document_shows_no_personal_data_in_its_repr() -> None:
-    from mynalib.vault.store import Ready, _pad_body
+    from mynalib.vault.codec import Ready, pad_body
 
     data = "氏名,見本　花子\r\n個人番号,123456789012\r\n".encode()
     ready = Ready(
-        data, "iryohi_csv", "見本　花子", "見本　はなこ", b'{"person": "x"}', _pad_body(data)
+        data, "iryohi_csv", "見本　花子", "見本　はなこ", b'{"person": "x"}', pad_body(data)
     )
     text = repr(ready) + str(ready) + repr([ready])
     for secret in ("見本", "123456789012", '{"person"', "氏名"):

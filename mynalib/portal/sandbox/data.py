@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from ...jp.fmt import jp_date, jp_month
+from ...jp.fmt import wareki as _jp_wareki
 from ...samples.household import HOUSEHOLD, Person
 
 #: the sandbox's data is "as of" this day (fixed, so documents never change between runs)
@@ -41,22 +43,12 @@ def fullwidth(text: str) -> str:
 
 def jdate(d: date) -> str:
     """``2026年5月19日`` (Western year, as the 薬剤情報 keys)."""
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-_ERAS = (
-    (date(2019, 5, 1), "令和", 2018),
-    (date(1989, 1, 8), "平成", 1988),
-    (date(1926, 12, 25), "昭和", 1925),
-)
+    return jp_date(d)
 
 
 def wareki(d: date) -> str:
-    """``令和7年4月1日`` / ``昭和63年4月1日`` (元年 written as 1年)."""
-    for start, era, offset in _ERAS:
-        if d >= start:
-            return f"{era}{d.year - offset}年{d.month}月{d.day}日"
-    raise ValueError(f"date before 昭和: {d}")
+    """``令和7年4月1日`` / ``昭和63年4月1日`` (元年 written as 1年, as the portal prints it)."""
+    return _jp_wareki(d, gannen=False)
 
 
 def subject_id(person: Person) -> str:
@@ -313,7 +305,7 @@ def medical(person: Person) -> list[Field] | None:
                 "IR0000",
                 "医療費通知",
                 [
-                    ("IR0001", "診療年月", f"{month.year}年{month.month}月"),
+                    ("IR0001", "診療年月", jp_month(month.year, month.month)),
                     ("IR0002", "医療機関等名称", provider),
                     ("IR0003", "診療区分", category),
                     ("IR0004", "日数", str(days)),
@@ -661,7 +653,7 @@ def _medical_from_samples(person: Person) -> list[Field] | None:
             "IR0000",
             "医療費通知",
             [
-                ("IR0001", "診療年月", f"{c['year']}年{c['month']}月"),
+                ("IR0001", "診療年月", jp_month(c["year"], c["month"])),
                 ("IR0002", "医療機関等名称", c["provider"]),
                 ("IR0003", "診療区分", c["category"]),
                 ("IR0004", "日数", str(c["days"])),

@@ -1,4 +1,4 @@
-"""Era conversion tables and the date styles the importers accept."""
+"""Era conversion and the date styles the importers accept (mynalib.jp.eras)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from mynalib.sources.dates import ERAS, era, era_date, era_year, parse_date, parse_month, to_era
+from mynalib.jp.eras import ERAS, era, era_date, era_year, parse_date, parse_month, to_era
 
 
 @pytest.mark.parametrize(
