@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mynalib.card import open_card  # noqa: E402
-from mynalib.card.virtual import CardProfile  # noqa: E402
 from mynalib.portal.client import PortalClient  # noqa: E402
-from mynalib.samples import HOUSEHOLD  # noqa: E402
+from mynalib.samples.card import sample_card_profile  # noqa: E402
+from mynalib.samples.household import HOUSEHOLD  # noqa: E402
 from mynalib.secrets import Pin  # noqa: E402
 
 TARGET_S = 3.0
@@ -95,7 +95,7 @@ def main() -> int:
                     seen.append((request.method, request.url.path, body))
 
                 client.http.event_hooks["request"].append(record)
-                profile = CardProfile.generate(seed=f"sample-{person.id}", holder=person)
+                profile = sample_card_profile(person.id)
                 with open_card("virtual", profile) as card:
                     client.login(card, Pin("1234"))
                 clients.append((person.id, client))

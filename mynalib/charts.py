@@ -178,7 +178,7 @@ def pension_timeline(
     import matplotlib.dates as mdates
     import pandas as pd
 
-    from . import pension
+    from .analysis import pension
 
     fig = _figure(10, 4.8)
     ax = fig.add_subplot()
@@ -288,7 +288,7 @@ def medical_monthly(
     expenses: pd.DataFrame, *, by: str = "person", value: str = "patient_share"
 ) -> Figure:
     """Monthly spending (``medical_expenses``), stacked by ``person`` or ``category``."""
-    from . import medical
+    from .analysis import medical
 
     table = medical.monthly(expenses, by=by, value=value)
     label = {"person": "人", "category": "診療区分"}.get(by, by)
@@ -320,7 +320,7 @@ def medical_monthly(
 
 def medical_top_providers(expenses: pd.DataFrame, *, n: int = 10) -> Figure:
     """The ``n`` providers with the highest 窓口相当負担額."""
-    from . import medical
+    from .analysis import medical
 
     table = medical.top_providers(expenses, n=n)
     fig = _figure(9, 0.45 * max(len(table), 3) + 1.2)
@@ -343,7 +343,7 @@ def medical_cumulative(
     expenses: pd.DataFrame, *, threshold: int | None = None, year: int | None = None
 ) -> Figure:
     """Cumulative spending in the year against the 医療費控除 threshold (足切り額)."""
-    from . import medical
+    from .analysis import medical
 
     table = medical.cumulative(expenses, year=year)
     fig = _figure(9, 4.2)
@@ -373,7 +373,7 @@ def drug_timeline(dispensings: pd.DataFrame, *, overlaps: pd.DataFrame | None = 
     import matplotlib.dates as mdates
     import pandas as pd
 
-    from . import drugs
+    from .analysis import drugs
 
     cov = drugs.coverage(dispensings).sort_values(["person", "start"], kind="stable")
     # one row per person and medicine (strengths and makers of one product share a row)
@@ -439,7 +439,7 @@ def _month_label(day: _dt.date) -> str:
 
 def drug_counts(dispensings: pd.DataFrame, *, by: str = "prescriber") -> Figure:
     """Number of dispensings by ``prescriber`` or ``pharmacy``."""
-    from . import drugs
+    from .analysis import drugs
 
     table = drugs.counts(dispensings, by=by)
     label = {"prescriber": "処方した医療機関", "pharmacy": "薬局"}.get(by, by)
@@ -465,12 +465,13 @@ def checkup_trends(
 ) -> Figure:
     """One panel per item: values over the years per person, with the 特定健診 reference lines.
 
-    ``items`` are canonical item names of :mod:`mynalib.checkups` (default: the core items present).
+    ``items`` are canonical item names of :mod:`mynalib.analysis.checkups` (default: the core
+    items present).
     ``sex`` maps person → "1"/"2" for sex-specific references (腹囲).
     """
     import pandas as pd
 
-    from . import checkups as ck
+    from .analysis import checkups as ck
 
     table = ck.trends(checkups)
     wanted = [i for i in (items or ck.CORE_ITEMS) if i in set(table["item"])]

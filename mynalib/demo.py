@@ -2,8 +2,9 @@
 
 What it does, in order:
 
-1. builds the sample vault in a demo folder (the sample household's files, and the お知らせ /
-   やりとり履歴 / 申請状況 fetched from an in-process sandbox with the sample software card);
+1. builds the sample vault in a demo folder (:func:`mynalib.samples.vault.build_sample_vault`:
+   the sample household's files, and what an in-process sandbox serves the members' software
+   cards), leaving the pension record for the overview's 取得 to bring;
 2. starts the portal sandbox (``myna sandbox``) on a free loopback port;
 3. starts Voila on the dashboards, bound to 127.0.0.1, with a random token
    (``secrets.token_urlsafe``) passed through a private config file, not the command line;
@@ -42,13 +43,8 @@ DASHBOARDS = {
 #: the demo's software card: the sample household's first member (the sandbox knows this card)
 DEMO_PERSON = "taro"
 DEMO_PIN_HINT = "1234"  # the software card's documented test auth PIN (DEFAULT_PINS["auth"])
-PORTAL_GROUPS_IN_SAMPLE_VAULT = ("notices", "history", "applications")
 
 Progress = Callable[[str], None]
-
-
-class PortalFetchFailed(RuntimeError):
-    """Building the sample vault: the files are in, the portal items could not be fetched."""
 
 
 # ------------------------------------------------------------------------------ networking
@@ -155,79 +151,15 @@ def write_dashboards(folder: Path) -> list[Path]:
 
 
 # ------------------------------------------------------------------------------ sample data
-def sample_card_profile(path: Path, person_id: str = DEMO_PERSON) -> Path:
-    """Save the software-card profile of a sample member (what the sandbox recognises)."""
-    from .card.virtual import CardProfile
-    from .samples import person
+def save_sample_card(path: Path, person_id: str = DEMO_PERSON) -> Path:
+    """Save the software card of a sample member (the card the sandbox recognises) to ``path``,
+    unless a card is already saved there (its PIN counters are kept)."""
+    from .samples.card import sample_card_profile
 
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        CardProfile.generate(seed=f"sample-{person_id}", holder=person(person_id)).save(path)
+        sample_card_profile(person_id).save(path)
     return path
-
-
-def build_sample_vault(
-    vault_dir: Path,
-    *,
-    passphrase: str,
-    card_profile: Path | None = None,
-    portal_groups: tuple[str, ...] = PORTAL_GROUPS_IN_SAMPLE_VAULT,
-    pension_files: bool = False,
-    progress: Progress | None = None,
-) -> dict[str, int]:
-    """Fill ``vault_dir`` with the sample household; return counts per document kind.
-
-    The files of :func:`mynalib.samples.sample_files` are imported as they are. The pension
-    record is left for the overview's fetch to bring (``pension_files=True`` imports the
-    sample pension CSVs instead). ``portal_groups`` are fetched from an in-process sandbox with
-    the sample card (its documented test PIN), as a person would with ``myna fetch``.
-    """
-    from .samples import sample_files
-    from .vault import open_vault
-
-    say = progress or (lambda _m: None)
-    counts: dict[str, int] = {}
-    with open_vault(vault_dir, passphrase=passphrase) as vault:
-        files = [
-            (rel, data) for rel, data in sample_files() if pension_files or "nenkin" not in rel
-        ]
-        say(f"importing {len(files)} sample files")
-        for rel, data in files:
-            report = vault.import_bytes(data, name=Path(rel).name, source="sample")
-            if report.error:
-                raise RuntimeError(f"sample file {rel} was refused: {report.error}")
-            kind = str(report.kind)
-            counts[kind] = counts.get(kind, 0) + 1
-        if portal_groups:
-            say("fetching お知らせ, やりとり履歴, 申請状況 from the sandbox (in-process)")
-            try:
-                fetched = _fetch_in_process(vault, card_profile, portal_groups)
-            except Exception as exc:
-                raise PortalFetchFailed("fetching from the in-process sandbox failed") from exc
-            for kind, n in fetched.items():
-                counts[kind] = counts.get(kind, 0) + n
-    return counts
-
-
-def _fetch_in_process(
-    vault: Any, card_profile: Path | None, groups: tuple[str, ...]
-) -> dict[str, int]:
-    from .card import open_card
-    from .card.virtual import CardProfile
-    from .portal.inprocess import sandbox_client
-    from .samples import person
-    from .secrets import Pin
-
-    profile = (
-        CardProfile.load(card_profile)
-        if card_profile is not None and card_profile.exists()
-        else CardProfile.generate(seed=f"sample-{DEMO_PERSON}", holder=person(DEMO_PERSON))
-    )
-    # the profile object is used in memory: building the vault never spends a try of the saved card
-    with open_card("virtual", profile=profile) as card, sandbox_client() as client:
-        client.login(card, Pin(DEMO_PIN_HINT, "auth"))
-        report = client.fetch(groups, store=vault.put)
-    return dict(report.new)
 
 
 # ------------------------------------------------------------------------------ servers
@@ -337,21 +269,24 @@ def write_voila_log_scrub(config_dir: Path) -> Path:
 
 
 def sandbox_command(port: int) -> list[str]:
-    """``myna sandbox`` on ``port`` when the command exists; else uvicorn on the sandbox app."""
-    try:
-        from .cli import main as cli_main
+    """The child process of the portal sandbox on ``port``: :func:`run_sandbox` (the same server
+    as ``myna sandbox --port PORT``, without going through the command line)."""
+    return [sys.executable, "-c", f"from mynalib.demo import run_sandbox; run_sandbox({int(port)})"]
 
-        has_command = "sandbox" in getattr(cli_main, "commands", {})
-    except Exception:  # the CLI failed to import: fall back
-        has_command = False
-    if has_command:
-        # `myna sandbox` always binds 127.0.0.1
-        return [sys.executable, "-m", "mynalib.cli", "sandbox", "--port", str(port)]
-    code = (
-        "import uvicorn; from mynalib.portal.sandbox import create_app; "
-        f"uvicorn.run(create_app(), host={HOST!r}, port={port}, log_level='warning')"
-    )
-    return [sys.executable, "-c", code]
+
+def run_sandbox(port: int) -> None:
+    """Serve the portal sandbox on 127.0.0.1:``port`` until stopped, configured as
+    ``myna sandbox`` is by default (issuer fixed to this address, 1 s before a わたしの情報 answer,
+    the household's software cards registered before the first request)."""
+    import uvicorn
+
+    from .portal.sandbox.app import SandboxConfig, create_app, member_fingerprints
+
+    app = create_app(SandboxConfig(issuer=f"http://{HOST}:{port}", poll_delay=1.0))
+    print("preparing the sandbox accounts (the household's software cards)…", file=sys.stderr)
+    member_fingerprints()
+    print(f"mynalib portal sandbox on http://{HOST}:{port}  (synthetic data)", flush=True)
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", server_header=False)
 
 
 @dataclass
@@ -466,13 +401,15 @@ def demo_environment(
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(passphrase)
     say("preparing the sample software card")
-    sample_card_profile(card)
+    save_sample_card(card)
     marker = workdir / ".sample-vault-built"
     if not marker.exists():
-        say("building the sample vault (first run only)")
-        shutil.rmtree(vault_dir, ignore_errors=True)  # a half-built one from an interrupted run
+        from .samples.vault import PortalFetchFailed, build_sample_vault
+
+        say("building the sample vault (first run only): the sample files, then the portal's part")
         try:
-            build_sample_vault(vault_dir, passphrase=passphrase, card_profile=card, progress=say)
+            # the pension record is left for the overview's 取得 to bring from the sandbox
+            build_sample_vault(vault_dir, passphrase=passphrase, pension_files=False)
             marker.write_text("ok\n", encoding="utf-8")
         except PortalFetchFailed as exc:  # the files are in; start without the portal items
             say(

@@ -1,10 +1,10 @@
 """The notebooks' entry point: open the user's vault, or a sample vault built from ``sample_data/``.
 
 ``open_workbook(None)`` / ``open_workbook("sample")`` builds (once, then reuses) an encrypted vault
-holding the fictional sample household: every file of ``sample_data/`` imported as a user would,
-plus the 薬剤情報 fetched from the in-process portal sandbox with each member's software card
-(exactly the ``myna login --virtual`` + ``myna fetch drugs`` path). The sample vault uses a fixed,
-public passphrase — it only ever holds fictional data.
+holding the fictional sample household (:func:`mynalib.samples.vault.build_sample_vault`): every
+file of ``sample_data/`` imported as a user would, plus what the in-process portal sandbox serves
+the members' software cards (exactly the ``myna login`` + ``myna fetch`` path). The sample vault
+uses a fixed, public passphrase — it only ever holds fictional data.
 
 ``open_workbook("/path/to/vault")`` opens the user's own vault (passphrase from
 ``$MYNA_VAULT_PASSPHRASE`` or the OS keyring, as everywhere else).
@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import hashlib
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import paths
-from .errors import MynaError, UnknownDocument
-from .samples import HOUSEHOLD, Person
+from .errors import MynaError
+from .samples.household import HOUSEHOLD, Person
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,8 +32,6 @@ if TYPE_CHECKING:
 
 #: the sample vault's passphrase (public on purpose: the sample vault holds fictional data only)
 SAMPLE_PASSPHRASE = "mynalib-sample-household"  # noqa: S105
-#: bump when the way the sample vault is built changes (forces a rebuild of cached copies)
-SAMPLE_BUILD = "2"
 
 Progress = Callable[[int, int, str], None]
 
@@ -87,7 +82,7 @@ def sample_documents(source: Path | None = None) -> list[tuple[str, bytes]]:
     no folder."""
     root = source if source is not None else sample_data_dir()
     if root is None:
-        from .samples import sample_files
+        from .samples.files import sample_files
 
         return sorted(
             (rel, data) for rel, data in sample_files() if Path(rel).suffix in _SAMPLE_SUFFIXES
@@ -95,93 +90,10 @@ def sample_documents(source: Path | None = None) -> list[tuple[str, bytes]]:
     return [(p.relative_to(root).as_posix(), p.read_bytes()) for p in _sample_files(root)]
 
 
-#: code the sample vault's content depends on besides sample_data/ (the sandbox's 薬剤情報)
-_SAMPLE_CODE = ("samples.py", "portal/sandbox/data.py", "portal/sandbox/app.py")
-
-
-def _fingerprint(documents: list[tuple[str, bytes]]) -> str:
-    h = hashlib.sha256(SAMPLE_BUILD.encode())
-    package = Path(__file__).resolve().parent
-    for name in _SAMPLE_CODE:
-        code = package / name
-        h.update(hashlib.sha256(code.read_bytes()).digest() if code.exists() else b"-")
-    for rel, data in documents:
-        h.update(rel.encode())
-        h.update(hashlib.sha256(data).digest())
-    return h.hexdigest()
-
-
-def _person_for_file(path: Path) -> str | None:
-    """The household member a sample file belongs to (its folder or file name says so)."""
-    words = set(path.parent.name.split("_")) | set(path.stem.replace("-", "_").split("_"))
-    for member in HOUSEHOLD:
-        if member.id in words:
-            return member.name
-    return None
-
-
-def build_sample_vault(
-    target: Path, *, source: Path | None = None, progress: Progress | None = None
-) -> Path:
-    """Build the sample vault in ``target`` (replaced atomically); return ``target``.
-
-    Every sample document is imported as a user would import it (kind detected by content,
-    ``source="sample"``), then 薬剤情報 is fetched from the in-process sandbox.
-    """
-    from .vault import open_vault
-
-    documents = sample_documents(source)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".sample-vault-", dir=target.parent))
-    try:
-        total = len(documents) + len(HOUSEHOLD)
-        with open_vault(work, passphrase=SAMPLE_PASSPHRASE) as vault:
-            skipped: list[str] = []
-            for i, (rel, data) in enumerate(documents, start=1):
-                name = Path(rel)
-                try:
-                    report = vault.import_bytes(
-                        data, name=name.name, person=_person_for_file(name), source="sample"
-                    )
-                except UnknownDocument:  # not a document (e.g. a settings or purchases CSV)
-                    skipped.append(rel)
-                    continue
-                error = getattr(report, "error", None)
-                if error:
-                    raise RuntimeError(f"sample file {rel} did not import: {error}")
-                if progress:
-                    progress(i, total, name.name)
-            vault.set_state("sample_skipped", skipped)
-            _fetch_sample_drugs(vault, progress=progress, done=len(documents), total=total)
-            vault.set_state("sample_fingerprint", _fingerprint(documents))
-        if target.exists():
-            shutil.rmtree(target)
-        work.rename(target)
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
-    return target
-
-
-def _fetch_sample_drugs(vault: Vault, *, progress: Progress | None, done: int, total: int) -> None:
-    """Log in to the in-process sandbox with each member's software card and fetch 薬剤情報."""
-    from .card import open_card
-    from .card.virtual import CardProfile
-    from .card.virtual.profile import DEFAULT_PINS
-    from .portal.inprocess import sandbox_client
-    from .secrets import Pin
-
-    with sandbox_client() as client:
-        for k, member in enumerate(HOUSEHOLD, start=1):
-            profile = CardProfile.generate(seed=f"sample-{member.id}", holder=member)
-            with open_card(reader="virtual", profile=profile) as card:
-                client.login(card, Pin(DEFAULT_PINS["auth"]))
-            client.fetch(["drugs"], store=vault.put)
-            if progress:
-                progress(done + k, total, f"薬剤情報 {member.name}")
-
-
 def _sample_vault(progress: Progress | None = None) -> Path:
+    """The cached sample vault, (re)built when its documents or the code behind it changed."""
+    from .samples.vault import build_sample_vault, sample_fingerprint
+
     target = sample_vault_dir()
     documents = sample_documents()
     if any(target.glob("*.sqlite3")):
@@ -189,11 +101,12 @@ def _sample_vault(progress: Progress | None = None) -> Path:
 
         try:
             with open_vault(target, passphrase=SAMPLE_PASSPHRASE, create=False) as vault:
-                if vault.get_state("sample_fingerprint") == _fingerprint(documents):
+                if vault.get_state("sample_fingerprint") == sample_fingerprint(documents):
                     return target
         except Exception:  # noqa: S110 - a stale or broken cache is simply rebuilt below
             pass
-    return build_sample_vault(target, progress=progress)
+    build_sample_vault(target, passphrase=SAMPLE_PASSPHRASE, documents=documents, progress=progress)
+    return target
 
 
 # ------------------------------------------------------------------------------ workbook
@@ -474,9 +387,9 @@ class Workbook:
                 ja="サンドボックスからの取得はサンプル保管庫専用です。自分の保管庫には myna login と myna fetch を使ってください。",
             )
         from .card import open_card
-        from .card.virtual import CardProfile
         from .card.virtual.profile import DEFAULT_PINS
         from .portal.inprocess import sandbox_client
+        from .samples.card import sample_card_profile
         from .secrets import Pin
 
         member = self.member(person)
@@ -486,7 +399,7 @@ class Workbook:
                 hint="use taro, hanako, sora or ume",
                 ja="サンプル世帯にいない人です（taro, hanako, sora, ume のいずれか）。",
             )
-        profile = CardProfile.generate(seed=f"sample-{member.id}", holder=member)
+        profile = sample_card_profile(member.id)
         with sandbox_client() as client:
             with open_card(reader="virtual", profile=profile) as card:
                 client.login(card, Pin(DEFAULT_PINS["auth"]))

@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from mynalib.card import DEFAULT_VIRTUAL_SEED  # noqa: E402
 from mynalib.card.virtual import keys  # noqa: E402
 from mynalib.card.virtual.profile import SHARED_KEY_SEEDS, key_seeds  # noqa: E402
-from mynalib.samples import HOUSEHOLD  # noqa: E402
+from mynalib.samples.card import sample_card_seed  # noqa: E402
+from mynalib.samples.household import HOUSEHOLD  # noqa: E402
 
 
 def product_key_seeds() -> list[str]:
@@ -32,7 +33,7 @@ def product_key_seeds() -> list[str]:
     as the sandbox and the demo issue them) and the built-in card (the first member's)."""
     seeds = list(SHARED_KEY_SEEDS)
     for member in HOUSEHOLD:
-        seeds += key_seeds(f"sample-{member.id}", member)
+        seeds += key_seeds(sample_card_seed(member.id), member)
     seeds += key_seeds(DEFAULT_VIRTUAL_SEED, HOUSEHOLD[0])
     return seeds
 

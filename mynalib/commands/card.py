@@ -446,7 +446,7 @@ def serve_virtual(
     """
     from ..card.virtual import CardProfile, VirtualCard
     from ..card.virtual.vpcd import VpcdBridge
-    from ..samples import person
+    from ..samples.household import person
 
     path = _profile_path(profile)
     if path.exists():

@@ -170,18 +170,18 @@ def sandbox_cmd(
 # --------------------------------------------------------------------------------- login
 def _member_profile(member: str) -> Path:
     """The software card of a sample-household member, kept in $MYNA_HOME (PIN counters persist)."""
-    from ..card.virtual import CardProfile
     from ..paths import default_state_dir
-    from ..samples import person
+    from ..samples.card import sample_card_profile
+    from ..samples.household import person
 
     try:
-        holder = person(member)
+        person(member)
     except KeyError:
         raise click.BadParameter(f"no sample member {member!r}", param_hint="--member") from None
     path = default_state_dir() / f"sample-card-{member}.json"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        CardProfile.generate(seed=f"sample-{member}", holder=holder).save(path)
+        sample_card_profile(member).save(path)
     return path
 
 

@@ -46,10 +46,11 @@ def generate_command(out_dir: Path, seed: int | None, unsigned: bool) -> None:
     (TEST ONLY): they verify as "untrusted" unless the sample root is trusted explicitly.
     Import them with `myna import` (e.g. `myna import sample_data/**/*.*`).
     """
-    from .. import samples
+    from ..samples.files import generate
+    from ..samples.household import DEFAULT_SEED
 
-    chosen = samples.DEFAULT_SEED if seed is None else seed
-    paths = samples.generate(out_dir, chosen, sign=not unsigned)
+    chosen = DEFAULT_SEED if seed is None else seed
+    paths = generate(out_dir, chosen, sign=not unsigned)
     kinds: dict[str, int] = {}
     documents = [p for p in paths if p.name != "README.md"]
     for path in documents:

@@ -1,4 +1,8 @@
-"""Deduction calculators (TAX.md): each returns a :class:`DeductionResult` with its arithmetic.
+"""Deduction calculators: each returns a :class:`DeductionResult` with its arithmetic.
+
+Every figure comes from the rule table of :mod:`mynalib.tax.rules`, keyed by tax year. Each
+deduction is a :class:`Calculator` (:mod:`mynalib.tax.calculator`) that says whether it applies;
+:func:`household_summary` loops over :data:`CALCULATORS`.
 
 Typical use::
 
@@ -11,12 +15,26 @@ Typical use::
 
 from __future__ import annotations
 
-from .donation import ONESTOP_WARNING, donation_deduction, estimate_resident_levy, furusato_limit
-from .insurance import best_of, earthquake_deduction, life_insurance_deduction
+from .calculator import Calculator, Deduction, HouseholdYear, PersonYear
+from .donation import (
+    ONESTOP_WARNING,
+    Donation,
+    donation_deduction,
+    estimate_resident_levy,
+    furusato_limit,
+)
+from .insurance import (
+    Earthquake,
+    LifeInsurance,
+    best_of,
+    earthquake_deduction,
+    life_insurance_deduction,
+)
 from .medical import (
     FORM_CATEGORIES,
     SHINRYO_CATEGORY,
     FormRow,
+    MedicalChoice,
     MedicalComparison,
     MedicalExtra,
     OtcPurchase,
@@ -30,22 +48,38 @@ from .result import DeductionResult, Step
 from .rules import RULES, TaxYearRules, rules_for
 from .saving import TaxSaved, tax_saved
 from .settings import PersonInputs, TaxSettings, load_settings, settings_from_dict
-from .social import small_business_deduction, social_insurance_deduction
-from .summary import HouseholdSummary, PersonSummary, household_summary
+from .social import (
+    SmallBusinessMutual,
+    SocialInsurance,
+    small_business_deduction,
+    social_insurance_deduction,
+)
+from .summary import CALCULATORS, HouseholdSummary, PersonSummary, household_summary
 
 __all__ = [
+    "CALCULATORS",
     "FORM_CATEGORIES",
     "ONESTOP_WARNING",
     "RULES",
     "SHINRYO_CATEGORY",
+    "Calculator",
+    "Deduction",
     "DeductionResult",
+    "Donation",
+    "Earthquake",
     "FormRow",
     "HouseholdSummary",
+    "HouseholdYear",
+    "LifeInsurance",
+    "MedicalChoice",
     "MedicalComparison",
     "MedicalExtra",
     "OtcPurchase",
     "PersonInputs",
     "PersonSummary",
+    "PersonYear",
+    "SmallBusinessMutual",
+    "SocialInsurance",
     "Step",
     "TaxSaved",
     "TaxSettings",

@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ..jp.fmt import yen
+from .calculator import Deduction, PersonYear
 from .certificates import cert_lines, signature_warning
 from .result import DeductionResult, Step
 from .rules import TaxYearRules, floor_fraction, rules_for
@@ -268,3 +269,38 @@ def donation_deduction(
             "municipalities": len(recipients),
         },
     )
+
+
+class Donation(Deduction):
+    """寄附金控除 and 住民税の寄附金税額控除: applies when the person gave in the year.
+
+    The 所得税 deduction needs only the 総所得金額等; the 住民税 特例分 and the ふるさと納税 limit
+    need the marginal rate, so the result is worked out again when the taxable income is settled.
+    """
+
+    key = "donation"
+    label = "寄附金控除"
+
+    def calculate(self, ctx: PersonYear) -> DeductionResult:
+        return donation_deduction(
+            ctx.deductions,
+            year=ctx.year,
+            person=ctx.person,
+            total_income=ctx.inputs.total_income,
+            rules=ctx.rules,
+        )
+
+    def applies(self, ctx: PersonYear, result: DeductionResult) -> bool:
+        return bool(result.details["donations"] > 0)
+
+    def settle(self, result: DeductionResult, ctx: PersonYear) -> DeductionResult:
+        return donation_deduction(
+            ctx.deductions,
+            year=ctx.year,
+            person=ctx.person,
+            total_income=ctx.inputs.total_income,
+            taxable_income=ctx.taxable_income,
+            resident_levy=ctx.inputs.resident_levy,
+            taxable_income_estimated=ctx.taxable_income_estimated,
+            rules=ctx.rules,
+        )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import TaxError
+from .calculator import Deduction, PersonYear
 from .certificates import CertLine, cert_lines, policy_key, signature_warning
 from .result import DeductionResult, Step
 from .rules import TaxYearRules, TierTable, rules_for
@@ -57,7 +58,8 @@ def best_of(
     old_table: TierTable | None,
     combined_cap: int,
 ) -> CategoryChoice:
-    """The best of 旧 alone, 新 alone, or both computed separately and capped (TAX.md)."""
+    """The best of 旧 alone, 新 alone, or both computed separately and capped (the combined
+    caps are in the year's table, :mod:`mynalib.tax.rules`)."""
     new_only = new_table.apply(new_paid) if new_paid > 0 else 0
     old_only = old_table.apply(old_paid) if old_table and old_paid > 0 else 0
     combined = min(combined_cap, new_only + old_only) if new_paid > 0 and old_paid > 0 else None
@@ -235,6 +237,25 @@ def life_insurance_deduction(
     )
 
 
+class LifeInsurance(Deduction):
+    """生命保険料控除: applies when the person has a TEG800 line in the year."""
+
+    key = "life_insurance"
+    label = "生命保険料控除"
+
+    def calculate(self, ctx: PersonYear) -> DeductionResult:
+        return life_insurance_deduction(
+            ctx.deductions,
+            year=ctx.year,
+            person=ctx.person,
+            dependant_under_23=ctx.inputs.has_dependant_under_23(ctx.year),
+            rules=ctx.rules,
+        )
+
+    def applies(self, ctx: PersonYear, result: DeductionResult) -> bool:
+        return bool(result.details["lines"])
+
+
 # ------------------------------------------------------------------------------- 地震保険料控除
 _QUAKE = {"earthquake", "地震"}
 _OLD_LONG = {"old_long_term", "旧長期", "旧長期損害"}
@@ -360,3 +381,18 @@ def earthquake_deduction(
         sources=[eq.source],
         details={"earthquake_paid": quake, "old_long_term_paid": old},
     )
+
+
+class Earthquake(Deduction):
+    """地震保険料控除: applies when the person paid earthquake or old long-term premiums."""
+
+    key = "earthquake"
+    label = "地震保険料控除"
+
+    def calculate(self, ctx: PersonYear) -> DeductionResult:
+        return earthquake_deduction(
+            ctx.deductions, year=ctx.year, person=ctx.person, rules=ctx.rules
+        )
+
+    def applies(self, ctx: PersonYear, result: DeductionResult) -> bool:
+        return bool(result.details["earthquake_paid"] or result.details["old_long_term_paid"])

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import TaxError
 from ..jp.fmt import jp_month, yen
+from .calculator import Deduction, HouseholdYear, PersonYear
 from .result import DeductionResult, Step
 from .rules import TaxYearRules, floor_fraction, rules_for
 from .saving import percent, tax_saved
@@ -288,7 +289,7 @@ def medical_deduction(
     filer: str | None = None,
     rules: TaxYearRules | None = None,
 ) -> DeductionResult:
-    """医療費控除 for the household pooled under ``filer`` (TAX.md).
+    """医療費控除 for the household pooled under ``filer`` (figures: :mod:`mynalib.tax.rules`).
 
     ``total_income`` is the filer's 総所得金額等; unknown → the 100,000円 threshold is used (a lower
     bound of the deduction) and the result is marked as an estimate.
@@ -368,7 +369,6 @@ def medical_deduction(
 
 
 # ------------------------------------------------------------------------ セルフメディケーション
-OTC_COLUMNS = ("date", "store", "product", "amount", "person")
 _OTC_ALIASES = {
     "date": ("date", "日付", "購入日", "購入年月日"),
     "store": ("store", "店舗", "店舗名", "購入先"),
@@ -471,7 +471,7 @@ def self_medication_deduction(
     filer: str | None = None,
     rules: TaxYearRules | None = None,
 ) -> DeductionResult:
-    """セルフメディケーション税制: purchases − 12,000, at most 88,000 (TAX.md).
+    """セルフメディケーション税制: purchases − 12,000, at most 88,000 (:mod:`mynalib.tax.rules`).
 
     ``health_check``: the filer had a health check or vaccination in the year (the requirement);
     False → 0, None → computed with a warning. ``health_evidence`` describes how it was known.
@@ -598,3 +598,80 @@ def compare_medical(
     return MedicalComparison(
         medical.year, medical, self_medication, a.total, b.total, best, diff, steps
     )
+
+
+def had_checkup(checkups: pd.DataFrame | None, person: str, year: int) -> bool:
+    """Whether the ``checkups`` frame has a 特定健診 of ``person`` in ``year``."""
+    if checkups is None or not len(checkups):
+        return False
+    for rec in checkups.itertuples(index=False):
+        try:
+            if _norm(rec.person) == _norm(person) and int(rec.date.year) == year:
+                return True
+        except (AttributeError, TypeError, ValueError):
+            continue
+    return False
+
+
+class MedicalChoice(Deduction):
+    """医療費控除, or セルフメディケーション税制 when OTC purchases are given and it saves more tax.
+
+    Both are worked out once for the household, pooled under the filer, and apply to the filer
+    only. The choice needs the marginal rate, so it is made when the taxable income is settled;
+    :attr:`comparison` then holds it. Without a known taxable income the comparison uses the
+    estimate (or 0, the lowest rate, with a warning for the summary).
+    """
+
+    key = "medical"
+    label = "医療費控除・セルフメディケーション税制"
+
+    def __init__(self, household: HouseholdYear) -> None:
+        super().__init__(household)
+        h = household
+        self.medical = medical_deduction(
+            h.medical_expenses,
+            h.settings.medical_extra,
+            year=h.year,
+            total_income=h.filer_inputs.total_income,
+            household=h.household,
+            filer=h.filer,
+            rules=h.rules,
+        )
+        self.self_medication: DeductionResult | None = None
+        self.comparison: MedicalComparison | None = None
+        if h.otc_purchases is not None:
+            health = h.settings.health_check
+            evidence = None
+            if health is None and h.filer is not None and had_checkup(h.checkups, h.filer, h.year):
+                health = True
+                evidence = f"{h.year}年の特定健診の記録（{h.filer}）で確認"
+            self.self_medication = self_medication_deduction(
+                h.otc_purchases,
+                year=h.year,
+                household=h.household,
+                health_check=health,
+                health_evidence=evidence,
+                filer=h.filer,
+                rules=h.rules,
+            )
+
+    def calculate(self, ctx: PersonYear) -> DeductionResult:
+        return self.medical
+
+    def applies(self, ctx: PersonYear, result: DeductionResult) -> bool:
+        return ctx.person == self.household.filer
+
+    def settle(self, result: DeductionResult, ctx: PersonYear) -> DeductionResult:
+        if self.self_medication is None:
+            return result
+        if ctx.taxable_income is None:
+            self.household.warnings.append(
+                "課税所得金額が未入力のため、比較は最低税率5%で推計しています"
+            )
+        self.comparison = compare_medical(
+            self.medical,
+            self.self_medication,
+            taxable_income=ctx.taxable_income or 0,
+            rules=ctx.rules,
+        )
+        return self.comparison.chosen

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import TaxError
 from ..jp.fmt import yen
+from .calculator import Deduction, PersonYear
 from .certificates import CertLine, cert_lines, signature_warning
 from .result import DeductionResult, Step
 from .rules import TaxYearRules, rules_for
@@ -116,3 +117,37 @@ def small_business_deduction(
         estimate=any(line.used == "projected" for line in lines),
         sources=[rules.small_business_source],
     )
+
+
+class SocialInsurance(Deduction):
+    """社会保険料控除: applies when a premium counts in the year (one step per counted line
+    before the total); 前納 split or not as the settings' ``prepaid`` says."""
+
+    key = "social_insurance"
+    label = "社会保険料控除"
+
+    def calculate(self, ctx: PersonYear) -> DeductionResult:
+        prepaid: PrepaidMode = (
+            "split" if self.household.settings.prepaid == "split" else "paid_year"
+        )
+        return social_insurance_deduction(
+            ctx.deductions, year=ctx.year, person=ctx.person, prepaid=prepaid, rules=ctx.rules
+        )
+
+    def applies(self, ctx: PersonYear, result: DeductionResult) -> bool:
+        return bool(result.income_tax) or len(result.steps) > 1
+
+
+class SmallBusinessMutual(Deduction):
+    """小規模企業共済等掛金控除: applies when the person has a TEG850 line in the year."""
+
+    key = "small_business_mutual"
+    label = "小規模企業共済等掛金控除"
+
+    def calculate(self, ctx: PersonYear) -> DeductionResult:
+        return small_business_deduction(
+            ctx.deductions, year=ctx.year, person=ctx.person, rules=ctx.rules
+        )
+
+    def applies(self, ctx: PersonYear, result: DeductionResult) -> bool:
+        return len(result.steps) > 1

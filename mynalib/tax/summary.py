@@ -2,33 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..frames import DEDUCTION_CATEGORIES
 from ..jp.fmt import yen
+from .calculator import Calculator, HouseholdYear, PersonYear, estimate_taxable
 from .certificates import cert_lines, persons_in
-from .donation import donation_deduction
-from .insurance import earthquake_deduction, life_insurance_deduction
+from .donation import Donation
+from .insurance import Earthquake, LifeInsurance
 from .medical import (
+    MedicalChoice,
     MedicalComparison,
     OtcPurchase,
-    _norm,
     _person,
-    compare_medical,
-    medical_deduction,
     read_otc_purchases,
-    self_medication_deduction,
 )
 from .result import DeductionResult, Step
 from .rules import rules_for
 from .saving import TaxSaved, tax_saved
 from .settings import PersonInputs, TaxSettings
-from .social import small_business_deduction, social_insurance_deduction
+from .social import SmallBusinessMutual, SocialInsurance
 
 if TYPE_CHECKING:
     import pandas as pd
+
+#: every deduction, in the order the summary lists them (each made once per household)
+CALCULATORS: tuple[Callable[[HouseholdYear], Calculator], ...] = (
+    MedicalChoice,
+    LifeInsurance,
+    Earthquake,
+    SocialInsurance,
+    SmallBusinessMutual,
+    Donation,
+)
 
 
 @dataclass
@@ -166,18 +175,6 @@ def _persons_in_expenses(expenses: pd.DataFrame | None, year: int) -> list[str]:
     return list(seen)
 
 
-def _had_checkup(checkups: pd.DataFrame | None, person: str, year: int) -> bool:
-    if checkups is None or not len(checkups):
-        return False
-    for rec in checkups.itertuples(index=False):
-        try:
-            if _norm(rec.person) == _norm(person) and int(rec.date.year) == year:
-                return True
-        except (AttributeError, TypeError, ValueError):
-            continue
-    return False
-
-
 def household_summary(
     year: int,
     *,
@@ -190,18 +187,56 @@ def household_summary(
 ) -> HouseholdSummary:
     """Every deduction the data supports for the household in ``year``.
 
-    ``medical_expenses`` and ``deductions`` are the frames of DESIGN.md §5 (``deductions`` may be
-    unfiltered by year: prepaid splits of earlier certificates are read from it). ``income``
-    overrides the filer's 総所得金額等. 医療費・セルフメディケーション are pooled under the filer;
-    the other certificates count for the person named on them.
+    ``medical_expenses`` and ``deductions`` are the frames of :mod:`mynalib.frames`
+    (``deductions`` may be unfiltered by year: prepaid splits of earlier certificates are read from
+    it). ``income`` overrides the filer's 総所得金額等. 医療費・セルフメディケーション are pooled
+    under the filer; the other certificates count for the person named on them. Every calculator
+    of :data:`CALCULATORS` is asked, for every person (:mod:`mynalib.tax.calculator`).
     """
+    household = household_year(
+        year,
+        medical_expenses=medical_expenses,
+        deductions=deductions,
+        settings=settings,
+        otc_purchases=otc_purchases,
+        checkups=checkups,
+        income=income,
+    )
+    calculators = [make(household) for make in CALCULATORS]
+    people = [person_summary(household, person, calculators) for person in household.people]
+    if household.filer is None:
+        household.warnings.append("データがありません（医療費通知・控除証明書が見つかりません）")
+    medical = next(c for c in calculators if isinstance(c, MedicalChoice))
+    return HouseholdSummary(
+        year=year,
+        era_label=household.rules.era_label,
+        filer=household.filer,
+        household=household.household,
+        people=people,
+        medical=medical.medical,
+        self_medication=medical.self_medication,
+        comparison=medical.comparison,
+        warnings=household.warnings,
+    )
+
+
+def household_year(
+    year: int,
+    *,
+    medical_expenses: pd.DataFrame | None = None,
+    deductions: pd.DataFrame | None = None,
+    settings: TaxSettings | None = None,
+    otc_purchases: list[OtcPurchase] | str | Path | None = None,
+    checkups: pd.DataFrame | None = None,
+    income: int | None = None,
+) -> HouseholdYear:
+    """The calculators' common input: the filer, the pooled household, the people covered."""
     rules = rules_for(year)
     settings = settings or TaxSettings()
     warnings: list[str] = []
     if settings.year is not None and settings.year != year:
         warnings.append(f"設定ファイルは{settings.year}年分用です（{year}年分を計算しています）")
 
-    # OTC purchases
     purchases: list[OtcPurchase] | None = None
     if isinstance(otc_purchases, (str, Path)):
         purchases = read_otc_purchases(otc_purchases)
@@ -239,155 +274,71 @@ def household_summary(
 
     filer_inputs = settings.inputs_for(filer)
     if income is not None:
-        filer_inputs = PersonInputs(
-            total_income=income,
-            taxable_income=filer_inputs.taxable_income,
-            resident_levy=filer_inputs.resident_levy,
-            dependants_under_23=filer_inputs.dependants_under_23,
-            dependants=filer_inputs.dependants,
-        )
-
-    medical = medical_deduction(
-        medical_expenses,
-        settings.medical_extra,
+        filer_inputs = replace(filer_inputs, total_income=income)
+    people = list(dict.fromkeys([p for p in [filer] if p] + cert_persons + list(settings.people)))
+    return HouseholdYear(
         year=year,
-        total_income=filer_inputs.total_income,
-        household=household,
-        filer=filer,
         rules=rules,
-    )
-    selfmed = None
-    if purchases is not None:
-        health = settings.health_check
-        evidence = None
-        if health is None and filer is not None and _had_checkup(checkups, filer, year):
-            health = True
-            evidence = f"{year}年の特定健診の記録（{filer}）で確認"
-        selfmed = self_medication_deduction(
-            purchases,
-            year=year,
-            household=household,
-            health_check=health,
-            health_evidence=evidence,
-            filer=filer,
-            rules=rules,
-        )
-
-    people_order = list(
-        dict.fromkeys([p for p in [filer] if p] + cert_persons + list(settings.people))
-    )
-    summaries = []
-    comparison = None
-    for person in people_order:
-        inputs = filer_inputs if person == filer else settings.inputs_for(person)
-        results: list[DeductionResult] = []
-        if person == filer:
-            results.append(medical)
-        life = life_insurance_deduction(
-            deductions,
-            year=year,
-            person=person,
-            dependant_under_23=inputs.has_dependant_under_23(year),
-            rules=rules,
-        )
-        if life.details["lines"]:
-            results.append(life)
-        quake = earthquake_deduction(deductions, year=year, person=person, rules=rules)
-        if quake.details["earthquake_paid"] or quake.details["old_long_term_paid"]:
-            results.append(quake)
-        social = social_insurance_deduction(
-            deductions,
-            year=year,
-            person=person,
-            prepaid="split" if settings.prepaid == "split" else "paid_year",
-            rules=rules,
-        )
-        if social.income_tax or len(social.steps) > 1:
-            results.append(social)
-        small = small_business_deduction(deductions, year=year, person=person, rules=rules)
-        if len(small.steps) > 1:
-            results.append(small)
-
-        taxable = inputs.taxable_income
-        estimated = False
-        steps: list[Step] = []
-        donation_probe = donation_deduction(
-            deductions, year=year, person=person, total_income=inputs.total_income, rules=rules
-        )
-        has_donation = donation_probe.details["donations"] > 0
-
-        if person == filer and selfmed is not None:
-            comparison_taxable = taxable
-            if comparison_taxable is None and inputs.total_income is not None:
-                comparison_taxable = _estimate_taxable(
-                    inputs.total_income, results, donation_probe if has_donation else None, rules
-                )
-            comparison = compare_medical(
-                medical, selfmed, taxable_income=comparison_taxable or 0, rules=rules
-            )
-            if comparison_taxable is None:
-                warnings.append("課税所得金額が未入力のため、比較は最低税率5%で推計しています")
-            if comparison.best == "self_medication":
-                results[0] = selfmed
-
-        if taxable is None and inputs.total_income is not None:
-            taxable = _estimate_taxable(
-                inputs.total_income, results, donation_probe if has_donation else None, rules
-            )
-            estimated = True
-            steps.append(
-                Step(
-                    "課税所得金額［推計］",
-                    f"総所得金額等 {inputs.total_income:,} − 所得控除 − 基礎控除 "
-                    f"{rules.basic_deduction(inputs.total_income):,}（1,000円未満切捨て）",
-                    taxable,
-                    "所得税",
-                )
-            )
-        if has_donation:
-            results.append(
-                donation_deduction(
-                    deductions,
-                    year=year,
-                    person=person,
-                    total_income=inputs.total_income,
-                    taxable_income=taxable,
-                    resident_levy=inputs.resident_levy,
-                    taxable_income_estimated=estimated,
-                    rules=rules,
-                )
-            )
-        ps = PersonSummary(person, results, inputs, taxable, estimated, steps=steps)
-        if taxable is not None:
-            ps.saved = tax_saved(
-                ps.income_tax_total, ps.resident_tax_total, taxable, rules, label="所得控除の合計で"
-            )
-            ps.steps.extend(ps.saved.steps)
-        summaries.append(ps)
-
-    if filer is None:
-        warnings.append("データがありません（医療費通知・控除証明書が見つかりません）")
-    return HouseholdSummary(
-        year=year,
-        era_label=rules.era_label,
+        settings=settings,
         filer=filer,
         household=household,
-        people=summaries,
-        medical=medical,
-        self_medication=selfmed,
-        comparison=comparison,
+        filer_inputs=filer_inputs,
+        people=people,
+        medical_expenses=medical_expenses,
+        deductions=deductions,
+        checkups=checkups,
+        otc_purchases=purchases,
         warnings=warnings,
     )
 
 
-def _estimate_taxable(
-    total_income: int,
-    results: list[DeductionResult],
-    donation: DeductionResult | None,
-    rules: Any,
-) -> int:
-    deducted = sum(r.income_tax for r in results if r.income_tax_kind == "所得控除")
-    if donation is not None:
-        deducted += donation.income_tax
-    value = total_income - deducted - rules.basic_deduction(total_income)
-    return max(0, value // 1000 * 1000)
+def person_summary(
+    household: HouseholdYear, person: str, calculators: Sequence[Calculator]
+) -> PersonSummary:
+    """Ask every calculator about ``person``, settle the results in order, add the tax saved."""
+    inputs = household.inputs_for(person)
+    ctx = PersonYear(household, person, inputs, taxable_income=inputs.taxable_income)
+    found = [(c, r) for c in calculators if (r := c.compute(ctx)) is not None]
+    results = [r for _, r in found]
+    for i, (calculator, result) in enumerate(found):
+        _settle_taxable(ctx, results)
+        results[i] = calculator.settle(result, ctx)
+    _settle_taxable(ctx, results)
+    rules = household.rules
+    steps: list[Step] = []
+    if ctx.taxable_income_estimated:
+        assert inputs.total_income is not None
+        steps.append(
+            Step(
+                "課税所得金額［推計］",
+                f"総所得金額等 {inputs.total_income:,} − 所得控除 − 基礎控除 "
+                f"{rules.basic_deduction(inputs.total_income):,}（1,000円未満切捨て）",
+                ctx.taxable_income,
+                "所得税",
+            )
+        )
+    ps = PersonSummary(
+        person, results, inputs, ctx.taxable_income, ctx.taxable_income_estimated, steps=steps
+    )
+    if ctx.taxable_income is not None:
+        ps.saved = tax_saved(
+            ps.income_tax_total,
+            ps.resident_tax_total,
+            ctx.taxable_income,
+            rules,
+            label="所得控除の合計で",
+        )
+        ps.steps.extend(ps.saved.steps)
+    return ps
+
+
+def _settle_taxable(ctx: PersonYear, results: list[DeductionResult]) -> None:
+    """The known taxable income, else the estimate from ``results`` (when the 総所得金額等 is known)."""
+    inputs = ctx.inputs
+    if inputs.taxable_income is not None:
+        ctx.taxable_income, ctx.taxable_income_estimated = inputs.taxable_income, False
+    elif inputs.total_income is not None:
+        ctx.taxable_income = estimate_taxable(inputs.total_income, results, ctx.rules)
+        ctx.taxable_income_estimated = True
+    else:
+        ctx.taxable_income, ctx.taxable_income_estimated = None, False

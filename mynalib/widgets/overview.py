@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..analysis.pension import QUALIFYING_MONTHS as PENSION_QUALIFYING_MONTHS
 from .common import StatusBar, esc, guard, heading, japanese_message, logger, table_html, yen
 
 if TYPE_CHECKING:
@@ -15,8 +16,6 @@ if TYPE_CHECKING:
 
     from ..card import JpkiCard
 
-#: 老齢基礎年金の受給資格期間 (国民年金法 第26条: 10年)
-PENSION_QUALIFYING_MONTHS = 120
 PIN_NAMES_JA = {
     "auth": "利用者証明用（数字4桁）",
     "sign": "署名用（英数字6〜16桁）",

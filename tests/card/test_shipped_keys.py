@@ -58,6 +58,7 @@ def test_an_unshipped_seed_is_derived(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_sample_cards_are_issued_without_a_prime_search(monkeypatch: pytest.MonkeyPatch) -> None:
     from mynalib.card import DEFAULT_VIRTUAL_SEED
     from mynalib.samples import HOUSEHOLD
+    from mynalib.samples.card import sample_card_profile
 
     def refuse(seed: str, bits: int = 2048):
         raise AssertionError(f"derived {seed!r} at run time")
@@ -70,7 +71,7 @@ def test_sample_cards_are_issued_without_a_prime_search(monkeypatch: pytest.Monk
     ):
         cached.cache_clear()
     try:
-        issued = [profile_mod.CardProfile.generate(f"sample-{m.id}", holder=m) for m in HOUSEHOLD]
+        issued = [sample_card_profile(m.id) for m in HOUSEHOLD]
         issued.append(profile_mod.CardProfile.generate(DEFAULT_VIRTUAL_SEED, holder=HOUSEHOLD[0]))
     finally:
         for cached in (

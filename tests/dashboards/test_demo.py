@@ -175,3 +175,48 @@ def test_demo_without_voila_falls_back_to_the_card_status(monkeypatch: pytest.Mo
     assert result.exit_code == 1
     assert "Voila is not installed" in result.output
     assert "tries left" in result.output and "O=JPKI-TEST" in result.output
+
+
+def test_demo_runs_the_sandbox_as_myna_sandbox_does_without_the_cli(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """demo imports no command-line module, and its sandbox child is configured like the
+    default `myna sandbox --port N` (the same SandboxConfig, host and server header)."""
+    import ast
+
+    import uvicorn
+
+    from mynalib.cli import main
+    from mynalib.portal.sandbox import app as sandbox_app
+
+    tree = ast.parse(Path(demo.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module if node.level else node.module.removeprefix("mynalib."))
+        elif isinstance(node, ast.Import):
+            imported |= {a.name.removeprefix("mynalib.") for a in node.names}
+    assert not {m for m in imported if m.split(".")[0] in ("cli", "commands", "click")}, imported
+
+    runs: list[tuple[object, dict[str, object]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: runs.append((app, kw)))
+    monkeypatch.setattr(sandbox_app, "member_fingerprints", lambda: {})
+    result = CliRunner().invoke(main, ["sandbox", "--port", "18765"])
+    assert result.exit_code == 0, result.output
+    demo.run_sandbox(18765)
+    (cli_app, cli_kw), (demo_app, demo_kw) = runs
+    assert (
+        demo_kw
+        == cli_kw
+        == {
+            "host": "127.0.0.1",
+            "port": 18765,
+            "log_level": "warning",
+            "server_header": False,
+        }
+    )
+    assert demo_app.state.sandbox.config == cli_app.state.sandbox.config  # type: ignore[attr-defined]
+    assert demo.sandbox_command(18765)[1:] == [
+        "-c",
+        "from mynalib.demo import run_sandbox; run_sandbox(18765)",
+    ]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mynalib import charts, checkups, drugs, frames, pension
+from mynalib import charts, frames
+from mynalib.analysis import checkups, drugs, pension
 
 from .handmade import AS_OF, TARO, TARO_BIRTH, dispensings, medical_expenses, pension_periods
 from .handmade import checkups as checkup_frame

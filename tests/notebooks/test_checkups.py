@@ -1,10 +1,11 @@
-"""mynalib.checkups: item mapping, judgements at the thresholds, trends."""
+"""mynalib.analysis.checkups: item mapping, judgements at the thresholds, trends."""
 
 from __future__ import annotations
 
 import pytest
 
-from mynalib import checkups, frames
+from mynalib import frames
+from mynalib.analysis import checkups
 
 from .handmade import TARO
 from .handmade import checkups as checkup_frame

@@ -1,11 +1,12 @@
-"""mynalib.drugs: coverage periods, counts, overlapping prescriptions."""
+"""mynalib.analysis.drugs: coverage periods, counts, overlapping prescriptions."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from mynalib import drugs, frames
+from mynalib import frames
+from mynalib.analysis import drugs
 
 from .handmade import HANAKO, TARO, dispensings
 

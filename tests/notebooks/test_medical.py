@@ -1,11 +1,12 @@
-"""mynalib.medical: monthly tables, top providers, the cumulative curve."""
+"""mynalib.analysis.medical: monthly tables, top providers, the cumulative curve."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from mynalib import frames, medical
+from mynalib import frames
+from mynalib.analysis import medical
 
 from .handmade import HANAKO, TARO, medical_expenses
 

@@ -1,4 +1,4 @@
-"""mynalib.pension on a hand-built pension record (expected values worked out by hand)."""
+"""mynalib.analysis.pension on a hand-built pension record (expected values worked out by hand)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from mynalib import frames, pension
+from mynalib import frames
+from mynalib.analysis import pension
 
 from .handmade import AS_OF, TARO, TARO_BIRTH, pension_periods
 

@@ -8,7 +8,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mynalib import drugs, frames, pension
+from mynalib import frames
+from mynalib.analysis import drugs, pension
 
 from .handmade import AS_OF, TARO_BIRTH
 

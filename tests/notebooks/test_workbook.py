@@ -12,6 +12,7 @@ import pytest
 from mynalib import workbook
 from mynalib.errors import MynaError
 from mynalib.samples import HOUSEHOLD
+from mynalib.samples import vault as sample_vault
 
 TARO = "見本　太郎"
 
@@ -48,7 +49,7 @@ def test_sample_vault_is_rebuilt_when_sample_data_changes(
     shutil.copytree(workbook.sample_data_dir() / "nenkin", data / "nenkin")
     monkeypatch.setenv("MYNA_SAMPLE_DATA", str(data))
     monkeypatch.setenv("MYNA_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(workbook, "_fetch_sample_drugs", lambda *a, **k: None)
+    monkeypatch.setattr(sample_vault, "_fetch_from_sandbox", lambda *a, **k: {})
     with workbook.workbook("sample") as first:
         assert len(first.persons("pension_periods")) == 2
     (data / "nenkin" / "nenkin_hanako.csv").unlink()
@@ -57,10 +58,10 @@ def test_sample_vault_is_rebuilt_when_sample_data_changes(
 
 
 def test_person_for_file() -> None:
-    assert workbook._person_for_file(Path("iryohi/taro/医療費情報_1.csv")) == TARO
-    assert workbook._person_for_file(Path("nenkin/nenkin_hanako.csv")) == "見本　花子"
-    assert workbook._person_for_file(Path("kojo/2025/TEG800_mihon-seimei_taro.xml")) == TARO
-    assert workbook._person_for_file(Path("kojo/2025/other.xml")) is None
+    assert sample_vault.person_for_file(Path("iryohi/taro/医療費情報_1.csv")) == TARO
+    assert sample_vault.person_for_file(Path("nenkin/nenkin_hanako.csv")) == "見本　花子"
+    assert sample_vault.person_for_file(Path("kojo/2025/TEG800_mihon-seimei_taro.xml")) == TARO
+    assert sample_vault.person_for_file(Path("kojo/2025/other.xml")) is None
 
 
 def test_people_years_and_birth_dates(wb: workbook.Workbook) -> None:
@@ -120,7 +121,7 @@ def test_users_own_vault(tmp_path: Path) -> None:
 def test_sample_duplicate_prescription_is_found(wb: workbook.Workbook) -> None:
     """samples.household_dispensings documents one duplicate case: ume's ロキソプロフェン from
     two clinics in overlapping periods (autumn 2023), served by the sandbox's 薬剤情報."""
-    from mynalib import drugs
+    from mynalib.analysis import drugs
 
     ov = drugs.overlaps(wb.frame("dispensings"))
     ume = ov[ov["person"] == "見本　うめ"]

@@ -17,7 +17,7 @@ import pytest
 from mynalib.card.virtual import CardProfile
 from mynalib.portal.client import PortalClient
 from mynalib.portal.sandbox.app import SandboxConfig, SandboxState, create_app
-from mynalib.samples import person
+from mynalib.samples.card import sample_card_profile
 
 VAULT_PASS = "portal-test-passphrase"
 
@@ -34,7 +34,7 @@ def _cheap_vault(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def member_profile(member: str) -> CardProfile:
     """A fresh software card of a household member (3 tries left on every PIN)."""
-    return CardProfile.generate(seed=f"sample-{member}", holder=person(member))
+    return sample_card_profile(member)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Hand-built frames with the documented columns (DESIGN.md §5) for the tax tests."""
+"""Hand-built frames with the documented columns (:mod:`mynalib.frames`) for the tax tests."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ...samples import HOUSEHOLD, Person
+from ...samples.household import HOUSEHOLD, Person
 from .. import protocol as P
 from . import data as D
 
@@ -244,13 +244,14 @@ def member_fingerprints() -> dict[str, str]:
 
             from ...card import DEFAULT_VIRTUAL_SEED
             from ...card.virtual import CardProfile
+            from ...samples.card import sample_card_profile
 
             out = {}
-            profiles = [(f"sample-{p.id}", p) for p in HOUSEHOLD]
+            profiles = [(sample_card_profile(p.id), p) for p in HOUSEHOLD]
             # the built-in software card (`--virtual`) belongs to the household's first member
-            profiles.append((DEFAULT_VIRTUAL_SEED, HOUSEHOLD[0]))
-            for seed, person in profiles:
-                profile = CardProfile.generate(seed=seed, holder=person)
+            builtin = CardProfile.generate(seed=DEFAULT_VIRTUAL_SEED, holder=HOUSEHOLD[0])
+            profiles.append((builtin, HOUSEHOLD[0]))
+            for profile, person in profiles:
                 der = profile.auth_certificate.public_bytes(serialization.Encoding.DER)
                 out[hashlib.sha256(der).hexdigest()] = person.id
             _FINGERPRINTS = out

@@ -22,7 +22,7 @@ from typing import Any
 from ... import samples as _samples
 from ...jp.fmt import jp_date, jp_month
 from ...jp.fmt import wareki as _jp_wareki
-from ...samples import HOUSEHOLD, Person
+from ...samples.household import HOUSEHOLD, Person
 
 #: the sandbox's data is "as of" this day (fixed, so documents never change between runs)
 AS_OF = date(2026, 11, 1)

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from .jp.fmt import jp_date
+from ..jp.fmt import jp_date
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -119,7 +119,7 @@ def deduction_threshold(year: int, total_income: int | None) -> int:
     (:func:`mynalib.tax.rules_for`); without an income the 100,000円 line (a safe upper bound)."""
     from fractions import Fraction
 
-    from .tax import rules_for
+    from ..tax.rules import rules_for
 
     med = rules_for(year).medical
     if total_income is None:

@@ -1,8 +1,8 @@
 """Pension record analysis for the pension notebook (pure: frames in, frames out).
 
-Reads the ``pension_periods`` frame (DESIGN.md §5) and answers: how many months per scheme, how
-many months count toward the 480 of a full 老齢基礎年金, which months since age 20 are missing and
-which of them may still be paid late, and a labelled estimate of the annual amount.
+Reads the ``pension_periods`` frame (:mod:`mynalib.frames`) and answers: how many months per
+scheme, how many months count toward the 480 of a full 老齢基礎年金, which months since age 20 are
+missing and which of them may still be paid late, and a labelled estimate of the annual amount.
 
 Rules used (国民年金法; 日本年金機構 explanations):
 
@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from .jp.fmt import jp_date, yen
+from ..jp.fmt import jp_date, yen
 
 if TYPE_CHECKING:
     import pandas as pd
 
 FULL_MONTHS = 480
-#: 受給資格期間 (from 2017-08): 10 years including exempted months
+#: 老齢基礎年金の受給資格期間 (国民年金法 第26条, from 2017-08): 10 years including exempted months
 QUALIFYING_MONTHS = 120
 
 
@@ -85,7 +85,7 @@ def full_amount(year: int, birth: _dt.date | None = None) -> FullAmount:
         raise ValueError(
             f"no full 老齢基礎年金 amount for fiscal year {year}: the table covers "
             f"{min(FULL_AMOUNTS)}–{max(FULL_AMOUNTS)}; add the year's figure with its source to "
-            "mynalib.pension.FULL_AMOUNTS"
+            "mynalib.analysis.pension.FULL_AMOUNTS"
         ) from None
 
 
