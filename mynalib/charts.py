@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .jp import fmt
+from .jp.age import age_reached_on
 from .jp.eras import to_era
 from .jp.fmt import jp_date as jp_date  # charts.jp_date and charts.yen: the notebooks' names
 from .jp.fmt import yen
@@ -211,7 +212,7 @@ def pension_timeline(
     hi = pd.Timestamp(rows["end_"].max())
     if birth is not None:
         for age in (20, 60):
-            mark = pd.Timestamp(birth) + pd.DateOffset(years=age)
+            mark = pd.Timestamp(age_reached_on(birth, age))  # the day the law says
             ax.axvline(mdates.date2num(mark.to_pydatetime()), color="grey", linestyle="--")
             ax.text(
                 mdates.date2num(mark.to_pydatetime()),

@@ -98,11 +98,6 @@ YEARS: tuple[int, ...] = (2021, 2022, 2023, 2024, 2025)
 CERT_YEARS: tuple[int, ...] = (2024, 2025)
 
 
-def age_on(birth: date, on: date) -> int:
-    """Age in completed years on ``on``."""
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
 # --------------------------------------------------------------------------- insurance
 @dataclass(frozen=True)
 class Coverage:

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from ...errors import CardError
+from ...jp.age import age_on
 from ...samples import HOUSEHOLD, Person
 from ..apdu import encode_tlv
 from .keys import deterministic_rsa_key
@@ -156,10 +157,6 @@ def _bday(birth: dt.date, year: int) -> dt.date:
         return dt.date(year, 3, 1)
 
 
-def _age(birth: dt.date, on: dt.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
 def card_key_seed(seed: str, holder: Person) -> str:
     """What a card's keys are derived from: ``auth|<this>`` and ``sign|<this>``."""
     return f"{seed}|{holder.id}|{holder.my_number}"
@@ -169,7 +166,7 @@ def key_seeds(seed: str, holder: Person, issued: dt.date = DEFAULT_ISSUED) -> li
     """The seeds of every key :meth:`CardProfile.generate` derives for this card (the CA and
     issuer keys apart): the signing key only for holders 15 or older on the issue date."""
     base = card_key_seed(seed, holder)
-    return [f"auth|{base}"] + ([f"sign|{base}"] if _age(holder.birth, issued) >= 15 else [])
+    return [f"auth|{base}"] + ([f"sign|{base}"] if age_on(holder.birth, issued) >= 15 else [])
 
 
 #: seeds of the keys every software card shares (test CAs and the 券面事項入力補助 issuer)
@@ -354,7 +351,7 @@ class CardProfile:
         )
         sign_key: rsa.RSAPrivateKey | None = None
         sign_cert: x509.Certificate | None = None
-        if _age(holder.birth, issued) >= 15:
+        if age_on(holder.birth, issued) >= 15:
             say("signing key (RSA-2048)")
             sign_key = deterministic_rsa_key(f"sign|{key_seed}")
             birth = holder.birth.strftime("%Y%m%d")
