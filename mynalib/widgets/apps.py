@@ -93,12 +93,14 @@ def _overview_data(vault: Any, status: StatusBar, year: int | None) -> dict[str,
     if vault is not None:
         try:
             from ..tax import household_summary
+            from ..tax.portal import read_vault_inputs
 
             summary = household_summary(
                 year,
                 medical_expenses=expenses,
                 deductions=deductions,
                 checkups=_frame(vault, "checkups", status),
+                vault_inputs=read_vault_inputs(vault, year),
             )
         except Exception as exc:  # show the rest; say why the summary is missing
             status.exception(exc, "tax summary")
@@ -109,9 +111,33 @@ def _overview_data(vault: Any, status: StatusBar, year: int | None) -> dict[str,
         "year": year,
         "years": years,
         "pension_periods": _frame(vault, "pension_periods", status),
+        "births": _births(vault, status),
         "medical_expenses": year_expenses,
         "summary": summary,
     }
+
+
+def _births(vault: Any, status: StatusBar) -> dict[str, Any]:
+    """Dates of birth by name: remembered in the vault's state, else from the documents' own
+    records (the 医療費通知 carries the 生年月日)."""
+    import datetime as dt
+
+    if vault is None:
+        return {}
+    out: dict[str, Any] = {}
+    try:
+        for name, entry in (vault.get_state("persons") or {}).items():
+            if isinstance(entry, dict) and entry.get("birth"):
+                out[str(name)] = dt.date.fromisoformat(str(entry["birth"])[:10])
+        for info in vault.catalogue():
+            birth = info.meta.get("birth")
+            if info.person and birth and info.person not in out:
+                out[info.person] = (
+                    birth if isinstance(birth, dt.date) else dt.date.fromisoformat(str(birth)[:10])
+                )
+    except Exception as exc:  # the figure is then shown without the 20–60 span
+        status.exception(exc, "dates of birth")
+    return out
 
 
 def _card_choices() -> list[tuple[str, Any]]:

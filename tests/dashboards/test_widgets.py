@@ -9,6 +9,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
+from mynalib import frames
 from mynalib import procedures as P
 from mynalib.errors import PinError
 from mynalib.widgets.common import MemoryState, StatusBar, guard, japanese_message, log_path
@@ -169,11 +170,27 @@ def test_the_dashboard_log_redacts_tokens() -> None:
 
 def test_figures() -> None:
     assert 'data-months="0"' in pension_html(None)
-    periods = pd.DataFrame(
-        {"person": ["見本　太郎"] * 2, "scheme": ["厚生年金", "国民年金"], "months": [100, 30]}
+    periods = frames.conform(
+        "pension_periods",
+        pd.DataFrame(
+            {
+                "person": ["見本　太郎", "見本　太郎", "見本　太郎", "見本　花子"],
+                "scheme": ["国民年金", "国民年金", "厚生年金", "国民年金（第3号）"],
+                "start": ["1990-04-01", "1992-04-01", "2000-04-01", "2020-04-01"],
+                "end": ["1992-04-01", "1993-04-01", None, "2023-04-01"],
+                "months": [24, 12, None, 36],
+                "status": ["納付済", "未納", "加入中", "納付済"],
+            }
+        ),
     )
-    html = pension_html(periods)
-    assert 'data-months="130"' in html and "満たしています" in html
+    births = {"見本　太郎": dt.date(1970, 4, 12)}
+    html = pension_html(periods, births, as_of=dt.date(2026, 11, 1))
+    # 見本　太郎 by hand: 24 paid + the ongoing 厚生年金 2000-04 .. 2026-11 (320 months, this month
+    # included); the 12 未納 months do not count. 見本　花子 apart: 36 months, no date of birth.
+    assert 'data-person="見本　太郎" data-qualifying="344" data-counted="344"' in html
+    assert 'data-person="見本　花子" data-qualifying="36" data-counted=""' in html
+    assert "満たしています" in html and "あと84か月" in html and "生年月日が分からない" in html
+    assert 'data-months="380"' in html  # the people's months added only for the page's scripts
     exp = pd.DataFrame({"patient_share": pd.array([60000, 50000], dtype="Int64")})
     assert 'data-spent="110000"' in medical_html(exp, 2025, None)
     assert "読み取っていません" in card_html(None)
