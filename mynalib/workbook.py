@@ -268,16 +268,19 @@ class Workbook:
     def tax_summary(
         self, year: int, *, settings: TaxSettings | None = None, income: int | None = None
     ) -> HouseholdSummary:
-        """Every deduction of ``year`` for the household (mynalib.tax.household_summary)."""
+        """Every deduction of ``year`` for the household (mynalib.tax.household_summary); what
+        the settings leave out is read from the vault (mynalib.tax.portal), and said so."""
         from .tax import household_summary
+        from .tax.portal import read_vault_inputs
 
         return household_summary(
             year,
-            medical_expenses=self.frame("medical_expenses", year=year),
+            medical_expenses=self.frame("medical_expenses"),
             deductions=self.frame("deductions"),
             checkups=self.frame("checkups"),
             settings=settings or self.tax_settings(),
             income=income,
+            vault_inputs=read_vault_inputs(self.vault, year),
         )
 
     def deduction_table(
@@ -354,15 +357,26 @@ class Workbook:
     def export_medical_form(self, year: int, *, settings: TaxSettings | None = None) -> Any:
         """Write the 医療費集計フォーム CSV of ``year`` for the household; returns the FormExport."""
         from .export.iryohi_form import export_iryohi_form
+        from .tax.portal import read_vault_inputs
+        from .tax.summary import medical_form_inputs
 
         settings = settings or self.tax_settings()
-        return export_iryohi_form(
-            self.frame("medical_expenses", year=year),
-            settings.medical_extra,
+        medical = self.frame("medical_expenses")
+        extras, household, notes = medical_form_inputs(
+            year,
+            medical_expenses=medical,
+            settings=settings,
+            vault_inputs=read_vault_inputs(self.vault, year),
+        )
+        result = export_iryohi_form(
+            medical,
+            extras,
             year=year,
-            household=settings.household,
+            household=household,
             out=self.export_dir() / f"医療費集計フォーム_{year}.csv",
         )
+        result.warnings = notes + result.warnings
+        return result
 
     def export_deductions(self, summary: HouseholdSummary) -> list[Path]:
         """Write the deduction summary as CSV and JSON; returns the two paths."""
