@@ -30,6 +30,43 @@ DEFAULT_PORT = 8765
 DEFAULT_PORTAL = f"http://127.0.0.1:{DEFAULT_PORT}"
 SECRET_REFRESH = "portal.refresh_token"  # noqa: S105 - the name of a vault secret
 STATE_SESSION = "portal.session"
+#: origins the user has trusted for card logins (loopback addresses are trusted without asking)
+STATE_TRUSTED = "portal.trusted_origins"
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def _is_loopback(origin: str) -> bool:
+    scheme, _, rest = origin.partition("://")
+    host = rest.rsplit(":", 1)[0] if not rest.endswith("]") else rest
+    return scheme in {"http", "https"} and host in _LOOPBACK
+
+
+def _check_trusted(url: str, vault: Vault, trust: bool) -> str:
+    """The portal's origin, once it is trusted for card logins (``trust`` adds it)."""
+    from ..errors import AuthError
+    from ..portal.protocol import origin_of
+
+    origin = origin_of(url)
+    if _is_loopback(origin):
+        return origin
+    trusted = list(vault.get_state(STATE_TRUSTED) or [])
+    if origin in trusted:
+        return origin
+    if not trust:
+        raise AuthError(
+            f"{origin} is not a portal you have trusted for card logins. Your card would sign a "
+            "login for it; a fake portal could use that to log in as you elsewhere.",
+            hint=f"if {origin} is the real portal, run again with --trust-portal",
+            ja=f"{origin} はカードでのログインを許可したポータルではありません。"
+            "本物のポータルであることを確かめてから --trust-portal を付けて実行してください。",
+        )
+    vault.set_state(STATE_TRUSTED, sorted({*trusted, origin}))
+    vault.audit("portal.trust", origin)
+    click.echo(
+        f"{origin} を信頼するポータルに追加しました / trusted {origin} for card logins "
+        "(your card will sign logins that name this portal)"
+    )
+    return origin
 
 
 def _portal_url(explicit: str | None, vault: Vault | None = None) -> str:
@@ -216,6 +253,13 @@ def _member_profile(member: str) -> Path:
     is_flag=True,
     help="Allow spending the last PIN try (a wrong PIN then blocks the card).",
 )
+@click.option(
+    "--trust-portal",
+    "trust_portal",
+    is_flag=True,
+    help="Trust this portal for card logins from now on (needed once for a portal that is not on "
+    "this computer): your card signs logins that name it. Only for the real portal.",
+)
 @vault_option
 @report_errors
 def login_cmd(
@@ -226,6 +270,7 @@ def login_cmd(
     portal: str | None,
     acting_for: str | None,
     last_try: bool,
+    trust_portal: bool,
     vault_dir: Path | None,
 ) -> None:
     """Log in to the portal with the My Number card (OIDC + PKCE + JPKI challenge).
@@ -248,6 +293,7 @@ def login_cmd(
     vault = open_command_vault(vault_dir)
     try:
         url = _portal_url(portal, vault)
+        origin = _check_trusted(url, vault, trust_portal)
         card_cm = (
             open_card("virtual", profile)
             if (virtual or profile is not None)
@@ -271,6 +317,14 @@ def login_cmd(
                 "to share: わたしの情報 (年金・税・世帯・子育て・介護・雇用保険), 医療保険情報 "
                 "(薬剤・特定健診・医療費), お知らせ, やりとり履歴, 申請状況, 控除証明書"
                 + (f" — as 代理人 for {acting_for}" if acting_for else "")
+            )
+            click.echo(
+                f"ログイン先 / portal: {origin}　"
+                + (
+                    f"代理人として {acting_for} さんのために / as 代理人 for {acting_for}"
+                    if acting_for
+                    else "本人として / for yourself"
+                )
             )
             pin = read_pin("auth")
             try:

@@ -302,7 +302,14 @@ class PortalClient:
         if acting_for:
             params["acting_for"] = acting_for
         url = disc["authorization_endpoint"] + "?" + urlencode(params)
-        auth = JPKIAuth(card, pin, allow_last_try=allow_last_try)
+        auth = JPKIAuth(
+            card,
+            pin,
+            origin=self.base_url,
+            client_id=self.client_id,
+            acting_for=acting_for,
+            allow_last_try=allow_last_try,
+        )
         try:
             response = self.http.get(url, auth=auth)
         except (httpx.TimeoutException, httpx.TransportError, ConnectionError) as exc:

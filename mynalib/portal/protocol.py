@@ -255,6 +255,42 @@ DEFAULT_SCOPE = " ".join(SCOPES)
 DEFAULT_CLIENT_ID = "mynalib"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1/mynalib/callback"
 JPKI_AUTH_SCHEME = "JPKI"
+#: what the card signs at login is bound to the portal, the client and the person acted for,
+#: so a portal that relays another portal's challenge gets a signature that portal refuses
+LOGIN_STATEMENT_VERSION = "mynalib-jpki-login-2"
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-case, default ports left out."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    if port is None or (scheme, port) in {("http", 80), ("https", 443)}:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def login_statement(
+    *, origin: str, client_id: str, acting_for: str | None, challenge: bytes
+) -> bytes:
+    """The bytes the card signs at login (it hashes them with SHA-256): the portal's origin as the
+    client reached it, the client id, whom the login acts for (empty: oneself) and the challenge."""
+    import base64
+
+    lines = (
+        LOGIN_STATEMENT_VERSION,
+        f"origin={origin_of(origin)}",
+        f"client_id={client_id}",
+        f"acting_for={acting_for or ''}",
+        "challenge=" + base64.urlsafe_b64encode(challenge).rstrip(b"=").decode("ascii"),
+    )
+    return "\n".join(lines).encode("utf-8")
+
 
 assert all(len(op.screen_id) == 14 for op in OPERATIONS)
 assert all(op.scope in SCOPES for op in OPERATIONS)

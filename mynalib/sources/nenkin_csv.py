@@ -31,22 +31,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import MalformedDocument
-from ..frames import register
 from ..jp.eras import parse_date
-from . import register_kind
-from ._frames import record_frame
 from .records import ParseResult, PensionPeriod
 from .text import decode, nfkc, parse_int
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from ..document import Document
 
 KIND = "nenkin_csv"
 
@@ -217,27 +208,3 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
         "encoding": encoding,
     }
     return ParseResult(records, warnings, meta)
-
-
-register_kind(
-    KIND, parse, detector=detect, description="年金記録 CSV (project template)", priority=60
-)
-
-
-@register("pension_periods", [KIND])
-def build_pension_periods(documents: Sequence[Document]) -> pd.DataFrame:
-    """One row per enrolment period."""
-    import pandas as pd
-
-    def columns(rec: PensionPeriod) -> dict[str, Any]:
-        return {
-            "scheme": rec.scheme,
-            "employer": rec.employer,
-            "start": pd.Timestamp(rec.start),
-            "end": pd.Timestamp(rec.end) if rec.end else pd.NaT,
-            "months": rec.months,
-            "monthly_remuneration": rec.monthly_remuneration,
-            "status": rec.status,
-        }
-
-    return record_frame("pension_periods", documents, parse, columns)

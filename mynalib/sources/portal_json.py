@@ -1,4 +1,4 @@
-"""Parsers of the portal's JSON documents (``portal_*`` kinds) and their frame builders.
+"""Parsers of the portal's JSON documents (``portal_*`` kinds).
 
 Pure functions: bytes in, records out (no network, no vault). The shapes are those of
 ``mynalib/portal/PROTOCOL.md``:
@@ -15,12 +15,10 @@ Pure functions: bytes in, records out (no network, no vault). The shapes are tho
   ``portal_applications``.
 
 Records are plain dicts whose keys are the frame's columns (plus ``extra`` for anything unknown).
-Frames: ``dispensings``, ``notices``, ``history``, ``procedures``, ``applications`` come only from
-here; ``medical_expenses``, ``checkups`` and ``pension_periods`` gain the portal's rows.
-
-Each わたしの情報 document is a full snapshot of that item for that person, so a frame uses only the
-latest document per (kind, person): fetching again after new data never double counts.
-お知らせ are merged by ``notice_id`` (the latest read state wins), やりとり履歴 by identical entry.
+The frames built from them (and how they merge: the newest snapshot per person, お知らせ by
+``notice_id``, a file the user imported beats the portal) live in :mod:`mynalib.frames`.
+:func:`parser` gives each kind's parse function in the contract every parser of
+:mod:`mynalib.sources` follows; :func:`detect` names the kind of a document.
 """
 
 from __future__ import annotations
@@ -28,20 +26,15 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any
 
 from ..errors import MalformedDocument
-from ..frames import register
 from ..jp.eras import ERA_PATTERN, era_date, era_month
 from ..portal.protocol import ITEMS, OPERATIONS, PORTAL_KINDS
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from ..document import Document
+from .records import ParseResult
 
 Record = dict[str, Any]
 
@@ -53,13 +46,6 @@ MYINFO_KINDS = tuple(item.kind for item in ITEMS if item.answer == "results")
 KINDS = PORTAL_KINDS
 #: resBody list key → kind, for the operations whose stored answer is a list (detection)
 _LIST_KINDS = tuple((op.answer, op.kind) for op in OPERATIONS if op.kind and op.raw and op.answer)
-
-
-@dataclass
-class PortalParseResult:
-    records: list[Record]
-    warnings: list[str] = field(default_factory=list)
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------ dates
@@ -465,7 +451,7 @@ PARSERS: dict[str, _Parser] = {
 }
 
 
-def parse(kind: str, data: bytes, *, strict: bool = False) -> PortalParseResult:
+def parse(kind: str, data: bytes, *, strict: bool = False) -> ParseResult:
     """Parse one portal document. ``strict``: unknown fields raise instead of warning."""
     if kind not in PARSERS:
         raise KeyError(f"not a portal kind: {kind!r}")
@@ -480,7 +466,20 @@ def parse(kind: str, data: bytes, *, strict: bool = False) -> PortalParseResult:
         ) from None
     if strict and warnings:
         raise MalformedDocument(f"{kind}: {'; '.join(warnings)}")
-    return PortalParseResult(records, warnings, meta)
+    return ParseResult(records, warnings, meta)
+
+
+def parser(kind: str) -> Callable[..., ParseResult]:
+    """The parse function of ``kind`` as every parser of :mod:`mynalib.sources` is:
+    ``parse(data, *, strict=False) -> ParseResult``."""
+    if kind not in PARSERS:
+        raise KeyError(f"not a portal kind: {kind!r}")
+
+    def parse_kind(data: bytes, *, strict: bool = False) -> ParseResult:
+        return parse(kind, data, strict=strict)
+
+    parse_kind.__qualname__ = parse_kind.__name__ = f"parse_{kind}"
+    return parse_kind
 
 
 def detect(data: bytes) -> str | None:
@@ -498,123 +497,3 @@ def detect(data: bytes) -> str | None:
         if isinstance(body.get(key), list):
             return kind
     return None
-
-
-# -------------------------------------------------------------------------------- frames
-def _order(doc: Document) -> tuple[datetime, int]:
-    return (doc.fetched_at, doc.id or 0)
-
-
-def latest_per_person(docs: Sequence[Document]) -> list[Document]:
-    """The newest document per (kind, person): わたしの情報 answers are full snapshots."""
-    best: dict[tuple[str, str | None], Document] = {}
-    for doc in docs:
-        key = (doc.kind, doc.person)
-        if key not in best or _order(doc) > _order(best[key]):
-            best[key] = doc
-    return sorted(best.values(), key=_order)
-
-
-def _rows(docs: Sequence[Document], *, snapshot: bool = True) -> list[Record]:
-    rows = []
-    for doc in latest_per_person(docs) if snapshot else sorted(docs, key=_order):
-        result = parse(doc.kind, doc.data)
-        for rec in result.records:
-            rec = {k: v for k, v in rec.items() if k != "extra"}
-            rec["source_id"] = doc.id
-            if rec.get("person") is None and "person" in rec:
-                rec["person"] = doc.person
-            rows.append(rec)
-    return rows
-
-
-def _frame(rows: list[Record]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(rows)
-
-
-@register("dispensings", ["portal_drugs"])
-def build_dispensings(docs: Sequence[Document]) -> pd.DataFrame:
-    return _frame(_rows(docs))
-
-
-# The same facts may also come from files the user imported (医療費通知 CSV, 特定健診 XML, the
-# pension template). The imported file wins where both cover the same ground, so nothing is
-# counted twice: these builders also receive those kinds, only to learn what they cover.
-def _covered(docs: Sequence[Document], kind: str) -> tuple[set[tuple[Any, ...]], list[Document]]:
-    from . import parse as parse_any
-
-    covered: set[tuple[Any, ...]] = set()
-    portal = [d for d in docs if d.kind.startswith("portal_")]
-    if not portal:  # nothing to de-duplicate: don't parse the imported files a second time
-        return covered, portal
-    for doc in docs:
-        if doc.kind != kind:
-            continue
-        try:
-            meta = parse_any(kind, doc.data).meta
-        except Exception:  # noqa: S112 - a broken file covers nothing; its own builder reports it
-            continue
-        who = meta.get("person") or doc.person
-        if kind == "iryohi_csv" and meta.get("period"):
-            start, end = meta["period"]
-            y, m = start.year, start.month
-            while (y, m) <= (end.year, end.month):
-                covered.add((who, f"{y:04d}-{m:02d}"))
-                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-        elif kind == "kenshin_cda" and meta.get("date"):
-            covered.add((who, meta["date"]))
-        elif kind == "nenkin_csv":
-            covered.add((who,))
-    return covered, portal
-
-
-@register("medical_expenses", ["portal_medical", "iryohi_csv"])
-def build_medical(docs: Sequence[Document]) -> pd.DataFrame:
-    covered, portal = _covered(docs, "iryohi_csv")
-    return _frame([r for r in _rows(portal) if (r["person"], r["month"]) not in covered])
-
-
-@register("checkups", ["portal_checkups", "kenshin_cda"])
-def build_checkups(docs: Sequence[Document]) -> pd.DataFrame:
-    covered, portal = _covered(docs, "kenshin_cda")
-    return _frame([r for r in _rows(portal) if (r["person"], r["date"]) not in covered])
-
-
-@register("pension_periods", ["portal_pension", "nenkin_csv"])
-def build_pension(docs: Sequence[Document]) -> pd.DataFrame:
-    covered, portal = _covered(docs, "nenkin_csv")
-    return _frame([r for r in _rows(portal) if (r["person"],) not in covered])
-
-
-@register("procedures", ["portal_procedures"])
-def build_procedures(docs: Sequence[Document]) -> pd.DataFrame:
-    rows = _rows(docs)
-    return _frame([{k: v for k, v in r.items() if k != "source_id"} for r in rows])
-
-
-@register("applications", ["portal_applications"])
-def build_applications(docs: Sequence[Document]) -> pd.DataFrame:
-    return _frame(_rows(docs))
-
-
-@register("notices", ["portal_notices"])
-def build_notices(docs: Sequence[Document]) -> pd.DataFrame:
-    merged: dict[tuple[str | None, str], Record] = {}
-    for rec in _rows(docs, snapshot=False):  # oldest first: the latest read state wins
-        merged[(rec.get("person"), rec["notice_id"])] = rec
-    rows = sorted(merged.values(), key=lambda r: (r["date"], r["notice_id"]), reverse=True)
-    return _frame([{k: v for k, v in r.items() if k != "source_id"} for r in rows])
-
-
-@register("history", ["portal_history"])
-def build_history(docs: Sequence[Document]) -> pd.DataFrame:
-    seen: dict[tuple[Any, ...], Record] = {}
-    for rec in _rows(docs, snapshot=False):
-        key = tuple(
-            rec.get(k) for k in ("person", "date", "requester", "provider", "item", "purpose")
-        )
-        seen[key] = rec
-    rows = sorted(seen.values(), key=lambda r: r["date"], reverse=True)
-    return _frame([{k: v for k, v in r.items() if k != "source_id"} for r in rows])

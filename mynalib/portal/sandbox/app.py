@@ -473,7 +473,15 @@ async def authorize(request: Request) -> Response:
     if not isinstance(pub, rsa.RSAPublicKey):
         return refuse("cert_malformed", "not an RSA key")
     try:
-        pub.verify(signature, txn.challenge, padding.PKCS1v15(), hashes.SHA256())
+        # the statement names THIS portal (its issuer), the client and the person acted for:
+        # a signature made for another portal, client or principal does not verify here
+        statement = P.login_statement(
+            origin=_issuer(request),
+            client_id=q["client_id"],
+            acting_for=acting_for,
+            challenge=txn.challenge,
+        )
+        pub.verify(signature, statement, padding.PKCS1v15(), hashes.SHA256())
     except Exception:
         return refuse("signature_invalid")
     at = datetime.fromtimestamp(now, timezone.utc)
