@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Any
 from ..jp.age import age_at_year_end
 from ..jp.fmt import yen
 from .rules import RULES, floor_fraction
+from .settings import Dependant, PersonInputs, TaxSettings
 
 if TYPE_CHECKING:
     from ..document import Document
-    from .settings import PersonInputs, TaxSettings
 
 #: the document kinds read here (the 医療費通知 only through the catalogue: its 生年月日)
 PORTAL_TAX = "portal_tax"
@@ -60,6 +60,17 @@ def _nfkc(text: Any) -> str:
 def _yen(text: Any) -> int | None:
     raw = _nfkc(text).replace(",", "").replace("円", "")
     return int(raw) if raw.isdigit() else None
+
+
+def _year(text: Any) -> int | None:
+    """``2025`` / ``2025年分`` / ``令和7年分`` → 2025 (None when it is not a year)."""
+    from ..jp.eras import parse_year
+
+    raw = _nfkc(text).removesuffix("分")
+    try:
+        return parse_year(raw)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -141,7 +152,7 @@ def income_from_records(
     whole: int | None = None
     for rec in records:
         fields = {_nfkc(k): v for k, v in (rec.get("fields") or {}).items()}
-        if _yen(fields.get("年分")) != year:
+        if _year(fields.get("年分")) != year:
             continue
         amount = _yen(fields.get("所得金額"))
         if amount is not None:
@@ -288,8 +299,6 @@ def apply_inputs(
             for m in dependant_candidates(found.members, person)
             if m.birth is not None and age_at_year_end(m.birth, found.year) < 23
         ]
-        from .settings import Dependant
-
         changes["dependants"] = [Dependant(m.name, m.birth) for m in young if m.birth]
         changes["dependants_under_23"] = len(young)
         sources["dependants_under_23"] = found.household_source

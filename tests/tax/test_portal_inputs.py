@@ -81,6 +81,7 @@ def test_income_and_household_from_the_portal() -> None:
         ({"市町村民税所得割額": "60,000", "都民税所得割額": "40,000"}, 100_000),
         ({"所得割額": "123,400"}, 123_400),  # the whole 所得割額: taken as it is
         ({"市区町村民税所得割額": "6000"}, 10_000),
+        ({"年分": "令和7年分", "所得割額": "1000"}, 1_000),  # an era year names the same 年分
     ],
 )
 def test_each_levy_field_is_read_for_what_it_is(fields: dict[str, str], levy: int) -> None:
