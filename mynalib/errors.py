@@ -284,3 +284,16 @@ class ExportError(MynaError):
     """An export file could not be written."""
 
     ja_default = "ファイルを書き出せませんでした。"
+
+
+# -------------------------------------------------------------------------------------- signing
+class SigningError(MynaError):
+    """A file could not be signed (the card's own errors are CardError and PinError)."""
+
+    ja_default = "署名できませんでした。"
+
+
+class SignatureFormatError(MynaError):
+    """A file is not a signature (CMS) or a PDF this tool can read."""
+
+    ja_default = "署名ファイルを読み取れません。"

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
-APT_PACKAGES="pcscd vsmartcard-vpcd libpcsclite-dev gcc chromium fonts-noto-cjk"
+APT_PACKAGES="pcscd vsmartcard-vpcd libpcsclite-dev gcc chromium fonts-noto-cjk openssl poppler-utils"
 
 missing_apt() {
   local missing=()
