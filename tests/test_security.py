@@ -643,7 +643,14 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
                 KENHOJO_PIN + "\n",
             )
             del texts["output of card info --full-number"]  # asked for: checked separately
-            run("login (wrong PIN)", ["login", *card, "--portal", PORTAL], WRONG_PIN + "\n", 1)
+            # the in-process portal is not on a loopback address: trusted once, as a user would
+            trust = ["--trust-portal"]
+            run(
+                "login (wrong PIN)",
+                ["login", *card, "--portal", PORTAL, *trust],
+                WRONG_PIN + "\n",
+                1,
+            )
             run("login", ["login", *card, "--portal", PORTAL], AUTH_PIN + "\n")
             run("fetch", ["fetch", "all", "--no-progress"])
             run("fetch again (refresh)", ["fetch", "notices", "--no-progress"])
