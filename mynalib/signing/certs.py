@@ -155,11 +155,16 @@ def _chain_line(
                 "ok — identical to a J-LIS CA certificate shipped with mynalib",
                 "mynalib 同梱の J-LIS CA 証明書と一致します。",
             )
-        if test and _is_self_signed(cert):
+        if test and _is_self_signed(cert) and which == "sign-ca":
             return (
                 "TEST-ONLY CA of the software card (O=JPKI-TEST); `myna verify` trusts it only "
                 "with --trust-test-roots",
                 "ソフトウェアカードのテスト用CAです（myna verify は --trust-test-roots 指定時のみ信頼）。",
+            )
+        if test and _is_self_signed(cert):
+            return (
+                "TEST-ONLY CA of the software card (O=JPKI-TEST), trusted by nothing",
+                "ソフトウェアカードのテスト用CAです（信頼されません）。",
             )
         return (
             "NOT one of the J-LIS CA certificates shipped with mynalib",
@@ -173,9 +178,11 @@ def _chain_line(
         if not any(r.subject.rfc4514_string() == result.root for r in roots):
             return ("NOT issued by a signing CA", "署名用CAが発行した証明書ではありません。")
     if result.ok and test:
+        note = (
+            "; `myna verify` trusts it only with --trust-test-roots" if which == "sign" else ""
+        )
         return (
-            "ok — chains to the TEST-ONLY root O=JPKI-TEST (a software card; `myna verify` "
-            "trusts it only with --trust-test-roots)",
+            f"ok — chains to the TEST-ONLY root O=JPKI-TEST (a software card{note})",
             "テスト用ルート（O=JPKI-TEST）につながります（ソフトウェアカード）。",
         )
     if result.ok:
@@ -206,7 +213,7 @@ def certificate_text(
         f"  subject / 主体者:         {cert.subject.rfc4514_string()}",
         f"  issuer / 発行者:          {cert.issuer.rfc4514_string()}",
         f"  serial / シリアル番号:    {cert.serial_number:X}",
-        f"  valid from / 有効期間:    {fmt_date(cert.not_valid_before_utc)} (JST)",
+        f"  valid from / 有効期間開始: {fmt_date(cert.not_valid_before_utc)} (JST)",
         f"  expires / 有効期限:       {expiry}",
         f"  key usage / 鍵用途:       {', '.join(key_usage_names(cert)) or '-'}",
         f"  SHA-256 fingerprint:      {_fingerprint(cert)}",

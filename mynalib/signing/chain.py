@@ -80,14 +80,18 @@ def authentication_roots() -> tuple[x509.Certificate, ...]:
     return _load_pems("auth_ca_*.pem")
 
 
-def test_signing_root() -> x509.Certificate:
-    """The software card's TEST-ONLY signing CA (``O=JPKI-TEST``)."""
+def _test_root(purpose: str) -> x509.Certificate:
     from ..card.virtual.profile import test_ca_certificates
 
     for cert in test_ca_certificates():
-        if "JPKI for digital signature" in cert.subject.rfc4514_string():
+        if purpose in cert.subject.rfc4514_string():
             return cert
-    raise LookupError("the software card has no TEST-ONLY signing CA")  # pragma: no cover
+    raise LookupError(f"the software card has no TEST-ONLY CA for {purpose}")  # pragma: no cover
+
+
+def test_signing_root() -> x509.Certificate:
+    """The software card's TEST-ONLY signing CA (``O=JPKI-TEST``)."""
+    return _test_root("JPKI for digital signature")
 
 
 def is_test_certificate(cert: x509.Certificate) -> bool:
@@ -152,7 +156,8 @@ def chain_check(cert: x509.Certificate, *, trust_test_roots: bool = False) -> Ch
                 None,
                 True,
             )
-        if any(_issued_by(cert, r) for r in authentication_roots()):
+        auth_roots = [*authentication_roots(), _test_root("JPKI for user authentication")]
+        if any(_issued_by(cert, r) for r in auth_roots):
             return ChainResult(
                 Check(
                     "chain",
