@@ -391,8 +391,7 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
                 else "本人として / for yourself"
             )
         )
-        err = click.get_text_stream("stderr")
-        live = err.isatty()
+        live = sys.stderr.isatty()
         shown = {"interval": login.interval, "last": -1}
 
         def tick(left: int, next_poll: int) -> None:

@@ -394,7 +394,7 @@ class PortalClient:
     def login_cross_device(
         self, *, acting_for: str | None = None, scope: str | None = None
     ) -> CrossDeviceLogin:
-        """Start a login from a smartphone (``PROTOCOL.md`` §2.4): the answer has the
+        """Start a login from a smartphone (``PROTOCOL.md`` §2.3): the answer has the
         ``verification_uri_complete`` to show as a QR code (``.qr()``), ``poll()`` (one try) and
         ``wait(on_tick)`` (until the phone answers; the session is then this client's)."""
         return start_cross_device(self, acting_for=acting_for, scope=scope)

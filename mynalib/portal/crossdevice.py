@@ -1,4 +1,4 @@
-"""Login from a smartphone (``PROTOCOL.md`` §2.4), modelled on RFC 8628 (Device Authorization).
+"""Login from a smartphone (``PROTOCOL.md`` §2.3), modelled on RFC 8628 (Device Authorization).
 
 **The PC** (:func:`start_cross_device`, ``PortalClient.login_cross_device``) asks the portal for
 a login session, shows its ``verification_uri_complete`` as a QR code (:meth:`CrossDeviceLogin.qr`)
@@ -81,9 +81,12 @@ class CrossDeviceLogin:
     session: Session | None = field(default=None, repr=False)
     polls: int = 0
     started: float = field(default=0.0, repr=False)
+    #: when the next poll is due (the clock's time): one interval after the last
+    next_poll: float = field(default=0.0, repr=False)
 
     def __post_init__(self) -> None:
         self.started = self.clock()
+        self.next_poll = self.started + self.interval
 
     @property
     def expires_at(self) -> float:
@@ -114,6 +117,12 @@ class CrossDeviceLogin:
         if self.session is not None:
             return self.session
         self.polls += 1
+        try:
+            return self._poll_once()
+        finally:  # the next poll is one interval after this one (slow_down widens it)
+            self.next_poll = self.clock() + self.interval
+
+    def _poll_once(self) -> Session | None:
         response, data = self.client.post_token(
             {
                 "grant_type": P.DEVICE_CODE_GRANT,
@@ -157,6 +166,23 @@ class CrossDeviceLogin:
             hint="start the login again",
         )
 
+    def seconds_to_next_poll(self) -> int:
+        return max(0, int(self.next_poll - self.clock() + 0.999))
+
+    def step(self) -> Session | None:
+        """One step of waiting: polls when :attr:`interval` has passed since the last poll.
+        Returns the session once the phone approved; raises when the session expired (or the
+        phone refused)."""
+        now = self.clock()
+        if self.session is not None:
+            return self.session
+        if now >= self.expires_at:
+            self.state = "expired"
+            raise _expired()
+        if now < self.next_poll:
+            return None
+        return self.poll()
+
     def wait(self, on_tick: Callable[[int, int], None] | None = None) -> Session:
         """Poll until the phone answers, respecting :attr:`interval` (and ``slow_down``).
 
@@ -164,21 +190,14 @@ class CrossDeviceLogin:
         countdown). Returns the session; raises :class:`AuthError` when the phone refused or
         the session expired."""
         sleep = self.sleep or self.client.retry.sleep
-        next_poll = self.clock() + self.interval
         while True:
-            now = self.clock()
-            if now >= self.expires_at:
-                self.state = "expired"
-                raise _expired()
+            session = self.step()
+            if session is not None:
+                return session
             if on_tick is not None:
-                on_tick(self.seconds_left(), max(0, int(next_poll - now + 0.999)))
-            if now >= next_poll:
-                session = self.poll()
-                if session is not None:
-                    return session
-                next_poll = self.clock() + self.interval
-                continue
-            sleep(max(0.05, min(1.0, next_poll - now, self.expires_at - now)))
+                on_tick(self.seconds_left(), self.seconds_to_next_poll())
+            now = self.clock()
+            sleep(max(0.05, min(1.0, self.next_poll - now, self.expires_at - now)))
 
 
 def _expired() -> AuthError:

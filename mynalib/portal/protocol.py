@@ -292,7 +292,7 @@ def login_statement(
     return "\n".join(lines).encode("utf-8")
 
 
-# ------------------------------------------------------------ login from a smartphone (§2.4)
+# ------------------------------------------------------------ login from a smartphone (§2.3)
 # A cross-device login modelled on the OAuth 2.0 Device Authorization Grant (RFC 8628): the PC
 # asks for a login session and shows its verification URI as a QR code; the phone opens it, shows
 # who asks for what, and answers the session's JPKI challenge with the card (NFC) or a スマホ用電子
@@ -347,7 +347,7 @@ def device_login_statement(
 ) -> bytes:
     """The bytes the phone's card (or スマホ用電子証明書) signs to approve a cross-device login:
     the portal's origin as the phone reached it, the client and scope the PC asked for, whom the
-    login acts for, the session's user code and its challenge (``PROTOCOL.md`` §2.4)."""
+    login acts for, the session's user code and its challenge (``PROTOCOL.md`` §2.3)."""
     import base64
 
     lines = (

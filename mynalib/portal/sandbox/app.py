@@ -101,7 +101,7 @@ class SandboxConfig:
     issuer: str | None = None
     #: largest request body the API reads (bytes); larger ones are refused with 413
     max_body: int = 64 * 1024
-    #: login from a smartphone (PROTOCOL.md §2.4): seconds a session lives, the polling interval
+    #: login from a smartphone (PROTOCOL.md §2.3): seconds a session lives, the polling interval
     device_code_ttl: float = 300.0
     device_interval: int = 5
     #: refused approvals of one session before it ends as refused (access_denied)
@@ -763,7 +763,7 @@ async def revoke(request: Request) -> Response:
     return Response(status_code=200)  # RFC 7009: 200 even for unknown tokens
 
 
-# --------------------------------------------------------------- login from a smartphone (§2.4)
+# --------------------------------------------------------------- login from a smartphone (§2.3)
 
 _DEVICE_POLL_TEXT = {
     P.DEVICE_PENDING: "the phone has not answered yet; keep polling",

@@ -1,4 +1,4 @@
-"""The sandbox's side of the login from a smartphone (``PROTOCOL.md`` §2.4): device sessions and
+"""The sandbox's side of the login from a smartphone (``PROTOCOL.md`` §2.3): device sessions and
 the phone's verification page.
 
 A PC asks for a login session (``POST /oidc/device_authorization``, RFC 8628 §3.1) and shows its
