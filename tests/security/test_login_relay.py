@@ -8,8 +8,6 @@ with a session (even as 代理人 for a person the user never chose).
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
@@ -20,6 +18,7 @@ from mynalib.portal.sandbox.app import SandboxConfig, create_app
 from mynalib.secrets import Pin
 
 from ..portal.conftest import member_profile
+from .conftest import run_async
 
 REAL = "http://real-portal.test"
 
@@ -72,7 +71,7 @@ def _login_at_real_portal(
                 "/oidc/authorize", params=query, headers={"Authorization": header}
             )
 
-    return asyncio.run(go())
+    return run_async(go)
 
 
 def test_a_signature_made_for_the_real_portal_logs_in() -> None:
