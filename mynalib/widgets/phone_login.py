@@ -44,7 +44,12 @@ class PhoneLoginPanel(widgets.VBox):
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.status = StatusBar()
-        self.go = widgets.Button(description="スマートフォンでログイン", icon="mobile")
+        self.go = widgets.Button(
+            description="スマートフォンでログイン",
+            icon="mobile",
+            button_style="primary",
+            layout=widgets.Layout(width="auto"),
+        )
         self.go.add_class("myna-phone-login")
         self.cancel = widgets.Button(description="やめる", icon="times")
         self.cancel.add_class("myna-phone-cancel")
