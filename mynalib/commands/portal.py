@@ -160,8 +160,9 @@ def sandbox_cmd(
     It serves the protocol of mynalib/portal/PROTOCOL.md for the fictional sample household:
     OpenID Connect login with the JPKI challenge (software cards of the household members and the
     built-in `--virtual` card are registered; taro is 代理人 for ume), わたしの情報, 薬剤情報,
-    お知らせ, やりとり履歴, the procedure catalogue, 申請状況 and 控除証明書 XML.
-    Stop it with Ctrl-C.
+    お知らせ, やりとり履歴, the procedure catalogue, 申請状況 and 控除証明書 XML; the login from
+    a smartphone (`myna login --qr`, the phone's page at /device; the members' software
+    スマホ用電子証明書 are registered too). Stop it with Ctrl-C.
     """
     import uvicorn
 

@@ -5,7 +5,9 @@ session (``start`` returns a :class:`mynalib.portal.crossdevice.CrossDeviceLogin
 its verification URI is shown as an image (a PNG ``data:`` URI: nothing is fetched), with the
 code to compare on the phone and a countdown; the panel polls at the portal's interval (and
 slower after ``slow_down``) until the phone answers. ``on_approved(login)`` then runs (fetch into
-the vault) and returns a short Japanese summary. No card and no PIN are involved on this side.
+the vault; it closes ``login.client``) and returns a short Japanese summary; a login that ends
+otherwise (refused, expired, cancelled) has its client closed by the panel. No card and no PIN
+are involved on this side.
 """
 
 from __future__ import annotations
@@ -137,6 +139,7 @@ class PhoneLoginPanel(widgets.VBox):
             session = login.step()
         except Exception as exc:
             self._finish()
+            _close(login)
             logger().info("phone login ended: %s", type(exc).__name__)
             self.status.error(japanese_message(exc))
             return True
@@ -175,7 +178,19 @@ class PhoneLoginPanel(widgets.VBox):
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
         self._thread = None
-        if self._login is not None:
+        login = self._login
+        if login is not None:
             self._finish()
+            _close(login)
         if message:
             self.status.info(message)
+
+
+def _close(login: Any) -> None:
+    """Close the client of a login that ended without approval (``on_approved`` gets it open)."""
+    close = getattr(getattr(login, "client", None), "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception as exc:  # closing is best effort
+            logger().info("closing the portal client failed: %s", type(exc).__name__)

@@ -104,10 +104,12 @@ def test_qr_countdown_and_approval(setup: dict[str, Any]) -> None:
 def test_refused_on_the_phone(setup: dict[str, Any]) -> None:
     panel = PhoneLoginPanel(setup["start"], lambda login: "never", threaded=False)
     panel.begin()
-    _phone_approves(setup, panel.login, deny=True)
+    login = panel.login
+    _phone_approves(setup, login, deny=True)
     setup["clock"].sleep(5)
     assert panel.tick() is True
     assert "拒否" in panel.status.value and panel.qr.value == ""
+    assert login.client.http.is_closed  # the panel closed the client it will not hand on
 
 
 def test_expired(setup: dict[str, Any]) -> None:

@@ -7,7 +7,9 @@ What it checks at login (the JPKI step): the card's RSA signature over the chall
 certificate's validity dates (at the sandbox clock), the chain to the trusted JPKI roots
 (:func:`mynalib.card.trust.verify_certificate`, with the software card's test root trusted), the
 revocation list, and that the certificate belongs to a registered member. 代理人 logins are allowed
-only for a registered (principal, agent) pair.
+only for a registered (principal, agent) pair. The login from a smartphone (PROTOCOL.md §2.3:
+device authorization, the phone's page, approval, device-code polling) runs the same checks and
+also accepts the software スマホ用電子証明書; its sessions and page are in :mod:`.device`.
 
 Realistic behaviour is switchable through :class:`SandboxConfig` and :class:`Faults`: rate
 limiting (resultCode 1000 + Retry-After), session expiry (9000 / ED1107), capacity over (06),
