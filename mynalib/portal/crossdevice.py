@@ -109,6 +109,18 @@ class CrossDeviceLogin:
         """The QR code as a PNG ``data:`` URI (for an ``<img>``; nothing is fetched)."""
         return self.qr().png_data_uri(scale=scale, border=4)
 
+    def _repr_html_(self) -> str:
+        """In a notebook, the login shows itself: the QR code, the URL, the code, time left."""
+        import html
+
+        left = self.seconds_left()
+        return (
+            f'<div class="myna-phone-login"><img alt="QR" src="{self.qr_png_data_uri()}">'
+            f"<div>{html.escape(self.verification_uri_complete)}</div>"
+            f"<div>確認コード / code: <b>{html.escape(self.user_code)}</b>　"
+            f"残り / left: {left // 60}:{left % 60:02d}（{html.escape(self.state)}）</div></div>"
+        )
+
     # --- polling -----------------------------------------------------------------------------
     def poll(self) -> Session | None:
         """Ask the token endpoint once: the session once the phone approved, None while it has

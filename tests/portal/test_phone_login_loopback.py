@@ -100,6 +100,10 @@ def test_the_qr_codes_decode_to_the_verification_uri(server: LiveSandbox) -> Non
         assert uri.startswith(f"{server.url}/device?user_code=")
         assert decode_qr(data_uri_image(login.qr_png_data_uri())) == [uri]
         assert decode_qr(terminal_qr_image(login.qr_text())) == [uri]
+        # in a notebook the login shows itself with the same QR code
+        shown = login._repr_html_()
+        assert decode_qr(data_uri_image(shown.split('src="', 1)[1].split('"', 1)[0])) == [uri]
+        assert login.user_code in shown and "pending" in shown
         # light modules are the block characters: read as printed, not by luck of inversion
         inverted = terminal_qr_image(login.qr_text()).point(lambda v: 255 - v)
         assert decode_qr(inverted) == []
