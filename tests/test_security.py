@@ -651,10 +651,15 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
                 KENHOJO_PIN + "\n",
             )
             del texts["output of card info --full-number"]  # asked for: checked separately
-            # the in-process portal is not on loopback: trusted explicitly, as a user would
-            login = ["login", *card, "--portal", PORTAL, "--trust-portal"]
-            run("login (wrong PIN)", login, WRONG_PIN + "\n", 1)
-            run("login", login, AUTH_PIN + "\n")
+            # the in-process portal is not on a loopback address: trusted once, as a user would
+            trust = ["--trust-portal"]
+            run(
+                "login (wrong PIN)",
+                ["login", *card, "--portal", PORTAL, *trust],
+                WRONG_PIN + "\n",
+                1,
+            )
+            run("login", ["login", *card, "--portal", PORTAL], AUTH_PIN + "\n")
             # the login from a smartphone: the phone's side asks for the same PIN
             from mynalib.portal import client as client_module
 
