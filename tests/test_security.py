@@ -451,7 +451,15 @@ class Secrets:
 class TokenRecorder:
     """ASGI wrapper around the sandbox: harvests every token, code and verifier that passes."""
 
-    KEYS = ("code", "code_verifier", "access_token", "refresh_token", "id_token", "token")
+    KEYS = (
+        "code",
+        "code_verifier",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "token",
+        "device_code",
+    )
 
     def __init__(self, app: Any, secrets: Secrets):
         self.app = app
@@ -652,6 +660,16 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
                 1,
             )
             run("login", ["login", *card, "--portal", PORTAL], AUTH_PIN + "\n")
+            # the login from a smartphone: the phone's side asks for the same PIN
+            from mynalib.portal import client as client_module
+
+            with client_module.PortalClient(PORTAL) as pc:
+                device = pc.login_cross_device()
+                url = device.verification_uri_complete
+                phone = ["phone", "approve", url, *card, "--yes", "--trust-portal"]
+                run("phone approve (wrong PIN)", phone, WRONG_PIN + "\n", 1)
+                run("phone approve", phone, AUTH_PIN + "\n")
+                assert device.poll() is not None  # tokens issued to the PC (and recorded)
             run("fetch", ["fetch", "all", "--no-progress"])
             run("fetch again (refresh)", ["fetch", "notices", "--no-progress"])
             imported = _sample_files()

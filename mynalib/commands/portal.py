@@ -160,8 +160,9 @@ def sandbox_cmd(
     It serves the protocol of mynalib/portal/PROTOCOL.md for the fictional sample household:
     OpenID Connect login with the JPKI challenge (software cards of the household members and the
     built-in `--virtual` card are registered; taro is 代理人 for ume), わたしの情報, 薬剤情報,
-    お知らせ, やりとり履歴, the procedure catalogue, 申請状況 and 控除証明書 XML.
-    Stop it with Ctrl-C.
+    お知らせ, やりとり履歴, the procedure catalogue, 申請状況 and 控除証明書 XML; the login from
+    a smartphone (`myna login --qr`, the phone's page at /device; the members' software
+    スマホ用電子証明書 are registered too). Stop it with Ctrl-C.
     """
     import uvicorn
 
@@ -201,24 +202,28 @@ def sandbox_cmd(
     member_fingerprints()  # register the household's software cards before serving
     click.echo(f"mynalib portal sandbox on http://127.0.0.1:{port}  (synthetic data; Ctrl-C stops)")
     click.echo(f"  log in with:  myna login --virtual --portal http://127.0.0.1:{port}")
+    click.echo(f"  or from a phone:  myna login --qr --portal http://127.0.0.1:{port}")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
 
 
 # --------------------------------------------------------------------------------- login
-def _member_profile(member: str) -> Path:
-    """The software card of a sample-household member, kept in $MYNA_HOME (PIN counters persist)."""
+def _member_profile(member: str, *, smartphone: bool = False) -> Path:
+    """The software card of a sample-household member (``smartphone``: their software スマホ用
+    電子証明書), kept in $MYNA_HOME (PIN counters persist)."""
     from ..paths import default_state_dir
-    from ..samples.card import sample_card_profile
+    from ..samples.card import sample_card_profile, sample_smartphone_profile
     from ..samples.household import person
 
     try:
         person(member)
     except KeyError:
         raise click.BadParameter(f"no sample member {member!r}", param_hint="--member") from None
-    path = default_state_dir() / f"sample-card-{member}.json"
+    name = f"sample-smartphone-{member}.json" if smartphone else f"sample-card-{member}.json"
+    path = default_state_dir() / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        sample_card_profile(member).save(path)
+        issue = sample_smartphone_profile if smartphone else sample_card_profile
+        issue(member).save(path)
     return path
 
 
@@ -260,6 +265,12 @@ def _member_profile(member: str) -> Path:
     help="Trust this portal for card logins from now on (needed once for a portal that is not on "
     "this computer): your card signs logins that name it. Only for the real portal.",
 )
+@click.option(
+    "--qr",
+    is_flag=True,
+    help="Log in from a smartphone instead (no card reader): shows a QR code for the phone to "
+    "scan, then waits until the phone approves with the card (NFC) or its スマホ用電子証明書.",
+)
 @vault_option
 @report_errors
 def login_cmd(
@@ -271,6 +282,7 @@ def login_cmd(
     acting_for: str | None,
     last_try: bool,
     trust_portal: bool,
+    qr: bool,
     vault_dir: Path | None,
 ) -> None:
     """Log in to the portal with the My Number card (OIDC + PKCE + JPKI challenge).
@@ -288,11 +300,16 @@ def login_cmd(
     ]
     if len(chosen) > 1 and not (virtual and (profile or member)):
         raise click.UsageError("choose one of --virtual/--profile/--member or --reader")
+    if qr and (chosen or last_try):
+        raise click.UsageError("--qr uses the phone: no card options on this computer")
     if member is not None:
         profile = _member_profile(member)
     vault = open_command_vault(vault_dir)
     try:
         url = _portal_url(portal, vault)
+        if qr:  # nothing is signed on this computer: the phone checks the portal
+            _qr_login(vault, url, acting_for)
+            return
         origin = _check_trusted(url, vault, trust_portal)
         card_cm = (
             open_card("virtual", profile)
@@ -347,6 +364,66 @@ def login_cmd(
 
 
 login_cmd.help = (login_cmd.help or "") + "\n\n" + PIN_ENV_HELP
+
+
+def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
+    """`myna login --qr`: the QR code and URL, a countdown, the session once the phone approves."""
+    import sys
+
+    from ..portal.client import PortalClient
+    from ..portal.protocol import origin_of
+
+    with PortalClient(url, on_session=_saver(vault, url)) as client:
+        login = client.login_cross_device(acting_for=acting_for)
+        click.echo(
+            "スマートフォンでQRコードを読み取ってください / scan this QR code with your phone:"
+        )
+        click.echo(login.qr_text())
+        click.echo(login.verification_uri_complete)
+        click.echo(
+            f"確認コード / code: {login.user_code}　スマートフォンに同じコードが表示されることを確かめて"
+            "ください / check that the phone shows the same code"
+        )
+        click.echo(
+            f"ログイン先 / portal: {origin_of(url)}　"
+            + (
+                f"代理人として {acting_for} さんのために"
+                if acting_for
+                else "本人として / for yourself"
+            )
+        )
+        live = sys.stderr.isatty()
+        shown = {"interval": login.interval, "last": -1}
+
+        def tick(left: int, next_poll: int) -> None:
+            text = f"スマートフォンの承認を待っています / waiting for the phone: {left // 60}:{left % 60:02d}"
+            if live:
+                click.echo(f"\r{text}（次の確認まで {next_poll} 秒）  ", nl=False, err=True)
+            elif shown["last"] < 0 or shown["last"] - left >= 30:
+                click.echo(text, err=True)
+                shown["last"] = left
+            if login.interval != shown["interval"]:  # slow_down: poll less often
+                shown["interval"] = login.interval
+                click.echo(f"\n(the portal asked to poll every {login.interval} s)", err=True)
+
+        try:
+            session = login.wait(on_tick=tick)
+        finally:
+            if live:
+                click.echo("", err=True)
+                sys.stderr.flush()
+    actor = session.actor
+    vault.audit(
+        "portal.login",
+        f"{url} as {session.person_id} (from a smartphone)"
+        + (f" by 代理人 {actor.get('preferred_username')}" if actor else ""),
+    )
+    who = session.person_name or session.person_id
+    click.echo(
+        f"Logged in to {url} as {who} from the smartphone"
+        + (f" (代理人: {actor.get('name')})" if actor else "")
+    )
+    click.echo("The session is kept encrypted in the vault. Next: myna fetch all")
 
 
 # --------------------------------------------------------------------------------- fetch

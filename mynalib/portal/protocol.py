@@ -292,5 +292,116 @@ def login_statement(
     return "\n".join(lines).encode("utf-8")
 
 
+# ------------------------------------------------------------ login from a smartphone (§2.3)
+# A cross-device login modelled on the OAuth 2.0 Device Authorization Grant (RFC 8628): the PC
+# asks for a login session and shows its verification URI as a QR code; the phone opens it, shows
+# who asks for what, and answers the session's JPKI challenge with the card (NFC) or a スマホ用電子
+# 証明書; the PC polls the token endpoint until the phone has answered.
+
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+#: token-endpoint errors of a device-code poll (RFC 8628 §3.5): keep polling / poll slower /
+#: the session expired / the phone refused
+DEVICE_PENDING = "authorization_pending"
+DEVICE_SLOW_DOWN = "slow_down"
+DEVICE_EXPIRED = "expired_token"
+DEVICE_DENIED = "access_denied"
+#: seconds a slow_down adds to the polling interval (RFC 8628 §3.5)
+DEVICE_SLOW_DOWN_STEP = 5
+#: what the phone signs to approve a cross-device login (never the same text as a card-reader
+#: login: a signature for one can never be used for the other)
+DEVICE_STATEMENT_VERSION = "mynalib-jpki-device-login-1"
+#: an approval made on one device and carried to another (``myna phone approve --print-only``,
+#: pasted into the verification page): this prefix, then base64url JSON
+APPROVAL_PREFIX = "mynalib-approval-1."
+#: user codes: 8 letters without vowels (no words, nothing to misread), shown as XXXX-XXXX
+USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
+
+#: what each scope lets the service see, as the phone (and ``myna login``) shows it
+SCOPE_LABELS: dict[str, str] = {
+    "openid": "ログインしたこと（本人の識別子）",
+    "profile": "氏名",
+    "myinfo": "わたしの情報（年金・税・世帯・子育て・介護・雇用保険）とやりとり履歴",
+    "medical": "医療保険の情報（薬剤・特定健診・医療費）",
+    "notices": "お知らせ",
+    "procedures": "手続と申請状況",
+    "deductions": "控除証明書",
+}
+
+
+def normalize_user_code(text: str) -> str | None:
+    """``"bcdf ghjk"`` → ``"BCDF-GHJK"``; None when it cannot be a user code."""
+    letters = "".join(ch for ch in text.upper() if ch not in "- \t")
+    if len(letters) != 8 or any(ch not in USER_CODE_ALPHABET for ch in letters):
+        return None
+    return f"{letters[:4]}-{letters[4:]}"
+
+
+def device_login_statement(
+    *,
+    origin: str,
+    client_id: str,
+    acting_for: str | None,
+    scope: str,
+    user_code: str,
+    challenge: bytes,
+) -> bytes:
+    """The bytes the phone's card (or スマホ用電子証明書) signs to approve a cross-device login:
+    the portal's origin as the phone reached it, the client and scope the PC asked for, whom the
+    login acts for, the session's user code and its challenge (``PROTOCOL.md`` §2.3)."""
+    import base64
+
+    lines = (
+        DEVICE_STATEMENT_VERSION,
+        f"origin={origin_of(origin)}",
+        f"client_id={client_id}",
+        f"acting_for={acting_for or ''}",
+        f"scope={' '.join(scope.split())}",
+        f"user_code={user_code}",
+        "challenge=" + base64.urlsafe_b64encode(challenge).rstrip(b"=").decode("ascii"),
+    )
+    return "\n".join(lines).encode("utf-8")
+
+
+def encode_approval(*, user_code: str, certificate: bytes, signature: bytes) -> str:
+    """An approval as one line of text (to carry from the phone to the verification page)."""
+    import base64
+    import json
+
+    def b64u(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+    body = {"user_code": user_code, "certificate": b64u(certificate), "signature": b64u(signature)}
+    raw = json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return APPROVAL_PREFIX + b64u(raw)
+
+
+def decode_approval(text: str) -> tuple[str, bytes, bytes]:
+    """(user code, certificate DER, signature) of :func:`encode_approval`'s text.
+
+    Raises ValueError when the text is not an approval (whitespace inside is ignored: a pasted
+    line may have been wrapped)."""
+    import base64
+    import binascii
+    import json
+
+    compact = "".join(text.split())
+    if not compact.startswith(APPROVAL_PREFIX) or len(compact) > 16_384:
+        raise ValueError("not a mynalib approval")
+
+    def unb64u(value: object) -> bytes:
+        if not isinstance(value, str):
+            raise ValueError("not a mynalib approval")
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+    try:
+        body = json.loads(unb64u(compact[len(APPROVAL_PREFIX) :]))
+        if not isinstance(body, dict) or not isinstance(body.get("user_code"), str):
+            raise ValueError
+        return body["user_code"], unb64u(body["certificate"]), unb64u(body["signature"])
+    except (ValueError, KeyError, binascii.Error, UnicodeDecodeError):
+        raise ValueError("not a mynalib approval") from None
+
+
 assert all(len(op.screen_id) == 14 for op in OPERATIONS)
 assert all(op.scope in SCOPES for op in OPERATIONS)
+assert set(SCOPE_LABELS) == set(SCOPES)

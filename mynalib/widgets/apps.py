@@ -197,4 +197,39 @@ def overview_app() -> widgets.VBox:
     overview = Overview(lambda year: _overview_data(vault, status, year), fetch_panel=panel)
     holder["overview"] = overview
     panel.read_tries()  # tries left first, before any PIN is asked
-    return app_box("わたしの情報", [status, overview], css="myna-overview-app")
+    phone = _phone_login_panel(vault, groups, on_done)
+    return app_box("わたしの情報", [status, overview, phone], css="myna-overview-app")
+
+
+def _phone_login_panel(vault: Any, groups: tuple[str, ...], on_done: Any) -> widgets.VBox:
+    """「スマートフォンでログイン」 under the overview: QR code, countdown, then the same fetch."""
+    from .phone_login import PhoneLoginPanel
+
+    def start() -> Any:
+        from ..errors import PortalUnavailable
+        from ..portal import PortalClient
+
+        url = os.environ.get("MYNA_PORTAL_URL")
+        if not url:
+            raise PortalUnavailable(
+                "MYNA_PORTAL_URL is not set",
+                ja="接続先のマイナポータル（サンドボックス）が設定されていません。"
+                "`myna demo` から起動してください。",
+            )
+        client = PortalClient(url)
+        try:
+            return client.login_cross_device()
+        except Exception:
+            client.close()
+            raise
+
+    def on_approved(login: Any) -> str:
+        with login.client as client:
+            if vault is None:
+                raise RuntimeError("no vault")
+            report = client.fetch(groups, store=vault.put)
+        on_done()
+        new, dups = sum(report.new.values()), sum(report.duplicates.values())
+        return f"ログインして取得しました。新しい書類 {new} 件、保管済み {dups} 件。"
+
+    return PhoneLoginPanel(start, on_approved)

@@ -28,6 +28,7 @@ from ...errors import CardError
 from ...jp.age import age_on
 from ...samples import HOUSEHOLD, Person
 from ..apdu import encode_tlv
+from ..jpki import CARD_TOKEN_LABELS, SMARTPHONE_TOKEN_LABELS
 from .keys import deterministic_rsa_key
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "test_ca_certificates",
     "test_ca_keys",
     "test_kenhojo_issuer_key",
+    "test_smartphone_ca_certificates",
+    "test_smartphone_ca_keys",
 ]
 
 #: the documented default PINs of a newly generated software card
@@ -93,22 +96,43 @@ def test_ca_keys() -> dict[str, rsa.RSAPrivateKey]:
 
 
 @functools.lru_cache(maxsize=1)
+def test_smartphone_ca_keys() -> dict[str, rsa.RSAPrivateKey]:
+    """The スマホ用電子証明書 test CAs' private keys (auth, sign): not the card's CAs."""
+    return {
+        "auth": deterministic_rsa_key(SMARTPHONE_CA_KEY_SEEDS[0]),
+        "sign": deterministic_rsa_key(SMARTPHONE_CA_KEY_SEEDS[1]),
+    }
+
+
+@functools.lru_cache(maxsize=1)
 def _test_ca_certs() -> dict[str, x509.Certificate]:
-    keys = test_ca_keys()
+    return _ca_certificates(test_ca_keys(), purpose_suffix="", serial_tag="ca")
+
+
+@functools.lru_cache(maxsize=1)
+def _test_smartphone_ca_certs() -> dict[str, x509.Certificate]:
+    return _ca_certificates(
+        test_smartphone_ca_keys(), purpose_suffix=" for smartphone", serial_tag="ca-smartphone"
+    )
+
+
+def _ca_certificates(
+    keys: dict[str, rsa.RSAPrivateKey], *, purpose_suffix: str, serial_tag: str
+) -> dict[str, x509.Certificate]:
     out = {}
     for kind, purpose in (
         ("auth", "JPKI for user authentication"),
         ("sign", "JPKI for digital signature"),
     ):
         key = keys[kind]
-        name = _ca_name(purpose)
+        name = _ca_name(purpose + purpose_suffix)
         ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
         cert = (
             x509.CertificateBuilder()
             .subject_name(name)
             .issuer_name(name)
             .public_key(key.public_key())
-            .serial_number(_serial("ca", kind))
+            .serial_number(_serial(serial_tag, kind))
             .not_valid_before(_CA_NOT_BEFORE)
             .not_valid_after(_CA_NOT_AFTER)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -136,6 +160,13 @@ def _test_ca_certs() -> dict[str, x509.Certificate]:
 def test_ca_certificates() -> list[x509.Certificate]:
     """The O=JPKI-TEST CA certificates (auth, sign) every software-card profile chains to."""
     certs = _test_ca_certs()
+    return [certs["auth"], certs["sign"]]
+
+
+def test_smartphone_ca_certificates() -> list[x509.Certificate]:
+    """The O=JPKI-TEST CA certificates (auth, sign) of the software スマホ用電子証明書: separate
+    from the card's, so a relying party can tell the two kinds apart by their issuer."""
+    certs = _test_smartphone_ca_certs()
     return [certs["auth"], certs["sign"]]
 
 
@@ -175,6 +206,11 @@ SHARED_KEY_SEEDS = (
     "mynalib JPKI-TEST sign CA",
     "mynalib JPKI-TEST kenhojo issuer",
 )
+#: seeds of the スマホ用電子証明書 test CAs' keys (auth, sign)
+SMARTPHONE_CA_KEY_SEEDS = (
+    "mynalib JPKI-TEST smartphone auth CA",
+    "mynalib JPKI-TEST smartphone sign CA",
+)
 
 
 def _utf8(text: str) -> bytes:
@@ -203,9 +239,10 @@ def _leaf(
     issued: dt.date,
     expires: dt.date,
     san: x509.SubjectAlternativeName | None,
+    smartphone: bool = False,
 ) -> x509.Certificate:
-    ca_key = test_ca_keys()[kind]
-    ca_cert = _test_ca_certs()[kind]
+    ca_key = (test_smartphone_ca_keys() if smartphone else test_ca_keys())[kind]
+    ca_cert = (_test_smartphone_ca_certs() if smartphone else _test_ca_certs())[kind]
     not_before = dt.datetime(issued.year, issued.month, issued.day, tzinfo=dt.timezone.utc)
     # valid through the last second of the expiry day in Japan (UTC+9), as J-LIS does
     not_after = dt.datetime(
@@ -314,10 +351,14 @@ class CardProfile:
         kenhojo_pin: str = DEFAULT_PINS["kenhojo"],
         issued: dt.date | None = None,
         progress: Callable[[str], None] | None = None,
+        smartphone: bool = False,
     ) -> CardProfile:
         """A deterministic profile: same seed + holder + PINs + issue date -> same card.
 
         Holders under 15 on the issue date get no signing certificate (as real cards).
+        ``smartphone``: a スマホ用電子証明書 held in a phone's secure element instead of a card:
+        its own token label (``jpki.SMARTPHONE_TOKEN_LABELS``) and certificates issued by the
+        separate smartphone test CAs (:func:`test_smartphone_ca_certificates`).
         ``progress`` is called with a short message before each slow step (RSA key generation
         takes about half a second per key the first time; keys are cached per process).
         """
@@ -348,6 +389,7 @@ class CardProfile:
             issued=issued,
             expires=expires,
             san=None,
+            smartphone=smartphone,
         )
         sign_key: rsa.RSAPrivateKey | None = None
         sign_cert: x509.Certificate | None = None
@@ -386,10 +428,11 @@ class CardProfile:
                 issued=issued,
                 expires=expires,
                 san=san,
+                smartphone=smartphone,
             )
         say("券面事項入力補助 files")
         kenhojo_files = build_kenhojo_files(holder)
-        cas = _test_ca_certs()
+        cas = _test_smartphone_ca_certs() if smartphone else _test_ca_certs()
         return cls(
             seed=seed,
             holder=holder,
@@ -403,7 +446,13 @@ class CardProfile:
             auth_ca_certificate=cas["auth"],
             sign_ca_certificate=cas["sign"],
             kenhojo_files=kenhojo_files,
+            token_label=SMARTPHONE_TOKEN_LABELS[0] if smartphone else CARD_TOKEN_LABELS[0],
         )
+
+    @property
+    def smartphone(self) -> bool:
+        """True for a スマホ用電子証明書 (its token label says so), False for a card."""
+        return self.token_label in SMARTPHONE_TOKEN_LABELS
 
     def reset(
         self,
@@ -553,3 +602,5 @@ class CardProfile:
 test_ca_certificates.__test__ = False  # type: ignore[attr-defined]
 test_ca_keys.__test__ = False  # type: ignore[attr-defined]
 test_kenhojo_issuer_key.__test__ = False  # type: ignore[attr-defined]
+test_smartphone_ca_certificates.__test__ = False  # type: ignore[attr-defined]
+test_smartphone_ca_keys.__test__ = False  # type: ignore[attr-defined]
