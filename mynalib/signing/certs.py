@@ -178,9 +178,7 @@ def _chain_line(
         if not any(r.subject.rfc4514_string() == result.root for r in roots):
             return ("NOT issued by a signing CA", "署名用CAが発行した証明書ではありません。")
     if result.ok and test:
-        note = (
-            "; `myna verify` trusts it only with --trust-test-roots" if which == "sign" else ""
-        )
+        note = "; `myna verify` trusts it only with --trust-test-roots" if which == "sign" else ""
         return (
             f"ok — chains to the TEST-ONLY root O=JPKI-TEST (a software card{note})",
             "テスト用ルート（O=JPKI-TEST）につながります（ソフトウェアカード）。",

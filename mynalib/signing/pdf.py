@@ -197,10 +197,9 @@ def sign_pdf(
             cert = signer.certificate if isinstance(signer, CardSigner) else None
             signer_name = signer_display_name(cert) if cert else (signer.subject_name or "")
         params["signer"] = signer_name
-        stamp_text = STAMP_TEXT
         style = TextStampStyle(
-            stamp_text=stamp_text,
-            text_box_style=TextBoxStyle(font=_stamp_font(stamp_text + signer_name)),
+            stamp_text=STAMP_TEXT,
+            text_box_style=TextBoxStyle(font=_stamp_font(STAMP_TEXT + signer_name)),
             timestamp_format="%Y-%m-%d %H:%M %Z",
         )
         spec = fields.SigFieldSpec(name, on_page=visible.page - 1, box=visible.box)

@@ -21,6 +21,8 @@ Verdict = Literal["valid", "invalid", "untrusted"]
 
 #: the checks a valid signature needs (each ``ok`` or ``warn``)
 REQUIRED = ("integrity", "signer", "chain", "validity")
+#: a failure of one of these means the signature or the content is broken, not only untrusted
+BROKEN_IF_FAILED = frozenset({"format", "integrity", "coverage", "signer", "content"})
 
 _TITLES = {
     "format": "format / 形式",
@@ -50,11 +52,7 @@ class SignatureResult:
 
     @property
     def verdict(self) -> Verdict:
-        if any(
-            c.status == "fail"
-            for c in self.checks
-            if c.name in {"format", "integrity", "coverage", "signer", "content"}
-        ):
+        if any(c.status == "fail" for c in self.checks if c.name in BROKEN_IF_FAILED):
             return "invalid"
         for name in ("integrity", "signer"):
             c = self.check(name)
@@ -115,9 +113,6 @@ class VerificationReport:
             (c := s.check("revocation")) is not None and c.status == "ok" for s in self.signatures
         )
 
-    def __bool__(self) -> bool:
-        return self.valid
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -177,6 +172,6 @@ def _check_lines(check: Check) -> list[str]:
 def _verdict_text(verdict: Verdict) -> str:
     return {
         "valid": "VALID / 有効",
-        "invalid": "INVALID / 無効（改ざんまたは破損）",
+        "invalid": "INVALID / 無効",
         "untrusted": "NOT TRUSTED / 信頼できません",
     }[verdict]

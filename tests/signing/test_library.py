@@ -367,3 +367,14 @@ def test_certificate_text_of_the_shipped_jlis_cas() -> None:
         assert "identical to a J-LIS CA certificate shipped with mynalib" in text
         assert "TEST-ONLY" not in text and "personal data / 個人情報:  none" in text
         assert "NOT one of the J-LIS CA" in certificate_text(der, "auth-ca")
+
+
+def test_signing_works_where_an_event_loop_already_runs(signer: CardSigner) -> None:
+    # a notebook's kernel runs a loop: pyHanko's coroutine then runs on a thread of its own
+    import asyncio
+
+    async def inside_a_loop() -> bytes:
+        return sign_cms(DATA, signer)
+
+    der = asyncio.run(inside_a_loop())
+    assert verify_cms(der, DATA, trust_test_roots=True).valid
