@@ -15,7 +15,6 @@ from mynalib.cli import main
 from mynalib.portal import protocol as P
 from mynalib.portal.client import PortalClient
 
-from ..dashboards.conftest import CHROMIUM_ARGS, chromium_path
 from .conftest import LiveSandbox
 
 pytestmark = pytest.mark.browser
@@ -30,20 +29,6 @@ PHONE = {
     "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    exe = chromium_path()
-    if exe is None:
-        pytest.skip("Debian's chromium is not installed (make setup installs it when run as root)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

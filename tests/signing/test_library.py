@@ -333,14 +333,22 @@ def test_last_try_is_not_spent_without_confirmation() -> None:
         assert verify_cms(sign_cms(DATA, signer), DATA, trust_test_roots=True).valid
 
 
-def test_signer_repr_and_sha256_only(signer: CardSigner) -> None:
+def _on_own_loop(make):  # type: ignore[no-untyped-def]
+    """``asyncio.run(make())`` on a thread of its own: the browser tests of the same session keep
+    Playwright's loop running in the main thread."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+def test_signer_repr_and_sha256_only(signer: CardSigner) -> None:
     from mynalib.errors import SigningError
 
     assert PASSWORD not in repr(signer) and "CardSigner" in repr(signer)
     with pytest.raises(SigningError):
-        asyncio.run(signer.async_sign_raw(b"x", "sha1"))
+        _on_own_loop(lambda: signer.async_sign_raw(b"x", "sha1"))
     # plain cryptography code can use the card too
     signature = signer.sign_data(b"payload")
     from cryptography.hazmat.primitives.asymmetric import padding
@@ -371,10 +379,8 @@ def test_certificate_text_of_the_shipped_jlis_cas() -> None:
 
 def test_signing_works_where_an_event_loop_already_runs(signer: CardSigner) -> None:
     # a notebook's kernel runs a loop: pyHanko's coroutine then runs on a thread of its own
-    import asyncio
-
     async def inside_a_loop() -> bytes:
         return sign_cms(DATA, signer)
 
-    der = asyncio.run(inside_a_loop())
+    der = _on_own_loop(inside_a_loop)
     assert verify_cms(der, DATA, trust_test_roots=True).valid
