@@ -200,6 +200,24 @@ class ProtocolError(PortalError):
     """The portal answered something that does not follow the protocol."""
 
 
+class RequestRefused(PortalError):
+    """The portal refused the request as malformed or wrong (resultCode 8000); ``errors`` are
+    its error entries as sent (``errorCode``, ``message`` and, for 電子申請, ``field``)."""
+
+    ja_default = "マイナポータルが要求を受け付けませんでした。"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        errors: list[dict[str, object]] | None = None,
+        hint: str | None = None,
+        ja: str | None = None,
+    ):
+        self.errors = list(errors or [])
+        super().__init__(message, hint=hint, ja=ja)
+
+
 # -------------------------------------------------------------------------------------- sources
 class SourceError(MynaError):
     """A document could not be read."""

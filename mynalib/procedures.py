@@ -62,6 +62,7 @@ EVENTS: dict[str, str] = {
     "death": "家族が亡くなった",
     "cert_expiry": "電子証明書の有効期限",
     "tax_year_end": "年の終わり（税の申告）",
+    "company_setup": "法人を設立した",
 }
 
 #: what each planner event date means (shown next to the date picker)
@@ -79,6 +80,7 @@ EVENT_DATE_LABELS: dict[str, str] = {
     "death": "亡くなった日（知った日）",
     "cert_expiry": "電子証明書の有効期限日",
     "tax_year_end": "対象年の12月31日",
+    "company_setup": "会社の設立日（設立登記の申請日）",
 }
 
 LIFE_EVENTS: tuple[str, ...] = (
@@ -93,6 +95,7 @@ LIFE_EVENTS: tuple[str, ...] = (
     "おくやみ",
     "マイナンバーカード",
     "税・申告",
+    "法人設立",
 )
 
 CATEGORIES: tuple[str, ...] = (
@@ -105,9 +108,17 @@ CATEGORIES: tuple[str, ...] = (
     "マイナンバーカード",
     "雇用",
     "くらし",
+    "法人",
 )
 
-AUDIENCES: tuple[str, ...] = ("個人", "子育て世帯", "高齢者・家族", "被用者", "自営業・個人事業主")
+AUDIENCES: tuple[str, ...] = (
+    "個人",
+    "子育て世帯",
+    "高齢者・家族",
+    "被用者",
+    "自営業・個人事業主",
+    "法人",
+)
 
 CLOSED_DAY_NOTE = (
     "期限日が土日・祝日・年末年始に当たるときは、多くの手続で翌開庁日が期限になります。"
@@ -569,6 +580,84 @@ CATALOGUE: list[Procedure] = [
        who="本人（15歳未満は法定代理人）",
        description="給付金などの受取に使う口座を国に登録します。マイナポータルから登録・変更できます。",
        events=["birth"]),
+    # ------------------------------------------------------------------ 法人設立（法人設立ワンストップサービス）
+    _p("teikan_ninshou", "定款の認証（電子定款）", "法人", "法人設立", "法人",
+       "設立の登記の前に（株式会社の定款は公証人の認証を受けなければ効力を生じません）",
+       online=True, signature=True,
+       attachments=["電子定款（PDF・発起人の電子署名付き）", "実質的支配者となるべき者の申告書",
+                    "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="会社法 第30条第1項、公証人法 第62条の2・第62条の3",
+       who="発起人（代理人も可）",
+       description="株式会社の定款を公証人に認証してもらいます。電子定款はオンラインで認証を申請でき、収入印紙（4万円）が不要です。法人設立ワンストップサービスからも申請できます。",
+       events=["company_setup"]),
+    _p("setsuritsu_touki", "株式会社の設立登記申請", "法人", "法人設立", "法人",
+       "発起設立は設立時取締役等の調査が終わった日または発起人が定めた日のいずれか遅い日から2週間以内",
+       online=True, signature=True,
+       attachments=["定款", "設立時取締役の就任承諾書", "払込みがあったことを証する書面",
+                    "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="会社法 第49条・第911条第1項、商業登記法 第47条",
+       who="設立時代表取締役（司法書士などの代理人も可）",
+       description="本店所在地の法務局に設立の登記を申請します。株式会社は登記によって成立し、申請した日が設立日になります。オンライン申請では申請書に電子署名をします。",
+       events=["company_setup"]),
+    _p("houjin_setsuritsu_todoke", "法人設立届出書（税務署）", "法人", "法人設立", "法人",
+       "設立の日以後2か月以内", months=2, online=True, signature=True,
+       attachments=["定款等の写し", "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="法人税法 第148条第1項、同法施行規則 第63条",
+       who="法人の代表者（税理士などの代理人も可）",
+       description="内国法人を設立したら納税地の税務署に届け出ます。e-Tax や法人設立ワンストップサービスからオンラインで提出できます。",
+       events=["company_setup"]),
+    _p("aoiro_shinsei_houjin", "青色申告の承認申請書（法人）", "法人", "法人設立", "法人",
+       "設立の日以後3か月を経過した日と最初の事業年度終了の日のうち、いずれか早い日の前日まで",
+       online=True, signature=True,
+       attachments=["電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="法人税法 第122条第1項・第2項第1号", who="法人の代表者（代理人も可）",
+       description="青色申告の承認を受けると、欠損金の繰越控除などの特典を受けられます。期限を過ぎると最初の事業年度は白色申告になります。",
+       events=["company_setup"]),
+    _p("kyuyo_shiharai_kaisetsu", "給与支払事務所等の開設届出書", "法人", "法人設立", "法人",
+       "給与支払事務所等を開設した日から1か月以内", months=1, online=True, signature=True,
+       attachments=["電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="所得税法 第230条、同法施行規則 第99条", who="法人の代表者（代理人も可）",
+       description="役員報酬や給与を支払う事務所を開設したら、所轄の税務署に届け出ます（源泉徴収義務者になります）。",
+       events=["company_setup"]),
+    _p("houjin_setsuritsu_chihou", "法人設立・設置届出書（都道府県・市区町村）", "法人", "法人設立", "法人",
+       "都道府県・市区町村の条例で定める日まで（設立の日から15日以内〜1か月以内が多い）",
+       online=True, signature=True,
+       attachments=["定款等の写し", "登記事項証明書（法人設立ワンストップサービスでは省略可）",
+                    "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="各都道府県・市区町村の税条例（法人の道府県民税・事業税・市町村民税の申告のため）",
+       who="法人の代表者（代理人も可）",
+       description="法人住民税・法人事業税のために、事務所のある都道府県と市区町村に届け出ます。eLTAX や法人設立ワンストップサービスから提出できます。",
+       events=["company_setup"]),
+    _p("shinki_tekiyou", "健康保険・厚生年金保険 新規適用届", "法人", "法人設立", "法人",
+       "適用事業所となった日から5日以内", days=5, online=True, signature=True,
+       attachments=["法人（商業）登記簿謄本（法人番号の記載で省略できる場合あり）",
+                    "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="健康保険法 第3条第3項、同法施行規則 第19条、厚生年金保険法 第6条第1項、同法施行規則 第13条",
+       who="事業主（社会保険労務士などの代理人も可）",
+       description="法人の事業所は、役員1人でも報酬があれば健康保険・厚生年金保険の適用事業所になります。年金事務所に届け出ます。",
+       events=["company_setup"]),
+    _p("shikaku_shutoku_shakai", "健康保険・厚生年金保険 被保険者資格取得届", "法人", "法人設立", "法人",
+       "資格を取得した日（入社日・適用日）から5日以内", days=5, online=True, signature=True,
+       attachments=["電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="健康保険法 第48条、同法施行規則 第24条、厚生年金保険法 第27条、同法施行規則 第15条",
+       who="事業主（社会保険労務士などの代理人も可）",
+       description="役員・従業員が健康保険・厚生年金保険の被保険者になったとき、事業主が届け出ます。",
+       events=["company_setup"]),
+    _p("koyou_tekiyou_secchi", "雇用保険 適用事業所設置届", "法人", "法人設立", "法人",
+       "事業所を設置した日の翌日から10日以内", days=10, online=True, signature=True,
+       attachments=["登記事項証明書", "労働保険関係成立届の控え", "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="雇用保険法 第7条、同法施行規則 第141条",
+       who="事業主（社会保険労務士などの代理人も可）",
+       description="労働者を雇用する事業所を設置したら、公共職業安定所（ハローワーク）に届け出ます。",
+       events=["company_setup"]),
+    _p("roudou_hoken_seiritsu", "労働保険 保険関係成立届", "法人", "法人設立", "法人",
+       "保険関係が成立した日（労働者を雇用した日）の翌日から10日以内", days=10, online=True,
+       signature=True,
+       attachments=["登記事項証明書", "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="労働保険の保険料の徴収等に関する法律 第4条の2第1項、同法施行規則 第4条",
+       who="事業主（社会保険労務士などの代理人も可）",
+       description="労働者を1人でも雇用すると労働保険（労災保険・雇用保険）の保険関係が成立し、労働基準監督署に届け出ます。",
+       events=["company_setup"]),
 ]
 # fmt: on
 
@@ -748,7 +837,8 @@ def search(
 
 
 def procedures_frame(procedures: Iterable[Procedure] | None = None) -> pd.DataFrame:
-    """The ``procedures`` frame (DESIGN.md §5) of the catalogue (or of ``procedures``)."""
+    """The ``procedures`` frame (``mynalib/frames/procedures.py``) of the catalogue (or of
+    ``procedures``)."""
     import pandas as pd
 
     from .frames import conform

@@ -22,6 +22,7 @@ SPEC = FrameSpec(
         "submitted": DATE,
         "status": TEXT,
         "updated": DATE,
+        "reason": TEXT,  # why it was returned (差戻し); empty otherwise
         "person": TEXT,
     },
     "submitted",

@@ -38,6 +38,7 @@ from ..errors import (
     PortalError,
     PortalUnavailable,
     ProtocolError,
+    RequestRefused,
     SessionExpired,
 )
 from ..log import TRAFFIC, get_logger, quiet_http_loggers, redact
@@ -562,9 +563,11 @@ class PortalClient:
                     f"{operation}: not logged in ({', '.join(str(c) for c in codes) or result})",
                     hint="log in again with `myna login`",
                 )
-            raise PortalError(
-                f"{operation}: the portal answered resultCode {result} {codes} {messages}".rstrip()
-            )
+            text = f"{operation}: the portal answered resultCode {result} {codes} {messages}"
+            if result == P.RESULT_BAD_REQUEST:  # the entries say which part (and field) is wrong
+                entries = [e for e in data.get("errors") or [] if isinstance(e, dict)]
+                raise RequestRefused(text.rstrip(), errors=entries)
+            raise PortalError(text.rstrip())
 
         return self._with_retries(operation, attempt)
 

@@ -26,6 +26,24 @@ ERROR_SCREEN_ID = "EV0001"
 ERROR_BODY = "EV0002"
 ERROR_UNKNOWN_ITEM = "EV0003"
 ERROR_UNKNOWN_ID = "EV0404"
+# 電子申請 (PROTOCOL.md §9): a refusal names the field (or attachment slot) it is about
+ERROR_FIELD = "EV0101"  # a form field is missing or wrong
+ERROR_SIGNATURE = "EV0102"  # the signature is missing, does not verify, or its certificate fails
+ERROR_ATTACHMENT = "EV0103"  # an attachment is not allowed, too large, or missing
+ERROR_SUBMISSION_ID = "EV0105"  # the submissionId was used before for other content
+#: why a signature was refused (``signatureError`` of an EV0102 error)
+SIGNATURE_ERRORS = (
+    "signature_required",
+    "signature_malformed",
+    "signature_invalid",
+    "cert_untrusted",
+    "cert_expired",
+    "cert_revoked",
+    "revocation_unknown",
+    "signer_mismatch",
+)
+#: an application's states, in the order they come (差戻し: returned with a reason)
+APPLICATION_STATUSES = ("受付済", "審査中", "完了", "差戻し")
 
 # ------------------------------------------------------------------- わたしの情報 item status
 STATUS_PENDING = "01"
@@ -81,6 +99,8 @@ class Operation:
     fetch: str | None = None
     #: for a list: the operation fetched for each listed entry (its documents are stored)
     each: str | None = None
+    #: the request carries files (電子申請): a larger request body is accepted
+    upload: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +217,43 @@ OPERATIONS: tuple[Operation, ...] = (
         answer="applications",
         kind="portal_applications",
         fetch="applications",
+    ),
+    # 電子申請 (PROTOCOL.md §9): form definitions, 様式取得, submission, one application's history
+    Operation(
+        "forms/get",
+        "MPW04S0401E002",
+        "procedures",
+        "申請フォームの定義",
+        request=("procedureId",),
+        answer="form",
+        subject=False,
+    ),
+    Operation(
+        "forms/template",
+        "MPW04S0401E003",
+        "procedures",
+        "様式取得",
+        request=("procedureId", "templateId"),
+        answer="content",
+        raw=False,
+        subject=False,
+    ),
+    Operation(
+        "applications/submit",
+        "MPW05S0501E002",
+        "procedures",
+        "電子申請（送信）",
+        request=("procedureId", "submissionId", "fields", "attachments", "signature"),
+        answer="application",
+        upload=True,
+    ),
+    Operation(
+        "applications/get",
+        "MPW05S0501E003",
+        "procedures",
+        "申請の状況と経過",
+        request=("applicationId",),
+        answer="application",
     ),
 )
 

@@ -28,6 +28,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -41,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...samples.household import HOUSEHOLD, Person
 from .. import protocol as P
+from . import applying as A
 from . import data as D
 from .device import DeviceSessions
 
@@ -103,6 +105,11 @@ class SandboxConfig:
     issuer: str | None = None
     #: largest request body the API reads (bytes); larger ones are refused with 413
     max_body: int = 64 * 1024
+    #: the same for an operation that carries files (電子申請 with attachments)
+    max_upload: int = 12 * 1024 * 1024
+    #: 電子申請 (PROTOCOL.md §9): seconds from 受付済 to 審査中, and to the decision (完了/差戻し)
+    review_delay: float = 20.0
+    decision_delay: float = 60.0
     #: login from a smartphone (PROTOCOL.md §2.3): seconds a session lives, the polling interval
     device_code_ttl: float = 300.0
     device_interval: int = 5
@@ -206,6 +213,7 @@ class SandboxState:
         self.scheduled: list[tuple[str, str, int]] = []  # (kind, path prefix, times)
         self.request_log: list[tuple[str, str]] = []  # (method, path) of every request
         self.device = DeviceSessions()  # logins from a smartphone
+        self.applying = A.Applications()  # 電子申請: submitted applications
         self._members: dict[str, str] | None = None
 
     # --- test helpers ---------------------------------------------------------------------
@@ -1173,8 +1181,9 @@ async def api(request: Request) -> Response:
             message=f"scope {op.scope} not granted",
         )
     # --- envelope ---
+    limit = st.config.max_upload if op.upload else st.config.max_body
     try:
-        body = json.loads(await _read_body(request, st.config.max_body))
+        body = json.loads(await _read_body(request, limit))
         screen = body["commonHeader"]["screenId"]
         req = body.get("reqBody") or {}
         if not isinstance(req, dict):
@@ -1185,7 +1194,7 @@ async def api(request: Request) -> Response:
             P.RESULT_BAD_REQUEST,
             [P.ERROR_BODY],
             status=413,
-            message=f"body larger than {st.config.max_body} bytes",
+            message=f"body larger than {limit} bytes",
         )
     except Exception:
         return _envelope(
@@ -1204,12 +1213,27 @@ async def api(request: Request) -> Response:
             message=f"screenId for {op.name} is {op.screen_id}",
         )
     person = _person(access.person)
+    call = _CALL.set(Call(_issuer(request), _person(access.actor) if access.actor else None))
     try:
         return HANDLERS[op.name](st, person, req, now)
     except (ValueError, TypeError, KeyError) as exc:
         return _envelope(
             None, P.RESULT_BAD_REQUEST, [P.ERROR_BODY], status=400, message=f"bad reqBody: {exc}"
         )
+    finally:
+        _CALL.reset(call)
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler may need of the call beyond the person: the portal's issuer (what a
+    signature names) and the 代理人 making it."""
+
+    issuer: str
+    actor: Person | None
+
+
+_CALL: ContextVar[Call] = ContextVar("sandbox_call")
 
 
 @handles("myinfo/request")
@@ -1284,11 +1308,18 @@ def _myinfo_get(st: SandboxState, person: Person, req: dict[str, Any], now: floa
     return _envelope({"items": items})
 
 
+def _all_notices(st: SandboxState, person: Person, now: float) -> list[dict[str, Any]]:
+    """The person's お知らせ: the synthetic ones and those of their applications, newest first."""
+    notices = D.notices(person) + A.notices(st, person, now)
+    notices.sort(key=lambda n: (n["date"], n["noticeId"]), reverse=True)
+    return notices
+
+
 @handles("notices/list")
 def _notices_list(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
     notices = [
         dict(n, read=n["read"] or (person.id, n["noticeId"]) in st.read_notices)
-        for n in D.notices(person)
+        for n in _all_notices(st, person, now)
     ]
     page, meta = _page(req, notices, st.config.page_size_max)
     return _envelope({"subject": D.subject(person), **meta, "notices": page})
@@ -1299,7 +1330,7 @@ def _notices_read(st: SandboxState, person: Person, req: dict[str, Any], now: fl
     ids = req.get("noticeIds")
     if not isinstance(ids, list):
         raise ValueError("noticeIds must be a list")
-    known = {n["noticeId"] for n in D.notices(person)}
+    known = {n["noticeId"] for n in _all_notices(st, person, now)}
     missing = [i for i in ids if i not in known]
     if missing:
         return _envelope(
@@ -1329,7 +1360,71 @@ def _applications_list(
     st: SandboxState, person: Person, req: dict[str, Any], now: float
 ) -> Response:
     ids = [p["procedureId"] for p in _procedures()]
-    return _envelope({"subject": D.subject(person), "applications": D.applications(person, ids)})
+    listed = D.applications(person, ids) + A.listing(st, person, now)
+    return _envelope({"subject": D.subject(person), "applications": listed})
+
+
+# 電子申請 (PROTOCOL.md §9): the work is in .applying; these turn its answers into envelopes
+def _refused(errors: list[dict[str, str]], status: int = 400) -> Response:
+    body = {"resultCode": P.RESULT_BAD_REQUEST, "resBody": {}, "errors": errors}
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+        status_code=status,
+        media_type="application/json; charset=utf-8",
+    )
+
+
+def _not_found(exc: Exception) -> Response:
+    return _envelope(None, P.RESULT_NOT_FOUND, [P.ERROR_UNKNOWN_ID], message=str(exc))
+
+
+@handles("forms/get")
+def _forms_get(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
+    try:
+        return _envelope(A.form_answer(req))
+    except A.NotFound as exc:
+        return _not_found(exc)
+
+
+@handles("forms/template")
+def _forms_template(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
+    try:
+        return _envelope(A.template_answer(req))
+    except A.NotFound as exc:
+        return _not_found(exc)
+
+
+@handles("applications/submit")
+def _applications_submit(
+    st: SandboxState, person: Person, req: dict[str, Any], now: float
+) -> Response:
+    call = _CALL.get()
+    try:
+        return _envelope(A.submit(st, person, call.actor, req, now, call.issuer))
+    except A.Refused as refused:
+        return _refused(refused.errors)
+    except A.NotFound as exc:
+        return _not_found(exc)
+
+
+@handles("applications/get")
+def _applications_get(
+    st: SandboxState, person: Person, req: dict[str, Any], now: float
+) -> Response:
+    app_id = str(req.get("applicationId") or "")
+    app = A.find(st, person, app_id)
+    if app is not None:
+        return _envelope(
+            {"subject": D.subject(person), "application": A.detail(app, now, st.config)}
+        )
+    ids = [p["procedureId"] for p in _procedures()]
+    for entry in D.applications(person, ids):  # the synthetic history: its last state only
+        if entry["applicationId"] == app_id:
+            history = [{"status": entry["status"], "at": entry["updated"]}]
+            return _envelope(
+                {"subject": D.subject(person), "application": {**entry, "history": history}}
+            )
+    return _not_found(A.NotFound(f"unknown applicationId {app_id!r}"))
 
 
 @handles("deductions/list")
