@@ -56,11 +56,23 @@ def procedures_app() -> widgets.VBox:
     status = StatusBar()
     vault = dashboard_vault(status)
     state = vault if vault is not None else MemoryState()
-    search = ProcedureSearch()
-    planner = LifeEventPlanner(state)
     applications = ApplicationsStatus(_frame(vault, "applications", status))
+    # 電子申請 (widgets/applying.py): 「電子申請する」 opens the form under the search
+    from .applying import ApplyArea, dashboard_submitter
+
+    portal = os.environ.get("MYNA_PORTAL_URL") or "http://127.0.0.1:8765"
+    area = ApplyArea(
+        card_choices=_card_choices(),
+        submit=dashboard_submitter(portal, vault.put if vault is not None else None),
+        portal=portal,
+        on_submitted=lambda _r: applications.show(_frame(vault, "applications", status)),
+    )
+    search = ProcedureSearch(on_apply=area.open)
+    planner = LifeEventPlanner(state)
     return app_box(
-        "手続の検索・電子申請", [status, search, planner, applications], css="myna-procedures-app"
+        "手続の検索・電子申請",
+        [status, search, area, planner, applications],
+        css="myna-procedures-app",
     )
 
 
@@ -185,10 +197,12 @@ def overview_app() -> widgets.VBox:
         logger().info("fetch done: %d new, %d already stored", new, dups)
         return f"取得しました。新しい書類 {new} 件、保管済み {dups} 件。"
 
-    holder: dict[str, Overview] = {}
+    holder: dict[str, Any] = {}
 
     def on_done() -> None:
         holder["overview"].refresh()
+        if "bank" in holder:  # 公金受取口座 may have changed with the fetch
+            holder["bank"].show(_bank_account(vault, status))
 
     def on_card_status(card_status: Any) -> None:
         holder["overview"].show_card(card_status)
@@ -198,7 +212,23 @@ def overview_app() -> widgets.VBox:
     holder["overview"] = overview
     panel.read_tries()  # tries left first, before any PIN is asked
     phone = _phone_login_panel(vault, groups, on_done)
-    return app_box("わたしの情報", [status, overview, phone], css="myna-overview-app")
+    from .applying import BankAccountPanel
+
+    bank = holder["bank"] = BankAccountPanel(_bank_account(vault, status))
+    return app_box("わたしの情報", [status, overview, bank, phone], css="myna-overview-app")
+
+
+def _bank_account(vault: Any, status: StatusBar) -> Any:
+    """公金受取口座 (mynalib.apply.bank): the account, or where its application stands."""
+    if vault is None:
+        return None
+    try:
+        from ..apply.bank import bank_account_status
+
+        return bank_account_status(vault)
+    except Exception as exc:  # the rest of the page still shows
+        status.exception(exc, "bank account")
+        return None
 
 
 def _phone_login_panel(vault: Any, groups: tuple[str, ...], on_done: Any) -> widgets.VBox:

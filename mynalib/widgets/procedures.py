@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -53,8 +54,24 @@ def procedure_detail_html(proc: dict[str, Any] | None) -> str:
 class ProcedureSearch(widgets.VBox):
     """Search the catalogue by keyword, category, life event, audience, online, signature."""
 
-    def __init__(self, procedures: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        procedures: list[dict[str, Any]] | None = None,
+        *,
+        on_apply: Callable[[str], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.procedures = list(catalogue.CATALOGUE if procedures is None else procedures)
+        # 「電子申請する」 under the detail of an online procedure (widgets/applying.py)
+        self._on_apply = on_apply
+        self.apply_button = widgets.Button(
+            description="電子申請する", button_style="success", icon="pencil"
+        )
+        self.apply_button.add_class("myna-apply-button")
+        self.apply_button.layout.display = "none"
+        self.apply_button.on_click(
+            lambda _b: on_apply(self.results.value) if on_apply and self.results.value else None
+        )
         self.status = StatusBar()
         style = {"description_width": "7em"}
         self.keyword = widgets.Text(
@@ -116,7 +133,9 @@ class ProcedureSearch(widgets.VBox):
                 widgets.HBox(
                     [
                         widgets.Box([self.results], layout=widgets.Layout(width="45%")),
-                        widgets.Box([self.detail], layout=widgets.Layout(width="55%")),
+                        widgets.VBox(
+                            [self.detail, self.apply_button], layout=widgets.Layout(width="55%")
+                        ),
                     ]
                 ),
             ],
@@ -150,6 +169,7 @@ class ProcedureSearch(widgets.VBox):
         self.count.value = f"<b>{len(found)}</b> 件の手続が見つかりました"
         if self.results.value is None:
             self.detail.value = procedure_detail_html(None)
+            self.apply_button.layout.display = "none"
 
     def _on_filter(self, _change: dict[str, Any]) -> None:
         guard(self.status, "procedure filter")(self.refresh)()
@@ -158,7 +178,10 @@ class ProcedureSearch(widgets.VBox):
         @guard(self.status, "procedure detail")
         def show() -> None:
             pid = change["new"]
-            self.detail.value = procedure_detail_html(catalogue.get(pid) if pid else None)
+            proc = catalogue.get(pid) if pid else None
+            self.detail.value = procedure_detail_html(proc)
+            online = bool(proc and proc["online"] and self._on_apply is not None)
+            self.apply_button.layout.display = None if online else "none"
 
         show()
 
@@ -329,12 +352,16 @@ class ApplicationsStatus(widgets.VBox):
             except KeyError:
                 name = str(pid)
             status = str(rec.get("status") or "")
+            reason = rec.get("reason")
+            shown = esc(APPLICATION_STATUS_JA.get(status, status))
+            if isinstance(reason, str) and reason:
+                shown += f'<br><span class="myna-muted myna-reason">{esc(reason)}</span>'
             rows.append(
                 [
                     esc(rec.get("application_id")),
                     esc(name),
                     esc(_date(rec.get("submitted"))),
-                    esc(APPLICATION_STATUS_JA.get(status, status)),
+                    shown,
                     esc(_date(rec.get("updated"))),
                 ]
             )

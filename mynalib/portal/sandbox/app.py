@@ -1359,9 +1359,13 @@ def _procedures_list(st: SandboxState, person: Person, req: dict[str, Any], now:
 def _applications_list(
     st: SandboxState, person: Person, req: dict[str, Any], now: float
 ) -> Response:
-    ids = [p["procedureId"] for p in _procedures()]
-    listed = D.applications(person, ids) + A.listing(st, person, now)
+    listed = D.applications(person, _history_ids()) + A.listing(st, person, now)
     return _envelope({"subject": D.subject(person), "applications": listed})
+
+
+def _history_ids() -> list[str]:
+    """The procedures the synthetic 申請状況 draws from: a person's, not a company's."""
+    return [p["procedureId"] for p in _procedures() if p["audience"] != "法人"]
 
 
 # 電子申請 (PROTOCOL.md §9): the work is in .applying; these turn its answers into envelopes
@@ -1417,8 +1421,7 @@ def _applications_get(
         return _envelope(
             {"subject": D.subject(person), "application": A.detail(app, now, st.config)}
         )
-    ids = [p["procedureId"] for p in _procedures()]
-    for entry in D.applications(person, ids):  # the synthetic history: its last state only
+    for entry in D.applications(person, _history_ids()):  # the synthetic history: last state
         if entry["applicationId"] == app_id:
             history = [{"status": entry["status"], "at": entry["updated"]}]
             return _envelope(
