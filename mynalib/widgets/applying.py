@@ -554,7 +554,7 @@ class ApplyArea(widgets.VBox):
         super().__init__([self.status, self.holder], **kwargs)
         self.add_class("myna-apply-area")
 
-    def open(self, procedure_id: str) -> ApplyPanel | None:
+    def open_form(self, procedure_id: str) -> ApplyPanel | None:
         from ..apply import form
 
         self.status.clear()
@@ -575,16 +575,22 @@ class ApplyArea(widgets.VBox):
         return self.panel
 
 
-def dashboard_submitter(portal: str, store: Callable[[Any], Any] | None) -> Submitter:
+def dashboard_submitter(
+    portal: str,
+    store: Callable[[Any], Any] | None,
+    *,
+    make_client: Callable[[], Any] | None = None,
+) -> Submitter:
     """The dashboards' ``submit``: log in with the card, sign when needed, send, then bring
-    申請状況 and お知らせ into the vault (``store``: ``vault.put``)."""
+    申請状況 and お知らせ into the vault (``store``: ``vault.put``). ``make_client``: a
+    :class:`~mynalib.portal.PortalClient` factory (default: one for ``portal``)."""
 
     def submit(preview: Any, card: Any, auth: Any, sign: Any, allow_last_try: bool) -> Receipt:
         from ..apply import sign as sign_content
         from ..apply import submit as send
         from ..portal import PortalClient
 
-        with PortalClient(portal) as client:
+        with make_client() if make_client else PortalClient(portal) as client:
             client.login(card, auth, allow_last_try=allow_last_try)
             signature = None
             if preview.signature_required:

@@ -67,7 +67,7 @@ def procedures_app() -> widgets.VBox:
         portal=portal,
         on_submitted=lambda _r: applications.show(_frame(vault, "applications", status)),
     )
-    search = ProcedureSearch(on_apply=area.open)
+    search = ProcedureSearch(on_apply=area.open_form)
     planner = LifeEventPlanner(state)
     return app_box(
         "手続の検索・電子申請",
