@@ -135,6 +135,20 @@ def _saver(vault: Vault, portal: str) -> Any:
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every request.")
 @click.option("--seed", type=int, default=0, help="Seed of the random faults.")
 @click.option(
+    "--review-delay",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="電子申請: seconds from 受付済 to 審査中.",
+)
+@click.option(
+    "--decision-delay",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="電子申請: seconds from 受付済 to the decision (完了 or 差戻し).",
+)
+@click.option(
     "--revoke-serial",
     multiple=True,
     metavar="HEX",
@@ -153,6 +167,8 @@ def sandbox_cmd(
     drop_rate: float,
     latency: float,
     seed: int,
+    review_delay: float,
+    decision_delay: float,
     revoke_serial: tuple[str, ...],
 ) -> None:
     """Run the local portal sandbox on 127.0.0.1 (synthetic data, test-only trust).
@@ -160,7 +176,8 @@ def sandbox_cmd(
     It serves the protocol of mynalib/portal/PROTOCOL.md for the fictional sample household:
     OpenID Connect login with the JPKI challenge (software cards of the household members and the
     built-in `--virtual` card are registered; taro is 代理人 for ume), わたしの情報, 薬剤情報,
-    お知らせ, やりとり履歴, the procedure catalogue, 申請状況 and 控除証明書 XML; the login from
+    お知らせ, やりとり履歴, the procedure catalogue, 申請状況, 電子申請 (forms, 様式取得,
+    signed submissions followed to 完了 or 差戻し) and 控除証明書 XML; the login from
     a smartphone (`myna login --qr`, the phone's page at /device; the members' software
     スマホ用電子証明書 are registered too). Stop it with Ctrl-C.
     """
@@ -187,6 +204,8 @@ def sandbox_cmd(
         capacity_over=capacity_over,
         rate_limit=limit,
         revoked_serials={int(s, 16) for s in revoke_serial},
+        review_delay=review_delay,
+        decision_delay=decision_delay,
         faults=Faults(
             error_rate=error_rate,
             truncate_rate=truncate_rate,
