@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -469,7 +469,7 @@ def validate(
 
 def check_attachments(
     form: FormDefinition,
-    attachments: list[Mapping[str, Any]],
+    attachments: Sequence[Mapping[str, Any]],
     values: Mapping[str, Any] | None = None,
 ) -> list[Problem]:
     """Problems with attachments given as ``{slot, name, contentType, size}`` (and ``content``);

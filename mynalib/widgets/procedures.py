@@ -69,9 +69,7 @@ class ProcedureSearch(widgets.VBox):
         )
         self.apply_button.add_class("myna-apply-button")
         self.apply_button.layout.display = "none"
-        self.apply_button.on_click(
-            lambda _b: on_apply(self.results.value) if on_apply and self.results.value else None
-        )
+        self.apply_button.on_click(self._on_apply_click)
         self.status = StatusBar()
         style = {"description_width": "7em"}
         self.keyword = widgets.Text(
@@ -170,6 +168,10 @@ class ProcedureSearch(widgets.VBox):
         if self.results.value is None:
             self.detail.value = procedure_detail_html(None)
             self.apply_button.layout.display = "none"
+
+    def _on_apply_click(self, _button: Any) -> None:
+        if self._on_apply is not None and self.results.value:
+            guard(self.status, "apply")(self._on_apply)(self.results.value)
 
     def _on_filter(self, _change: dict[str, Any]) -> None:
         guard(self.status, "procedure filter")(self.refresh)()

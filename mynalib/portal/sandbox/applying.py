@@ -461,10 +461,11 @@ def verify_signature(
         raise refuse("revocation_unknown")
     assert signer_cert is not None  # the integrity check found it
     data = personal_data(signer_cert)
-    name = data.name if data is not None else None
-    if name is None or "".join(name.split()) not in {"".join(n.split()) for n in allowed_signers}:
+    signer = data.name if data is not None else None
+    allowed = {"".join(n.split()) for n in allowed_signers}
+    if signer is None or "".join(signer.split()) not in allowed:
         raise refuse("signer_mismatch", f"the signer must be the {role}")
-    return name
+    return signer
 
 
 # --------------------------------------------------------------------------- status, notices
