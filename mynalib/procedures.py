@@ -748,7 +748,7 @@ def search(
 
 
 def procedures_frame(procedures: Iterable[Procedure] | None = None) -> pd.DataFrame:
-    """The ``procedures`` frame (DESIGN.md §5) of the catalogue (or of ``procedures``)."""
+    """The ``procedures`` frame (``mynalib/frames/procedures.py``) of the catalogue (or of ``procedures``)."""
     import pandas as pd
 
     from .frames import conform

@@ -1,4 +1,4 @@
-"""The software card against CARD.md, table by table: every status word, every access rule."""
+"""The software card against docs/CARD.md, table by table: every status word, every access rule."""
 
 from __future__ import annotations
 

@@ -84,7 +84,7 @@ class Holder:
 DEFAULT_PINS = {"auth": "1234", "sign": "ABC123", "kenhojo": "1234"}
 MAX_TRIES = {"auth": 3, "sign": 5, "kenhojo": 3}
 
-#: subjectAltName otherName OIDs of the signing certificate (CARD.md §6)
+#: subjectAltName otherName OIDs of the signing certificate (docs/CARD.md §6)
 SAN_OIDS = {
     "name": "1.2.392.200149.8.5.5.1",
     "name_alt": "1.2.392.200149.8.5.5.2",
@@ -372,7 +372,7 @@ class CardProfile:
     sign_ca_certificate: x509.Certificate
     kenhojo_files: tuple[bytes, bytes, bytes]
     token_label: str = "JPKIAPICCTOKEN2"  # noqa: S105 - a label, not a secret
-    #: whether the card answers extended-length READ BINARY (CARD.md: supported by the card)
+    #: whether the card answers extended-length READ BINARY (docs/CARD.md: supported by the card)
     extended_length: bool = True
     max_tries: dict[str, int] = field(default_factory=lambda: dict(MAX_TRIES))
 
