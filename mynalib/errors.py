@@ -1,4 +1,4 @@
-"""One exception tree for the whole library (DESIGN.md §6).
+"""One exception tree for the whole library (ARCHITECTURE.md: `errors` is the bottom layer).
 
 Every message says what happened and what to do next. Errors a person may read in a dashboard also
 carry a short Japanese message in ``ja``. No error ever carries a PIN, a token or a full My Number.

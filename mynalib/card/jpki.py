@@ -1,6 +1,6 @@
 """The JPKI applet (公的個人認証): certificates, PIN counters, VERIFY, signatures, PIN change.
 
-Every rule of CARD.md §5 is enforced here, for every PIN:
+Every rule of docs/CARD.md §5 is enforced here, for every PIN:
 
 * the counter is read (empty VERIFY) before every VERIFY, and available to show before asking;
 * one try left: refused unless ``allow_last_try=True``; zero: refused outright (:class:`PinBlocked`);
@@ -399,7 +399,7 @@ class JpkiCard:
         return self.tries_left("auth")
 
     def verify(self, which: str, pin: Pin, *, allow_last_try: bool = False) -> None:
-        """VERIFY a PIN with every safety rule of CARD.md §5 (see the module docstring)."""
+        """VERIFY a PIN with every safety rule of docs/CARD.md §5 (see the module docstring)."""
         if which not in PIN_FILES:
             raise ValueError(f"unknown PIN {which!r}")
         if not isinstance(pin, Pin):

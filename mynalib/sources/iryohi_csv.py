@@ -1,4 +1,4 @@
-"""医療費通知情報 CSV (マイナポータル, one person per file) — FORMATS.md §1.
+"""医療費通知情報 CSV (マイナポータル, one person per file) — docs/FORMATS.md §1.
 
 The file is a key/value list in sections; a row with a single cell is a section header. The
 parser is a small state machine: preamble (``わたしの情報``, ``医療費通知情報``, ``項目名,内容``),

@@ -1,4 +1,4 @@
-"""特定健診 XML (MHLW standard, HL7 CDA R2) — FORMATS.md §3.
+"""特定健診 XML (MHLW standard, HL7 CDA R2) — docs/FORMATS.md §3.
 
 Reads the patient (``recordTarget/patientRole``: insurer number, card symbol/number by their
 OIDs, name, sex, birth), the checkup date (``documentationOf/serviceEvent/effectiveTime``), the

@@ -1,4 +1,4 @@
-"""年金記録 CSV — the project's template (FORMATS.md §4; ``sample_data/templates/nenkin_template.csv``).
+"""年金記録 CSV — the project's template (docs/FORMATS.md §4; ``sample_data/templates/nenkin_template.csv``).
 
 ねんきんネット has no data export, so the user copies their 被保険者記録照会回答票 or ねんきん定期便
 into a CSV with one row per enrolment period. Lines starting with ``#`` are comments; blank lines are

@@ -24,6 +24,7 @@ A new deduction is a :class:`Deduction` subclass beside its arithmetic (``calcul
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
@@ -65,6 +66,9 @@ class HouseholdYear:
     inputs: dict[str, PersonInputs] = field(default_factory=dict)
     #: dates of birth by name and where each came from
     births: dict[str, tuple[date, str]] = field(default_factory=dict)
+    #: fills a person's inputs the settings leave out from ``vault_inputs`` (set by the summary,
+    #: which knows how: :func:`mynalib.tax.portal.apply_inputs`)
+    fill_inputs: Callable[[PersonInputs, str], PersonInputs] | None = None
 
     def inputs_for(self, person: str) -> PersonInputs:
         if person in self.inputs:
@@ -72,10 +76,8 @@ class HouseholdYear:
         if person == self.filer:
             return self.filer_inputs
         inputs = self.settings.inputs_for(person)
-        if self.vault_inputs is not None:
-            from .portal import apply_inputs
-
-            inputs = apply_inputs(inputs, person, self.vault_inputs, filer=self.filer)
+        if self.fill_inputs is not None:
+            inputs = self.fill_inputs(inputs, person)
         return inputs
 
 

@@ -360,7 +360,14 @@ def household_year(
         vault_inputs=found,
         inputs=inputs,
         births=births,
+        fill_inputs=None if found is None else _filler(found, filer),
     )
+
+
+def _filler(found: Any, filer: str | None) -> Callable[[Any, str], Any]:
+    from .portal import apply_inputs
+
+    return lambda inputs, person: apply_inputs(inputs, person, found, filer=filer)
 
 
 def _norm_name(name: str) -> str:

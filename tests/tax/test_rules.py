@@ -55,7 +55,7 @@ def test_only_2026_has_the_dependant_rule() -> None:
         assert RULES[y].life.new_general_dependant_it is None
 
 
-# (table, paid, expected) — expected values worked out by hand from TAX.md, fractions cut upwards
+# (table, paid, expected) — expected values worked out by hand from docs/TAX.md, fractions cut upwards
 TIER_CASES = [
     # 所得税 新
     (R.LIFE_NEW_IT, 0, 0),

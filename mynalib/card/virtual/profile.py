@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -26,7 +26,7 @@ from cryptography.x509.oid import NameOID
 
 from ...errors import CardError
 from ...jp.age import age_on
-from ...samples import HOUSEHOLD, Person
+from ...samples.household import HOUSEHOLD  # plain data: the built-in card's default holder
 from ..apdu import encode_tlv
 from ..jpki import CARD_TOKEN_LABELS, SMARTPHONE_TOKEN_LABELS
 from .keys import deterministic_rsa_key
@@ -43,11 +43,48 @@ __all__ = [
     "test_smartphone_ca_keys",
 ]
 
+
+class CardHolder(Protocol):
+    """Who a software card is issued to: any object with these attributes will do (a sample
+    household member, a :class:`Holder` read back from a profile, a test's own record). ``name``
+    is the 氏名 with an ideographic space; ``sex`` is "1" male, "2" female, "9" not applicable,
+    "0" unknown, as on the card."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kana(self) -> str: ...
+    @property
+    def birth(self) -> dt.date: ...
+    @property
+    def sex(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def my_number(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A card holder as a profile file stores it."""
+
+    id: str
+    name: str
+    kana: str
+    birth: dt.date
+    sex: str
+    address: str
+    role: str = ""
+    my_number: str = field(default="", repr=False)  # never in a repr
+
+
 #: the documented default PINs of a newly generated software card
 DEFAULT_PINS = {"auth": "1234", "sign": "ABC123", "kenhojo": "1234"}
 MAX_TRIES = {"auth": 3, "sign": 5, "kenhojo": 3}
 
-#: subjectAltName otherName OIDs of the signing certificate (CARD.md §6)
+#: subjectAltName otherName OIDs of the signing certificate (docs/CARD.md §6)
 SAN_OIDS = {
     "name": "1.2.392.200149.8.5.5.1",
     "name_alt": "1.2.392.200149.8.5.5.2",
@@ -188,12 +225,12 @@ def _bday(birth: dt.date, year: int) -> dt.date:
         return dt.date(year, 3, 1)
 
 
-def card_key_seed(seed: str, holder: Person) -> str:
+def card_key_seed(seed: str, holder: CardHolder) -> str:
     """What a card's keys are derived from: ``auth|<this>`` and ``sign|<this>``."""
     return f"{seed}|{holder.id}|{holder.my_number}"
 
 
-def key_seeds(seed: str, holder: Person, issued: dt.date = DEFAULT_ISSUED) -> list[str]:
+def key_seeds(seed: str, holder: CardHolder, issued: dt.date = DEFAULT_ISSUED) -> list[str]:
     """The seeds of every key :meth:`CardProfile.generate` derives for this card (the CA and
     issuer keys apart): the signing key only for holders 15 or older on the issue date."""
     base = card_key_seed(seed, holder)
@@ -278,7 +315,7 @@ def _leaf(
     return builder.sign(ca_key, hashes.SHA256())
 
 
-def build_kenhojo_files(holder: Person) -> tuple[bytes, bytes, bytes]:
+def build_kenhojo_files(holder: CardHolder) -> tuple[bytes, bytes, bytes]:
     """EF 0001 (My Number), EF 0002 (基本4情報 with DF21 offsets), EF 0003 (integrity record)."""
     ef1 = b"\xff\x10\x0c" + holder.my_number.encode("ascii") + b"\xff\xff"
     name = encode_tlv(0xDF22, holder.name.encode("utf-8"))
@@ -323,7 +360,7 @@ class CardProfile:
     """
 
     seed: str
-    holder: Person
+    holder: CardHolder
     issued: dt.date
     pins: dict[str, str]
     tries_left: dict[str, int]
@@ -335,7 +372,7 @@ class CardProfile:
     sign_ca_certificate: x509.Certificate
     kenhojo_files: tuple[bytes, bytes, bytes]
     token_label: str = "JPKIAPICCTOKEN2"  # noqa: S105 - a label, not a secret
-    #: whether the card answers extended-length READ BINARY (CARD.md: supported by the card)
+    #: whether the card answers extended-length READ BINARY (docs/CARD.md: supported by the card)
     extended_length: bool = True
     max_tries: dict[str, int] = field(default_factory=lambda: dict(MAX_TRIES))
 
@@ -344,7 +381,7 @@ class CardProfile:
     def generate(
         cls,
         seed: str,
-        holder: Person | None = None,
+        holder: CardHolder | None = None,
         *,
         auth_pin: str = DEFAULT_PINS["auth"],
         sign_pin: str = DEFAULT_PINS["sign"],
@@ -479,7 +516,7 @@ class CardProfile:
                 "birth": h.birth.isoformat(),
                 "sex": h.sex,
                 "address": h.address,
-                "role": h.role,
+                "role": getattr(h, "role", ""),
                 "my_number": h.my_number,
             },
             "issued": self.issued.isoformat(),
@@ -537,14 +574,14 @@ class CardProfile:
         if raw.get("format") != 1:
             raise ValueError("unknown profile format")
         h = raw["holder"]
-        holder = Person(
+        holder = Holder(
             id=h["id"],
             name=h["name"],
             kana=h["kana"],
             birth=dt.date.fromisoformat(h["birth"]),
             sex=h["sex"],
             address=h["address"],
-            role=h["role"],
+            role=h.get("role", ""),
             my_number=h["my_number"],
         )
 
