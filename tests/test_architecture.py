@@ -47,6 +47,9 @@ PARTS: dict[str, tuple[int, str]] = {
     "mynalib.vault": (30, "vault"),
     "mynalib.samples.card": (30, "samples-card"),
     "mynalib.procedures": (30, "procedures"),
+    # 32 — 電子申請: forms, the signed bytes, prefill, signing and submission (the sandbox checks
+    # submissions with its forms; widgets and commands call it)
+    "mynalib.apply": (32, "apply"),
     # 40 — analysis, the sandbox (serves the samples), the in-process bridge
     "mynalib.analysis": (40, "analysis"),
     "mynalib.portal.sandbox": (40, "sandbox"),
