@@ -167,9 +167,23 @@ def employment_certificate_xlsx() -> bytes:
     return out.getvalue()
 
 
+#: the most a workbook may unpack to (a 就労証明書 is a few hundred KiB; a zip bomb is refused)
+MAX_UNPACKED = 32 * 1024 * 1024
+
+
 def _load(xlsx: bytes) -> Any:
+    """The workbook (openpyxl parses its XML with defusedxml), refused when it is not a zip or
+    would unpack to more than :data:`MAX_UNPACKED` bytes."""
+    import zipfile
+
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+            if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED:
+                raise ValueError("the workbook unpacks to too much data")
+    except zipfile.BadZipFile:
+        raise ValueError("not an Excel workbook (not a zip file)") from None
     try:
         return load_workbook(io.BytesIO(xlsx))
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

@@ -351,7 +351,8 @@ def login_cmd(
             click.echo(
                 "ログインすると、次の情報の取得に同意したことになります / by logging in you consent "
                 "to share: わたしの情報 (年金・税・世帯・子育て・介護・雇用保険), 医療保険情報 "
-                "(薬剤・特定健診・医療費), お知らせ, やりとり履歴, 申請状況, 控除証明書"
+                "(薬剤・特定健診・医療費), お知らせ, やりとり履歴, 申請状況, 控除証明書; and to "
+                "apply online (電子申請: each application is shown and confirmed before it is sent)"
                 + (f" — as 代理人 for {acting_for}" if acting_for else "")
             )
             click.echo(

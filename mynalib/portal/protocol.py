@@ -380,7 +380,7 @@ SCOPE_LABELS: dict[str, str] = {
     "myinfo": "わたしの情報（年金・税・世帯・子育て・介護・雇用保険）とやりとり履歴",
     "medical": "医療保険の情報（薬剤・特定健診・医療費）",
     "notices": "お知らせ",
-    "procedures": "手続と申請状況",
+    "procedures": "手続の検索・電子申請と申請状況",
     "deductions": "控除証明書",
 }
 

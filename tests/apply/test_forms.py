@@ -296,3 +296,19 @@ def test_kana_helpers() -> None:
     assert bank_kana("ミホン　キョウコー") == "ミホンキヨウコ"
     with pytest.raises(ValueError):
         normalize_kana("")
+
+
+def test_a_workbook_that_unpacks_too_far_is_refused() -> None:
+    import io
+    import zipfile
+
+    from mynalib.apply import templates
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/bomb.xml", b"0" * (templates.MAX_UNPACKED + 1))
+    assert len(buf.getvalue()) < 100_000
+    with pytest.raises(ValueError, match="too much"):
+        templates.employment_certificate_gaps(buf.getvalue())
+    with pytest.raises(ValueError, match="not an Excel"):
+        templates.read_employment_certificate(b"PK not really")
