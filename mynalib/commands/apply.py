@@ -326,7 +326,12 @@ def apply_cmd(
                     f"missing required fields: {missing} (give --field NAME=VALUE)"
                 )
             _ask_missing(draft)
-        url = client.base_url if client is not None else (portal or "http://127.0.0.1:8765")
+        if client is not None:
+            url = client.base_url
+        else:
+            from .portal import _portal_url
+
+            url = _portal_url(portal, vault)
         try:
             preview = draft.preview(url)
         except FormError as exc:

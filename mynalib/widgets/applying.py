@@ -432,11 +432,14 @@ class ApplyPanel(widgets.VBox):
         if self.preview is None:
             return None
         self.status.clear()
+        auth = sign = None
         try:
             auth = self.auth.take()
             sign = self.sign.take() if self.form.signature_required else None
-        except PinError as exc:
+        except PinError as exc:  # mistyped: nothing was sent, no try spent
             self.auth.pin.value = self.sign.pin.value = ""
+            if auth is not None:
+                auth.wipe()
             self.status.error(japanese_message(exc))
             return None
         if auth is None or (self.form.signature_required and sign is None):
