@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make setup   create $(VENV) and install everything (apt packages too when root)"
+	@echo "./myna ...   the myna command of this checkout (or $(BIN)/myna, or: source $(BIN)/activate)"
 	@echo "make test    setup if needed, then run the whole test suite"
 	@echo "make demo    setup if needed, then run the demo on the built-in sample data"
 	@echo "make lint    ruff + mypy"
@@ -31,6 +32,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix mynalib tests benchmarks
 
 demo: $(STAMP)
+	@echo "==> the myna command: ./myna --help  (or $(BIN)/myna, or: source $(BIN)/activate, then myna)"
+	@echo "==> myna コマンド: ./myna --help（または $(BIN)/myna、source $(BIN)/activate の後は myna）"
 	$(BIN)/myna demo
 
 clean:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .paths import package_data
+from .paths import myna_command, package_data
 
 HOST = "127.0.0.1"
 DASHBOARDS = {
@@ -462,6 +462,7 @@ def run_demo(
             if servers.sandbox_port is not None:
                 echo(f"The portal sandbox listens on {HOST}:{servers.sandbox_port}.")
             echo(f"The software card's test PIN is {DEMO_PIN_HINT} (for the overview's 取得).")
+            echo(f"Other commands: {myna_command()} --help (your own vault: {myna_command()} dashboards)")
             echo("Press Ctrl-C to stop.")
             if open_browser:
                 import webbrowser

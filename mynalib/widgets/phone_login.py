@@ -1,6 +1,6 @@
 """「スマートフォンでログイン」: the QR code of a login from a smartphone, and its countdown.
 
-The PC side of ``PROTOCOL.md`` §2.3 in a dashboard: the button asks the portal for a login
+The PC side of ``mynalib/portal/PROTOCOL.md`` §2.3 in a dashboard: the button asks the portal for a login
 session (``start`` returns a :class:`mynalib.portal.crossdevice.CrossDeviceLogin`), the QR code of
 its verification URI is shown as an image (a PNG ``data:`` URI: nothing is fetched), with the
 code to compare on the phone and a countdown; the panel polls at the portal's interval (and
