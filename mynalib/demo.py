@@ -194,8 +194,9 @@ def voila_env(
 #: the Voila template shipped in mynalib/data/jupyter/voila/templates/
 VOILA_TEMPLATE = "mynalib"
 
-#: kernels of closed pages are shut down after this many idle seconds (open pages are kept)
-CULL_IDLE_SECONDS = 600
+#: kernels of closed pages are shut down after this many idle seconds (a page that is open keeps
+#: its kernel: connected kernels are never culled); checked every half of it
+CULL_IDLE_SECONDS = 60
 
 
 def voila_command(
@@ -462,7 +463,9 @@ def run_demo(
             if servers.sandbox_port is not None:
                 echo(f"The portal sandbox listens on {HOST}:{servers.sandbox_port}.")
             echo(f"The software card's test PIN is {DEMO_PIN_HINT} (for the overview's 取得).")
-            echo(f"Other commands: {myna_command()} --help (your own vault: {myna_command()} dashboards)")
+            echo(
+                f"Other commands: {myna_command()} --help (your own vault: {myna_command()} dashboards)"
+            )
             echo("Press Ctrl-C to stop.")
             if open_browser:
                 import webbrowser

@@ -7,7 +7,8 @@ the members' software cards (exactly the ``myna login`` + ``myna fetch`` path). 
 uses a fixed, public passphrase — it only ever holds fictional data.
 
 ``open_workbook("/path/to/vault")`` opens the user's own vault (passphrase from
-``$MYNA_VAULT_PASSPHRASE`` or the OS keyring, as everywhere else).
+``$MYNA_VAULT_PASSPHRASE`` or the OS keyring, as everywhere else); so does ``open_workbook(None)``
+in a kernel started by ``myna lab`` (:data:`WORKBOOK_VAULT_ENV`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 
     from .tax import HouseholdSummary, TaxSettings
     from .vault import Vault
+
+#: ``open_workbook(None)`` opens the vault this names instead of the sample vault (``myna lab``
+#: sets it for its kernels, so notebooks whose VAULT parameter is None open the user's vault)
+WORKBOOK_VAULT_ENV = "MYNA_WORKBOOK_VAULT"
 
 #: the sample vault's passphrase (public on purpose: the sample vault holds fictional data only)
 SAMPLE_PASSPHRASE = "mynalib-sample-household"  # noqa: S105
@@ -432,7 +437,8 @@ def open_workbook(
     passphrase: str | None = None,
     progress: Progress | None = None,
 ) -> Workbook:
-    """Open the workbook: ``None``/``"sample"`` → the sample vault; a path → that vault.
+    """Open the workbook: a path → that vault; ``"sample"`` → the sample vault; ``None`` → the
+    vault ``$MYNA_WORKBOOK_VAULT`` names (set by ``myna lab``), else the sample vault.
 
     ``passphrase``: None → ``$MYNA_VAULT_PASSPHRASE`` or the OS keyring; ``"ask"`` → a hidden
     prompt (getpass: a password box in Jupyter; the passphrase is never echoed or stored).
@@ -444,6 +450,8 @@ def open_workbook(
 
         passphrase = getpass.getpass("保管庫のパスフレーズ（vault passphrase）: ")
 
+    if vault is None and os.environ.get(WORKBOOK_VAULT_ENV):
+        vault = os.environ[WORKBOOK_VAULT_ENV]
     if vault is None or str(vault) == "sample":
         path = _sample_vault(progress=progress or _notebook_progress())
         return Workbook(open_vault(path, passphrase=SAMPLE_PASSPHRASE, create=False), path, True)

@@ -64,6 +64,7 @@ PARTS: dict[str, tuple[int, str]] = {
     "mynalib.widgets": (70, "widgets"),
     "mynalib.workbook": (75, "workbook"),
     "mynalib.demo": (80, "demo"),
+    "mynalib.serve": (82, "serve"),
     "mynalib.commands": (85, "commands"),
     "mynalib.cli": (90, "cli"),
 }

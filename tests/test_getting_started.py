@@ -77,7 +77,7 @@ def test_the_wrapper_runs_this_checkouts_myna(tmp_path: Path) -> None:
 def test_make_demo_and_help_say_how_to_run_myna() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     demo = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
-    assert "./myna" in demo and "bin/activate" in demo
+    assert "./myna" in demo and "$(BIN)/activate" in demo
     assert "./myna" in makefile.split("\nhelp:", 1)[1].split("\n\n", 1)[0]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]

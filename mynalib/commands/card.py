@@ -225,7 +225,9 @@ def doctor() -> None:
     if not problems:
         click.echo("All checks passed. / すべて問題ありません。")
         return
-    click.echo(f"\n{len(problems)} problem(s) found — what to do / {len(problems)}件の問題があります:")
+    click.echo(
+        f"\n{len(problems)} problem(s) found — what to do / {len(problems)}件の問題があります:"
+    )
     for what, todo in problems:
         click.echo(f"  - {what}\n    {todo}")
     raise SystemExit(1)

@@ -153,14 +153,18 @@ def _births(vault: Any, status: StatusBar) -> dict[str, Any]:
 
 
 def _card_choices() -> list[tuple[str, Any]]:
-    """(label, opener) for the software card and a PC/SC reader; ``MYNA_CARD`` picks the first."""
+    """(label, opener) for the software card and a PC/SC reader; ``MYNA_CARD`` picks the first
+    (``virtual``, ``reader`` for the first reader with a card, or a reader's name)."""
     from ..card import open_card
 
     profile = os.environ.get("MYNA_CARD_PROFILE") or None
     virtual = ("ソフトウェアカード（テスト用）", lambda: open_card("virtual", profile=profile))
+    any_reader = ("カードリーダー（PC/SC）", lambda: open_card(None))
     wanted = os.environ.get("MYNA_CARD", "virtual") or "virtual"
     if wanted == "virtual":
-        return [virtual, ("カードリーダー（PC/SC）", lambda: open_card(None))]
+        return [virtual, any_reader]
+    if wanted == "reader":
+        return [any_reader, virtual]
     reader = (f"カードリーダー {wanted}", lambda: open_card(wanted))
     return [reader, virtual]
 
@@ -183,7 +187,7 @@ def overview_app() -> widgets.VBox:
             raise PortalUnavailable(
                 "MYNA_PORTAL_URL is not set",
                 ja="接続先のマイナポータル（サンドボックス）が設定されていません。"
-                "`myna demo` から起動してください。",
+                "`myna dashboards --portal URL` で起動してください（サンプルは `myna demo`）。",
             )
         if vault is None:
             raise RuntimeError("no vault")
@@ -244,7 +248,7 @@ def _phone_login_panel(vault: Any, groups: tuple[str, ...], on_done: Any) -> wid
             raise PortalUnavailable(
                 "MYNA_PORTAL_URL is not set",
                 ja="接続先のマイナポータル（サンドボックス）が設定されていません。"
-                "`myna demo` から起動してください。",
+                "`myna dashboards --portal URL` で起動してください（サンプルは `myna demo`）。",
             )
         client = PortalClient(url)
         try:
