@@ -416,7 +416,7 @@ def parse_applications(data: bytes, warnings: list[str]) -> tuple[list[Record], 
             "submitted": parse_date(a.get("submitted")),
             "status": a.get("status"),
             "updated": parse_date(a.get("updated")),
-            "reason": a.get("reason") or None,  # 差戻し: why (電子申請, mynalib/portal/PROTOCOL.md §9)
+            "reason": a.get("reason") or None,  # 差戻し: why (電子申請, portal/PROTOCOL.md §9)
             "person": person,
         }
         for a in _list(body, "applications")
