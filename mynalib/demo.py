@@ -250,13 +250,18 @@ if _logging.lastResort is not None:
 """
 
 
+#: the token page in Japanese (jupyter_server's login form with mynalib's template)
+LOGIN = "mynalib.voila_login.JapaneseIdentityProvider"
+
+
 def write_voila_config(run_dir: Path, token: str) -> Path:
-    """A private ``voila.json`` (mode 0600) in ``run_dir`` holding the token."""
+    """A private ``voila.json`` (mode 0600) in ``run_dir`` holding the token (and naming the
+    Japanese token page, :mod:`mynalib.voila_login`)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "voila.json"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"Voila": {"token": token, "ip": HOST}}, f)
+        json.dump({"Voila": {"token": token, "ip": HOST, "identity_provider_class": LOGIN}}, f)
     return path
 
 

@@ -65,6 +65,7 @@ PARTS: dict[str, tuple[int, str]] = {
     "mynalib.workbook": (75, "workbook"),
     "mynalib.demo": (80, "demo"),
     "mynalib.serve": (82, "serve"),
+    "mynalib.voila_login": (78, "voila-login"),
     "mynalib.commands": (85, "commands"),
     "mynalib.cli": (90, "cli"),
 }
