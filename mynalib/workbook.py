@@ -123,6 +123,7 @@ class Workbook:
     path: Path
     sample: bool
     _frames: dict[tuple[str, int | None, str | None], pd.DataFrame] = field(default_factory=dict)
+    _household: list[str] | None = None
 
     def __enter__(self) -> Workbook:
         return self
@@ -158,8 +159,36 @@ class Workbook:
             names = [str(p) for p in df["person"].dropna().unique()] if "person" in df else []
         else:
             names = sorted({str(i.person) for i in self.vault.catalogue() if i.person})
-        order = {m.name: i for i, m in enumerate(HOUSEHOLD)}
-        return sorted(names, key=lambda n: (order.get(n, len(order)), n))
+        from .display import household_key
+
+        return sorted(names, key=household_key(self.household()))
+
+    def household(self) -> list[str]:
+        """The household in its own order: the 世帯情報 fetched from the portal (head first),
+        else the sample household's order; tables list people in this order."""
+        if self._household is None:
+            from .tax.portal import read_vault_inputs
+
+            try:
+                members = read_vault_inputs(self.vault, _dt.date.today().year).members
+            except Exception:  # the order is a nicety: fall back to the sample household's
+                members = []
+            self._household = [m.name for m in members] or [m.name for m in HOUSEHOLD]
+        return list(self._household)
+
+    def table(
+        self,
+        df: pd.DataFrame,
+        *,
+        money: bool | list[str] | None = None,
+        labels: dict[str, str] | None = None,
+        rows: int | None = None,
+    ) -> pd.DataFrame:
+        """``df`` as a person reads it (:func:`mynalib.display.ja_table`): Japanese column
+        names, yen, 推計 as a mark, people in household order; ``rows``: only the first rows."""
+        from .display import ja_table
+
+        return ja_table(df, order=self.household(), money=money, labels=labels, rows=rows)
 
     def resolve_person(self, person: str | None, *, frame: str | None = None) -> str:
         """A sample id (``"taro"``) or a name → the name; None → the first person in ``frame``."""

@@ -61,6 +61,7 @@ PARTS: dict[str, tuple[int, str]] = {
     "mynalib.tax": (50, "tax"),
     "mynalib.export": (60, "export"),
     "mynalib.charts": (60, "charts"),
+    "mynalib.display": (65, "display"),
     "mynalib.widgets": (70, "widgets"),
     "mynalib.workbook": (75, "workbook"),
     "mynalib.demo": (80, "demo"),

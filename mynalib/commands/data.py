@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..jp.textwidth import clip, render_table
 from ._common import open_command_vault, report_errors, vault_option
 
 if TYPE_CHECKING:
@@ -167,7 +168,7 @@ def _printable(df: pd.DataFrame, *, width: int | None = None) -> pd.DataFrame:
                 if not isinstance(v, (dict, list)):
                     return v
                 text = json.dumps(_plain(v), ensure_ascii=False)
-                return text if width is None or len(text) <= width else text[: width - 1] + "…"
+                return text if width is None else clip(text, width)
 
             out[col] = out[col].map(cell)
     return out
@@ -188,10 +189,13 @@ def render_frame(df: pd.DataFrame, fmt: str) -> str:
     import pandas as pd
 
     out = _printable(df, width=40)
-    with pd.option_context(
-        "display.max_rows", None, "display.max_columns", None, "display.width", 250
-    ):
-        return str(out.to_string(index=False)) + "\n"
+    # padded by display width: a 漢字 takes two cells of a terminal (pandas pads by len())
+    rows = [
+        ["-" if _plain(v) is None else clip(str(v), 60) for v in row]
+        for row in out.itertuples(index=False, name=None)
+    ]
+    right = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+    return render_table([str(c) for c in df.columns], rows, right=right)
 
 
 @click.command("table")

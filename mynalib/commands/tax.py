@@ -245,7 +245,7 @@ def iryohi_form_command(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for path in result.files:
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {path.resolve()}")
     click.echo(f"{result.rows} rows in {len(result.files)} file(s)")
     kind = "xlsx" if xlsx_template is not None else encoding
     _audit_export(
@@ -280,7 +280,7 @@ def deductions_command(
 
     summary = _summary(vault_dir, year, settings_path, income, otc)
     path = write_deductions(summary, out)
-    click.echo(f"wrote {path} ({len(summary.rows())} rows)")
+    click.echo(f"wrote {path.resolve()} ({len(summary.rows())} rows)")
     _audit_export(vault_dir, f"deductions year={year} format={path.suffix.lstrip('.') or 'csv'}")
 
 

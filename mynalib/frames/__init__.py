@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..jp.names import name_key
 from . import (
     applications,
     checkups,
@@ -148,7 +149,7 @@ def filter_frame(
         years: Any = col.dt.year if spec.year_column != "year" else col
         df = df[years == year]
     if person is not None and spec.person_column is not None:
-        df = df[df[spec.person_column] == person]
+        df = df[df[spec.person_column].fillna("").map(name_key) == name_key(person)]
     return df.reset_index(drop=True)
 
 

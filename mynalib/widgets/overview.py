@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..analysis.pension import QUALIFYING_MONTHS as PENSION_QUALIFYING_MONTHS
+from ..display import fetch_progress_label
 from .common import StatusBar, esc, guard, heading, japanese_message, logger, table_html, yen
 
 if TYPE_CHECKING:
@@ -319,7 +320,7 @@ class FetchPanel(widgets.VBox):
         self.progress.max = max(total, 1)
         self.progress.value = done
         self.progress_label.value = (
-            f'<span class="myna-muted">{esc(label)}（{done}/{total}）</span>'
+            f'<span class="myna-muted">{esc(fetch_progress_label(label))}（{done}/{total}）</span>'
         )
 
     def _on_go(self, _button: Any) -> None:
