@@ -317,3 +317,34 @@ def notes_text(notes: Iterable[str], *, empty: str = "注意事項はありま�
     """Warnings or notes one per line with a mark, or ``empty`` when there are none."""
     lines = [f"⚠ {n}" for n in notes]
     return "\n".join(lines) if lines else empty
+
+
+def donation_note(summary: Any) -> str:
+    """What the 住民税 figure of each 寄附金控除 is made of and depends on, one line per person:
+    基本分 + 特例分, and whether the 特例分 (most of a ふるさと納税) could be counted — it needs
+    the 課税所得金額 (tax settings, or 税・所得 fetched from the portal)."""
+    lines = []
+    for ps in getattr(summary, "people", []):
+        for r in ps.results:
+            if r.key != "donation" or not r.details.get("furusato"):
+                continue
+            basic, special = int(r.details.get("basic") or 0), int(r.details.get("special") or 0)
+            head = f"{r.person}: 寄附金控除の住民税 {yen(r.resident_tax)}"
+            unknown = any(
+                s.label == "特例分" and "未入力" in s.formula for s in getattr(r, "steps", [])
+            )
+            if unknown:
+                lines.append(
+                    f"{head} は基本分だけです。特例分（ふるさと納税の控除の大部分）は課税所得金額が"
+                    "分かると加わります（税の設定ファイルの taxable_income、またはマイナポータルの"
+                    "「税・所得」の取得）。"
+                )
+                continue
+            levy = r.details.get("resident_levy")
+            basis = f"住民税所得割額 {yen(levy)}" if levy is not None else "住民税所得割額"
+            estimated = "（推計）" if r.estimate else ""
+            lines.append(
+                f"{head} = 基本分 {yen(basic)} + 特例分 {yen(special)}。特例分は課税所得金額と"
+                f"{basis}{estimated}から計算しています（上限は所得割額の20%）。"
+            )
+    return "\n".join(lines) if lines else "ふるさと納税（都道府県・市区町村への寄附）はありません。"

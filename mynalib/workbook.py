@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from . import paths
 from .errors import MynaError
 from .samples.household import HOUSEHOLD, Person
+from .samples.household import SAMPLE_TAX_SETTINGS as SAMPLE_TAX_SETTINGS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,16 +40,6 @@ WORKBOOK_VAULT_ENV = "MYNA_WORKBOOK_VAULT"
 SAMPLE_PASSPHRASE = "mynalib-sample-household"  # noqa: S105
 
 Progress = Callable[[int, int, str], None]
-
-#: sample tax inputs (fictional): 見本太郎 files for the household
-SAMPLE_TAX_SETTINGS: dict[str, Any] = {
-    "filer": "見本　太郎",
-    "total_income": 5_100_000,  # 総所得金額等: 給与収入 700万円 の給与所得
-    "taxable_income": 3_020_000,  # 課税総所得金額 (所得税)
-    "resident_levy": 331_000,  # 住民税所得割額
-    "dependants_under_23": 1,
-    "health_check": True,
-}
 
 
 def sample_data_dir() -> Path | None:
@@ -289,15 +280,12 @@ class Workbook:
 
     # ------------------------------------------------------------------------------- tax
     def tax_settings(self, settings: str | os.PathLike[str] | None = None) -> TaxSettings:
-        """Tax inputs: a settings file when given; the fictional inputs for the sample vault;
-        else empty (deductions that need income then show as estimates or lower bounds)."""
-        from .tax import TaxSettings, load_settings, settings_from_dict
+        """Tax inputs: a settings file when given; the fictional inputs for a sample vault
+        (also the demo's, opened by its path); else empty (deductions that need income then
+        show as estimates or lower bounds) — as the dashboards choose them."""
+        from .tax.defaults import default_settings
 
-        if settings is not None:
-            return load_settings(Path(settings))
-        if self.sample:
-            return settings_from_dict(SAMPLE_TAX_SETTINGS)
-        return TaxSettings()
+        return default_settings(self.vault, path=settings, sample=self.sample)
 
     def tax_summary(
         self, year: int, *, settings: TaxSettings | None = None, income: int | None = None

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .household import HOUSEHOLD
 
@@ -45,6 +45,12 @@ _CONTENT_CODE = ("samples", "portal/sandbox/data.py", "portal/sandbox/app.py")
 
 class PortalFetchFailed(RuntimeError):
     """The sample files are in the vault, but fetching from the in-process sandbox failed."""
+
+
+def is_sample_vault(vault: Any) -> bool:
+    """Whether ``vault`` was built by :func:`build_sample_vault` (it holds the fictional
+    household only: the notebooks and dashboards then use the household's tax inputs)."""
+    return vault.get_state("sample_skipped") is not None
 
 
 def person_for_file(rel: str | Path) -> str | None:

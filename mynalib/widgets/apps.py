@@ -7,6 +7,7 @@ Where the data comes from (the environment of the Voila process, set by ``myna d
 ``MYNA_CARD``                                ``virtual`` (default) or a reader name
 ``MYNA_CARD_PROFILE``                        the software card's profile file
 ``MYNA_FETCH_GROUPS``                        what the overview's fetch downloads (comma separated)
+``MYNA_TAX_SETTINGS``                        tax settings (TOML/JSON) for the deductions shown
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def _overview_data(vault: Any, status: StatusBar, year: int | None) -> dict[str,
                 medical_expenses=expenses,
                 deductions=deductions,
                 checkups=_frame(vault, "checkups", status),
+                settings=dashboard_tax_settings(vault),
                 vault_inputs=read_vault_inputs(vault, year),
             )
         except Exception as exc:  # show the rest; say why the summary is missing
@@ -127,6 +129,16 @@ def _overview_data(vault: Any, status: StatusBar, year: int | None) -> dict[str,
         "medical_expenses": year_expenses,
         "summary": summary,
     }
+
+
+def dashboard_tax_settings(vault: Any) -> Any:
+    """The tax inputs of the dashboards: ``$MYNA_TAX_SETTINGS`` (``myna dashboards
+    --tax-settings``), else as the notebooks choose them (:func:`mynalib.tax.defaults
+    .default_settings`: the fictional household's for a sample vault), so the overview and
+    notebook 05 show the same figures."""
+    from ..tax.defaults import default_settings
+
+    return default_settings(vault, path=os.environ.get("MYNA_TAX_SETTINGS") or None)
 
 
 def _births(vault: Any, status: StatusBar) -> dict[str, Any]:
@@ -212,14 +224,39 @@ def overview_app() -> widgets.VBox:
         holder["overview"].show_card(card_status)
 
     panel = FetchPanel(_card_choices(), fetch, on_done=on_done, on_card_status=on_card_status)
-    overview = Overview(lambda year: _overview_data(vault, status, year), fetch_panel=panel)
+    files = _files_panel(vault, holder)
+    overview = Overview(
+        lambda year: _overview_data(vault, status, year),
+        fetch_panel=panel,
+        on_data=lambda data: _show_exports(files, holder, data),
+    )
     holder["overview"] = overview
     panel.read_tries()  # tries left first, before any PIN is asked
     phone = _phone_login_panel(vault, groups, on_done)
     from .applying import BankAccountPanel
 
     bank = holder["bank"] = BankAccountPanel(_bank_account(vault, status))
-    return app_box("わたしの情報", [status, overview, bank, phone], css="myna-overview-app")
+    return app_box("わたしの情報", [status, overview, files, bank, phone], css="myna-overview-app")
+
+
+def _files_panel(vault: Any, holder: dict[str, Any]) -> Any:
+    """ファイルの取り込みと書き出し under the overview: an import refreshes the figures; the
+    downloads are those of the year shown, with the summary the overview computed."""
+    from .files import FilesPanel, deduction_downloads, medical_form_downloads
+
+    def exports(year: int, template: bytes | None) -> list[Any]:
+        out = medical_form_downloads(vault, year, dashboard_tax_settings(vault), template=template)
+        summary = holder.get("summary")
+        if summary is not None and summary.year == year:
+            out += deduction_downloads(summary)
+        return out
+
+    return FilesPanel(vault, exports, on_imported=lambda: holder["overview"].refresh())
+
+
+def _show_exports(files: Any, holder: dict[str, Any], data: dict[str, Any]) -> None:
+    holder["summary"] = data.get("summary")
+    files.show_year(data.get("year"))
 
 
 def _bank_account(vault: Any, status: StatusBar) -> Any:

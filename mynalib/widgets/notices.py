@@ -60,9 +60,7 @@ class NoticeInbox(widgets.VBox):
         self.date_to = widgets.DatePicker(description="終了日", style=style)
         self.summary = widgets.HTML()
         self.summary.add_class("myna-notice-summary")
-        self.list = widgets.Select(
-            description="お知らせ一覧", options=[], rows=12, layout=widgets.Layout(width="95%")
-        )
+        self.list = widgets.Select(description="お知らせ一覧", options=[], rows=10)
         self.list.add_class("myna-notice-list")
         self.detail = widgets.HTML()
         self.detail.add_class("myna-notice-detail")
@@ -86,14 +84,10 @@ class NoticeInbox(widgets.VBox):
                 widgets.HBox([self.date_from, self.date_to, self.unread_only]),
                 self.status,
                 self.summary,
-                widgets.HBox(
-                    [
-                        widgets.Box([self.list], layout=widgets.Layout(width="45%")),
-                        widgets.VBox(
-                            [self.detail, self.toggle], layout=widgets.Layout(width="55%")
-                        ),
-                    ]
-                ),
+                # the list as wide as the page (a subject is never cut), the detail under it
+                self.list,
+                self.detail,
+                self.toggle,
             ],
             **kwargs,
         )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..analysis.pension import QUALIFYING_MONTHS as PENSION_QUALIFYING_MONTHS
-from ..display import fetch_progress_label
+from ..display import donation_note, fetch_progress_label
 from .common import StatusBar, esc, guard, heading, japanese_message, logger, table_html, yen
 
 if TYPE_CHECKING:
@@ -152,14 +152,22 @@ def deductions_html(summary: Any | None) -> str:
             esc(r["label"]),
             esc(r["person"]),
             yen(r["income_tax"]),
-            yen(r["resident_tax"])
+            f'<span class="myna-resident-tax" data-deduction="{esc(r["deduction"])}" '
+            f'data-amount="{int(r["resident_tax"])}">{yen(r["resident_tax"])}</span>'
             + ("（税額控除）" if r["resident_tax_kind"] == "税額控除" else ""),
             "推計" if r["estimate"] else "",
         ]
         for r in summary.rows()
         if r["applied"]
     ]
-    return f'<div class="myna-deductions">{table_html(["控除", "対象者", "所得税", "住民税", ""], rows)}</div>'
+    note = ""
+    if any(r["deduction"] == "donation" for r in summary.rows()):
+        note = "".join(
+            f'<p class="myna-muted myna-donation-note">{esc(line)}</p>'
+            for line in donation_note(summary).splitlines()
+        )
+    table = table_html(["控除", "対象者", "所得税", "住民税", ""], rows)
+    return f'<div class="myna-deductions">{table}{note}</div>'
 
 
 def card_html(status: Any | None, *, now: dt.datetime | None = None) -> str:
@@ -379,7 +387,8 @@ class Overview(widgets.VBox):
 
     ``load(year)`` returns a dict with ``pension_periods`` (and ``births``: person → date of
     birth, for the pension figure), ``medical_expenses``, ``summary``
-    (a :class:`mynalib.tax.HouseholdSummary` or None) and ``years`` (years with data).
+    (a :class:`mynalib.tax.HouseholdSummary` or None) and ``years`` (years with data);
+    ``on_data(data)`` runs after each refresh (the exports follow the year shown).
     """
 
     def __init__(
@@ -387,9 +396,11 @@ class Overview(widgets.VBox):
         load: Callable[[int | None], dict[str, Any]],
         *,
         fetch_panel: FetchPanel | None = None,
+        on_data: Callable[[dict[str, Any]], None] | None = None,
         **kwargs: Any,
     ) -> None:
         self._load = load
+        self._on_data = on_data
         self.status = StatusBar()
         self.year = widgets.Dropdown(
             description="対象年", options=[], style={"description_width": "5em"}
@@ -442,6 +453,8 @@ class Overview(widgets.VBox):
                 data.get("summary"),
             )
             self.deductions.value = deductions_html(data.get("summary"))
+            if self._on_data is not None:
+                self._on_data(data)
 
         run()
 

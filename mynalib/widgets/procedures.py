@@ -99,9 +99,7 @@ class ProcedureSearch(widgets.VBox):
         )
         self.count = widgets.HTML()
         self.count.add_class("myna-count")
-        self.results = widgets.Select(
-            description="検索結果", options=[], rows=12, layout=widgets.Layout(width="95%")
-        )
+        self.results = widgets.Select(description="検索結果", options=[], rows=10)
         self.results.add_class("myna-results")
         self.detail = widgets.HTML(procedure_detail_html(None))
         self.detail.add_class("myna-detail-panel")
@@ -128,14 +126,11 @@ class ProcedureSearch(widgets.VBox):
                 filters,
                 self.status,
                 self.count,
-                widgets.HBox(
-                    [
-                        widgets.Box([self.results], layout=widgets.Layout(width="45%")),
-                        widgets.VBox(
-                            [self.detail, self.apply_button], layout=widgets.Layout(width="55%")
-                        ),
-                    ]
-                ),
+                # the list as wide as the page (a procedure's name is never cut), the detail
+                # under it
+                self.results,
+                self.detail,
+                self.apply_button,
             ],
             **kwargs,
         )
@@ -216,10 +211,12 @@ class LifeEventPlanner(widgets.VBox):
         self.date_hint = widgets.HTML()
         self.table = widgets.HTML()
         self.table.add_class("myna-plan")
-        self.export_button = widgets.Button(
-            description="カレンダー（.ics）を作成", icon="calendar", button_style="primary"
-        )
-        self.export_button.add_class("myna-ics-button")
+        # the download is a real link, made afresh for every event and date: one click saves
+        # the .ics; the same click presses this hidden button, so the kernel keeps the plan
+        # (for `myna export deadlines`) and says what was made
+        self.export_button = widgets.Button(description="予定を保存")
+        self.export_button.add_class("myna-ics-save")
+        self.export_button.layout.display = "none"
         self.download = widgets.HTML()
         self.download.add_class("myna-ics-link")
         self.note = widgets.HTML(f'<p class="myna-muted">{esc(catalogue.CLOSED_DAY_NOTE)}</p>')
@@ -254,6 +251,7 @@ class LifeEventPlanner(widgets.VBox):
         if self.date.value is None:
             self.table.value = '<p class="myna-muted">日付を入力してください。</p>'
             return
+        self.download.value = self.ics_link()
         today = self._today()
         cells = []
         for row in self.rows():
@@ -291,6 +289,22 @@ class LifeEventPlanner(widgets.VBox):
 
         return deadlines_ics_bytes(self.rows(), event=self.event.value, event_date=self.date.value)
 
+    def ics_link(self) -> str:
+        """The link that downloads this plan's .ics at one click (a ``data:`` URI: nothing is
+        sent anywhere); clicking it also presses :attr:`export_button` (the plan is saved)."""
+        data = self.ics_bytes()
+        href = "data:text/calendar;charset=utf-8;base64," + base64.b64encode(data).decode()
+        name = f"deadlines-{self.event.value}-{self.date.value.isoformat()}.ics"
+        save = (
+            "var p=this.closest('.myna-planner');"
+            "var b=p&&p.querySelector('button.myna-ics-save');if(b){b.click();}"
+        )
+        return (
+            f'<a class="myna-download myna-ics-download" download="{esc(name)}" href="{href}" '
+            f'title="{esc(name)}" onclick="{esc(save)}">カレンダー（.ics）をダウンロード</a>'
+            f'<span class="myna-muted">　{data.count(b"BEGIN:VEVENT")}件の期限（3日前に通知）</span>'
+        )
+
     def _on_export(self, _button: Any) -> None:
         @guard(self.status, "ics export")
         def export() -> None:
@@ -298,12 +312,6 @@ class LifeEventPlanner(widgets.VBox):
                 self.status.error("日付を入力してから作成してください。")
                 return
             data = self.ics_bytes()
-            href = "data:text/calendar;charset=utf-8;base64," + base64.b64encode(data).decode()
-            name = f"deadlines-{self.event.value}-{self.date.value.isoformat()}.ics"
-            self.download.value = (
-                f'<a class="myna-ics-download" download="{esc(name)}" href="{href}">'
-                f"{esc(name)} をダウンロード</a>"
-            )
             if self.state is not None:
                 plans = self.state.get_state(PLANS_KEY, []) or []
                 entry = {"event": self.event.value, "date": self.date.value.isoformat()}
@@ -311,7 +319,9 @@ class LifeEventPlanner(widgets.VBox):
                     plans.append(entry)
                 self.state.set_state(PLANS_KEY, plans)
             events = data.count(b"BEGIN:VEVENT")
-            self.status.ok(f"{events} 件の期限をカレンダーにしました。")
+            self.status.ok(
+                f"{events} 件の期限をカレンダーにしました（この予定は保管庫に記録しました）。"
+            )
 
         export()
 
