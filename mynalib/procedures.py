@@ -26,6 +26,8 @@ sandbox serves them as they are) with these keys:
 ``who_can_apply``    who may file it
 ``description``      one or two sentences
 ``events``           the planner events (keys of :data:`EVENTS`) the procedure belongs to
+``keywords``         readings (hiragana) and everyday words for the terms it contains
+                     (from :data:`TERMS`), which the search also matches
 
 Deadlines computed here are the legal dates; when one falls on a day the office is closed
 (土日・祝日・年末年始) most laws move it to the next business day — the planner does not shift
@@ -670,6 +672,95 @@ class PlannedProcedure(NamedTuple):
     overdue: bool
 
 
+#: what people type for what the catalogue says: for a term of a procedure's name or
+#: description, its readings (hiragana) and the words used for it in everyday speech. Each entry
+#: gets the ``keywords`` of the terms it contains; the search finds a procedure by them too.
+TERMS: dict[str, tuple[str, ...]] = {
+    "国民健康保険": ("国保", "こくほ", "こくみんけんこうほけん"),
+    "健康保険": ("健保", "けんぽ", "けんこうほけん", "社会保険", "社保", "しゃほ"),
+    "被扶養者": ("ひふようしゃ", "扶養", "ふよう"),
+    "任意継続": ("にんいけいぞく", "任継"),
+    "後期高齢者医療": ("こうきこうれいしゃいりょう", "後期高齢者", "長寿医療"),
+    "高額療養費": ("こうがくりょうようひ", "医療費の払い戻し"),
+    "限度額適用認定証": ("げんどがくてきようにんていしょう", "限度額認定証", "限度額"),
+    "葬祭費": ("そうさいひ", "埋葬料", "まいそうりょう", "葬儀", "そうぎ"),
+    "出産育児一時金": ("しゅっさんいくじいちじきん", "出産一時金", "出産費用"),
+    "出産手当金": ("しゅっさんてあてきん", "産休"),
+    "国民年金": ("こくみんねんきん", "国年", "ねんきん"),
+    "厚生年金": ("こうせいねんきん", "ねんきん"),
+    "老齢基礎年金": ("ろうれいきそねんきん", "年金の請求", "年金をもらう"),
+    "年金": ("ねんきん",),
+    "免除": ("めんじょ", "保険料が払えない"),
+    "介護保険": ("かいごほけん", "かいご"),
+    "要介護": ("ようかいご", "介護認定", "かいごにんてい"),
+    "要支援": ("ようしえん",),
+    "居宅サービス計画": ("きょたくさーびすけいかく", "ケアプラン", "けあぷらん"),
+    "高額介護サービス費": ("こうがくかいごさーびすひ",),
+    "負担限度額": ("ふたんげんどがく",),
+    "児童手当": ("じどうてあて", "子ども手当", "こどもてあて"),
+    "児童扶養手当": ("じどうふようてあて",),
+    "ひとり親": ("ひとりおや", "母子家庭", "ぼしかてい", "父子家庭", "ふしかてい", "シングル"),
+    "子ども医療費": ("こどもいりょうひ", "子供医療費", "乳幼児医療", "医療証"),
+    "妊娠": ("にんしん",),
+    "妊婦": ("にんぷ",),
+    "母子健康手帳": ("ぼしけんこうてちょう", "母子手帳", "ぼしてちょう"),
+    "出生届": ("しゅっしょうとどけ", "しゅっせいとどけ", "出産届", "赤ちゃん", "あかちゃん"),
+    "保育所": ("ほいくしょ", "保育園", "ほいくえん", "こども園", "入園"),
+    "施設等利用給付": ("しせつとうりようきゅうふ", "幼稚園", "ようちえん"),
+    "引っ越し": ("ひっこし", "引越し", "転居"),
+    "引越し": ("ひっこし", "引っ越し", "転居"),
+    "転出届": ("てんしゅつとどけ", "引越し", "引っ越し", "ひっこし", "転出"),
+    "転入届": ("てんにゅうとどけ", "引越し", "引っ越し", "ひっこし", "転入"),
+    "転居届": ("てんきょとどけ", "引越し", "引っ越し", "ひっこし", "転居"),
+    "世帯主": ("せたいぬし",),
+    "婚姻届": ("こんいんとどけ", "結婚", "けっこん", "入籍", "にゅうせき"),
+    "離婚届": ("りこんとどけ", "離婚", "りこん"),
+    "死亡届": ("しぼうとどけ", "亡くなった", "なくなった", "死亡"),
+    "マイナンバーカード": ("マイナカード", "まいなんばーかーど", "個人番号カード"),
+    "電子証明書": ("でんししょうめいしょ", "証明書の更新"),
+    "健康保険証": ("保険証", "ほけんしょう", "マイナ保険証"),
+    "公金受取口座": ("こうきんうけとりこうざ", "給付金の口座", "口座登録"),
+    "運転免許証": ("うんてんめんきょしょう", "免許", "めんきょ"),
+    "自動車": ("じどうしゃ", "車", "くるま"),
+    "犬": ("いぬ", "ペット", "ぺっと"),
+    "雇用保険": ("こようほけん", "失業保険", "しつぎょうほけん", "ハローワーク"),
+    "基本手当": ("きほんてあて", "失業手当", "しつぎょうてあて"),
+    "扶養控除": ("ふようこうじょ", "年末調整", "ねんまつちょうせい"),
+    "確定申告": ("かくていしんこく", "税金", "ぜいきん"),
+    "還付申告": ("かんぷしんこく", "還付", "医療費控除"),
+    "準確定申告": ("じゅんかくていしんこく",),
+    "住民税": ("じゅうみんぜい",),
+    "ふるさと納税": ("ふるさとのうぜい", "寄附", "寄付", "きふ"),
+    "相続税": ("そうぞくぜい", "相続", "そうぞく"),
+    "定款": ("ていかん",),
+    "設立登記": ("せつりつとうき", "会社設立", "起業", "きぎょう"),
+    "法人設立": ("ほうじんせつりつ", "会社設立", "起業", "きぎょう"),
+    "青色申告": ("あおいろしんこく",),
+    "労働保険": ("ろうどうほけん", "労災", "ろうさい"),
+}
+
+
+def _keywords(proc: Procedure) -> list[str]:
+    text = " ".join(
+        [
+            proc["name"],
+            proc["description"],
+            proc["deadline_rule"],
+            proc["legal_basis"],
+            proc["who_can_apply"],
+            *proc["attachments"],
+        ]
+    )
+    found: dict[str, None] = {}
+    for term, words in TERMS.items():
+        if term in text:
+            found.update(dict.fromkeys((term, *words)))
+    return list(found)
+
+
+for _proc in CATALOGUE:
+    _proc["keywords"] = _keywords(_proc)
+
 _BY_ID: dict[str, Procedure] = {p["procedure_id"]: p for p in CATALOGUE}
 
 
@@ -792,16 +883,15 @@ def search(
 ) -> list[Procedure]:
     """Catalogue entries matching every given filter (None = any), in catalogue order.
 
-    ``keyword`` is matched, case-insensitively and NFKC-normalised, against the name, the
-    description, the deadline rule, the legal basis and the attachments; several words separated
-    by spaces must all match.
+    ``keyword`` is matched against the name, the description, the deadline rule, the legal
+    basis, the attachments and the entry's ``keywords`` (readings and everyday words,
+    :data:`TERMS`: ``国保``, ``こくみんけんこうほけん``, ``引越し``), in one form for both sides
+    (:func:`mynalib.jp.names.search_key`: NFKC, case-folded, katakana as hiragana); several
+    words separated by spaces (of either width) must all match.
     """
-    import unicodedata
+    from .jp.names import search_key as norm
 
-    def norm(text: str) -> str:
-        return unicodedata.normalize("NFKC", text).casefold()
-
-    words = [norm(w) for w in (keyword or "").replace("　", " ").split() if w]
+    words = norm(keyword or "").split()
     out = []
     for proc in CATALOGUE if procedures is None else procedures:
         if category and proc["category"] != category:
@@ -827,6 +917,7 @@ def search(
                         proc["legal_basis"],
                         proc["who_can_apply"],
                         *proc["attachments"],
+                        *proc.get("keywords", ()),
                     ]
                 )
             )

@@ -73,7 +73,7 @@ class ProcedureSearch(widgets.VBox):
         self.status = StatusBar()
         style = {"description_width": "7em"}
         self.keyword = widgets.Text(
-            description="キーワード", placeholder="例: 児童手当、国民健康保険", style=style
+            description="キーワード", placeholder="例: 児童手当、国保、ひっこし", style=style
         )
         self.category = widgets.Dropdown(
             description="分野", options=_choices(catalogue.CATEGORIES), value=ANY, style=style
@@ -149,6 +149,34 @@ class ProcedureSearch(widgets.VBox):
             procedures=self.procedures,
         )
 
+    def empty_hint(self) -> str:
+        """What to try when nothing matches: the filters that narrow the search, named."""
+        tips = []
+        if self.keyword.value.strip():
+            tips.append(
+                "キーワードを短くするか、別の言い方にしてください（例: 「国民健康保険」→「国保」、"
+                "「ひっこし」のようにひらがなでも探せます）"
+            )
+        narrowing = [
+            label
+            for label, control in (
+                ("分野", self.category),
+                ("ライフイベント", self.life_event),
+                ("対象者", self.audience),
+            )
+            if control.value
+        ]
+        if narrowing:
+            tips.append(f"{'・'.join(narrowing)}を「すべて」に戻してください")
+        if self.online.value or self.signature.value:
+            tips.append(
+                "「オンライン申請できるもののみ」「電子署名が必要なもののみ」を外してください"
+            )
+        if not tips:
+            tips.append("条件を変えて探してください")
+        items = "".join(f"<li>{esc(t)}</li>" for t in tips)
+        return f'<div class="myna-empty-hint myna-status-info">見つかりませんでした。<ul>{items}</ul></div>'
+
     def result_ids(self) -> list[str]:
         return [value for _label, value in self.results.options]
 
@@ -159,7 +187,9 @@ class ProcedureSearch(widgets.VBox):
         self.results.options = options
         ids = [v for _l, v in options]
         self.results.value = previous if previous in ids else None
-        self.count.value = f"<b>{len(found)}</b> 件の手続が見つかりました"
+        self.count.value = f"<b>{len(found)}</b> 件の手続が見つかりました" + (
+            "" if found else self.empty_hint()
+        )
         if self.results.value is None:
             self.detail.value = procedure_detail_html(None)
             self.apply_button.layout.display = "none"

@@ -280,3 +280,49 @@ def test_the_command_prints_token_urls_and_ctrl_c_stops_it(
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_files_import_and_export_from_the_overview(
+    own_site: Any, own_vault: Path, page: Any, shots: Path, tmp_path: Path
+) -> None:
+    """A file chosen in the page is imported (the figures follow); the 医療費集計フォーム and
+    the deductions download at one click, the same bytes the CLI writes."""
+    open_dashboard(page, own_site, "overview")
+    panel = page.locator(".myna-files-panel")
+    panel.locator(".myna-download-list").wait_for(timeout=RENDER_TIMEOUT_MS)
+    certificate = ROOT / "sample_data" / "kojo" / "2025" / "TEG800_mihon-seimei_taro.xml"
+    broken = tmp_path / "memo.txt"
+    broken.write_text("メモ", encoding="utf-8")
+    with page.expect_file_chooser() as chooser:
+        panel.locator(".myna-upload").click()
+    chooser.value.set_files([str(certificate), str(broken)])
+    panel.locator(".myna-import-ok").wait_for(timeout=60_000)
+    assert "控除証明書（XML）" in panel.locator(".myna-import-ok").inner_text()
+    assert "取り込めませんでした" in panel.locator(".myna-import-error").inner_text()
+    page.locator('.myna-resident-tax[data-deduction="life_insurance"]').wait_for(timeout=30_000)
+    page.screenshot(path=str(shots / "own-vault-import.png"), full_page=False)
+    link = panel.locator("a.myna-download", has_text="医療費集計フォーム（CSV）")
+    year = panel.locator(".myna-download-list").get_attribute("data-year")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == f"医療費集計フォーム_{year}.csv"
+    got = Path(download.value.path()).read_bytes()
+    out = tmp_path / "cli.csv"
+    env = dict(os.environ, MYNA_VAULT_PASSPHRASE=PASSPHRASE)
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "mynalib.cli", "export", "iryohi-form", "--year", str(year)),
+            *("-o", str(out), "--vault", str(own_vault)),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert got == out.read_bytes()
+    with page.expect_download() as download:
+        panel.locator("a.myna-download", has_text="控除の一覧（CSV）").click()
+    assert download.value.suggested_filename == f"控除一覧_{year}.csv"
+    assert "生命保険料控除" in Path(download.value.path()).read_bytes().decode("utf-8-sig")
