@@ -249,3 +249,26 @@ def test_frames_keep_english_columns_for_code(vault_with_two_people: Path) -> No
     assert "patient_share" in df.columns and len(df) > 0
     assert set(df["person"]) == {"見本　花子"}
     assert isinstance(dt.date.today(), dt.date)
+
+
+def test_import_person_given_with_an_ascii_space_joins_the_stored_name(
+    vault_with_two_people: Path, tmp_path: Path
+) -> None:
+    """A file without a name, imported for "見本 太郎", is filed under the vault's 見本　太郎."""
+    from mynalib.cli import main
+    from mynalib.vault import open_vault
+
+    text = (ROOT / "sample_data" / "nenkin" / "nenkin_taro.csv").read_text(encoding="utf-8")
+    nameless = tmp_path / "nenkin.csv"
+    nameless.write_text(
+        "\n".join(line for line in text.splitlines() if "氏名" not in line) + "\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main,
+        ["import", str(nameless), "--person", "見本 太郎", "--vault", str(vault_with_two_people)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "person=見本　太郎" in result.output
+    with open_vault(vault_with_two_people) as vault:
+        assert len(vault.frame("pension_periods", person="見本　太郎")) > 0

@@ -98,3 +98,28 @@ def test_myna_command_names_the_script_when_it_is_not_on_the_path(
     assert paths.myna_command() == str(bin_dir / "myna")
     monkeypatch.setenv("PATH", str(bin_dir))
     assert paths.myna_command() == "myna"  # an activated environment
+
+
+def test_the_japanese_guide_shows_our_screens_and_real_commands() -> None:
+    import re
+
+    from mynalib.cli import main
+
+    guide = (ROOT / "docs" / "guide_ja.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", guide)
+    assert {"start.png", "files.png", "overview.png", "terminal.png", "search.png"} <= set(images)
+    for name in images:
+        picture = ROOT / "docs" / name
+        assert picture.is_file() and picture.read_bytes()[:4] == b"\x89PNG", name
+        assert picture.stat().st_size < 300_000, f"{name} is large for a guide picture"
+        assert not name.startswith(("http:", "https:")), "no external images"
+    for words in re.findall(r"\./myna ((?:[a-z][a-z-]* ?)+)", guide):
+        command = main
+        for word in words.split():
+            sub = getattr(command, "commands", {}).get(word)
+            if sub is None:
+                break
+            command = sub
+        assert command is not main, f"./myna {words} is not a command"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "docs/guide_ja.md" in readme.split("## Quick start", 1)[0]  # linked at the top

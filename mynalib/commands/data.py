@@ -98,6 +98,7 @@ def import_command(
     if not paths:
         raise click.UsageError("no files to import (the folders given are empty)")
     with open_command_vault(vault_dir) as vault:
+        person = vault.person_named(person) if person else None  # "見本 太郎" is 見本　太郎
         if len(paths) >= PROGRESS_FROM and _stderr_is_tty():
             with click.progressbar(
                 length=len(paths), label="Importing", file=sys.stderr, show_pos=True

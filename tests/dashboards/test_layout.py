@@ -12,6 +12,8 @@ from .conftest import RENDER_TIMEOUT_MS, open_dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+ROOT = Path(__file__).resolve().parents[2]
+
 #: texts that do not fit their box: buttons and labels that overflow, drop-downs and lists whose
 #: option text is wider than the box (measured with the element's own font)
 CUT_TEXTS = r"""
@@ -97,3 +99,6 @@ def test_a_search_with_no_result_says_what_to_try(demo_site: dict[str, Any], pag
     names = page.locator(".myna-results select option").all_inner_texts()
     assert any("国民健康保険" in n for n in names)
     assert page.locator(".myna-count .myna-empty-hint").count() == 0
+    page.locator(".myna-results select").select_option(index=0)
+    page.locator(".myna-detail h3").wait_for(timeout=10_000)
+    page.locator(".myna-procedure-search").screenshot(path=str(ROOT / "docs" / "search.png"))

@@ -303,6 +303,7 @@ def test_files_import_and_export_from_the_overview(
     assert "取り込めませんでした" in panel.locator(".myna-import-error").inner_text()
     page.locator('.myna-resident-tax[data-deduction="life_insurance"]').wait_for(timeout=30_000)
     page.screenshot(path=str(shots / "own-vault-import.png"), full_page=False)
+    panel.screenshot(path=str(ROOT / "docs" / "files.png"))  # the user guide's picture
     link = panel.locator("a.myna-download", has_text="医療費集計フォーム（CSV）")
     year = panel.locator(".myna-download-list").get_attribute("data-year")
     with page.expect_download() as download:
