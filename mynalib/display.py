@@ -259,8 +259,8 @@ def ja_table(
         out["kind"] = [kind_label(v) if isinstance(v, str) else v for v in out["kind"]]
     if money is True:
         yen_columns = {c for c in out.columns if pd.api.types.is_numeric_dtype(out[c])}
-    elif money is None:
-        yen_columns = {c for c in out.columns if c in MONEY_COLUMNS}
+    elif money is None or money is False:
+        yen_columns = {c for c in out.columns if c in MONEY_COLUMNS} if money is None else set()
     else:
         yen_columns = set(money)
     for col in out.columns:
