@@ -149,7 +149,9 @@ def filter_frame(
         years: Any = col.dt.year if spec.year_column != "year" else col
         df = df[years == year]
     if person is not None and spec.person_column is not None:
-        df = df[df[spec.person_column].fillna("").map(name_key) == name_key(person)]
+        # the same person whatever the spaces and width of the name (mynalib.jp.names)
+        names = df[spec.person_column].fillna("")
+        df = df[names.isin([n for n in names.unique() if name_key(n) == name_key(person)])]
     return df.reset_index(drop=True)
 
 
