@@ -389,12 +389,14 @@ CHILD_PROCESSES = {
     # import workers (Vault.import_files(workers=...)): a fixed module, paths go over stdin
     ("mynalib/vault/importer.py", "subprocess.Popen"): "[sys.executable, '-m', "
     "'mynalib.vault._import_worker']",
+    # `myna lab`: JupyterLab on 127.0.0.1, its command line built by one function (no token)
+    ("mynalib/serve.py", "subprocess.Popen"): "lab_command(notebooks, port, config)",
 }
 
 
 def test_no_shell_and_child_processes_only_in_the_demo_launcher() -> None:
     """No shell anywhere; child processes only in the demo launcher and, with one fixed command
-    line, the import workers."""
+    line each, the import workers and `myna lab`'s JupyterLab."""
     hits = []
     seen = set()
     for path in _package_files():
@@ -905,7 +907,14 @@ def test_demo_command_lines_carry_no_token_and_voila_gets_no_tracebacks(
     env = kw["env"]
     assert "JUPYTER_TOKEN" not in env
     config = Path(kw["cwd"]) / "voila.json"
-    assert json.loads(config.read_text()) == {"Voila": {"token": token, "ip": "127.0.0.1"}}
+    assert json.loads(config.read_text()) == {
+        "Voila": {
+            "token": token,
+            "ip": "127.0.0.1",
+            # the token page in Japanese: jupyter_server's own check of the token, our page
+            "identity_provider_class": "mynalib.voila_login.JapaneseIdentityProvider",
+        }
+    }
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert (Path(env["JUPYTER_CONFIG_DIR"]) / "voila.py").read_text() == demo.VOILA_LOG_SCRUB
 
