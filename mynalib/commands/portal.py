@@ -493,7 +493,10 @@ def fetch_cmd(
                     last = [0]
 
                     def on_progress(done: int, total: int, label: str) -> None:
-                        bar.label = f"{label[:24]:24}"
+                        from ..display import fetch_progress_label
+                        from ..jp.textwidth import clip, pad
+
+                        bar.label = pad(clip(fetch_progress_label(label), 24), 24)
                         bar.update(done - last[0])
                         last[0] = done
 
