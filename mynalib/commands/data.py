@@ -202,7 +202,11 @@ def render_frame(df: pd.DataFrame, fmt: str) -> str:
 @click.command("table")
 @click.argument("name", type=click.Choice(FRAME_NAMES))
 @click.option("--year", type=int, default=None, help="Only this year (calendar year of the row).")
-@click.option("--person", default=None, help="Only this person (氏名 as on the source).")
+@click.option(
+    "--person",
+    default=None,
+    help="Only this person (氏名; half- or full-width spaces and characters do not matter).",
+)
 @click.option(
     "--format",
     "fmt",
