@@ -389,6 +389,8 @@ CHILD_PROCESSES = {
     # import workers (Vault.import_files(workers=...)): a fixed module, paths go over stdin
     ("mynalib/vault/importer.py", "subprocess.Popen"): "[sys.executable, '-m', "
     "'mynalib.vault._import_worker']",
+    # `myna lab`: JupyterLab from a fixed argument list (the token in a private config file)
+    ("mynalib/serve.py", "subprocess.Popen"): "lab_command(notebooks, port, config)",
 }
 
 
@@ -905,7 +907,14 @@ def test_demo_command_lines_carry_no_token_and_voila_gets_no_tracebacks(
     env = kw["env"]
     assert "JUPYTER_TOKEN" not in env
     config = Path(kw["cwd"]) / "voila.json"
-    assert json.loads(config.read_text()) == {"Voila": {"token": token, "ip": "127.0.0.1"}}
+    assert json.loads(config.read_text()) == {
+        "Voila": {
+            "token": token,
+            "ip": "127.0.0.1",
+            # the Japanese token page (mynalib/voila_login.py)
+            "identity_provider_class": "mynalib.voila_login.JapaneseIdentityProvider",
+        }
+    }
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert (Path(env["JUPYTER_CONFIG_DIR"]) / "voila.py").read_text() == demo.VOILA_LOG_SCRUB
 
