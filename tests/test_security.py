@@ -389,14 +389,14 @@ CHILD_PROCESSES = {
     # import workers (Vault.import_files(workers=...)): a fixed module, paths go over stdin
     ("mynalib/vault/importer.py", "subprocess.Popen"): "[sys.executable, '-m', "
     "'mynalib.vault._import_worker']",
-    # `myna lab`: JupyterLab on 127.0.0.1, its command line built by one function (no token)
+    # `myna lab`: JupyterLab from a fixed argument list (the token in a private config file)
     ("mynalib/serve.py", "subprocess.Popen"): "lab_command(notebooks, port, config)",
 }
 
 
 def test_no_shell_and_child_processes_only_in_the_demo_launcher() -> None:
     """No shell anywhere; child processes only in the demo launcher and, with one fixed command
-    line each, the import workers and `myna lab`'s JupyterLab."""
+    line, the import workers."""
     hits = []
     seen = set()
     for path in _package_files():
@@ -911,7 +911,7 @@ def test_demo_command_lines_carry_no_token_and_voila_gets_no_tracebacks(
         "Voila": {
             "token": token,
             "ip": "127.0.0.1",
-            # the token page in Japanese: jupyter_server's own check of the token, our page
+            # the Japanese token page (mynalib/voila_login.py)
             "identity_provider_class": "mynalib.voila_login.JapaneseIdentityProvider",
         }
     }
