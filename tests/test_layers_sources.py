@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from .importgraph import imports_in
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "mynalib" / "sources"
 
@@ -19,23 +21,9 @@ FORBIDDEN = ("pandas", "numpy", "mynalib.frames", "mynalib.vault")
 
 
 def imported_modules(tree: ast.AST, module: str, is_package: bool) -> set[str]:
-    """Every module an import anywhere in ``tree`` names (relative imports resolved against
-    ``module``; ``from x import y`` counts as both ``x`` and ``x.y``, y may be a module)."""
-    package = module if is_package else module.rpartition(".")[0]
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                parts = package.split(".")
-                base = parts[: len(parts) - node.level + 1]
-                target = ".".join([*base, node.module] if node.module else base)
-            else:
-                target = node.module or ""
-            out.add(target)
-            out.update(f"{target}.{alias.name}" for alias in node.names)
-    return out
+    """Every module an import anywhere in ``tree`` names (``from x import y`` counts as both
+    ``x`` and ``x.y``: y may be a module)."""
+    return set(imports_in(tree, module, is_package))
 
 
 def forbidden(imported: set[str]) -> list[str]:
