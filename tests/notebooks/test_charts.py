@@ -206,3 +206,47 @@ def test_empty_frames_give_a_message_not_an_error(name: str, tmp_path: Path) -> 
     }[name]()
     assert "ありません" in _texts(fig)
     _render(fig, tmp_path / f"{name}.png")
+
+
+def _overlapping_panels(fig) -> list[tuple[int, int]]:
+    """Pairs of panels whose drawn extents (ticks, tick labels and titles included) overlap."""
+    renderer = fig.canvas.get_renderer()
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+    return [
+        (i, j)
+        for i in range(len(boxes))
+        for j in range(i + 1, len(boxes))
+        if boxes[i].overlaps(boxes[j])
+    ]
+
+
+def test_checkup_trends_is_one_panel_per_item_on_a_fixed_grid() -> None:
+    """A dozen panels without a layout engine (which measured every label on an extra draw):
+    no empty panels, nothing overlapping, everything inside the figure."""
+    fig = charts.checkup_trends(checkup_frame())
+    shown = [ax.get_title() for ax in fig.axes]
+    assert len(shown) == 10
+    assert fig.get_layout_engine() is None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    assert _overlapping_panels(fig) == []
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    for ax in fig.axes:
+        box = ax.get_tightbbox(renderer)
+        assert page.x0 <= box.x0 and box.x1 <= page.x1, ax.get_title()
+        assert page.y0 <= box.y0 and box.y1 <= page.y1, ax.get_title()
+    title = fig.get_suptitle()
+    assert "特定健診" in title
+
+
+def test_drug_timeline_draws_every_dispensing_as_one_collection() -> None:
+    """One bar per dispensing, in one collection (one Rectangle each cost most of the time)."""
+    frame = dispensings()
+    fig = charts.drug_timeline(frame)
+    ax = fig.axes[0]
+    bars = [c for c in ax.collections if len(c.get_paths())]
+    assert len(bars) == 1
+    assert len(bars[0].get_paths()) == len(drugs.coverage(frame))
+    assert [p for p in ax.patches if p.get_fill()] == []
