@@ -569,10 +569,10 @@ def checkup_trends(
             )
         if ref is not None:
             for level, style in ((ref.guidance, "--"), (ref.referral, ":")):
-                value = level.get(None) if isinstance(level, dict) else level
-                if isinstance(level, dict) and sex and len({sex.get(p) for p in persons}) == 1:
+                value = level.get(None) if isinstance(level, Mapping) else level
+                if isinstance(level, Mapping) and sex and len({sex.get(p) for p in persons}) == 1:
                     value = level.get(sex.get(persons[0]), value)
-                if value is not None:
+                if isinstance(value, (int, float)):
                     ax.axhline(value, color="grey", linestyle=style, linewidth=1)
         years = sorted({int(y) for y in dates.year})
         ax.set_xticks(

@@ -220,3 +220,69 @@ def test_demo_runs_the_sandbox_as_myna_sandbox_does_without_the_cli(
         "-c",
         "from mynalib.demo import run_sandbox; run_sandbox(18765)",
     ]
+
+
+def test_voila_starts_a_kernel_ahead_for_every_dashboard(tmp_path: Path) -> None:
+    cmd = demo.voila_command(tmp_path, 1)
+    assert "--preheat_kernel=True" in cmd
+    assert f"--pool_size={demo.PRELOADED_KERNELS}" in cmd and demo.PRELOADED_KERNELS >= 1
+
+
+def test_wait_for_preheated_reads_only_this_start_of_the_log(tmp_path: Path) -> None:
+    import threading
+
+    from mynalib.widgets import PREHEATED_MARK
+
+    notebooks = tmp_path / "nb"
+    demo.write_dashboards(notebooks)
+    log = tmp_path / "voila.log"
+    # an earlier run's lines are in the log already: they do not count
+    log.write_text("".join(f"{PREHEATED_MARK} {n}\n" for n in demo.DASHBOARDS), encoding="utf-8")
+    start = log.stat().st_size
+    assert demo.wait_for_preheated(log, start, notebooks, timeout=0.5) >= 0.5  # gave up
+
+    def kernels_ready() -> None:
+        for name in demo.DASHBOARDS:
+            time.sleep(0.2)
+            with open(log, "a", encoding="utf-8") as f:
+                f.write(f"[Voila] Kernel started\n{PREHEATED_MARK} {name}\n")
+
+    writer = threading.Thread(target=kernels_ready)
+    writer.start()
+    try:
+        waited = demo.wait_for_preheated(log, start, notebooks, timeout=30)
+    finally:
+        writer.join()
+    assert 0.5 <= waited < 10
+    # a folder without the dashboards (another notebook) is not waited for
+    assert demo.wait_for_preheated(log, start, tmp_path, timeout=30) < 1
+
+
+def test_a_preheated_dashboard_reads_the_vault_only_once_its_page_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    voila_utils = pytest.importorskip("voila.utils")
+    from mynalib.widgets import apps
+    from mynalib.widgets.common import StatusBar
+
+    events: list[str] = []
+    monkeypatch.setattr(apps, "dashboard_vault", lambda status: events.append("open") or "V")
+    monkeypatch.setattr(voila_utils, "wait_for_request", lambda: events.append("request"))
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    assert apps.await_page("notices", StatusBar()) == "V"
+    assert events == ["open", "request"]  # imports and the vault first, then the page
+    assert all(m in sys.modules for m in apps.PRELOAD["common"])
+    for names in apps.PRELOAD.values():  # every name there is a module
+        for name in names:
+            importlib.import_module(name)
+
+    events.clear()
+    monkeypatch.setenv("VOILA_PREHEAT", "False")  # a kernel started for the request
+    assert apps.await_page("notices", StatusBar()) == "V"
+    assert events == ["open"]
+    monkeypatch.delenv("VOILA_PREHEAT")  # JupyterLab
+    events.clear()
+    assert apps.await_page("overview", StatusBar()) == "V"
+    assert events == ["open"]
