@@ -388,7 +388,7 @@ def start_servers(
         if sandbox_proc is not None and sandbox_port is not None:
             wait_for_port(sandbox_port, timeout=timeout, proc=sandbox_proc)
         wait_for_port(voila_port, timeout=timeout, proc=voila_proc)
-        wait_for_preheated(log, log_start, nb_dir, proc=voila_proc, timeout=timeout)
+        wait_for_preheated(log, log_start, nb_dir, proc=voila_proc, timeout=min(timeout, 30))
     except BaseException:
         servers.stop()
         raise
