@@ -336,8 +336,11 @@ def start_servers(
     show_tracebacks: bool = False,
     notebooks: Path | None = None,
     timeout: float = 60.0,
+    progress: Progress | None = None,
 ) -> Servers:
-    """Start the sandbox (optional) and Voila; return once both accept TCP connections."""
+    """Start the sandbox (optional) and Voila; return once both accept TCP connections and
+    the dashboards' preheated kernels wait for their pages (:func:`wait_for_preheated`);
+    ``progress`` hears what is waited for."""
     workdir.mkdir(parents=True, exist_ok=True)
     nb_dir = notebooks or workdir / "dashboards"
     if notebooks is None:
@@ -388,6 +391,8 @@ def start_servers(
         if sandbox_proc is not None and sandbox_port is not None:
             wait_for_port(sandbox_port, timeout=timeout, proc=sandbox_proc)
         wait_for_port(voila_port, timeout=timeout, proc=voila_proc)
+        if progress is not None:
+            progress("starting one kernel per dashboard, ready before its page is opened")
         wait_for_preheated(log, log_start, nb_dir, proc=voila_proc, timeout=min(timeout, 30))
     except BaseException:
         servers.stop()

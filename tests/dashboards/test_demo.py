@@ -286,3 +286,24 @@ def test_a_preheated_dashboard_reads_the_vault_only_once_its_page_is_asked_for(
     events.clear()
     assert apps.await_page("overview", StatusBar()) == "V"
     assert events == ["open"]
+
+
+@pytest.mark.slow
+def test_start_servers_returns_once_every_dashboard_kernel_waits_for_its_page(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("voila")
+    from mynalib.widgets import PREHEATED_MARK
+
+    heard: list[str] = []
+    env = {"MYNA_VAULT": str(tmp_path / "no-vault"), "MYNA_HOME": str(tmp_path / "home")}
+    servers = demo.start_servers(
+        tmp_path / "w", env_extra=env, sandbox=False, timeout=90, progress=heard.append
+    )
+    try:
+        log = servers.logs[-1].read_text(encoding="utf-8")
+        waiting = {line.rsplit(" ", 1)[-1] for line in log.splitlines() if PREHEATED_MARK in line}
+        assert waiting == set(demo.DASHBOARDS)
+        assert heard and "kernel" in heard[-1]
+    finally:
+        servers.stop()
