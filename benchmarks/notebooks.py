@@ -129,16 +129,20 @@ def main() -> int:
         empty = Path(tmp) / "empty.ipynb"
         empty.write_text(json.dumps(EMPTY), encoding="utf-8")
         rows = []
-        # baseline first and last, in the same run: the machine's load drifts
-        base_runs = [cold_and_warm(empty, repeat)]
+        # baseline twice first and twice last, in the same run: the machine's load drifts
+        base_runs = [cold_and_warm(empty, repeat) for _ in range(2)]
         for path in paths:
             rows.append((path.stem, *cold_and_warm(path, repeat)))
-        base_runs.append(cold_and_warm(empty, repeat))
+        base_runs += [cold_and_warm(empty, repeat) for _ in range(2)]
     base_cold = statistics.median(c for c, _ in base_runs)
     base_warm = statistics.median(w for _, w in base_runs)
 
     print("jupyter nbconvert --to notebook --execute, a new process each run; seconds")
-    print(f"baseline, an empty notebook: cold {base_cold:.2f}, warm {base_warm:.2f}")
+    print(
+        f"baseline, an empty notebook: cold {base_cold:.2f}, warm {base_warm:.2f} (median of "
+        f"{len(base_runs)}; cold {min(c for c, _ in base_runs):.2f}–"
+        f"{max(c for c, _ in base_runs):.2f})"
+    )
     print()
     header = f"{'notebook':22}{'cold':>7}{'warm':>7}{'own cold':>10}{'own warm':>10}"
     print(header + f"{'× empty':>9}  target: own ≤ {TARGET_OWN_SECONDS:.0f} s")
