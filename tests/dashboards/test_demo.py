@@ -307,3 +307,18 @@ def test_start_servers_returns_once_every_dashboard_kernel_waits_for_its_page(
         assert heard and "kernel" in heard[-1]
     finally:
         servers.stop()
+
+
+def test_every_dashboard_waits_for_its_page_in_a_preheated_kernel() -> None:
+    # wait_for_preheated waits for each dashboard's mark; a dashboard reading the vault before
+    # the request would show what was there when its kernel was started
+    import inspect
+
+    from mynalib.widgets import apps
+
+    for name, (_title, function) in demo.DASHBOARDS.items():
+        assert name in apps.PRELOAD
+        source = inspect.getsource(getattr(apps, function))
+        body = source.split('"""', 2)[-1]  # after the docstring
+        first_vault_use = body.index("vault")
+        assert body[first_vault_use:].startswith(f'vault = await_page("{name}", status)'), name
