@@ -87,10 +87,12 @@ def test_bridge_ends_cleanly_when_pcscd_stops() -> None:
 
 
 def test_bridge_without_vpcd_says_what_to_do() -> None:
-    if _foreign_pcscd():
-        pytest.skip("a pcscd is running")
-    with pytest.raises(PcscUnavailable, match="vpcd"):
-        VpcdBridge(VirtualCard(CardProfile.generate("card-tests")), connect_timeout=0.2).connect()
+    card = VirtualCard(CardProfile.generate("card-tests"))
+    with no_pcscd():  # no pcscd of another test process opens the vpcd port meanwhile
+        if _foreign_pcscd():
+            pytest.skip("a pcscd is running")
+        with pytest.raises(PcscUnavailable, match="vpcd"):
+            VpcdBridge(card, connect_timeout=0.2).connect()
 
 
 def test_serve_virtual_command_creates_the_profile(tmp_path: Path) -> None:
