@@ -127,6 +127,9 @@ ITEMS: tuple[Item, ...] = (
     Item("TM00000000000401", "子育て（児童手当）", "portal_childcare", "myinfo"),
     Item("TM00000000000501", "介護・福祉（介護保険）", "portal_care", "myinfo"),
     Item("TM00000000000601", "雇用保険", "portal_employment", "myinfo"),
+    Item("TM00000000000704", "健康保険証（資格情報）", "portal_insurance_card", "myinfo"),
+    Item("TM00000000000705", "予防接種", "portal_vaccinations", "myinfo"),
+    Item("TM00000000000202", "公金受取口座", "portal_bank_account", "myinfo"),
 )
 
 #: the data API's operations, in the order `myna fetch all` runs the fetchable ones (after ITEMS)
@@ -377,7 +380,10 @@ USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 SCOPE_LABELS: dict[str, str] = {
     "openid": "ログインしたこと（本人の識別子）",
     "profile": "氏名",
-    "myinfo": "わたしの情報（年金・税・世帯・子育て・介護・雇用保険）とやりとり履歴",
+    "myinfo": (
+        "わたしの情報（年金・税・世帯・子育て・介護・雇用保険・健康保険証・予防接種・公金受取口座）"
+        "とやりとり履歴"
+    ),
     "medical": "医療保険の情報（薬剤・特定健診・医療費）",
     "notices": "お知らせ",
     "procedures": "手続の検索・電子申請と申請状況",
