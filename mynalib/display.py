@@ -173,6 +173,13 @@ COLUMN_LABELS: dict[str, str] = {
     "as_of": "時点",
     "fetched_at": "取得日時",
     "nothing_on_record": "記録",
+    # わたしの情報 (mynalib.analysis.myinfo, .vaccinations)
+    "answer": "記録",
+    "age": "年齢",
+    "resident_levy_total": "住民税所得割額（合計）",
+    "window": "標準的な接種期間",
+    "given": "接種日",
+    "until": "定期接種の期限",
     # vault status
     "documents": "書類の数",
 }
@@ -186,8 +193,10 @@ FRAME_LABELS: dict[str, dict[str, str]] = {
     "insurance_cards": {"insurer": "保険者", "relation": "本人・家族"},
     "vaccinations": {"date": "接種日", "category": "区分"},
     "household_members": {"name": "氏名", "person": "回答した人"},
-    "myinfo_answers": {"status": "回答", "item": "項目"},
+    "myinfo_answers": {"status": "回答", "item": "項目", "category": "分類"},
     "income": {"year": "年分"},
+    "vaccination_schedule": {"status": "状況", "vaccine": "予防接種"},
+    "myinfo": {"item": "項目", "category": "分類"},
 }
 
 #: columns that hold yen
@@ -221,6 +230,7 @@ MONEY_COLUMNS = frozenset(
         "resident_levy",
         "monthly_amount",
         "annual_premium",
+        "resident_levy_total",
     }
 )
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import timezone
 from typing import TYPE_CHECKING
 
-from ..portal.protocol import ITEM_BY_KIND, ITEMS, STATUS_NO_RECORD
+from ..portal.protocol import ITEM_BY_KIND, ITEMS, MYINFO_CATEGORIES, STATUS_NO_RECORD
 from ..sources import portal_json
 from . import _portal
 from .schema import BOOL, DATE, INT, TEXT, Frame, FrameSpec
@@ -24,6 +24,7 @@ SPEC = FrameSpec(
     "myinfo_answers",
     {
         "kind": TEXT,
+        "category": TEXT,
         "item": TEXT,
         "person": TEXT,
         "status": TEXT,
@@ -37,6 +38,10 @@ SPEC = FrameSpec(
 )
 
 KINDS = tuple(item.kind for item in ITEMS)
+#: わたしの情報's menu in its order, and its items as (kind, name, category): what a table of the
+#: answers lists (an item not fetched yet included)
+CATEGORIES: tuple[str, ...] = MYINFO_CATEGORIES
+ITEM_ROWS: tuple[tuple[str, str, str], ...] = tuple((i.kind, i.name, i.category) for i in ITEMS)
 
 
 def build_myinfo_answers(docs: Sequence[Document]) -> pd.DataFrame:
@@ -53,6 +58,7 @@ def build_myinfo_answers(docs: Sequence[Document]) -> pd.DataFrame:
         rows.append(
             {
                 "kind": doc.kind,
+                "category": ITEM_BY_KIND[doc.kind].category,
                 "item": ITEM_BY_KIND[doc.kind].name,
                 "person": answer["person"] or doc.person,
                 "status": answer["status"],
