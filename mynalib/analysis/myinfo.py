@@ -386,8 +386,87 @@ def bank_text(
 
     key = _people_order(list(order))
     statuses = sorted(statuses_from_frames(bank, None), key=lambda s: key(s.person))
-    lines = [f"{s.person}: {s.text()}" for s in statuses]
+    lines = [f"{s.person}: {s.text().removeprefix('公金受取口座: ')}" for s in statuses]
     return _text(lines, answers, "portal_bank_account", order)
+
+
+# ----------------------------------------------------------------------- every category
+#: the frames :func:`category_lines` reads (each optional)
+OVERVIEW_FRAMES = (
+    "myinfo_answers",
+    "income",
+    "bank_account",
+    "household_members",
+    "child_allowance",
+    "care_insurance",
+    "employment_insurance",
+    "insurance_cards",
+    "vaccinations",
+    "pension_periods",
+)
+
+
+def pension_text(
+    periods: pd.DataFrame | None, answers: pd.DataFrame | None, order: Sequence[str] = ()
+) -> str:
+    """年金: how many enrolment periods each person has on record and the current one."""
+    lines = []
+    if periods is not None and len(periods):
+        for person, mine in _in_order(periods, order):
+            current = mine[mine["end"].isna()]
+            now = ""
+            if len(current):
+                row = current.iloc[-1]
+                now = f"、加入中: {row['scheme']}"
+            lines.append(f"{person}: 加入記録 {len(mine)} 件{now}。")
+    return _text(lines, answers, "portal_pension", order)
+
+
+def category_lines(
+    data: dict[str, Any], order: Sequence[str] = (), *, as_of: date | None = None
+) -> dict[str, list[str]]:
+    """Each category of わたしの情報 (in its order) → the lines a person reads about it, from the
+    frames in ``data`` (:data:`OVERVIEW_FRAMES`; a missing one counts as not fetched): who has
+    what, and 「記録がありません」 for whom the portal answered 04."""
+    answers = data.get("myinfo_answers")
+
+    def lines(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line]
+
+    income = data.get("income")
+    tax = lines(income_note(income, order))[1:] if income is not None and len(income) else []
+    tax += no_record_lines(answers, "portal_tax", order)
+    if not tax:
+        tax = lines(_text([], answers, "portal_tax", order))
+    members = data.get("household_members")
+    household = lines(household_text(members, answers))
+    if members is not None and len(members):
+        table = household_table(members, as_of=as_of)
+        household += [
+            f"{r['name']}（{r['relation']}、{'' if _missing(r['age']) else str(r['age']) + '歳'}）"
+            for r in table.to_dict("records")
+        ]
+
+    def tagged(tag: str, text: Sequence[str]) -> list[str]:
+        return [f"【{tag}】{line}" for line in text]
+
+    health = tagged(
+        "健康保険証", lines(insurance_text(data.get("insurance_cards"), answers, order))
+    )
+    health += tagged("予防接種", lines(vaccination_text(data.get("vaccinations"), answers, order)))
+    bank = lines(bank_text(data.get("bank_account"), answers, order))
+    out = {
+        "健康・医療": health,
+        "税・所得・口座": tagged("税・所得", tax) + tagged("公金受取口座", bank),
+        "年金": lines(pension_text(data.get("pension_periods"), answers, order)),
+        "子ども・子育て": lines(
+            child_allowance_text(data.get("child_allowance"), answers, order, as_of=as_of)
+        ),
+        "世帯情報": household,
+        "福祉・介護": lines(care_text(data.get("care_insurance"), answers, order)),
+        "雇用保険": lines(employment_text(data.get("employment_insurance"), answers, order)),
+    }
+    return {category: list(dict.fromkeys(out[category])) for category in CATEGORIES}
 
 
 __all__ = [
@@ -398,6 +477,7 @@ __all__ = [
     "answers_table",
     "bank_text",
     "care_text",
+    "category_lines",
     "category_matrix",
     "category_status",
     "child_allowance_text",
@@ -408,5 +488,6 @@ __all__ = [
     "income_table",
     "insurance_text",
     "no_record_lines",
+    "pension_text",
     "vaccination_text",
 ]
