@@ -670,4 +670,79 @@ CHARTS = (
     "checkup_trends",
     "deduction_bars",
     "furusato_gauge",
+    "income_by_year",
 )
+
+
+# --------------------------------------------------------------------------- わたしの情報
+#: the ``income`` frame's 所得 columns, in stacking order, and their labels
+INCOME_SERIES = (
+    ("salary_income", "給与所得"),
+    ("business_income", "事業所得"),
+    ("pension_income", "公的年金等の所得"),
+    ("misc_income", "雑所得（その他）"),
+    ("other_income", "その他の所得"),
+)
+
+
+def _amount(rows: pd.DataFrame, index: Any, column: str) -> float | None:
+    """``rows.at[index, column]`` as a float (None when missing)."""
+    if column not in rows.columns or index not in rows.index:
+        return None
+    value = rows.at[index, column]
+    try:
+        return None if value is None or value != value else float(value)
+    except TypeError:  # pd.NA
+        return None
+
+
+def income_by_year(income: pd.DataFrame, *, order: Sequence[str] = ()) -> Figure:
+    """税・所得 over the years: per person (one panel each, ``order`` first) the 所得金額 of each
+    年分 stacked by kind, the 住民税所得割額 (市区町村民税 + 道府県民税) as a marked line."""
+    import numpy as np
+
+    people = list(dict.fromkeys(str(p) for p in income["person"].dropna())) if len(income) else []
+    rank = {p: i for i, p in enumerate(order)}
+    people.sort(key=lambda p: (rank.get(p, len(rank)), p))
+    fig = _figure(4.0 * max(len(people), 1) + 1.5, 4.8)
+    if not people:
+        return _empty(fig, fig.add_subplot(), "税・所得の記録がありません")
+    axes = fig.subplots(1, len(people), sharey=True, squeeze=False)[0]
+    colors = _colors(label for _, label in INCOME_SERIES)
+    years = sorted({int(y) for y in income["year"].dropna()})
+    for ax, person in zip(axes, people, strict=True):
+        mine = income[income["person"] == person].set_index("year")
+        xs = np.arange(len(years))
+        bottom = np.zeros(len(years))
+        for column, label in INCOME_SERIES:
+            if column not in mine.columns or not mine[column].notna().any():
+                continue
+            values = np.array([_amount(mine, y, column) or 0.0 for y in years])
+            ax.bar(xs, values, bottom=bottom, color=colors[label], label=label, width=0.6)
+            bottom += values
+        for x, total in zip(xs, bottom, strict=True):
+            if total > 0:
+                ax.text(x, total, yen(total), ha="center", va="bottom", fontsize="x-small")
+        levy = []
+        for y in years:
+            parts = [_amount(mine, y, c) for c in ("municipal_levy", "prefectural_levy")]
+            known = [v for v in parts if v is not None] or [
+                v for v in [_amount(mine, y, "resident_levy")] if v is not None
+            ]
+            levy.append(sum(known) if known else np.nan)
+        ax.plot(xs, levy, color="black", marker="o", label="住民税所得割額")
+        ax.set_xticks(xs, [f"{y}年分" for y in years])
+        ax.set_title(person)
+        yen_axis(ax)
+    axes[0].set_ylabel("所得金額")
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes[1:]:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(
+        handles, labels, loc="outside lower center", ncol=min(len(labels), 6), fontsize="small"
+    )
+    fig.suptitle("所得金額（種類別）と住民税所得割額の推移")
+    return fig

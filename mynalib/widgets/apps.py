@@ -173,14 +173,38 @@ def _overview_data(vault: Any, status: StatusBar, year: int | None) -> dict[str,
     year_expenses = None
     if expenses is not None and len(expenses):
         year_expenses = expenses[expenses["month"].dt.year == year]
+    pension_periods = _frame(vault, "pension_periods", status)
+    myinfo = _myinfo_frames(vault, status, pension_periods)
     return {
         "year": year,
         "years": years,
-        "pension_periods": _frame(vault, "pension_periods", status),
+        "pension_periods": pension_periods,
         "births": _births(vault, status),
         "medical_expenses": year_expenses,
         "summary": summary,
+        "myinfo": myinfo,
+        "household": _household_order(myinfo.get("household_members")),
     }
+
+
+def _myinfo_frames(vault: Any, status: StatusBar, pension_periods: Any) -> dict[str, Any]:
+    """The frames of the わたしの情報 section (mynalib.analysis.myinfo.OVERVIEW_FRAMES)."""
+    from ..analysis.myinfo import OVERVIEW_FRAMES
+
+    out: dict[str, Any] = {"pension_periods": pension_periods}
+    for name in OVERVIEW_FRAMES:
+        if name not in out:
+            out[name] = _frame(vault, name, status)
+    return out
+
+
+def _household_order(members: Any) -> list[str]:
+    """The 世帯情報's names in its order (the sample household's when there is none)."""
+    if members is not None and len(members):
+        return [str(n) for n in members["name"].dropna()]
+    from ..samples.household import HOUSEHOLD
+
+    return [m.name for m in HOUSEHOLD]
 
 
 def dashboard_tax_settings(vault: Any) -> Any:

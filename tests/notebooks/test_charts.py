@@ -58,7 +58,50 @@ def _all_charts() -> dict[str, object]:
             )
         ),
         "furusato_gauge": charts.furusato_gauge(61_000, 45_000, year=2025),
+        "income_by_year": charts.income_by_year(income_frame(), order=["見本　太郎"]),
     }
+
+
+def income_frame() -> pd.DataFrame:
+    """税・所得 of two people over two 年分 (one with two kinds of income)."""
+    rows = [
+        {
+            "person": "見本　太郎",
+            "year": 2024,
+            "salary_income": 5_102_000,
+            "municipal_levy": 189_300,
+            "prefectural_levy": 126_200,
+        },
+        {
+            "person": "見本　太郎",
+            "year": 2025,
+            "salary_income": 5_260_000,
+            "municipal_levy": 198_600,
+            "prefectural_levy": 132_400,
+        },
+        {
+            "person": "見本　花子",
+            "year": 2025,
+            "business_income": 1_380_000,
+            "misc_income": 40_000,
+            "resident_levy": 52_500,
+        },
+    ]
+    return frames.conform("income", pd.DataFrame(rows))
+
+
+def test_income_by_year_stacks_the_kinds_and_marks_the_levy() -> None:
+    fig = charts.income_by_year(income_frame(), order=["見本　花子", "見本　太郎"])
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["見本　花子", "見本　太郎"]  # the order given
+    text = _texts(fig)
+    assert "5,260,000円" in text and "1,420,000円" in text  # 事業 + 雑, stacked
+    assert "給与所得" in text and "事業所得" in text and "住民税所得割額" in text
+    levy = fig.axes[1].lines[0].get_ydata()
+    assert list(levy) == [189_300 + 126_200, 198_600 + 132_400]
+    assert list(fig.axes[0].lines[0].get_ydata())[-1] == 52_500  # the whole 所得割額 as given
+    empty = charts.income_by_year(frames.empty("income"))
+    assert "税・所得の記録がありません" in _texts(empty)
 
 
 def test_every_chart_renders_without_missing_glyphs(artifacts: Path) -> None:
