@@ -336,10 +336,12 @@ def start_servers(
     show_tracebacks: bool = False,
     notebooks: Path | None = None,
     timeout: float = 60.0,
+    preheat_timeout: float = 30.0,
     progress: Progress | None = None,
 ) -> Servers:
     """Start the sandbox (optional) and Voila; return once both accept TCP connections and
-    the dashboards' preheated kernels wait for their pages (:func:`wait_for_preheated`);
+    the dashboards' preheated kernels wait for their pages (:func:`wait_for_preheated`, at
+    most ``preheat_timeout`` seconds: a page opened earlier waits for its kernel);
     ``progress`` hears what is waited for."""
     workdir.mkdir(parents=True, exist_ok=True)
     nb_dir = notebooks or workdir / "dashboards"
@@ -393,7 +395,7 @@ def start_servers(
         wait_for_port(voila_port, timeout=timeout, proc=voila_proc)
         if progress is not None:
             progress("starting one kernel per dashboard, ready before its page is opened")
-        wait_for_preheated(log, log_start, nb_dir, proc=voila_proc, timeout=min(timeout, 30))
+        wait_for_preheated(log, log_start, nb_dir, proc=voila_proc, timeout=preheat_timeout)
     except BaseException:
         servers.stop()
         raise

@@ -298,7 +298,12 @@ def test_start_servers_returns_once_every_dashboard_kernel_waits_for_its_page(
     heard: list[str] = []
     env = {"MYNA_VAULT": str(tmp_path / "no-vault"), "MYNA_HOME": str(tmp_path / "home")}
     servers = demo.start_servers(
-        tmp_path / "w", env_extra=env, sandbox=False, timeout=90, progress=heard.append
+        tmp_path / "w",
+        env_extra=env,
+        sandbox=False,
+        timeout=90,
+        preheat_timeout=180,  # a loaded 2-core machine (xdist, other servers) is slow to import
+        progress=heard.append,
     )
     try:
         log = servers.logs[-1].read_text(encoding="utf-8")
