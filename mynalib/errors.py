@@ -6,6 +6,8 @@ carry a short Japanese message in ``ja``. No error ever carries a PIN, a token o
 
 from __future__ import annotations
 
+from .pins import PIN_BLOCKED_GUIDANCE as _PIN_BLOCKED_GUIDANCE
+
 
 class MynaError(Exception):
     """Root of every error mynalib raises on purpose."""
@@ -110,25 +112,8 @@ class LastTryRefused(PinError):
     ja_default = "残り1回です。誤るとロックされるため、確認のうえで再度実行してください。"
 
 
-#: What to do when a PIN is blocked, per PIN kind: (English, Japanese).
-PIN_BLOCKED_GUIDANCE: dict[str, tuple[str, str]] = {
-    "auth": (
-        "The authentication PIN (利用者証明用電子証明書 暗証番号) is blocked. Reset it at your "
-        "municipal office, or at a convenience-store kiosk after registering with the smartphone app.",
-        "利用者証明用電子証明書の暗証番号がロックされました。お住まいの市区町村の窓口、"
-        "またはスマートフォンで事前予約のうえコンビニのキオスク端末で再設定してください。",
-    ),
-    "sign": (
-        "The signing password (署名用電子証明書 暗証番号) is blocked. Reset it at your municipal "
-        "office, or at a convenience-store kiosk after registering with the smartphone app.",
-        "署名用電子証明書の暗証番号がロックされました。お住まいの市区町村の窓口、"
-        "またはスマートフォンで事前予約のうえコンビニのキオスク端末で再設定してください。",
-    ),
-    "kenhojo": (
-        "The 券面事項入力補助 PIN is blocked. It can be reset only at your municipal office.",
-        "券面事項入力補助用の暗証番号がロックされました。再設定はお住まいの市区町村の窓口のみです。",
-    ),
-}
+#: What to do when a PIN is blocked, per PIN kind: (English, Japanese) — from :mod:`mynalib.pins`.
+PIN_BLOCKED_GUIDANCE = _PIN_BLOCKED_GUIDANCE
 
 
 class PinBlocked(CardError):

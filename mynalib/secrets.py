@@ -8,23 +8,16 @@ card said it was wrong: the user must type it anew (docs/CARD.md §5).
 from __future__ import annotations
 
 import re
-from typing import Literal, NoReturn
+from typing import NoReturn
 
 from .errors import PinFormatError, PinReuseError
+from .pins import PIN_LABELS_JA, PINS, PinKind
 
-PinKind = Literal["auth", "sign", "kenhojo"]
+__all__ = ["PIN_LABELS_JA", "PIN_RULES", "Pin", "PinKind"]
 
-#: (regex, human description) per PIN kind
+#: the format rule and the prompt label of each PIN kind, from :mod:`mynalib.pins`
 PIN_RULES: dict[str, tuple[re.Pattern[str], str]] = {
-    "auth": (re.compile(r"[0-9]{4}"), "4 digits"),
-    "kenhojo": (re.compile(r"[0-9]{4}"), "4 digits"),
-    "sign": (re.compile(r"[A-Z0-9]{6,16}"), "6 to 16 characters, A-Z and 0-9"),
-}
-
-PIN_LABELS_JA: dict[str, str] = {
-    "auth": "利用者証明用電子証明書の暗証番号（数字4桁）",
-    "sign": "署名用電子証明書の暗証番号（英数字6〜16文字）",
-    "kenhojo": "券面事項入力補助用の暗証番号（数字4桁）",
+    k: (p.pattern, p.format_en) for k, p in PINS.items()
 }
 
 
@@ -34,15 +27,14 @@ class Pin:
     __slots__ = ("_buf", "_failed", "kind")
 
     def __init__(self, value: str, kind: PinKind = "auth"):
-        if kind not in PIN_RULES:
+        if kind not in PINS:
             raise ValueError(f"unknown PIN kind {kind!r}")
         if not isinstance(value, str):
             raise PinFormatError("A PIN must be given as text", which=kind)
-        normalised = value.strip()
-        if kind == "sign":
-            normalised = normalised.upper()  # the card compares bytes; passwords are upper case
-        pattern, description = PIN_RULES[kind]
-        if not pattern.fullmatch(normalised):
+        rule = PINS[kind]
+        normalised = rule.normalise(value)  # the card compares bytes; passwords are upper case
+        description = rule.format_en
+        if not rule.pattern.fullmatch(normalised):
             # never echo the value: only its length, which the user can see on screen anyway
             raise PinFormatError(
                 f"The {kind} PIN must be {description} (got {len(normalised)} characters); "

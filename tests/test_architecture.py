@@ -23,7 +23,7 @@ PARTS: dict[str, tuple[int, str]] = {
     "mynalib.log": (0, "base"),
     "mynalib.jp": (0, "jp"),
     "mynalib.document": (1, "base1"),
-    "mynalib.pins": (1, "base1"),
+    "mynalib.pins": (0, "base"),
     "mynalib.secrets": (2, "secrets"),
     # 3 — plain data tables
     "mynalib.portal.protocol": (3, "protocol"),

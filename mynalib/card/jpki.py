@@ -31,6 +31,7 @@ from ..errors import (
     SecurityStatusNotSatisfied,
 )
 from ..log import get_logger
+from ..pins import MAX_TRIES, PIN_BLOCKED_GUIDANCE, PIN_NAMES
 from ..secrets import Pin
 from .apdu import CommandAPDU, digest_info_sha256, is_tries_sw, sw_meaning
 from .transport import CardTransport, LoggingTransport
@@ -74,14 +75,7 @@ PIN_FILES: dict[str, tuple[bytes, int]] = {
     "sign": (AID_JPKI, EF_SIGN_PIN),
     "kenhojo": (AID_KENHOJO, EF_KENHOJO_PIN),
 }
-MAX_TRIES = {"auth": 3, "sign": 5, "kenhojo": 3}
 KEY_FILES = {"auth": EF_AUTH_KEY, "sign": EF_SIGN_KEY}
-
-PIN_NAMES = {
-    "auth": "authentication PIN (利用者証明用)",
-    "sign": "signing password (署名用)",
-    "kenhojo": "券面事項入力補助 PIN",
-}
 
 
 @dataclass(frozen=True)
@@ -570,6 +564,4 @@ class JpkiCard:
 
 
 def _blocked_en(which: str) -> str:
-    from ..errors import PIN_BLOCKED_GUIDANCE
-
     return PIN_BLOCKED_GUIDANCE[which][0]

@@ -14,17 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..pins import MAX_TRIES, PIN_BLOCKED_GUIDANCE, PIN_TITLES
 from ._common import read_pin, report_errors
 
 if TYPE_CHECKING:
     from ..card.jpki import CardStatus, JpkiCard
     from ..secrets import Pin
-
-PIN_TITLES = {
-    "auth": "利用者証明用 (authentication PIN)",
-    "sign": "署名用 (signing password)",
-    "kenhojo": "券面事項入力補助 (kenhojo PIN)",
-}
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -64,8 +59,6 @@ def _progress(message: str) -> None:
 
 
 def _guidance(which: str) -> str:
-    from ..errors import PIN_BLOCKED_GUIDANCE
-
     en, ja = PIN_BLOCKED_GUIDANCE[which]
     return f"{en}\n      {ja}"
 
@@ -77,7 +70,6 @@ def _fmt_date(value: dt.datetime) -> str:
 def render_status(status: CardStatus, *, now: dt.datetime | None = None) -> str:
     """The text `myna card status` prints (also used by `myna demo`)."""
     from ..card.jpki import CertificateInfo
-    from ..errors import PIN_BLOCKED_GUIDANCE
 
     now = now or dt.datetime.now(dt.timezone.utc)
     test = status.auth_certificate.test_only
@@ -141,7 +133,7 @@ def _pre_pin_checks(card: JpkiCard, which: str, allow_last_try: bool) -> int:
     from ..errors import LastTryRefused, PinBlocked
 
     left = card.tries_left(which)
-    maximum = {"auth": 3, "sign": 5, "kenhojo": 3}[which]
+    maximum = MAX_TRIES[which]
     click.echo(f"{PIN_TITLES[which]}: {left}/{maximum} tries left / 残り{left}回", err=True)
     if left == 0:
         raise PinBlocked(which)

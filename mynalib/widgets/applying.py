@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..pins import PINS
 from .common import StatusBar, esc, heading, japanese_message, logger, table_html
 from .overview import SOFTWARE_CARD_BLOCKED_HINT
 
@@ -30,12 +31,8 @@ CardOpener = Callable[[], Any]
 #: submit(preview, card, auth_pin, sign_pin or None, allow_last_try) -> Receipt
 Submitter = Callable[[Any, Any, Any, Any, bool], Any]
 
-PIN_LABELS = {
-    "kenhojo": "券面事項入力補助用暗証番号",
-    "auth": "利用者証明用暗証番号",
-    "sign": "署名用パスワード",
-}
-PIN_HINTS = {"kenhojo": "数字4桁", "auth": "数字4桁", "sign": "英数字6〜16文字"}
+PIN_LABELS = {k: p.short_ja for k, p in PINS.items()}
+PIN_HINTS = {k: p.format_ja for k, p in PINS.items()}
 _STYLE = {"description_width": "14em"}
 _WIDE = widgets.Layout(width="46em")
 

@@ -11,6 +11,7 @@ import ipywidgets as widgets
 
 from ..analysis.pension import QUALIFYING_MONTHS as PENSION_QUALIFYING_MONTHS
 from ..display import donation_note, fetch_progress_label
+from ..pins import PINS
 from .common import StatusBar, esc, guard, heading, japanese_message, logger, table_html, yen
 from .myinfo import myinfo_html
 
@@ -20,9 +21,8 @@ if TYPE_CHECKING:
     from ..card import JpkiCard
 
 PIN_NAMES_JA = {
-    "auth": "利用者証明用（数字4桁）",
-    "sign": "署名用（英数字6〜16桁）",
-    "kenhojo": "券面事項入力補助用（数字4桁）",
+    k: f"{p.short_ja.removesuffix('暗証番号').removesuffix('パスワード')}（{p.format_ja}）"
+    for k, p in PINS.items()
 }
 
 #: the card status notes (English, from mynalib.card) as the dashboard shows them

@@ -26,6 +26,7 @@ from cryptography.x509.oid import NameOID
 
 from ...errors import CardError
 from ...jp.age import age_on
+from ...pins import MAX_TRIES as _PIN_MAX_TRIES
 from ...samples.household import HOUSEHOLD  # plain data: the built-in card's default holder
 from ..apdu import encode_tlv
 from ..jpki import CARD_TOKEN_LABELS, SMARTPHONE_TOKEN_LABELS
@@ -82,7 +83,7 @@ class Holder:
 
 #: the documented default PINs of a newly generated software card
 DEFAULT_PINS = {"auth": "1234", "sign": "ABC123", "kenhojo": "1234"}
-MAX_TRIES = {"auth": 3, "sign": 5, "kenhojo": 3}
+MAX_TRIES = dict(_PIN_MAX_TRIES)  # a profile may change its own (max_tries)
 
 #: subjectAltName otherName OIDs of the signing certificate (docs/CARD.md §6)
 SAN_OIDS = {
