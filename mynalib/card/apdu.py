@@ -45,6 +45,7 @@ class SW(enum.IntEnum):
     SECURITY_STATUS_NOT_SATISFIED = 0x6982
     PIN_BLOCKED = 0x6984
     NOT_FOUND = 0x6A82
+    WRONG_DATA = 0x6A80
     WRONG_P1P2 = 0x6A86
     OFFSET_BEYOND_END = 0x6B00
     WRONG_LENGTH = 0x6700
@@ -63,6 +64,7 @@ _MEANINGS: dict[SW, str] = {
     SW.SECURITY_STATUS_NOT_SATISFIED: "security status not satisfied (PIN not verified)",
     SW.PIN_BLOCKED: "PIN blocked",
     SW.NOT_FOUND: "file or applet not found",
+    SW.WRONG_DATA: "wrong data field",
     SW.WRONG_P1P2: "wrong P1/P2",
     SW.OFFSET_BEYOND_END: "offset beyond the end of the file",
     SW.WRONG_LENGTH: "wrong length",
@@ -73,7 +75,7 @@ _MEANINGS: dict[SW, str] = {
 
 def is_tries_sw(sw: int) -> bool:
     """True for 63Cx."""
-    return sw & 0xFFF0 == 0x63C0
+    return sw & 0xFFF0 == SW.WRONG_PIN_BASE
 
 
 def sw_meaning(sw: int) -> str:
@@ -193,7 +195,7 @@ class ResponseAPDU:
 
     @property
     def ok(self) -> bool:
-        return self.sw == 0x9000
+        return self.sw == SW.OK
 
     def to_bytes(self) -> bytes:
         return self.data + self.sw.to_bytes(2, "big")

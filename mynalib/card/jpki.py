@@ -24,7 +24,6 @@ from ..errors import (
     AppletNotFound,
     CardError,
     CardResponseError,
-    LastTryRefused,
     PinBlocked,
     PinError,
     PinFormatError,
@@ -33,7 +32,8 @@ from ..errors import (
 from ..log import get_logger
 from ..pins import MAX_TRIES, PIN_BLOCKED_GUIDANCE, PIN_NAMES
 from ..secrets import Pin
-from .apdu import CommandAPDU, digest_info_sha256, is_tries_sw, sw_meaning
+from .apdu import SW, CommandAPDU, digest_info_sha256, is_tries_sw, sw_meaning
+from .session import check_tries, tries_from_counter_sw
 from .transport import CardTransport, LoggingTransport
 
 log = get_logger("mynalib.card.jpki")
@@ -203,13 +203,13 @@ class JpkiCard:
             return
         self._applet = None
         _, sw = self._send(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, aid))
-        if sw == 0x6A82:
+        if sw == SW.NOT_FOUND:
             which = "JPKI" if aid == AID_JPKI else "券面事項入力補助"
             raise AppletNotFound(
                 f"The card has no {which} applet: it is probably not a My Number card",
                 hint="put a My Number card (マイナンバーカード) on the reader",
             )
-        if sw != 0x9000:
+        if sw != SW.OK:
             raise CardResponseError("SELECT applet failed", sw=sw)
         self._applet = aid
 
@@ -222,13 +222,13 @@ class JpkiCard:
     def _select_ef(self, fid: int) -> None:
         apdu = CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
         _, sw = self._send(apdu)
-        if sw == 0x6A82 and self._applet is not None:
+        if sw == SW.NOT_FOUND and self._applet is not None:
             # in shared mode another program may have selected another applet: select ours again
             self._select_applet(self._applet, force=True)
             _, sw = self._send(apdu)
-        if sw == 0x6A82:
+        if sw == SW.NOT_FOUND:
             raise CardResponseError(f"The card has no file {fid:04X}", sw=sw)
-        if sw != 0x9000:
+        if sw != SW.OK:
             raise CardResponseError(f"SELECT file {fid:04X} failed", sw=sw)
 
     def _read(self, offset: int, length: int, *, sfid: int | None = None) -> bytes:
@@ -242,12 +242,12 @@ class JpkiCard:
         else:
             apdu = CommandAPDU(0x00, 0xB0, p1, p2, le=length & 0xFF)
         data, sw = self._send(apdu)
-        if sw == 0x6982:
+        if sw == SW.SECURITY_STATUS_NOT_SATISFIED:
             raise SecurityStatusNotSatisfied(
                 "The card refused to read this file: its PIN was not verified",
                 hint="verify the PIN first",
             )
-        if sw != 0x9000:
+        if sw != SW.OK:
             raise CardResponseError(f"READ BINARY failed ({sw_meaning(sw)})", sw=sw)
         return data
 
@@ -378,13 +378,8 @@ class JpkiCard:
             self._select_applet(aid)
         self._select_ef(fid)
         _, sw = self._send(CommandAPDU(0x00, 0x20, 0x00, 0x80))
-        if is_tries_sw(sw):
-            tries = sw & 0x0F
-        elif sw == 0x6984:
-            tries = 0
-        elif sw == 0x9000:  # some cards answer 9000 while the PIN is verified
-            tries = MAX_TRIES[which]
-        else:
+        tries = tries_from_counter_sw(which, sw)
+        if tries is None:
             raise CardResponseError("Reading the PIN counter failed", sw=sw)
         self._fresh_counter = (which, tries)
         return tries
@@ -412,18 +407,7 @@ class JpkiCard:
             tries = fresh[1]  # the counter was read by the command just before: still current
         else:
             tries = self.tries_left(which)  # selects the applet and the PIN file
-        if tries == 0:
-            raise PinBlocked(which)
-        if tries == 1 and not allow_last_try:
-            raise LastTryRefused(
-                f"Only 1 try is left for the {PIN_NAMES[which]}; a wrong PIN now blocks it",
-                tries_left=1,
-                which=which,
-                hint="check the PIN, then confirm explicitly (allow_last_try=True / "
-                "--i-understand-last-try)",
-                ja="残り1回です。誤るとロックされます。確認のうえ --i-understand-last-try を付けて"
-                "再実行してください。",
-            )
+        check_tries(which, tries, allow_last_try)  # the one pre-PIN check
         apdu = CommandAPDU(0x00, 0x20, 0x00, 0x80, pin.reveal())
         try:
             _, sw = self._send(apdu)
@@ -432,7 +416,7 @@ class JpkiCard:
             self._after_transport_error(which, tries, pin, exc)
             raise  # pragma: no cover - _after_transport_error always raises
         del apdu
-        if sw == 0x9000:
+        if sw == SW.OK:
             return
         if is_tries_sw(sw):
             pin.mark_failed()
@@ -448,7 +432,7 @@ class JpkiCard:
                 which=which,
                 hint="the PIN was not sent again; type it again carefully",
             )
-        if sw == 0x6984:
+        if sw == SW.PIN_BLOCKED:
             raise PinBlocked(which)
         raise CardResponseError(f"VERIFY of the {PIN_NAMES[which]} failed", sw=sw)
 
@@ -485,11 +469,11 @@ class JpkiCard:
         self.verify(which, pin, allow_last_try=allow_last_try)
         self._select_ef(KEY_FILES[which])
         signature, sw = self._send(CommandAPDU(0x80, 0x2A, 0x00, 0x80, digest_info, le=0))
-        if sw == 0x6982:
+        if sw == SW.SECURITY_STATUS_NOT_SATISFIED:
             raise SecurityStatusNotSatisfied("The card refused to sign: the PIN is not verified")
-        if sw == 0x6984:
+        if sw == SW.PIN_BLOCKED:
             raise PinBlocked(which)
-        if sw != 0x9000:
+        if sw != SW.OK:
             raise CardResponseError("The signature command failed", sw=sw)
         if len(signature) != 256:
             raise CardResponseError(
@@ -515,11 +499,11 @@ class JpkiCard:
             raise PinFormatError("The new PIN is empty", which=which)
         self.verify(which, old, allow_last_try=allow_last_try)
         _, sw = self._send(CommandAPDU(0x00, 0x24, 0x01, 0x80, new.reveal()))
-        if sw == 0x6984:
+        if sw == SW.PIN_BLOCKED:
             raise PinBlocked(which)
-        if sw == 0x6982:
+        if sw == SW.SECURITY_STATUS_NOT_SATISFIED:
             raise SecurityStatusNotSatisfied("The card refused the PIN change (not verified)")
-        if sw != 0x9000:
+        if sw != SW.OK:
             raise CardResponseError(f"Changing the {PIN_NAMES[which]} failed", sw=sw)
         new.wipe()
 

@@ -130,23 +130,12 @@ def _trust_line(status_der: bytes, test: bool) -> str:
 
 def _pre_pin_checks(card: JpkiCard, which: str, allow_last_try: bool) -> int:
     """Show tries left before asking; refuse at 0, and at 1 without the confirmation flag."""
-    from ..errors import LastTryRefused, PinBlocked
+    from ..card.session import check_tries
 
     left = card.tries_left(which)
     maximum = MAX_TRIES[which]
     click.echo(f"{PIN_TITLES[which]}: {left}/{maximum} tries left / 残り{left}回", err=True)
-    if left == 0:
-        raise PinBlocked(which)
-    if left == 1 and not allow_last_try:
-        raise LastTryRefused(
-            "Only 1 try is left: a wrong PIN now blocks it. Nothing was asked or sent",
-            tries_left=1,
-            which=which,
-            hint="if you are sure of the PIN, run again with --i-understand-last-try",
-            ja="残り1回です。誤るとロックされます。確実な場合のみ --i-understand-last-try を付けて"
-            "再実行してください。",
-        )
-    return left
+    return check_tries(which, left, allow_last_try)
 
 
 _LAST_TRY = click.option(

@@ -198,7 +198,8 @@ def _sign(
     """Open the card or the スマホ用電子証明書, show the tries left, ask the PIN once, sign."""
     from ..card import load_or_create_profile, open_card
     from ..card.jpki import ACCEPT_PHONE
-    from ..errors import CardError, LastTryRefused, PinBlocked
+    from ..card.session import check_tries
+    from ..errors import CardError
     from ..portal import crossdevice as X
 
     if member is not None:
@@ -230,15 +231,7 @@ def _sign(
             else "利用者証明用電子証明書 暗証番号"
         )
         show(f"{label} / authentication PIN: {tries} tries left")
-        if tries == 0:
-            raise PinBlocked("auth")
-        if tries == 1 and not last_try:
-            raise LastTryRefused(
-                "Only 1 try is left for the authentication PIN; a wrong PIN blocks it",
-                tries_left=1,
-                which="auth",
-                hint="run again with --i-understand-last-try if you are sure of the PIN",
-            )
+        check_tries("auth", tries, last_try)
         pin = read_pin("auth", prompt=f"{label}（数字4桁）/ auth PIN: ")
         try:
             return X.sign_approval(card, pin, request, allow_last_try=last_try)

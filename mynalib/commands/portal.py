@@ -311,7 +311,7 @@ def login_cmd(
     vault (never in a plain file). A wrong PIN is reported with the tries left and never retried.
     """
     from ..card import open_card
-    from ..errors import LastTryRefused, PinBlocked
+    from ..card.session import check_tries
     from ..portal.client import PortalClient
 
     chosen = [
@@ -338,15 +338,7 @@ def login_cmd(
         with card_cm as card, PortalClient(url, on_session=_saver(vault, url)) as client:
             tries = card.auth_tries_left()
             click.echo(f"利用者証明用電子証明書 暗証番号 / authentication PIN: {tries} tries left")
-            if tries == 0:
-                raise PinBlocked("auth")
-            if tries == 1 and not last_try:
-                raise LastTryRefused(
-                    "Only 1 try is left for the authentication PIN; a wrong PIN blocks it",
-                    tries_left=1,
-                    which="auth",
-                    hint="run again with --i-understand-last-try if you are sure of the PIN",
-                )
+            check_tries("auth", tries, last_try)
             client.discovery()  # fail early (portal down) before the PIN is asked for
             click.echo(
                 "ログインすると、次の情報の取得に同意したことになります / by logging in you consent "

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from ..apdu import SHA256_DIGEST_INFO_PREFIX, ApduFormatError, CommandAPDU
+from ..apdu import SHA256_DIGEST_INFO_PREFIX, SW, ApduFormatError, CommandAPDU
 from .profile import CardProfile
 
 AID_JPKI = bytes.fromhex("D392F000260100000001")
@@ -145,9 +145,9 @@ class VirtualCard:
             try:
                 apdu = CommandAPDU.parse(raw)
             except ApduFormatError:
-                return _sw(0x6700)
+                return _sw(SW.WRONG_LENGTH)
             if apdu.cla not in (0x00, 0x80):
-                return _sw(0x6E00)
+                return _sw(SW.CLA_NOT_SUPPORTED)
             handler = {
                 (0x00, 0xA4): self._select,
                 (0x00, 0xB0): self._read_binary,
@@ -156,7 +156,7 @@ class VirtualCard:
                 (0x80, 0x2A): self._sign,
             }.get((apdu.cla, apdu.ins))
             if handler is None:
-                return _sw(0x6D00)
+                return _sw(SW.INS_NOT_SUPPORTED)
             return handler(apdu)
 
     def _files(self) -> dict[int, _EF] | None:
@@ -166,27 +166,27 @@ class VirtualCard:
     def _select(self, a: CommandAPDU) -> bytes:
         if a.p1 == 0x04:
             if a.p2 not in (0x0C, 0x00):
-                return _sw(0x6A86)
+                return _sw(SW.WRONG_P1P2)
             if not a.data:
-                return _sw(0x6700)
+                return _sw(SW.WRONG_LENGTH)
             if a.data not in self.applets:
-                return _sw(0x6A82)
+                return _sw(SW.NOT_FOUND)
             self._applet = a.data
             self._ef = None
             self._verified.clear()  # applet change clears the verified state
-            return _sw(0x9000)
+            return _sw(SW.OK)
         if a.p1 == 0x02:
             if a.p2 not in (0x0C, 0x00):
-                return _sw(0x6A86)
+                return _sw(SW.WRONG_P1P2)
             if len(a.data) != 2:
-                return _sw(0x6700)
+                return _sw(SW.WRONG_LENGTH)
             files = self._files()
             fid = int.from_bytes(a.data, "big")
             if files is None or fid not in files:
-                return _sw(0x6A82)
+                return _sw(SW.NOT_FOUND)
             self._ef = fid
-            return _sw(0x9000)
-        return _sw(0x6A86)
+            return _sw(SW.OK)
+        return _sw(SW.WRONG_P1P2)
 
     def _by_short_id(self, sfid: int) -> tuple[int, _EF] | None:
         files = self._files()
@@ -197,55 +197,55 @@ class VirtualCard:
     # -------------------------------------------------------------------------- READ BINARY
     def _read_binary(self, a: CommandAPDU) -> bytes:
         if a.data:
-            return _sw(0x6700)
+            return _sw(SW.WRONG_LENGTH)
         if a.extended and not self.profile.extended_length:
-            return _sw(0x6700)
+            return _sw(SW.WRONG_LENGTH)
         if a.p1 & 0x80:
             if a.p1 & 0x60:
-                return _sw(0x6A86)
+                return _sw(SW.WRONG_P1P2)
             found = self._by_short_id(a.p1 & 0x1F)
             if found is None:
-                return _sw(0x6A82)
+                return _sw(SW.NOT_FOUND)
             self._ef = found[0]
             ef = found[1]
             offset = a.p2
         else:
             files = self._files()
             if files is None or self._ef is None:
-                return _sw(0x6A82)
+                return _sw(SW.NOT_FOUND)
             ef = files[self._ef]
             offset = (a.p1 << 8) | a.p2
         if ef.kind != "binary":
-            return _sw(0x6981)
+            return _sw(SW.COMMAND_NOT_ALLOWED_ON_FILE)
         if ef.protected_by and ef.protected_by not in self._verified:
-            return _sw(0x6982)
+            return _sw(SW.SECURITY_STATUS_NOT_SATISFIED)
         if offset >= len(ef.content):
-            return _sw(0x6B00)
+            return _sw(SW.OFFSET_BEYOND_END)
         ne = a.ne if a.le is not None else 256
-        return _sw(0x9000, ef.content[offset : offset + ne])
+        return _sw(SW.OK, ef.content[offset : offset + ne])
 
     # ------------------------------------------------------------------------------- VERIFY
     def _pin_target(self, a: CommandAPDU) -> tuple[_EF | None, int]:
         """The PIN EF addressed by P2 (80: current EF; 80|sfid: short id); SW if not usable."""
         if a.p2 & 0x80 == 0 or a.p2 & 0x60:
-            return None, 0x6A86
+            return None, SW.WRONG_P1P2
         sfid = a.p2 & 0x1F
         files = self._files()
         if files is None:
-            return None, 0x6A82
+            return None, SW.NOT_FOUND
         if sfid:
             found = self._by_short_id(sfid)
             if found is None:
-                return None, 0x6A82
+                return None, SW.NOT_FOUND
             self._ef = found[0]
             ef = found[1]
         else:
             if self._ef is None:
-                return None, 0x6A82
+                return None, SW.NOT_FOUND
             ef = files[self._ef]
         if ef.kind != "pin":
-            return None, 0x6981
-        return ef, 0x9000
+            return None, SW.COMMAND_NOT_ALLOWED_ON_FILE
+        return ef, SW.OK
 
     def _changed(self) -> None:
         if self.on_change is not None:
@@ -253,76 +253,76 @@ class VirtualCard:
 
     def _verify(self, a: CommandAPDU) -> bytes:
         if a.p1 != 0x00:
-            return _sw(0x6A86)
+            return _sw(SW.WRONG_P1P2)
         ef, sw = self._pin_target(a)
         if ef is None or ef.pin is None:
             return _sw(sw)
         which = ef.pin
         tries = self.profile.tries_left[which]
         if not a.data:  # empty VERIFY: the counter, no try spent
-            return _sw(0x63C0 | min(tries, 0x0F))
+            return _sw(SW.WRONG_PIN_BASE | min(tries, 0x0F))
         if tries <= 0:
-            return _sw(0x6984)
+            return _sw(SW.PIN_BLOCKED)
         if a.data == self.profile.pins[which].encode("ascii"):
             self.profile.tries_left[which] = self.profile.max_tries[which]
             self._verified.add(which)
             if tries != self.profile.max_tries[which]:
                 self._changed()
-            return _sw(0x9000)
+            return _sw(SW.OK)
         self.profile.tries_left[which] = tries - 1
         self._verified.discard(which)
         self._changed()
-        return _sw(0x63C0 | (tries - 1))
+        return _sw(SW.WRONG_PIN_BASE | (tries - 1))
 
     def _change(self, a: CommandAPDU) -> bytes:
         if a.p1 != 0x01:
-            return _sw(0x6A86)
+            return _sw(SW.WRONG_P1P2)
         ef, sw = self._pin_target(a)
         if ef is None or ef.pin is None:
             return _sw(sw)
         which = ef.pin
         if self.profile.tries_left[which] <= 0:
-            return _sw(0x6984)
+            return _sw(SW.PIN_BLOCKED)
         if which not in self._verified:
-            return _sw(0x6982)
+            return _sw(SW.SECURITY_STATUS_NOT_SATISFIED)
         lengths = (4, 4) if which in ("auth", "kenhojo") else (6, 16)
         if not lengths[0] <= len(a.data) <= lengths[1]:
-            return _sw(0x6700)
+            return _sw(SW.WRONG_LENGTH)
         try:
             new = a.data.decode("ascii")
         except UnicodeDecodeError:
-            return _sw(0x6A80)
+            return _sw(SW.WRONG_DATA)
         self.profile.pins[which] = new
         self._changed()
-        return _sw(0x9000)
+        return _sw(SW.OK)
 
     # --------------------------------------------------------------------------------- sign
     def _sign(self, a: CommandAPDU) -> bytes:
         if a.p1 != 0x00 or a.p2 & 0x80 == 0 or a.p2 & 0x60:
-            return _sw(0x6A86)
+            return _sw(SW.WRONG_P1P2)
         files = self._files()
         if files is None:
-            return _sw(0x6A82)
+            return _sw(SW.NOT_FOUND)
         sfid = a.p2 & 0x1F
         if sfid:
             found = self._by_short_id(sfid)
             if found is None:
-                return _sw(0x6A82)
+                return _sw(SW.NOT_FOUND)
             self._ef, ef = found
         else:
             if self._ef is None:
-                return _sw(0x6A82)
+                return _sw(SW.NOT_FOUND)
             ef = files[self._ef]
         if ef.kind != "key" or ef.key is None:
-            return _sw(0x6981)
+            return _sw(SW.COMMAND_NOT_ALLOWED_ON_FILE)
         assert ef.protected_by is not None
         if self.profile.tries_left[ef.protected_by] <= 0:
-            return _sw(0x6984)
+            return _sw(SW.PIN_BLOCKED)
         if ef.protected_by not in self._verified:
-            return _sw(0x6982)
+            return _sw(SW.SECURITY_STATUS_NOT_SATISFIED)
         if not a.data or len(a.data) > ef.key.key_size // 8 - 11:
-            return _sw(0x6700)
-        return _sw(0x9000, _pkcs1_sign(ef.key, a.data))
+            return _sw(SW.WRONG_LENGTH)
+        return _sw(SW.OK, _pkcs1_sign(ef.key, a.data))
 
 
 def _pkcs1_sign(key: rsa.RSAPrivateKey, digest_info: bytes) -> bytes:
