@@ -13,8 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ._card import LAST_TRY as _LAST_TRY
+from ._card import card_options
+from ._card import open_from_options as _open
+from ._card import pre_pin_checks as _pre_pin_checks
 from ._common import PIN_ENV_HELP, open_command_vault, read_pin, report_errors, vault_option
-from .card import _LAST_TRY, _open, _pre_pin_checks
 
 if TYPE_CHECKING:
     from ..apply import Draft, FormDefinition
@@ -38,23 +41,12 @@ TYPE_JA = {
 
 
 # ----------------------------------------------------------------------------------- helpers
-def _card_choice(f: Any) -> Any:
-    """--virtual / --profile / --member / --reader (one of them; the default reader otherwise)."""
-    f = click.option(
-        "--member",
-        default=None,
-        help="Use the software card of this sample-household member (taro, hanako, sora, ume).",
-    )(f)
-    f = click.option(
-        "--profile",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="A software-card profile file (implies --virtual).",
-    )(f)
-    f = click.option("--reader", default=None, help="Use this PC/SC reader (see `myna doctor`).")(f)
-    return click.option(
-        "--virtual", is_flag=True, help="Use the built-in software card (TEST-ONLY; taro's)."
-    )(f)
+#: --virtual / --profile / --member / --reader (one of them; the default reader otherwise)
+_card_choice = card_options(
+    virtual_help="Use the built-in software card (TEST-ONLY; taro's).",
+    profile_help="A software-card profile file (implies --virtual).",
+    member=True,
+)
 
 
 class _Card:

@@ -10,52 +10,24 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from ..pins import MAX_TRIES, PIN_BLOCKED_GUIDANCE, PIN_TITLES
+from ..pins import PIN_BLOCKED_GUIDANCE, PIN_TITLES
+from ._card import LAST_TRY, _progress, card_options, open_from_options, pre_pin_checks
 from ._common import read_pin, report_errors
 
 if TYPE_CHECKING:
-    from ..card.jpki import CardStatus, JpkiCard
+    from ..card.jpki import CardStatus
     from ..secrets import Pin
 
 
 # ------------------------------------------------------------------------------- helpers
-def _card_options(f: Any) -> Any:
-    f = click.option(
-        "--profile",
-        "profile",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Software-card profile file (implies --virtual; default: $MYNA_HOME/virtual-card.json).",
-    )(f)
-    f = click.option(
-        "--reader", "reader", default=None, help="Use this PC/SC reader (see `myna doctor`)."
-    )(f)
-    f = click.option(
-        "--virtual", is_flag=True, help="Use the built-in software card (TEST-ONLY certificates)."
-    )(f)
-    return f
-
-
-def _open(virtual: bool, reader: str | None, profile: Path | None) -> JpkiCard:
-    from ..card import open_card
-
-    if virtual or profile is not None:
-        if reader is not None:
-            raise click.UsageError("--reader cannot be combined with --virtual/--profile")
-        from ..card import load_or_create_profile
-
-        # first use: create the profile file, with progress (key generation takes a few seconds)
-        _, path = load_or_create_profile(profile, progress=_progress)
-        return open_card("virtual", path)
-    return open_card(reader, timeout=0.0)
-
-
-def _progress(message: str) -> None:
-    click.echo(f"… generating the software card: {message}", err=True)
+_card_options = card_options()
+_open = open_from_options
+_pre_pin_checks = pre_pin_checks
+_LAST_TRY = LAST_TRY
 
 
 def _guidance(which: str) -> str:
@@ -126,24 +98,6 @@ def _trust_line(status_der: bytes, test: bool) -> str:
     result = verify_certificate(status_der, trust_test_roots=test)
     label = "trusted (TEST-ONLY root)" if (result.ok and test) else result.reason
     return f"Chain check (authentication certificate): {'ok — ' if result.ok else ''}{label}"
-
-
-def _pre_pin_checks(card: JpkiCard, which: str, allow_last_try: bool) -> int:
-    """Show tries left before asking; refuse at 0, and at 1 without the confirmation flag."""
-    from ..card.session import check_tries
-
-    left = card.tries_left(which)
-    maximum = MAX_TRIES[which]
-    click.echo(f"{PIN_TITLES[which]}: {left}/{maximum} tries left / 残り{left}回", err=True)
-    return check_tries(which, left, allow_last_try)
-
-
-_LAST_TRY = click.option(
-    "--i-understand-last-try",
-    "allow_last_try",
-    is_flag=True,
-    help="Allow spending the last remaining try (a wrong PIN then blocks it).",
-)
 
 
 # ------------------------------------------------------------------------------- doctor

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from ._card import open_from_options
 from ._common import PIN_ENV_HELP, read_pin, report_errors
 from .portal import _is_loopback, _member_profile
 
@@ -196,7 +197,7 @@ def _sign(
     last_try: bool,
 ) -> str:
     """Open the card or the スマホ用電子証明書, show the tries left, ask the PIN once, sign."""
-    from ..card import load_or_create_profile, open_card
+    from ..card import load_or_create_profile
     from ..card.jpki import ACCEPT_PHONE
     from ..card.session import check_tries
     from ..errors import CardError
@@ -205,12 +206,12 @@ def _sign(
     if member is not None:
         profile = _member_profile(member, smartphone=smartphone_cert)
     if reader is not None:
-        card_cm = open_card(reader, timeout=0.0, accept=ACCEPT_PHONE)
+        card_cm = open_from_options(False, reader, None, accept=ACCEPT_PHONE)
         what = f"カード（{reader}）/ the card on {reader}"
     else:
         if smartphone_cert and profile is None:
             _profile, profile = load_or_create_profile(smartphone=True)
-        card_cm = open_card("virtual", profile, accept=ACCEPT_PHONE)
+        card_cm = open_from_options(True, None, profile, create=False, accept=ACCEPT_PHONE)
         what = (
             "スマホ用電子証明書（テスト用）/ the smartphone certificate (TEST-ONLY)"
             if smartphone_cert

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..portal.protocol import FETCH_GROUPS
+from ._card import card_options, open_from_options
 from ._common import (
     PIN_ENV_HELP,
     open_command_vault,
@@ -247,20 +248,10 @@ def _member_profile(member: str, *, smartphone: bool = False) -> Path:
 
 
 @click.command("login")
-@click.option(
-    "--virtual", is_flag=True, help="Use the built-in software card (TEST-ONLY; it is taro's)."
-)
-@click.option("--reader", default=None, help="Use this PC/SC reader (see `myna doctor`).")
-@click.option(
-    "--profile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="A software-card profile file (implies --virtual).",
-)
-@click.option(
-    "--member",
-    default=None,
-    help="Use the software card of this sample-household member (taro, hanako, sora, ume).",
+@card_options(
+    virtual_help="Use the built-in software card (TEST-ONLY; it is taro's).",
+    profile_help="A software-card profile file (implies --virtual).",
+    member=True,
 )
 @click.option(
     "--portal",
@@ -310,7 +301,6 @@ def login_cmd(
     the portal's challenge, validates the ID token, and keeps the refresh token encrypted in the
     vault (never in a plain file). A wrong PIN is reported with the tries left and never retried.
     """
-    from ..card import open_card
     from ..card.session import check_tries
     from ..portal.client import PortalClient
 
@@ -330,11 +320,7 @@ def login_cmd(
             _qr_login(vault, url, acting_for)
             return
         origin = _check_trusted(url, vault, trust_portal)
-        card_cm = (
-            open_card("virtual", profile)
-            if (virtual or profile is not None)
-            else open_card(reader, timeout=0.0)
-        )
+        card_cm = open_from_options(virtual, reader, profile, create=False)
         with card_cm as card, PortalClient(url, on_session=_saver(vault, url)) as client:
             tries = card.auth_tries_left()
             click.echo(f"利用者証明用電子証明書 暗証番号 / authentication PIN: {tries} tries left")

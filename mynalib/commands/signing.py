@@ -11,8 +11,14 @@ from pathlib import Path
 
 import click
 
+from ._card import LAST_TRY as _LAST_TRY
+from ._card import card_options
+from ._card import open_from_options as _open
+from ._card import pre_pin_checks as _pre_pin_checks
 from ._common import read_pin, report_errors
-from .card import _LAST_TRY, _card_options, _open, _pre_pin_checks, card_group
+from .card import card_group
+
+_card_options = card_options()
 
 #: suffixes of a detached signature next to the file it signs (``doc.txt.p7s`` → ``doc.txt``)
 SIGNATURE_SUFFIXES = (".p7s", ".p7m", ".sig")
