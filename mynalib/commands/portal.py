@@ -312,6 +312,7 @@ def login_cmd(
     """
     from ..card import open_card
     from ..errors import LastTryRefused, PinBlocked
+    from ..portal.auth import remember_principal
     from ..portal.client import PortalClient
 
     chosen = [
@@ -370,6 +371,7 @@ def login_cmd(
                 pin.wipe()
         actor = session.actor
         who = session.person_name or session.person_id
+        remember_principal(vault, session)
         vault.audit(
             "portal.login",
             f"{url} as {session.person_id}"
@@ -390,6 +392,7 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
     """`myna login --qr`: the QR code and URL, a countdown, the session once the phone approves."""
     import sys
 
+    from ..portal.auth import remember_principal
     from ..portal.client import PortalClient
     from ..portal.protocol import origin_of
 
@@ -433,6 +436,7 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
                 click.echo("", err=True)
                 sys.stderr.flush()
     actor = session.actor
+    remember_principal(vault, session)
     vault.audit(
         "portal.login",
         f"{url} as {session.person_id} (from a smartphone)"
