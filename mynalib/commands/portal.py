@@ -312,6 +312,7 @@ def login_cmd(
     """
     from ..card import open_card
     from ..errors import LastTryRefused, PinBlocked
+    from ..portal import readmarks
     from ..portal.auth import remember_principal
     from ..portal.client import PortalClient
 
@@ -369,6 +370,7 @@ def login_cmd(
                 session = client.login(card, pin, acting_for=acting_for, allow_last_try=last_try)
             finally:
                 pin.wipe()
+            readmarks.send_marks(client, vault)  # notices marked read here since the last time
         actor = session.actor
         who = session.person_name or session.person_id
         remember_principal(vault, session)
@@ -472,6 +474,7 @@ def fetch_cmd(
     Everything is stored raw; fetching again stores nothing twice. Needs `myna login` first.
     """
     from ..errors import SessionExpired
+    from ..portal import readmarks
     from ..portal.client import PortalClient
 
     vault = open_command_vault(vault_dir)
@@ -483,6 +486,11 @@ def fetch_cmd(
         with PortalClient(url, on_session=_saver(vault, url)) as client:
             session = client.resume(token.decode("utf-8"))
             click.echo(f"Fetching for {session.person_name} from {url}", err=True)
+            sent = readmarks.send_marks(client, vault)  # read here: now on the portal too
+            if sent:
+                click.echo(
+                    f"お知らせ {sent} 件の既読をポータルに送りました / sent {sent} read marks"
+                )
             groups = list(what) or ["all"]
             tasks = client.plan(groups)
             if no_progress:
@@ -507,6 +515,7 @@ def fetch_cmd(
                     report = client.fetch(
                         groups, store=vault.put, on_progress=on_progress, keep_going=keep_going
                     )
+            readmarks.take_portal_state(vault, report.documents)  # read on the portal: here too
             vault.audit("portal.fetch", f"{url} {' '.join(groups)}: {report.stored} new documents")
         for line in report.lines():
             click.echo(line)

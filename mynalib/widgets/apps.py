@@ -302,14 +302,16 @@ def overview_app() -> widgets.VBox:
             )
         if vault is None:
             raise RuntimeError("no vault")
-        from ..portal import PortalClient
+        from ..portal import PortalClient, readmarks
         from ..portal.auth import remember_principal
 
         acting_for = holder["panel"].principal
         with PortalClient(url) as client:
             session = client.login(card, pin, allow_last_try=allow_last_try, acting_for=acting_for)
             remember_principal(vault, session)
+            readmarks.send_marks(client, vault)  # notices marked read in the notices dashboard
             report = client.fetch(groups, store=vault.put, progress=progress)
+            readmarks.take_portal_state(vault, report.documents)
         new = sum(report.new.values())
         dups = sum(report.duplicates.values())
         logger().info("fetch done: %d new, %d already stored", new, dups)
@@ -414,7 +416,11 @@ def _phone_login_panel(
                 from ..portal.auth import remember_principal
 
                 remember_principal(vault, client.session)
+            from ..portal import readmarks
+
+            readmarks.send_marks(client, vault)
             report = client.fetch(groups, store=vault.put)
+            readmarks.take_portal_state(vault, report.documents)
         on_done()
         new, dups = sum(report.new.values()), sum(report.duplicates.values())
         return f"ログインして取得しました。新しい書類 {new} 件、保管済み {dups} 件。"
