@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..portal.protocol import FETCH_GROUPS
+from ..portal.protocol import FETCH_ALIASES, FETCH_GROUPS
 from ._common import (
     PIN_ENV_HELP,
     open_command_vault,
@@ -454,9 +454,25 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
 
 # --------------------------------------------------------------------------------- fetch
 @click.command("fetch")
-@click.argument("what", nargs=-1, type=click.Choice(["all", *FETCH_GROUPS]))
+@click.argument("what", nargs=-1, type=click.Choice(["all", *FETCH_GROUPS, *FETCH_ALIASES]))
 @click.option(
     "--portal", "portal", default=None, help="Portal URL (default: the one you logged in to)."
+)
+@click.option(
+    "--year",
+    type=click.IntRange(1989, 9999),
+    default=None,
+    help="条件を変更して取得: 税・所得 of this 年分 only (e.g. `myna fetch income --year 2023`).",
+)
+@click.option(
+    "--from",
+    "start",
+    default=None,
+    metavar="YYYY-MM",
+    help="条件を変更して取得: 医療費 and 薬剤 from this month.",
+)
+@click.option(
+    "--to", "end", default=None, metavar="YYYY-MM", help="条件を変更して取得: … up to this month."
 )
 @click.option("--keep-going", is_flag=True, help="Continue with the other items when one fails.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
@@ -465,6 +481,9 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
 def fetch_cmd(
     what: tuple[str, ...],
     portal: str | None,
+    year: int | None,
+    start: str | None,
+    end: str | None,
     keep_going: bool,
     no_progress: bool,
     vault_dir: Path | None,
@@ -472,6 +491,8 @@ def fetch_cmd(
     """Download from the portal into the vault (default: all).
 
     Everything is stored raw; fetching again stores nothing twice. Needs `myna login` first.
+    With --year (税・所得) or --from/--to (医療費, 薬剤) the portal answers only that 年分 or those
+    months; the tables then show the newest answer for each year or month.
     """
     from ..errors import SessionExpired
     from ..portal import readmarks
@@ -483,6 +504,16 @@ def fetch_cmd(
         if not token:
             raise SessionExpired("Not logged in to the portal", hint="run `myna login` first")
         url = _portal_url(portal, vault)
+        condition: dict[str, Any] = {
+            k: v for k, v in (("year", year), ("from", start), ("to", end)) if v is not None
+        }
+        if condition:
+            from ..portal.client import check_fetch_condition
+
+            try:
+                check_fetch_condition(list(what) or ["all"], condition)
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from None
         with PortalClient(url, on_session=_saver(vault, url)) as client:
             session = client.resume(token.decode("utf-8"))
             click.echo(f"Fetching for {session.person_name} from {url}", err=True)
@@ -494,7 +525,9 @@ def fetch_cmd(
             groups = list(what) or ["all"]
             tasks = client.plan(groups)
             if no_progress:
-                report = client.fetch(groups, store=vault.put, keep_going=keep_going)
+                report = client.fetch(
+                    groups, store=vault.put, keep_going=keep_going, condition=condition
+                )
             else:
                 bar_cm: Any = click.progressbar(
                     length=len(tasks),
@@ -513,7 +546,11 @@ def fetch_cmd(
                         last[0] = done
 
                     report = client.fetch(
-                        groups, store=vault.put, on_progress=on_progress, keep_going=keep_going
+                        groups,
+                        store=vault.put,
+                        on_progress=on_progress,
+                        keep_going=keep_going,
+                        condition=condition,
                     )
             readmarks.take_portal_state(vault, report.documents)  # read on the portal: here too
             vault.audit("portal.fetch", f"{url} {' '.join(groups)}: {report.stored} new documents")
@@ -533,6 +570,8 @@ fetch_cmd.help = (
     inspect.cleandoc(fetch_cmd.help or "")
     + "\n\nWHAT: all, "
     + ", ".join(f"{name} ({label})" for name, label in FETCH_GROUPS.items())
+    + "; one item alone: "
+    + ", ".join(f"{name} ({item.name})" for name, item in FETCH_ALIASES.items())
 )
 
 

@@ -164,6 +164,8 @@ class PortalClient:
         self.session = session
         self.on_session = on_session
         self.stats = Stats()
+        #: 条件を変更して取得: the condition a fetch asks with (:meth:`fetch`'s ``condition``)
+        self.condition: dict[str, Any] = {}
         if isinstance(transport, httpx.AsyncBaseTransport):
             transport = SyncBridge(transport)
         self._transport = transport
@@ -584,7 +586,7 @@ class PortalClient:
             raise ValueError(f"unknown item {item_id!r}")
         capacity_tries = 0
         while True:
-            res, _, response = self.call_raw("myinfo/request", {"itemIds": [item_id]})
+            res, _, response = self.call_raw("myinfo/request", self._item_request(item_id))
             status = self._item_status(res, item_id)
             if status != P.STATUS_OVER_CAPACITY:
                 break
@@ -623,6 +625,16 @@ class PortalClient:
         raise PortalUnavailable(
             f"{item_id}: still pending after {self.max_polls} polls", hint="try again later"
         )
+
+    def _item_request(self, item_id: str) -> dict[str, Any]:
+        """The ``myinfo/request`` body of one item, with the fetch's condition where the item
+        takes it (条件を変更して取得: ``year`` for 税・所得, ``from``/``to`` for 医療費 and 薬剤)."""
+        body: dict[str, Any] = {"itemIds": [item_id]}
+        item = P.ITEMS_BY_ID[item_id]
+        wanted = {k: v for k, v in self.condition.items() if k in item.conditions}
+        if wanted:
+            body["conditions"] = {item_id: wanted}
+        return body
 
     @staticmethod
     def _item_status(res: dict[str, Any], item_id: str) -> str:
@@ -698,18 +710,20 @@ class PortalClient:
         wanted = list(groups) or ["all"]
         if "all" in wanted:
             wanted = list(ALL_GROUPS)
-        unknown = [g for g in wanted if g not in P.FETCH_GROUPS]
+        unknown = [g for g in wanted if g not in P.FETCH_GROUPS and g not in P.FETCH_ALIASES]
         if unknown:
             raise ValueError(
                 f"unknown fetch group(s) {unknown}; choose from all, {', '.join(P.FETCH_GROUPS)}"
             )
         tasks: list[tuple[str, str]] = []
         for group in dict.fromkeys(wanted):
-            if group in P.FETCH_ITEMS:
+            if group in P.FETCH_ALIASES:
+                tasks.append(("myinfo", P.FETCH_ALIASES[group].item_id))
+            elif group in P.FETCH_ITEMS:
                 tasks += [("myinfo", item.item_id) for item in P.FETCH_ITEMS[group]]
             else:
                 tasks.append((group, ""))
-        return tasks
+        return list(dict.fromkeys(tasks))
 
     def fetch(
         self,
@@ -719,6 +733,7 @@ class PortalClient:
         on_progress: Progress | None = None,
         keep_going: bool = False,
         progress: Progress | None = None,
+        condition: dict[str, Any] | None = None,
     ) -> FetchReport:
         """Download ``groups`` and hand every raw document to ``store`` (e.g. ``vault.put``).
 
@@ -727,9 +742,14 @@ class PortalClient:
         the first task and after each (``progress`` is its older name). With ``keep_going``, a
         failing task is recorded in ``report.errors`` and the others continue; otherwise the
         first error is raised (documents stored so far stay stored).
+
+        ``condition`` (条件を変更して取得): ``{"year": 2023}`` asks 税・所得 for that 年分 only,
+        ``{"from": "2025-01", "to": "2025-06"}`` 医療費 and 薬剤 for those months; each item
+        takes the fields it accepts (``protocol.Item.conditions``), the others are asked whole.
         """
         if self.session is None:
             raise SessionExpired("Not logged in", hint="log in with `myna login`")
+        self.condition = check_fetch_condition(groups, condition)
         notify = on_progress or progress
         tasks = self.plan(groups)
         report = FetchReport()
@@ -857,3 +877,32 @@ class PortalClient:
 def _snake(name: str) -> str:
     """``documentId`` → ``document_id`` (the meta keys of stored documents)."""
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def check_fetch_condition(groups: Iterable[str], condition: dict[str, Any] | None) -> dict[str, Any]:
+    """The condition of a fetch, checked as the portal will (``protocol.check_condition``) for
+    every item of ``groups`` that accepts it; ValueError when no item asked for takes it."""
+    if not condition:
+        return {}
+    wanted = list(groups) or ["all"]
+    items = [
+        i
+        for i in P.ITEMS
+        if "all" in wanted or i.fetch in wanted or (i.alias is not None and i.alias in wanted)
+    ]
+    taken = {k for i in items for k in i.conditions}
+    if not set(condition) <= taken:
+        raise ValueError(
+            f"no item of {', '.join(wanted)} takes the condition"
+            f" {sorted(set(condition) - taken)} (year: income; from/to: medical, drugs)"
+        )
+    checked: dict[str, Any] = {}
+    for item in items:
+        own = {k: v for k, v in condition.items() if k in item.conditions}
+        if not own:
+            continue
+        normal, problems = P.check_condition(item, own)
+        if problems:
+            raise ValueError("; ".join(message for _field, message in problems))
+        checked.update(normal)
+    return checked

@@ -187,6 +187,7 @@ def _myinfo_records(data: bytes) -> tuple[list[Node], dict[str, Any]]:
         "item_id": item.get("itemId"),
         "status": status,
         "as_of": item.get("asOf"),
+        **_condition(item),
     }
     if status == "04":
         return [], meta
@@ -592,7 +593,19 @@ def answer_status(data: bytes) -> dict[str, Any]:
         "status": item.get("status"),
         "person": _subject_name(item),
         "as_of": item.get("asOf"),
+        **_condition(item),
     }
+
+
+def _condition(item: dict[str, Any]) -> dict[str, Any]:
+    """``{"condition": …}`` when a わたしの情報 answer was asked with one (条件を変更して取得:
+    it covers only that 年分 or those months); nothing for a whole answer."""
+    condition = item.get("condition")
+    if condition is None:
+        return {}
+    if not isinstance(condition, dict):
+        raise MalformedDocument("condition is not an object", element="condition")
+    return {"condition": condition}
 
 
 def parse_drugs(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
@@ -602,6 +615,7 @@ def parse_drugs(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[st
         "person": _subject_name(item),
         "item_id": item.get("itemId"),
         "status": item.get("status"),
+        **_condition(item),
     }
     if item.get("status") == "04":
         return [], meta
