@@ -879,7 +879,9 @@ def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
-def check_fetch_condition(groups: Iterable[str], condition: dict[str, Any] | None) -> dict[str, Any]:
+def check_fetch_condition(
+    groups: Iterable[str], condition: dict[str, Any] | None
+) -> dict[str, Any]:
     """The condition of a fetch, checked as the portal will (``protocol.check_condition``) for
     every item of ``groups`` that accepts it; ValueError when no item asked for takes it."""
     if not condition:
