@@ -186,3 +186,34 @@ def test_myna_fetch_income_year(
     assert wrong.returncode == 2 and "takes the condition" in wrong.stderr
     bad = _myna(env, "fetch", "medical", "--from", "2025/01")
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+
+
+#: golden answers asked with a condition: (kind, file, item, condition)
+CONDITIONED_GOLDEN = (
+    ("portal_tax", "sandbox-taro-year2023.json", TAX, {"year": 2023}),
+    (
+        "portal_medical",
+        "sandbox-taro-2025-01_2025-03.json",
+        MEDICAL,
+        {"from": "2025-01", "to": "2025-03"},
+    ),
+)
+
+
+@pytest.mark.parametrize(("kind", "name", "item_id", "condition"), CONDITIONED_GOLDEN)
+def test_conditioned_golden_files_are_what_the_sandbox_serves(
+    sandbox: Sandbox, kind: str, name: str, item_id: str, condition: dict[str, Any]
+) -> None:
+    """The bytes of an answer asked with a condition (tests/golden/<kind>/; their parse is
+    checked by tests/portal/test_portal_json.py like every golden answer)."""
+    client = _login(sandbox)
+    res, _, _ = client.call_raw(
+        "myinfo/request", {"itemIds": [item_id], "conditions": {item_id: condition}}
+    )
+    _, raw, _ = client.call_raw("myinfo/get", {"requestId": res["requestId"]})
+    client.close()
+    path = Path(__file__).resolve().parent.parent / "golden" / kind / name
+    if os.environ.get("MYNA_UPDATE_GOLDEN") == "1":
+        path.write_bytes(raw)
+    assert path.read_bytes() == raw
+    assert json.loads(raw)["resBody"]["items"][0]["condition"] == condition
