@@ -162,10 +162,10 @@ class PortalClient:
         self.poll_interval = poll_interval
         self.max_polls = max_polls
         self.session = session
-        self.on_session = on_session
-        self.stats = Stats()
         #: 条件を変更して取得: the condition a fetch asks with (:meth:`fetch`'s ``condition``)
         self.condition: dict[str, Any] = {}
+        self.on_session = on_session
+        self.stats = Stats()
         if isinstance(transport, httpx.AsyncBaseTransport):
             transport = SyncBridge(transport)
         self._transport = transport
@@ -576,6 +576,16 @@ class PortalClient:
     def call(self, operation: str, req_body: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.call_raw(operation, req_body)[0]
 
+    def _item_request(self, item_id: str) -> dict[str, Any]:
+        """The ``myinfo/request`` body of one item, with the fetch's condition where the item
+        takes it (条件を変更して取得: ``year`` for 税・所得, ``from``/``to`` for 医療費 and 薬剤)."""
+        body: dict[str, Any] = {"itemIds": [item_id]}
+        item = P.ITEMS_BY_ID[item_id]
+        wanted = {k: v for k, v in self.condition.items() if k in item.conditions}
+        if wanted:
+            body["conditions"] = {item_id: wanted}
+        return body
+
     def myinfo(self, item_id: str) -> tuple[str, dict[str, Any], bytes]:
         """Request one わたしの情報 item and poll until it is done: (status, item, raw answer).
 
@@ -625,16 +635,6 @@ class PortalClient:
         raise PortalUnavailable(
             f"{item_id}: still pending after {self.max_polls} polls", hint="try again later"
         )
-
-    def _item_request(self, item_id: str) -> dict[str, Any]:
-        """The ``myinfo/request`` body of one item, with the fetch's condition where the item
-        takes it (条件を変更して取得: ``year`` for 税・所得, ``from``/``to`` for 医療費 and 薬剤)."""
-        body: dict[str, Any] = {"itemIds": [item_id]}
-        item = P.ITEMS_BY_ID[item_id]
-        wanted = {k: v for k, v in self.condition.items() if k in item.conditions}
-        if wanted:
-            body["conditions"] = {item_id: wanted}
-        return body
 
     @staticmethod
     def _item_status(res: dict[str, Any], item_id: str) -> str:
@@ -730,10 +730,10 @@ class PortalClient:
         groups: Iterable[str] = ("all",),
         *,
         store: Store,
+        condition: dict[str, Any] | None = None,
         on_progress: Progress | None = None,
         keep_going: bool = False,
         progress: Progress | None = None,
-        condition: dict[str, Any] | None = None,
     ) -> FetchReport:
         """Download ``groups`` and hand every raw document to ``store`` (e.g. ``vault.put``).
 
@@ -742,13 +742,10 @@ class PortalClient:
         the first task and after each (``progress`` is its older name). With ``keep_going``, a
         failing task is recorded in ``report.errors`` and the others continue; otherwise the
         first error is raised (documents stored so far stay stored).
-
-        ``condition`` (条件を変更して取得): ``{"year": 2023}`` asks 税・所得 for that 年分 only,
-        ``{"from": "2025-01", "to": "2025-06"}`` 医療費 and 薬剤 for those months; each item
-        takes the fields it accepts (``protocol.Item.conditions``), the others are asked whole.
         """
         if self.session is None:
             raise SessionExpired("Not logged in", hint="log in with `myna login`")
+        # 条件を変更して取得 (see check_fetch_condition): the items that take it are asked with it
         self.condition = check_fetch_condition(groups, condition)
         notify = on_progress or progress
         tasks = self.plan(groups)
@@ -882,8 +879,13 @@ def _snake(name: str) -> str:
 def check_fetch_condition(
     groups: Iterable[str], condition: dict[str, Any] | None
 ) -> dict[str, Any]:
-    """The condition of a fetch, checked as the portal will (``protocol.check_condition``) for
-    every item of ``groups`` that accepts it; ValueError when no item asked for takes it."""
+    """The condition of a fetch (:meth:`PortalClient.fetch`'s ``condition``, 条件を変更して取得),
+    checked as the portal will (``protocol.check_condition``) for every item of ``groups`` that
+    accepts it; ValueError when no item asked for takes it.
+
+    ``{"year": 2023}`` asks 税・所得 for that 年分 only, ``{"from": "2025-01", "to": "2025-06"}``
+    医療費 and 薬剤 for those months; each item takes the fields it accepts
+    (``protocol.Item.conditions``), the others are asked whole."""
     if not condition:
         return {}
     wanted = list(groups) or ["all"]
