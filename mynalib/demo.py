@@ -441,7 +441,9 @@ def wait_for_preheated(
                     name = line.rsplit(" ", 1)[-1].strip()
                     if name in wanted and progress is not None:
                         title = DASHBOARDS[name][0]
-                        progress(f"{title} の準備ができました / the {name} dashboard is ready")
+                        progress(
+                            f"{title} のカーネルの準備ができました / the {name} kernel is ready"
+                        )
                     wanted.discard(name)
         if wanted:
             time.sleep(0.1)

@@ -318,6 +318,8 @@ def test_start_servers_returns_once_every_dashboard_kernel_waits_for_its_page(
         waiting = {line.rsplit(" ", 1)[-1] for line in log.splitlines() if PREHEATED_MARK in line}
         assert waiting == set(demo.DASHBOARDS)
         assert heard and "kernel" in heard[-1]
+        for name in demo.DASHBOARDS:  # each kernel's readiness was told
+            assert any(f"the {name} kernel is ready" in m for m in heard), heard
     finally:
         servers.stop()
 
