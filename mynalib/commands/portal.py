@@ -16,6 +16,7 @@ import click
 from ..portal.protocol import FETCH_GROUPS
 from ._common import (
     PIN_ENV_HELP,
+    echo,
     open_command_vault,
     read_pin,
     report_errors,
@@ -284,9 +285,7 @@ def login_cmd(
             f"{url} as {session.person_id}"
             + (f" by 代理人 {actor.get('preferred_username')}" if actor else ""),
         )
-        click.echo(
-            f"Logged in to {url} as {who}" + (f" (代理人: {actor.get('name')})" if actor else "")
-        )
+        echo(f"Logged in to {url} as {who}" + (f" (代理人: {actor.get('name')})" if actor else ""))
         click.echo("The session is kept encrypted in the vault. Next: myna fetch all")
     finally:
         vault.close()
@@ -327,7 +326,7 @@ def fetch_cmd(
         url = _portal_url(portal, vault)
         with PortalClient(url, on_session=_saver(vault, url)) as client:
             session = client.resume(token.decode("utf-8"))
-            click.echo(f"Fetching for {session.person_name} from {url}", err=True)
+            echo(f"Fetching for {session.person_name} from {url}", err=True)
             groups = list(what) or ["all"]
             tasks = client.plan(groups)
             if no_progress:
@@ -351,10 +350,10 @@ def fetch_cmd(
                     )
             vault.audit("portal.fetch", f"{url} {' '.join(groups)}: {report.stored} new documents")
         for line in report.lines():
-            click.echo(line)
-        click.echo(f"{report.stored} new documents stored; {client.stats.summary()}")
+            echo(line)
+        echo(f"{report.stored} new documents stored; {client.stats.summary()}")
         for retry in client.stats.retries:
-            click.echo(f"  {retry}", err=True)
+            echo(f"  {retry}", err=True)
         if report.errors:
             raise SystemExit(1)
     finally:

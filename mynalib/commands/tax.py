@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import report_errors, vault_option
+from ._common import echo, report_errors, vault_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -165,7 +165,7 @@ def summary_command(
     if fmt == "json":
         click.echo(deductions_json(summary), nl=False)
     else:
-        click.echo(summary.explain())
+        echo(summary.explain())
 
 
 @click.group("export")
@@ -228,7 +228,7 @@ def iryohi_form_command(
         smartphone=smartphone,
     )
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
     for path in result.files:
         click.echo(f"wrote {path}")
     click.echo(f"{result.rows} rows in {len(result.files)} file(s)")
