@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make setup   create $(VENV) and install everything (apt packages too when root)"
+	@echo "./myna ...   the myna command of this checkout (or $(BIN)/myna, or: source $(BIN)/activate)"
 	@echo "make test    setup if needed, then run the whole test suite"
 	@echo "make demo    setup if needed, then run the demo on the built-in sample data"
 	@echo "make lint    ruff + mypy"
@@ -18,8 +19,13 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml scripts/setup.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
 
+# parallel (pytest-xdist): one worker per core, at most 4. The pcscd tests take turns through a
+# lock file (tests/pcsc_stack.py) and carry an xdist_group (tests/conftest.py; one worker for
+# them where xdist honours it). PYTEST_XDIST= runs serially.
+PYTEST_XDIST ?= -n auto --maxprocesses=4 --dist loadgroup
+
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mynalib tests benchmarks
@@ -31,6 +37,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix mynalib tests benchmarks
 
 demo: $(STAMP)
+	@echo "==> the myna command: ./myna --help  (or $(BIN)/myna, or: source $(BIN)/activate, then myna)"
+	@echo "==> myna コマンド: ./myna --help（または $(BIN)/myna、source $(BIN)/activate の後は myna）"
 	$(BIN)/myna demo
 
 clean:

@@ -8,7 +8,7 @@ __all__ = ["__version__", "open_vault"]
 
 
 def __getattr__(name: str) -> object:
-    """``mynalib.open_vault`` (DESIGN.md §4), imported lazily so ``import mynalib`` stays light."""
+    """``mynalib.open_vault`` (README: "Importing your files and the vault"), imported lazily so ``import mynalib`` stays light."""
     if name == "open_vault":
         from .vault import open_vault
 

@@ -16,6 +16,7 @@ browser tests and the benchmark.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .paths import package_data
+from .paths import myna_command, package_data
 
 HOST = "127.0.0.1"
 DASHBOARDS = {
@@ -194,8 +195,13 @@ def voila_env(
 #: the Voila template shipped in mynalib/data/jupyter/voila/templates/
 VOILA_TEMPLATE = "mynalib"
 
-#: kernels of closed pages are shut down after this many idle seconds (open pages are kept)
-CULL_IDLE_SECONDS = 600
+#: kernels of closed pages are shut down after this many idle seconds (a page that is open keeps
+#: its kernel: connected kernels are never culled); checked every half of it
+CULL_IDLE_SECONDS = 60
+
+
+#: kernels Voila keeps started ahead per dashboard (``--pool_size``)
+PRELOADED_KERNELS = 1
 
 
 def voila_command(
@@ -218,6 +224,10 @@ def voila_command(
         f"--template={VOILA_TEMPLATE}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
         f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 2))}",
+        # one kernel per dashboard started ahead, its imports done, waiting for the page
+        # (mynalib.widgets.apps.await_page); pooled kernels are never culled
+        "--preheat_kernel=True",
+        f"--pool_size={PRELOADED_KERNELS}",
     ]
     if show_tracebacks:
         cmd.append("--show_tracebacks=True")
@@ -249,13 +259,18 @@ if _logging.lastResort is not None:
 """
 
 
+#: the token page in Japanese (jupyter_server's login form with mynalib's template)
+LOGIN = "mynalib.voila_login.JapaneseIdentityProvider"
+
+
 def write_voila_config(run_dir: Path, token: str) -> Path:
-    """A private ``voila.json`` (mode 0600) in ``run_dir`` holding the token."""
+    """A private ``voila.json`` (mode 0600) in ``run_dir`` holding the token (and naming the
+    Japanese token page, :mod:`mynalib.voila_login`)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "voila.json"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"Voila": {"token": token, "ip": HOST}}, f)
+        json.dump({"Voila": {"token": token, "ip": HOST, "identity_provider_class": LOGIN}}, f)
     return path
 
 
@@ -321,8 +336,13 @@ def start_servers(
     show_tracebacks: bool = False,
     notebooks: Path | None = None,
     timeout: float = 60.0,
+    preheat_timeout: float = 30.0,
+    progress: Progress | None = None,
 ) -> Servers:
-    """Start the sandbox (optional) and Voila; return once both accept TCP connections."""
+    """Start the sandbox (optional) and Voila; return once both accept TCP connections and
+    the dashboards' preheated kernels wait for their pages (:func:`wait_for_preheated`, at
+    most ``preheat_timeout`` seconds: a page opened earlier waits for its kernel);
+    ``progress`` hears what is waited for."""
     workdir.mkdir(parents=True, exist_ok=True)
     nb_dir = notebooks or workdir / "dashboards"
     if notebooks is None:
@@ -356,6 +376,7 @@ def start_servers(
     logs.append(log)
     env = voila_env(workdir / "jupyter", extra=extra)
     write_voila_log_scrub(Path(env["JUPYTER_CONFIG_DIR"]))
+    log_start = log.stat().st_size if log.exists() else 0
     with open(log, "ab") as out:
         voila_proc = subprocess.Popen(
             voila_command(nb_dir, voila_port, show_tracebacks=show_tracebacks),
@@ -372,10 +393,44 @@ def start_servers(
         if sandbox_proc is not None and sandbox_port is not None:
             wait_for_port(sandbox_port, timeout=timeout, proc=sandbox_proc)
         wait_for_port(voila_port, timeout=timeout, proc=voila_proc)
+        if progress is not None:
+            progress("starting one kernel per dashboard, ready before its page is opened")
+        wait_for_preheated(log, log_start, nb_dir, proc=voila_proc, timeout=preheat_timeout)
     except BaseException:
         servers.stop()
         raise
     return servers
+
+
+def wait_for_preheated(
+    log: Path,
+    start: int,
+    notebooks: Path,
+    *,
+    proc: subprocess.Popen[Any] | None = None,
+    timeout: float = 60.0,
+) -> float:
+    """Wait until Voila's preheated kernel of every dashboard in ``notebooks`` waits for its
+    page (the line :data:`mynalib.widgets.PREHEATED_MARK` in ``log`` after byte
+    ``start``), so that the first page opened finds its kernel ready. Gives up quietly after
+    ``timeout`` seconds (the page then waits for its kernel); returns the seconds waited."""
+    from .widgets import PREHEATED_MARK
+
+    wanted = {name for name in DASHBOARDS if (notebooks / f"{name}.ipynb").exists()}
+    began = time.monotonic()
+    while wanted and time.monotonic() - began < timeout:
+        if proc is not None and proc.poll() is not None:
+            break
+        with contextlib.suppress(OSError):
+            with open(log, "rb") as f:
+                f.seek(start)
+                text = f.read().decode("utf-8", "replace")
+            for line in text.splitlines():
+                if PREHEATED_MARK in line:
+                    wanted.discard(line.rsplit(" ", 1)[-1].strip())
+        if wanted:
+            time.sleep(0.1)
+    return time.monotonic() - began
 
 
 @contextmanager
@@ -462,6 +517,9 @@ def run_demo(
             if servers.sandbox_port is not None:
                 echo(f"The portal sandbox listens on {HOST}:{servers.sandbox_port}.")
             echo(f"The software card's test PIN is {DEMO_PIN_HINT} (for the overview's 取得).")
+            echo(
+                f"Other commands: {myna_command()} --help (your own vault: {myna_command()} dashboards)"
+            )
             echo("Press Ctrl-C to stop.")
             if open_browser:
                 import webbrowser

@@ -1,4 +1,4 @@
-"""The Document: raw bytes plus provenance. Everything enters the vault as one (DESIGN.md §2)."""
+"""The Document: raw bytes plus provenance. Everything enters the vault as one (ARCHITECTURE.md, "The flow of a file")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One exception tree for the whole library (DESIGN.md §6).
+"""One exception tree for the whole library (ARCHITECTURE.md: `errors` is the bottom layer).
 
 Every message says what happened and what to do next. Errors a person may read in a dashboard also
 carry a short Japanese message in ``ja``. No error ever carries a PIN, a token or a full My Number.
@@ -200,6 +200,24 @@ class ProtocolError(PortalError):
     """The portal answered something that does not follow the protocol."""
 
 
+class RequestRefused(PortalError):
+    """The portal refused the request as malformed or wrong (resultCode 8000); ``errors`` are
+    its error entries as sent (``errorCode``, ``message`` and, for 電子申請, ``field``)."""
+
+    ja_default = "マイナポータルが要求を受け付けませんでした。"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        errors: list[dict[str, object]] | None = None,
+        hint: str | None = None,
+        ja: str | None = None,
+    ):
+        self.errors = list(errors or [])
+        super().__init__(message, hint=hint, ja=ja)
+
+
 # -------------------------------------------------------------------------------------- sources
 class SourceError(MynaError):
     """A document could not be read."""
@@ -295,3 +313,16 @@ class ExportError(MynaError):
     """An export file could not be written."""
 
     ja_default = "ファイルを書き出せませんでした。"
+
+
+# -------------------------------------------------------------------------------------- signing
+class SigningError(MynaError):
+    """A file could not be signed (the card's own errors are CardError and PinError)."""
+
+    ja_default = "署名できませんでした。"
+
+
+class SignatureFormatError(MynaError):
+    """A file is not a signature (CMS) or a PDF this tool can read."""
+
+    ja_default = "署名ファイルを読み取れません。"

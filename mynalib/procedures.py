@@ -26,6 +26,8 @@ sandbox serves them as they are) with these keys:
 ``who_can_apply``    who may file it
 ``description``      one or two sentences
 ``events``           the planner events (keys of :data:`EVENTS`) the procedure belongs to
+``keywords``         readings (hiragana) and everyday words for the terms it contains
+                     (from :data:`TERMS`), which the search also matches
 
 Deadlines computed here are the legal dates; when one falls on a day the office is closed
 (土日・祝日・年末年始) most laws move it to the next business day — the planner does not shift
@@ -62,6 +64,7 @@ EVENTS: dict[str, str] = {
     "death": "家族が亡くなった",
     "cert_expiry": "電子証明書の有効期限",
     "tax_year_end": "年の終わり（税の申告）",
+    "company_setup": "法人を設立した",
 }
 
 #: what each planner event date means (shown next to the date picker)
@@ -79,6 +82,7 @@ EVENT_DATE_LABELS: dict[str, str] = {
     "death": "亡くなった日（知った日）",
     "cert_expiry": "電子証明書の有効期限日",
     "tax_year_end": "対象年の12月31日",
+    "company_setup": "会社の設立日（設立登記の申請日）",
 }
 
 LIFE_EVENTS: tuple[str, ...] = (
@@ -93,6 +97,7 @@ LIFE_EVENTS: tuple[str, ...] = (
     "おくやみ",
     "マイナンバーカード",
     "税・申告",
+    "法人設立",
 )
 
 CATEGORIES: tuple[str, ...] = (
@@ -105,9 +110,17 @@ CATEGORIES: tuple[str, ...] = (
     "マイナンバーカード",
     "雇用",
     "くらし",
+    "法人",
 )
 
-AUDIENCES: tuple[str, ...] = ("個人", "子育て世帯", "高齢者・家族", "被用者", "自営業・個人事業主")
+AUDIENCES: tuple[str, ...] = (
+    "個人",
+    "子育て世帯",
+    "高齢者・家族",
+    "被用者",
+    "自営業・個人事業主",
+    "法人",
+)
 
 CLOSED_DAY_NOTE = (
     "期限日が土日・祝日・年末年始に当たるときは、多くの手続で翌開庁日が期限になります。"
@@ -569,6 +582,84 @@ CATALOGUE: list[Procedure] = [
        who="本人（15歳未満は法定代理人）",
        description="給付金などの受取に使う口座を国に登録します。マイナポータルから登録・変更できます。",
        events=["birth"]),
+    # ------------------------------------------------------------------ 法人設立（法人設立ワンストップサービス）
+    _p("teikan_ninshou", "定款の認証（電子定款）", "法人", "法人設立", "法人",
+       "設立の登記の前に（株式会社の定款は公証人の認証を受けなければ効力を生じません）",
+       online=True, signature=True,
+       attachments=["電子定款（PDF・発起人の電子署名付き）", "実質的支配者となるべき者の申告書",
+                    "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="会社法 第30条第1項、公証人法 第62条の2・第62条の3",
+       who="発起人（代理人も可）",
+       description="株式会社の定款を公証人に認証してもらいます。電子定款はオンラインで認証を申請でき、収入印紙（4万円）が不要です。法人設立ワンストップサービスからも申請できます。",
+       events=["company_setup"]),
+    _p("setsuritsu_touki", "株式会社の設立登記申請", "法人", "法人設立", "法人",
+       "発起設立は設立時取締役等の調査が終わった日または発起人が定めた日のいずれか遅い日から2週間以内",
+       online=True, signature=True,
+       attachments=["定款", "設立時取締役の就任承諾書", "払込みがあったことを証する書面",
+                    "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="会社法 第49条・第911条第1項、商業登記法 第47条",
+       who="設立時代表取締役（司法書士などの代理人も可）",
+       description="本店所在地の法務局に設立の登記を申請します。株式会社は登記によって成立し、申請した日が設立日になります。オンライン申請では申請書に電子署名をします。",
+       events=["company_setup"]),
+    _p("houjin_setsuritsu_todoke", "法人設立届出書（税務署）", "法人", "法人設立", "法人",
+       "設立の日以後2か月以内", months=2, online=True, signature=True,
+       attachments=["定款等の写し", "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="法人税法 第148条第1項、同法施行規則 第63条",
+       who="法人の代表者（税理士などの代理人も可）",
+       description="内国法人を設立したら納税地の税務署に届け出ます。e-Tax や法人設立ワンストップサービスからオンラインで提出できます。",
+       events=["company_setup"]),
+    _p("aoiro_shinsei_houjin", "青色申告の承認申請書（法人）", "法人", "法人設立", "法人",
+       "設立の日以後3か月を経過した日と最初の事業年度終了の日のうち、いずれか早い日の前日まで",
+       online=True, signature=True,
+       attachments=["電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="法人税法 第122条第1項・第2項第1号", who="法人の代表者（代理人も可）",
+       description="青色申告の承認を受けると、欠損金の繰越控除などの特典を受けられます。期限を過ぎると最初の事業年度は白色申告になります。",
+       events=["company_setup"]),
+    _p("kyuyo_shiharai_kaisetsu", "給与支払事務所等の開設届出書", "法人", "法人設立", "法人",
+       "給与支払事務所等を開設した日から1か月以内", months=1, online=True, signature=True,
+       attachments=["電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="所得税法 第230条、同法施行規則 第99条", who="法人の代表者（代理人も可）",
+       description="役員報酬や給与を支払う事務所を開設したら、所轄の税務署に届け出ます（源泉徴収義務者になります）。",
+       events=["company_setup"]),
+    _p("houjin_setsuritsu_chihou", "法人設立・設置届出書（都道府県・市区町村）", "法人", "法人設立", "法人",
+       "都道府県・市区町村の条例で定める日まで（設立の日から15日以内〜1か月以内が多い）",
+       online=True, signature=True,
+       attachments=["定款等の写し", "登記事項証明書（法人設立ワンストップサービスでは省略可）",
+                    "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="各都道府県・市区町村の税条例（法人の道府県民税・事業税・市町村民税の申告のため）",
+       who="法人の代表者（代理人も可）",
+       description="法人住民税・法人事業税のために、事務所のある都道府県と市区町村に届け出ます。eLTAX や法人設立ワンストップサービスから提出できます。",
+       events=["company_setup"]),
+    _p("shinki_tekiyou", "健康保険・厚生年金保険 新規適用届", "法人", "法人設立", "法人",
+       "適用事業所となった日から5日以内", days=5, online=True, signature=True,
+       attachments=["法人（商業）登記簿謄本（法人番号の記載で省略できる場合あり）",
+                    "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="健康保険法 第3条第3項、同法施行規則 第19条、厚生年金保険法 第6条第1項、同法施行規則 第13条",
+       who="事業主（社会保険労務士などの代理人も可）",
+       description="法人の事業所は、役員1人でも報酬があれば健康保険・厚生年金保険の適用事業所になります。年金事務所に届け出ます。",
+       events=["company_setup"]),
+    _p("shikaku_shutoku_shakai", "健康保険・厚生年金保険 被保険者資格取得届", "法人", "法人設立", "法人",
+       "資格を取得した日（入社日・適用日）から5日以内", days=5, online=True, signature=True,
+       attachments=["電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="健康保険法 第48条、同法施行規則 第24条、厚生年金保険法 第27条、同法施行規則 第15条",
+       who="事業主（社会保険労務士などの代理人も可）",
+       description="役員・従業員が健康保険・厚生年金保険の被保険者になったとき、事業主が届け出ます。",
+       events=["company_setup"]),
+    _p("koyou_tekiyou_secchi", "雇用保険 適用事業所設置届", "法人", "法人設立", "法人",
+       "事業所を設置した日の翌日から10日以内", days=10, online=True, signature=True,
+       attachments=["登記事項証明書", "労働保険関係成立届の控え", "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="雇用保険法 第7条、同法施行規則 第141条",
+       who="事業主（社会保険労務士などの代理人も可）",
+       description="労働者を雇用する事業所を設置したら、公共職業安定所（ハローワーク）に届け出ます。",
+       events=["company_setup"]),
+    _p("roudou_hoken_seiritsu", "労働保険 保険関係成立届", "法人", "法人設立", "法人",
+       "保険関係が成立した日（労働者を雇用した日）の翌日から10日以内", days=10, online=True,
+       signature=True,
+       attachments=["登記事項証明書", "電子署名付委任状（代理人が申請する場合）"],
+       legal_basis="労働保険の保険料の徴収等に関する法律 第4条の2第1項、同法施行規則 第4条",
+       who="事業主（社会保険労務士などの代理人も可）",
+       description="労働者を1人でも雇用すると労働保険（労災保険・雇用保険）の保険関係が成立し、労働基準監督署に届け出ます。",
+       events=["company_setup"]),
 ]
 # fmt: on
 
@@ -580,6 +671,95 @@ class PlannedProcedure(NamedTuple):
     deadline: date | None
     overdue: bool
 
+
+#: what people type for what the catalogue says: for a term of a procedure's name or
+#: description, its readings (hiragana) and the words used for it in everyday speech. Each entry
+#: gets the ``keywords`` of the terms it contains; the search finds a procedure by them too.
+TERMS: dict[str, tuple[str, ...]] = {
+    "国民健康保険": ("国保", "こくほ", "こくみんけんこうほけん"),
+    "健康保険": ("健保", "けんぽ", "けんこうほけん", "社会保険", "社保", "しゃほ"),
+    "被扶養者": ("ひふようしゃ", "扶養", "ふよう"),
+    "任意継続": ("にんいけいぞく", "任継"),
+    "後期高齢者医療": ("こうきこうれいしゃいりょう", "後期高齢者", "長寿医療"),
+    "高額療養費": ("こうがくりょうようひ", "医療費の払い戻し"),
+    "限度額適用認定証": ("げんどがくてきようにんていしょう", "限度額認定証", "限度額"),
+    "葬祭費": ("そうさいひ", "埋葬料", "まいそうりょう", "葬儀", "そうぎ"),
+    "出産育児一時金": ("しゅっさんいくじいちじきん", "出産一時金", "出産費用"),
+    "出産手当金": ("しゅっさんてあてきん", "産休"),
+    "国民年金": ("こくみんねんきん", "国年", "ねんきん"),
+    "厚生年金": ("こうせいねんきん", "ねんきん"),
+    "老齢基礎年金": ("ろうれいきそねんきん", "年金の請求", "年金をもらう"),
+    "年金": ("ねんきん",),
+    "免除": ("めんじょ", "保険料が払えない"),
+    "介護保険": ("かいごほけん", "かいご"),
+    "要介護": ("ようかいご", "介護認定", "かいごにんてい"),
+    "要支援": ("ようしえん",),
+    "居宅サービス計画": ("きょたくさーびすけいかく", "ケアプラン", "けあぷらん"),
+    "高額介護サービス費": ("こうがくかいごさーびすひ",),
+    "負担限度額": ("ふたんげんどがく",),
+    "児童手当": ("じどうてあて", "子ども手当", "こどもてあて"),
+    "児童扶養手当": ("じどうふようてあて",),
+    "ひとり親": ("ひとりおや", "母子家庭", "ぼしかてい", "父子家庭", "ふしかてい", "シングル"),
+    "子ども医療費": ("こどもいりょうひ", "子供医療費", "乳幼児医療", "医療証"),
+    "妊娠": ("にんしん",),
+    "妊婦": ("にんぷ",),
+    "母子健康手帳": ("ぼしけんこうてちょう", "母子手帳", "ぼしてちょう"),
+    "出生届": ("しゅっしょうとどけ", "しゅっせいとどけ", "出産届", "赤ちゃん", "あかちゃん"),
+    "保育所": ("ほいくしょ", "保育園", "ほいくえん", "こども園", "入園"),
+    "施設等利用給付": ("しせつとうりようきゅうふ", "幼稚園", "ようちえん"),
+    "引っ越し": ("ひっこし", "引越し", "転居"),
+    "引越し": ("ひっこし", "引っ越し", "転居"),
+    "転出届": ("てんしゅつとどけ", "引越し", "引っ越し", "ひっこし", "転出"),
+    "転入届": ("てんにゅうとどけ", "引越し", "引っ越し", "ひっこし", "転入"),
+    "転居届": ("てんきょとどけ", "引越し", "引っ越し", "ひっこし", "転居"),
+    "世帯主": ("せたいぬし",),
+    "婚姻届": ("こんいんとどけ", "結婚", "けっこん", "入籍", "にゅうせき"),
+    "離婚届": ("りこんとどけ", "離婚", "りこん"),
+    "死亡届": ("しぼうとどけ", "亡くなった", "なくなった", "死亡"),
+    "マイナンバーカード": ("マイナカード", "まいなんばーかーど", "個人番号カード"),
+    "電子証明書": ("でんししょうめいしょ", "証明書の更新"),
+    "健康保険証": ("保険証", "ほけんしょう", "マイナ保険証"),
+    "公金受取口座": ("こうきんうけとりこうざ", "給付金の口座", "口座登録"),
+    "運転免許証": ("うんてんめんきょしょう", "免許", "めんきょ"),
+    "自動車": ("じどうしゃ", "車", "くるま"),
+    "犬": ("いぬ", "ペット", "ぺっと"),
+    "雇用保険": ("こようほけん", "失業保険", "しつぎょうほけん", "ハローワーク"),
+    "基本手当": ("きほんてあて", "失業手当", "しつぎょうてあて"),
+    "扶養控除": ("ふようこうじょ", "年末調整", "ねんまつちょうせい"),
+    "確定申告": ("かくていしんこく", "税金", "ぜいきん"),
+    "還付申告": ("かんぷしんこく", "還付", "医療費控除"),
+    "準確定申告": ("じゅんかくていしんこく",),
+    "住民税": ("じゅうみんぜい",),
+    "ふるさと納税": ("ふるさとのうぜい", "寄附", "寄付", "きふ"),
+    "相続税": ("そうぞくぜい", "相続", "そうぞく"),
+    "定款": ("ていかん",),
+    "設立登記": ("せつりつとうき", "会社設立", "起業", "きぎょう"),
+    "法人設立": ("ほうじんせつりつ", "会社設立", "起業", "きぎょう"),
+    "青色申告": ("あおいろしんこく",),
+    "労働保険": ("ろうどうほけん", "労災", "ろうさい"),
+}
+
+
+def _keywords(proc: Procedure) -> list[str]:
+    text = " ".join(
+        [
+            proc["name"],
+            proc["description"],
+            proc["deadline_rule"],
+            proc["legal_basis"],
+            proc["who_can_apply"],
+            *proc["attachments"],
+        ]
+    )
+    found: dict[str, None] = {}
+    for term, words in TERMS.items():
+        if term in text:
+            found.update(dict.fromkeys((term, *words)))
+    return list(found)
+
+
+for _proc in CATALOGUE:
+    _proc["keywords"] = _keywords(_proc)
 
 _BY_ID: dict[str, Procedure] = {p["procedure_id"]: p for p in CATALOGUE}
 
@@ -703,16 +883,15 @@ def search(
 ) -> list[Procedure]:
     """Catalogue entries matching every given filter (None = any), in catalogue order.
 
-    ``keyword`` is matched, case-insensitively and NFKC-normalised, against the name, the
-    description, the deadline rule, the legal basis and the attachments; several words separated
-    by spaces must all match.
+    ``keyword`` is matched against the name, the description, the deadline rule, the legal
+    basis, the attachments and the entry's ``keywords`` (readings and everyday words,
+    :data:`TERMS`: ``国保``, ``こくみんけんこうほけん``, ``引越し``), in one form for both sides
+    (:func:`mynalib.jp.names.search_key`: NFKC, case-folded, katakana as hiragana); several
+    words separated by spaces (of either width) must all match.
     """
-    import unicodedata
+    from .jp.names import search_key as norm
 
-    def norm(text: str) -> str:
-        return unicodedata.normalize("NFKC", text).casefold()
-
-    words = [norm(w) for w in (keyword or "").replace("　", " ").split() if w]
+    words = norm(keyword or "").split()
     out = []
     for proc in CATALOGUE if procedures is None else procedures:
         if category and proc["category"] != category:
@@ -738,6 +917,7 @@ def search(
                         proc["legal_basis"],
                         proc["who_can_apply"],
                         *proc["attachments"],
+                        *proc.get("keywords", ()),
                     ]
                 )
             )
@@ -748,7 +928,8 @@ def search(
 
 
 def procedures_frame(procedures: Iterable[Procedure] | None = None) -> pd.DataFrame:
-    """The ``procedures`` frame (DESIGN.md §5) of the catalogue (or of ``procedures``)."""
+    """The ``procedures`` frame (``mynalib/frames/procedures.py``) of the catalogue (or of
+    ``procedures``)."""
     import pandas as pd
 
     from .frames import conform

@@ -2,7 +2,7 @@
 
 ``Pin`` masks itself in ``str``/``repr``/``format``, refuses pickling and copying, validates its
 format locally (so a badly typed PIN never spends a try), and refuses to be sent again after the
-card said it was wrong: the user must type it anew (CARD.md §5).
+card said it was wrong: the user must type it anew (docs/CARD.md §5).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ the members' software cards (exactly the ``myna login`` + ``myna fetch`` path). 
 uses a fixed, public passphrase — it only ever holds fictional data.
 
 ``open_workbook("/path/to/vault")`` opens the user's own vault (passphrase from
-``$MYNA_VAULT_PASSPHRASE`` or the OS keyring, as everywhere else).
+``$MYNA_VAULT_PASSPHRASE`` or the OS keyring, as everywhere else); so does ``open_workbook(None)``
+in a kernel started by ``myna lab`` (:data:`WORKBOOK_VAULT_ENV`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from . import paths
 from .errors import MynaError
 from .samples.household import HOUSEHOLD, Person
+from .samples.household import SAMPLE_TAX_SETTINGS as SAMPLE_TAX_SETTINGS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,20 +32,14 @@ if TYPE_CHECKING:
     from .tax import HouseholdSummary, TaxSettings
     from .vault import Vault
 
+#: ``open_workbook(None)`` opens the vault this names instead of the sample vault (``myna lab``
+#: sets it for its kernels, so notebooks whose VAULT parameter is None open the user's vault)
+WORKBOOK_VAULT_ENV = "MYNA_WORKBOOK_VAULT"
+
 #: the sample vault's passphrase (public on purpose: the sample vault holds fictional data only)
 SAMPLE_PASSPHRASE = "mynalib-sample-household"  # noqa: S105
 
 Progress = Callable[[int, int, str], None]
-
-#: sample tax inputs (fictional): 見本太郎 files for the household
-SAMPLE_TAX_SETTINGS: dict[str, Any] = {
-    "filer": "見本　太郎",
-    "total_income": 5_100_000,  # 総所得金額等: 給与収入 700万円 の給与所得
-    "taxable_income": 3_020_000,  # 課税総所得金額 (所得税)
-    "resident_levy": 331_000,  # 住民税所得割額
-    "dependants_under_23": 1,
-    "health_check": True,
-}
 
 
 def sample_data_dir() -> Path | None:
@@ -118,6 +114,7 @@ class Workbook:
     path: Path
     sample: bool
     _frames: dict[tuple[str, int | None, str | None], pd.DataFrame] = field(default_factory=dict)
+    _household: list[str] | None = None
 
     def __enter__(self) -> Workbook:
         return self
@@ -153,8 +150,40 @@ class Workbook:
             names = [str(p) for p in df["person"].dropna().unique()] if "person" in df else []
         else:
             names = sorted({str(i.person) for i in self.vault.catalogue() if i.person})
-        order = {m.name: i for i, m in enumerate(HOUSEHOLD)}
-        return sorted(names, key=lambda n: (order.get(n, len(order)), n))
+        from .display import household_key
+
+        return sorted(names, key=household_key(self.household()))
+
+    def household(self) -> list[str]:
+        """The household in its own order: the 世帯情報 fetched from the portal (head first),
+        else the sample household's order; tables list people in this order."""
+        if self._household is None:
+            from .tax.portal import read_vault_inputs
+
+            try:
+                members = read_vault_inputs(self.vault, _dt.date.today().year).members
+            except Exception:  # the order is a nicety: fall back to the sample household's
+                members = []
+            self._household = [m.name for m in members] or [m.name for m in HOUSEHOLD]
+        return list(self._household)
+
+    def table(
+        self,
+        df: pd.DataFrame,
+        *,
+        money: bool | list[str] | None = None,
+        labels: dict[str, str] | None = None,
+        rows: int | None = None,
+        frame: str | None = None,
+    ) -> pd.DataFrame:
+        """``df`` as a person reads it (:func:`mynalib.display.ja_table`): Japanese column
+        names, yen, 推計 as a mark, people in household order; ``rows``: only the first rows;
+        ``frame``: the frame (or table) ``df`` is, for the labels its own columns read as
+        (:data:`mynalib.display.FRAME_LABELS`)."""
+        from .display import FRAME_LABELS, ja_table
+
+        names = {**FRAME_LABELS.get(frame or "", {}), **(labels or {})}
+        return ja_table(df, order=self.household(), money=money, labels=names, rows=rows)
 
     def resolve_person(self, person: str | None, *, frame: str | None = None) -> str:
         """A sample id (``"taro"``) or a name → the name; None → the first person in ``frame``."""
@@ -172,6 +201,11 @@ class Workbook:
                 "ポータルから取得してください（myna fetch）。",
             )
         return names[0]
+
+    def who(self, person: str | None) -> str | None:
+        """The name of ``person`` (a sample id such as ``"taro"``, or a name); None stays None
+        (everyone)."""
+        return self.resolve_person(person) if person else None
 
     def member(self, person: str) -> Person | None:
         """The sample household member with this name (None in a user's vault)."""
@@ -255,29 +289,29 @@ class Workbook:
 
     # ------------------------------------------------------------------------------- tax
     def tax_settings(self, settings: str | os.PathLike[str] | None = None) -> TaxSettings:
-        """Tax inputs: a settings file when given; the fictional inputs for the sample vault;
-        else empty (deductions that need income then show as estimates or lower bounds)."""
-        from .tax import TaxSettings, load_settings, settings_from_dict
+        """Tax inputs: a settings file when given; the fictional inputs for a sample vault
+        (also the demo's, opened by its path); else empty (deductions that need income then
+        show as estimates or lower bounds) — as the dashboards choose them."""
+        from .tax.defaults import default_settings
 
-        if settings is not None:
-            return load_settings(Path(settings))
-        if self.sample:
-            return settings_from_dict(SAMPLE_TAX_SETTINGS)
-        return TaxSettings()
+        return default_settings(self.vault, path=settings, sample=self.sample)
 
     def tax_summary(
         self, year: int, *, settings: TaxSettings | None = None, income: int | None = None
     ) -> HouseholdSummary:
-        """Every deduction of ``year`` for the household (mynalib.tax.household_summary)."""
+        """Every deduction of ``year`` for the household (mynalib.tax.household_summary); what
+        the settings leave out is read from the vault (mynalib.tax.portal), and said so."""
         from .tax import household_summary
+        from .tax.portal import read_vault_inputs
 
         return household_summary(
             year,
-            medical_expenses=self.frame("medical_expenses", year=year),
+            medical_expenses=self.frame("medical_expenses"),
             deductions=self.frame("deductions"),
             checkups=self.frame("checkups"),
             settings=settings or self.tax_settings(),
             income=income,
+            vault_inputs=read_vault_inputs(self.vault, year),
         )
 
     def deduction_table(
@@ -354,15 +388,26 @@ class Workbook:
     def export_medical_form(self, year: int, *, settings: TaxSettings | None = None) -> Any:
         """Write the 医療費集計フォーム CSV of ``year`` for the household; returns the FormExport."""
         from .export.iryohi_form import export_iryohi_form
+        from .tax.portal import read_vault_inputs
+        from .tax.summary import medical_form_inputs
 
         settings = settings or self.tax_settings()
-        return export_iryohi_form(
-            self.frame("medical_expenses", year=year),
-            settings.medical_extra,
+        medical = self.frame("medical_expenses")
+        extras, household, notes = medical_form_inputs(
+            year,
+            medical_expenses=medical,
+            settings=settings,
+            vault_inputs=read_vault_inputs(self.vault, year),
+        )
+        result = export_iryohi_form(
+            medical,
+            extras,
             year=year,
-            household=settings.household,
+            household=household,
             out=self.export_dir() / f"医療費集計フォーム_{year}.csv",
         )
+        result.warnings = notes + result.warnings
+        return result
 
     def export_deductions(self, summary: HouseholdSummary) -> list[Path]:
         """Write the deduction summary as CSV and JSON; returns the two paths."""
@@ -418,7 +463,8 @@ def open_workbook(
     passphrase: str | None = None,
     progress: Progress | None = None,
 ) -> Workbook:
-    """Open the workbook: ``None``/``"sample"`` → the sample vault; a path → that vault.
+    """Open the workbook: a path → that vault; ``"sample"`` → the sample vault; ``None`` → the
+    vault ``$MYNA_WORKBOOK_VAULT`` names (set by ``myna lab``), else the sample vault.
 
     ``passphrase``: None → ``$MYNA_VAULT_PASSPHRASE`` or the OS keyring; ``"ask"`` → a hidden
     prompt (getpass: a password box in Jupyter; the passphrase is never echoed or stored).
@@ -430,6 +476,8 @@ def open_workbook(
 
         passphrase = getpass.getpass("保管庫のパスフレーズ（vault passphrase）: ")
 
+    if vault is None and os.environ.get(WORKBOOK_VAULT_ENV):
+        vault = os.environ[WORKBOOK_VAULT_ENV]
     if vault is None or str(vault) == "sample":
         path = _sample_vault(progress=progress or _notebook_progress())
         return Workbook(open_vault(path, passphrase=SAMPLE_PASSPHRASE, create=False), path, True)

@@ -4,7 +4,8 @@ The software card derives its RSA keys from a seed (``mynalib.card.virtual.keys`
 search in pure Python that costs about half a second per key. The keys of every seed the product
 itself uses are shipped instead, made here with that same derivation (so they are the very keys a
 derivation gives): the test CAs, the test 券面事項入力補助 issuer, each sample household member's
-card (seed ``sample-<id>``) and the built-in ``--virtual`` card. They are TEST ONLY keys.
+card (seed ``sample-<id>``) and software スマホ用電子証明書 (seed ``smartphone-<id>``, with the
+smartphone test CAs), the built-in ``--virtual`` card and the built-in smartphone certificate. They are TEST ONLY keys.
 
 Run from the repository root:  .venv/bin/python scripts/make_test_keys.py
 """
@@ -21,20 +22,26 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 
-from mynalib.card import DEFAULT_VIRTUAL_SEED  # noqa: E402
+from mynalib.card import DEFAULT_SMARTPHONE_SEED, DEFAULT_VIRTUAL_SEED  # noqa: E402
 from mynalib.card.virtual import keys  # noqa: E402
-from mynalib.card.virtual.profile import SHARED_KEY_SEEDS, key_seeds  # noqa: E402
-from mynalib.samples.card import sample_card_seed  # noqa: E402
+from mynalib.card.virtual.profile import (  # noqa: E402
+    SHARED_KEY_SEEDS,
+    SMARTPHONE_CA_KEY_SEEDS,
+    key_seeds,
+)
+from mynalib.samples.card import sample_card_seed, sample_smartphone_seed  # noqa: E402
 from mynalib.samples.household import HOUSEHOLD  # noqa: E402
 
 
 def product_key_seeds() -> list[str]:
     """Every key seed the product uses: shared keys, each member's sample card (``sample-<id>``,
     as the sandbox and the demo issue them) and the built-in card (the first member's)."""
-    seeds = list(SHARED_KEY_SEEDS)
+    seeds = list(SHARED_KEY_SEEDS) + list(SMARTPHONE_CA_KEY_SEEDS)
     for member in HOUSEHOLD:
         seeds += key_seeds(sample_card_seed(member.id), member)
+        seeds += key_seeds(sample_smartphone_seed(member.id), member)
     seeds += key_seeds(DEFAULT_VIRTUAL_SEED, HOUSEHOLD[0])
+    seeds += key_seeds(DEFAULT_SMARTPHONE_SEED, HOUSEHOLD[0])
     return seeds
 
 

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
-APT_PACKAGES="pcscd vsmartcard-vpcd libpcsclite-dev gcc chromium fonts-noto-cjk"
+APT_PACKAGES="pcscd vsmartcard-vpcd libpcsclite-dev gcc chromium fonts-noto-cjk openssl poppler-utils"
 
 missing_apt() {
   local missing=()
@@ -51,3 +51,4 @@ echo "==> installing mynalib[$extras] into $VENV"
 "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --compile-bytecode -e ".[$extras]"
 touch "$VENV/.installed"
 echo "==> ready: $VENV"
+echo "    the myna command: ./myna --help  (or $VENV/bin/myna, or: source $VENV/bin/activate, then myna)"

@@ -1,4 +1,4 @@
-"""Cross-cutting security promises (DESIGN.md §6, CARD.md §5), checked across the whole package.
+"""Cross-cutting security promises (README, docs/CARD.md §5), checked across the whole package.
 
 The area tests prove each piece on its own (Pin masking, APDU redaction, token-free portal logs,
 the vault file, XML bombs). This module covers what falls between them:
@@ -389,6 +389,8 @@ CHILD_PROCESSES = {
     # import workers (Vault.import_files(workers=...)): a fixed module, paths go over stdin
     ("mynalib/vault/importer.py", "subprocess.Popen"): "[sys.executable, '-m', "
     "'mynalib.vault._import_worker']",
+    # `myna lab`: JupyterLab from a fixed argument list (the token in a private config file)
+    ("mynalib/serve.py", "subprocess.Popen"): "lab_command(notebooks, port, config)",
 }
 
 
@@ -451,7 +453,15 @@ class Secrets:
 class TokenRecorder:
     """ASGI wrapper around the sandbox: harvests every token, code and verifier that passes."""
 
-    KEYS = ("code", "code_verifier", "access_token", "refresh_token", "id_token", "token")
+    KEYS = (
+        "code",
+        "code_verifier",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "token",
+        "device_code",
+    )
 
     def __init__(self, app: Any, secrets: Secrets):
         self.app = app
@@ -643,8 +653,25 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
                 KENHOJO_PIN + "\n",
             )
             del texts["output of card info --full-number"]  # asked for: checked separately
-            run("login (wrong PIN)", ["login", *card, "--portal", PORTAL], WRONG_PIN + "\n", 1)
+            # the in-process portal is not on a loopback address: trusted once, as a user would
+            trust = ["--trust-portal"]
+            run(
+                "login (wrong PIN)",
+                ["login", *card, "--portal", PORTAL, *trust],
+                WRONG_PIN + "\n",
+                1,
+            )
             run("login", ["login", *card, "--portal", PORTAL], AUTH_PIN + "\n")
+            # the login from a smartphone: the phone's side asks for the same PIN
+            from mynalib.portal import client as client_module
+
+            with client_module.PortalClient(PORTAL) as pc:
+                device = pc.login_cross_device()
+                url = device.verification_uri_complete
+                phone = ["phone", "approve", url, *card, "--yes", "--trust-portal"]
+                run("phone approve (wrong PIN)", phone, WRONG_PIN + "\n", 1)
+                run("phone approve", phone, AUTH_PIN + "\n")
+                assert device.poll() is not None  # tokens issued to the PC (and recorded)
             run("fetch", ["fetch", "all", "--no-progress"])
             run("fetch again (refresh)", ["fetch", "notices", "--no-progress"])
             imported = _sample_files()
@@ -880,7 +907,14 @@ def test_demo_command_lines_carry_no_token_and_voila_gets_no_tracebacks(
     env = kw["env"]
     assert "JUPYTER_TOKEN" not in env
     config = Path(kw["cwd"]) / "voila.json"
-    assert json.loads(config.read_text()) == {"Voila": {"token": token, "ip": "127.0.0.1"}}
+    assert json.loads(config.read_text()) == {
+        "Voila": {
+            "token": token,
+            "ip": "127.0.0.1",
+            # the Japanese token page (mynalib/voila_login.py)
+            "identity_provider_class": "mynalib.voila_login.JapaneseIdentityProvider",
+        }
+    }
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert (Path(env["JUPYTER_CONFIG_DIR"]) / "voila.py").read_text() == demo.VOILA_LOG_SCRUB
 

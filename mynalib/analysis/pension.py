@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ..jp.age import month_age_reached
 from ..jp.fmt import jp_date, yen
 
 if TYPE_CHECKING:
@@ -197,18 +198,11 @@ def _weight(status: str, month: pd.Period) -> Fraction:
 
 # ------------------------------------------------------------------------------ months
 def age_month(birth: _dt.date, age: int) -> pd.Period:
-    """The month a person reaches ``age`` (legally the day before the birthday)."""
+    """The month in which a person reaches ``age`` — the day before the birthday, as the law
+    counts it (:func:`mynalib.jp.age.month_age_reached`)."""
     import pandas as pd
 
-    reached = _add_years(birth, age) - _dt.timedelta(days=1)
-    return pd.Period(reached, freq="M")
-
-
-def _add_years(day: _dt.date, years: int) -> _dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+    return pd.Period(month_age_reached(birth, age), freq="M")
 
 
 def _period_months(row: Mapping[str, Any], as_of: pd.Period) -> list[pd.Period]:
@@ -335,6 +329,95 @@ def months_toward_full(
             excess -= cut
     df["months"] = df["months"].astype("Int64")
     return df
+
+
+# ------------------------------------------------------------------------------ one person
+@dataclass(frozen=True)
+class PensionSummary:
+    """One person's months, as the pension notebook and the overview show them.
+
+    ``qualifying_months``: months toward the 受給資格期間 (納付済 — 厚生年金・共済・第3号 included
+    — and every kind of 免除・猶予・学生納付特例; 未納 and 未加入 do not count), the current
+    enrolment up to ``as_of`` included. ``counted_months``: months toward the 480 of a full
+    老齢基礎年金 (20–60 only, exempted months by the state's share, at most 480); None without a
+    date of birth (the 20–60 span is unknown).
+    """
+
+    person: str
+    birth: _dt.date | None
+    as_of: _dt.date
+    qualifying_months: int
+    counted_months: float | None
+    by_scheme: pd.DataFrame = field(repr=False, compare=False)
+
+    @property
+    def eligible(self) -> bool:
+        return self.qualifying_months >= QUALIFYING_MONTHS
+
+    @property
+    def qualifying_short(self) -> int:
+        """Months still missing toward the 受給資格期間 (0 once met)."""
+        return max(0, QUALIFYING_MONTHS - self.qualifying_months)
+
+
+def _counted(m: pd.DataFrame) -> Fraction:
+    """Months toward 480 of a :func:`monthly` table (its 20–60 rows, weighted, capped)."""
+    span = m[m["in_span"].astype(bool)]
+    counted = Fraction(0)
+    for p, key in zip(span["month"], span["status_key"], strict=True):
+        counted += _weight(key, p)
+    return min(counted, Fraction(FULL_MONTHS))
+
+
+def _qualifying(m: pd.DataFrame) -> int:
+    """Months of a :func:`monthly` table that count toward the 受給資格期間."""
+    return int(m["status_key"].isin({"paid", *_EXEMPT}).sum())
+
+
+def summary(
+    periods: pd.DataFrame,
+    *,
+    person: str = "",
+    birth: _dt.date | None = None,
+    as_of: _dt.date | None = None,
+) -> PensionSummary:
+    """The months of one person's record toward 120 (受給資格期間) and toward 480 (満額).
+
+    ``periods`` is one person's part of the ``pension_periods`` frame (overlaps are counted once,
+    the current enrolment up to ``as_of``, default today). The pension notebook and the
+    overview's pension figure both show this.
+    """
+    today = as_of or _dt.date.today()
+    m = monthly(periods, birth=birth, as_of=today)
+    counted = float(_counted(m)) if birth is not None else None
+    return PensionSummary(
+        person=person,
+        birth=birth,
+        as_of=today,
+        qualifying_months=_qualifying(m),
+        counted_months=counted,
+        by_scheme=months_by_scheme(periods, birth=birth, as_of=today),
+    )
+
+
+def summary_table(s: PensionSummary) -> pd.DataFrame:
+    """The summary as a two-column table (項目, 値) for display."""
+    import pandas as pd
+
+    rows = [
+        (
+            "受給資格期間に数える月数",
+            f"{s.qualifying_months}か月 / {QUALIFYING_MONTHS}か月"
+            + ("（満たしています）" if s.eligible else f"（あと{s.qualifying_short}か月）"),
+        ),
+        (
+            "満額（480か月）に反映される月数",
+            f"{s.counted_months:g}か月 / {FULL_MONTHS}か月"
+            if s.counted_months is not None
+            else "生年月日が不明のため計算できません",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["項目", "値"])
 
 
 # ------------------------------------------------------------------------------ gaps
@@ -532,11 +615,7 @@ def estimate(
     full = _amount_for(fa, birth)
 
     m = monthly(periods, birth=birth, as_of=today)
-    span = m[m["in_span"].astype(bool)]
-    counted = Fraction(0)
-    for p, key in zip(span["month"], span["status_key"], strict=True):
-        counted += _weight(key, p)
-    counted = min(counted, Fraction(FULL_MONTHS))
+    counted = _counted(m)
     basic = _round_100(Fraction(full) * counted / FULL_MONTHS)
 
     lo, hi = age_month(birth, 20), age_month(birth, 60)
@@ -550,7 +629,7 @@ def estimate(
     projected = min(counted + len(future), Fraction(FULL_MONTHS))
     basic_projected = _round_100(Fraction(full) * projected / FULL_MONTHS)
 
-    qualifying = int(m[m["status_key"].isin({"paid", *_EXEMPT})].shape[0])
+    qualifying = _qualifying(m)
 
     employee = _employee_estimate(periods, birth=birth, as_of=today, assumptions=assumptions)
 

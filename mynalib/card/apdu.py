@@ -26,7 +26,7 @@ __all__ = [
     "sw_meaning",
 ]
 
-#: DigestInfo prefix for SHA-256 (CARD.md §3)
+#: DigestInfo prefix for SHA-256 (docs/CARD.md §3)
 SHA256_DIGEST_INFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
 
 
@@ -35,7 +35,7 @@ class ApduFormatError(CardError):
 
 
 class SW(enum.IntEnum):
-    """Status words as the My Number card uses them (CARD.md §4)."""
+    """Status words as the My Number card uses them (docs/CARD.md §4)."""
 
     OK = 0x9000
     WRONG_PIN_BASE = (

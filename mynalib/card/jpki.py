@@ -1,6 +1,6 @@
 """The JPKI applet (公的個人認証): certificates, PIN counters, VERIFY, signatures, PIN change.
 
-Every rule of CARD.md §5 is enforced here, for every PIN:
+Every rule of docs/CARD.md §5 is enforced here, for every PIN:
 
 * the counter is read (empty VERIFY) before every VERIFY, and available to show before asking;
 * one try left: refused unless ``allow_last_try=True``; zero: refused outright (:class:`PinBlocked`);
@@ -40,8 +40,21 @@ log = get_logger("mynalib.card.jpki")
 AID_JPKI = bytes.fromhex("D392F000260100000001")
 AID_KENHOJO = bytes.fromhex("D3921000310001010408")
 
-#: labels of a physical card's token (EF 0006); others belong to smartphone-held certificates
-CARD_TOKEN_LABELS = ("JPKIAPICCTOKEN2", "JPKIAPICCTOKEN")
+#: what the JPKI token label (EF 0006) says holds the certificates: the physical card, or a
+#: スマホ用電子証明書 held in a smartphone's secure element (the software tooling issues that
+#: label; real phones' labels may differ — uncertain)
+TOKEN_KINDS: dict[str, str] = {
+    "JPKIAPICCTOKEN2": "card",
+    "JPKIAPICCTOKEN": "card",  # older cards
+    "JPKIAPGPSPTOKEN": "smartphone",
+}
+CARD_TOKEN_LABELS = tuple(label for label, kind in TOKEN_KINDS.items() if kind == "card")
+SMARTPHONE_TOKEN_LABELS = tuple(k for k, v in TOKEN_KINDS.items() if v == "smartphone")
+#: where each kind is accepted. A PC/SC reader (`myna card`, `myna login --reader`) holds a card:
+#: a smartphone certificate never reaches a reader. The smartphone login (`myna phone approve`)
+#: accepts both: the card read over NFC, or the phone's own スマホ用電子証明書.
+ACCEPT_CARD = frozenset({"card"})
+ACCEPT_PHONE = frozenset({"card", "smartphone"})
 
 EF_SIGN_CERT = 0x0001
 EF_SIGN_CA = 0x0002
@@ -149,12 +162,20 @@ class JpkiCard:
     reader supports it); the default reads in chunks of at most 256 bytes.
     """
 
-    def __init__(self, transport: CardTransport, *, extended_reads: bool = False):
+    def __init__(
+        self,
+        transport: CardTransport,
+        *,
+        extended_reads: bool = False,
+        accept: frozenset[str] = ACCEPT_CARD,
+    ):
         self.transport = (
             transport if isinstance(transport, LoggingTransport) else LoggingTransport(transport)
         )
         self.reader = transport.name
         self.extended_reads = extended_reads
+        #: the kinds of token (:data:`TOKEN_KINDS`) this session accepts
+        self.accept = frozenset(accept)
         self._applet: bytes | None = None
         self._label: str | None = None
         self._cache: dict[int, bytes] = {}
@@ -284,18 +305,39 @@ class JpkiCard:
 
     # --------------------------------------------------------------------------- information
     def token_label(self) -> str:
-        """The token label (EF 0006): accepts ``JPKIAPICCTOKEN2`` and ``JPKIAPICCTOKEN``."""
+        """The token label (EF 0006), refused unless its kind (:data:`TOKEN_KINDS`) is one this
+        session accepts (:attr:`accept`: a card by default)."""
         self._select_applet(AID_JPKI)
         raw = self._read(0, 32, sfid=EF_TOKEN_INFO)
         label = raw[:32].decode("ascii", errors="replace").rstrip(" \x00")
-        if label not in CARD_TOKEN_LABELS:
+        kind = TOKEN_KINDS.get(label)
+        if kind is None:
             raise AppletNotFound(
-                f"The JPKI token label is {label!r}, not a My Number card's "
-                f"({' or '.join(CARD_TOKEN_LABELS)}); certificates held in a smartphone are not "
-                "supported here",
+                f"The JPKI token label is {label!r}, neither a My Number card's "
+                f"({' or '.join(CARD_TOKEN_LABELS)}) nor a smartphone certificate's",
                 hint="put the physical My Number card on the reader",
             )
+        if kind not in self.accept:
+            if kind == "smartphone":
+                raise AppletNotFound(
+                    f"The token {label!r} is a スマホ用電子証明書 (held in a smartphone): it is "
+                    "used by the smartphone login, not by a card reader",
+                    hint="approve the login on the phone (`myna phone approve URL "
+                    "--smartphone-cert`), or put the physical card on the reader",
+                    ja="スマホ用電子証明書はスマートフォンでのログインに使います。カードリーダーでは"
+                    "マイナンバーカードを使ってください。",
+                )
+            raise AppletNotFound(
+                f"The token {label!r} is a My Number card; a スマホ用電子証明書 was expected",
+                hint="use the smartphone certificate, or choose the card instead",
+            )
         return label
+
+    @property
+    def token_kind(self) -> str:
+        """``"card"`` or ``"smartphone"`` (what EF 0006 says; checked against :attr:`accept`)."""
+        self.select_jpki()
+        return TOKEN_KINDS[self._label or self.token_label()]
 
     def certificates_present(self) -> dict[str, bool]:
         """Which certificates the card holds (EF 0008; no signing certificate under 15)."""
@@ -357,7 +399,7 @@ class JpkiCard:
         return self.tries_left("auth")
 
     def verify(self, which: str, pin: Pin, *, allow_last_try: bool = False) -> None:
-        """VERIFY a PIN with every safety rule of CARD.md §5 (see the module docstring)."""
+        """VERIFY a PIN with every safety rule of docs/CARD.md §5 (see the module docstring)."""
         if which not in PIN_FILES:
             raise ValueError(f"unknown PIN {which!r}")
         if not isinstance(pin, Pin):

@@ -176,7 +176,7 @@ def read_kenhojo(
     allow_last_try: bool = False,
     issuer_public_key: rsa.RSAPublicKey | None = None,
 ) -> KenhojoInfo:
-    """VERIFY the 券面事項入力補助 PIN (CARD.md §5 rules), then read and check the three files."""
+    """VERIFY the 券面事項入力補助 PIN (docs/CARD.md §5 rules), then read and check the three files."""
     card.verify("kenhojo", pin, allow_last_try=allow_last_try)
     ef1 = card.read_file(EF_MY_NUMBER, 256)  # 17 bytes: the card returns what there is
     number = parse_my_number_file(ef1)

@@ -4,4 +4,4 @@ Modules import heavy libraries (pandas, httpx, pyscard, starlette) inside the co
 so that ``myna --help`` stays fast.
 """
 
-MODULES = ("card", "data", "tax", "portal", "demo", "samples")
+MODULES = ("card", "signing", "data", "tax", "portal", "phone", "apply", "demo", "serve", "samples")

@@ -175,7 +175,7 @@ def doctor() -> None:
     from .. import __version__
     from ..errors import MynaError
 
-    problems = 0
+    problems: list[tuple[str, str]] = []  # (what is wrong, what to do), English then Japanese
     click.echo(f"mynalib {__version__}, Python {sys.version.split()[0]} ({sys.platform})")
     for dist in ("cryptography", "pyscard", "click"):
         try:
@@ -193,7 +193,7 @@ def doctor() -> None:
         states = reader_states()
         click.echo("  reachable")
     except MynaError as exc:
-        problems += 1
+        problems.append(DOCTOR_NO_PCSC)
         click.echo(f"  NOT available: {exc}")
         states = []
     if states:
@@ -202,7 +202,7 @@ def doctor() -> None:
         click.echo(f"  {state.name}: {'card present' if state.card_present else 'no card'}")
         if state.card_present:
             click.echo(f"    applets: {_probe_applets(state.name)}")
-    if not states and problems == 0:
+    if not states and not problems:
         click.echo("  no reader connected (connect one, or use --virtual)")
 
     click.echo("Software card (--virtual):")
@@ -220,11 +220,34 @@ def doctor() -> None:
         if blocked:
             click.echo(f"  blocked: {', '.join(blocked)} — run `myna card reset-virtual`")
     except MynaError as exc:
-        problems += 1
+        problems.append(DOCTOR_SOFTWARE_CARD)
         click.echo(f"  NOT working: {exc}")
+    if not problems:
+        click.echo("All checks passed. / すべて問題ありません。")
+        return
     click.echo(
-        "All checks passed." if problems == 0 else f"{problems} problem(s) found (see above)."
+        f"\n{len(problems)} problem(s) found — what to do / {len(problems)}件の問題があります:"
     )
+    for what, todo in problems:
+        click.echo(f"  - {what}\n    {todo}")
+    raise SystemExit(1)
+
+
+#: `myna doctor`'s problems: what is wrong, and what to do about it (English / Japanese)
+DOCTOR_NO_PCSC = (
+    "The PC/SC service is not running: a real card reader cannot be used "
+    "(files, the vault and the software card --virtual work without it).",
+    "Linux: `sudo apt-get install pcscd` then `sudo systemctl start pcscd` (or `pcscd -f &`); "
+    "Windows: start the 'Smart Card' service; macOS: reconnect the reader. / "
+    "カードリーダーを使うには PC/SC サービス（pcscd）を起動してください。"
+    "ファイルの取り込みとソフトウェアカードはこのままで使えます。",
+)
+DOCTOR_SOFTWARE_CARD = (
+    "The software card (--virtual) does not work.",
+    "Run `myna card reset-virtual`; if that fails, move its profile file (shown above) away and "
+    "run `myna doctor` again. / ソフトウェアカードが動きません。myna card reset-virtual を"
+    "実行してください。",
+)
 
 
 def _probe_applets(reader: str) -> str:

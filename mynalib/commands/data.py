@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..jp.textwidth import clip, render_table
 from ._common import clean, echo, json_safe, open_command_vault, report_errors, vault_option
 
 if TYPE_CHECKING:
@@ -31,6 +32,15 @@ FRAME_NAMES = (
     "history",
     "procedures",
     "applications",
+    "income",
+    "household_members",
+    "child_allowance",
+    "care_insurance",
+    "employment_insurance",
+    "insurance_cards",
+    "vaccinations",
+    "bank_account",
+    "myinfo_answers",
 )
 
 #: from this many files on, `myna import` shows a progress bar
@@ -107,6 +117,7 @@ def import_command(
     if not paths:
         raise click.UsageError("no files to import (the folders given are empty)")
     with open_command_vault(vault_dir) as vault:
+        person = vault.person_named(person) if person else None  # "見本 太郎" is 見本　太郎
         if len(paths) >= PROGRESS_FROM and _stderr_is_tty():
             with click.progressbar(
                 length=len(paths), label="Importing", file=sys.stderr, show_pos=True
@@ -179,7 +190,7 @@ def _printable(df: pd.DataFrame, *, width: int | None = None) -> pd.DataFrame:
                 if not isinstance(v, (dict, list)):
                     return v
                 text = json.dumps(_plain(v), ensure_ascii=False)
-                return text if width is None or len(text) <= width else text[: width - 1] + "…"
+                return text if width is None else clip(text, width)
 
             out[col] = out[col].map(cell)
     return out
@@ -209,16 +220,23 @@ def render_frame(df: pd.DataFrame, fmt: str) -> str:
     if df.empty:
         return "(no rows)\n"
     out = _printable(df, width=40)
-    with pd.option_context(
-        "display.max_rows", None, "display.max_columns", None, "display.width", 250
-    ):
-        return str(out.to_string(index=False)) + "\n"
+    # padded by display width: a 漢字 takes two cells of a terminal (pandas pads by len())
+    rows = [
+        ["-" if _plain(v) is None else clip(str(v), 60) for v in row]
+        for row in out.itertuples(index=False, name=None)
+    ]
+    right = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+    return render_table([str(c) for c in df.columns], rows, right=right)
 
 
 @click.command("table")
 @click.argument("name", type=click.Choice(FRAME_NAMES))
 @click.option("--year", type=int, default=None, help="Only this year (calendar year of the row).")
-@click.option("--person", default=None, help="Only this person (氏名 as on the source).")
+@click.option(
+    "--person",
+    default=None,
+    help="Only this person (氏名; half- or full-width spaces and characters do not matter).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -227,19 +245,30 @@ def render_frame(df: pd.DataFrame, fmt: str) -> str:
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--show-numbers",
+    is_flag=True,
+    help="Show personal numbers (被保険者番号, 記号・番号, 口座番号) as stored; masked otherwise.",
+)
 @vault_option
 @report_errors
 def table_command(
-    name: str, year: int | None, person: str | None, fmt: str, vault_dir: Path | None
+    name: str,
+    year: int | None,
+    person: str | None,
+    fmt: str,
+    show_numbers: bool,
+    vault_dir: Path | None,
 ) -> None:
     """Print a frame, e.g. `myna table medical_expenses --year 2025`.
 
     Money is integer yen; `--format json` gives one object per row, `--format csv` a CSV with a
-    header.
+    header. Personal numbers (被保険者番号, 保険証の記号・番号, 口座番号) are masked unless
+    `--show-numbers` is given.
     """
     with open_command_vault(vault_dir, create=False) as vault:
         try:
-            df = vault.frame(name, year=year, person=person)
+            df = vault.frame(name, year=year, person=person, reveal=show_numbers)
         except ValueError as exc:  # e.g. a frame without a year column
             raise click.UsageError(str(exc)) from None
     text = render_frame(df, fmt)

@@ -121,7 +121,7 @@ def deadlines(
     rows.sort(key=lambda r: (r.deadline or dt.date.max, r.procedure["procedure_id"]))
     single = plans[0] if len(plans) == 1 else (None, None)
     count = write_deadlines_ics(output, rows, event=single[0], event_date=single[1])
-    click.echo(f"wrote {count} deadlines to {output}")
+    click.echo(f"wrote {count} deadlines to {output.resolve()}")
     for row in rows:
         mark = "  (overdue)" if row.overdue else ""
         echo(f"  {row.deadline}  {row.procedure['name']}{mark}")

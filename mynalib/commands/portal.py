@@ -31,6 +31,43 @@ DEFAULT_PORT = 8765
 DEFAULT_PORTAL = f"http://127.0.0.1:{DEFAULT_PORT}"
 SECRET_REFRESH = "portal.refresh_token"  # noqa: S105 - the name of a vault secret
 STATE_SESSION = "portal.session"
+#: origins the user has trusted for card logins (loopback addresses are trusted without asking)
+STATE_TRUSTED = "portal.trusted_origins"
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def _is_loopback(origin: str) -> bool:
+    scheme, _, rest = origin.partition("://")
+    host = rest.rsplit(":", 1)[0] if not rest.endswith("]") else rest
+    return scheme in {"http", "https"} and host in _LOOPBACK
+
+
+def _check_trusted(url: str, vault: Vault, trust: bool) -> str:
+    """The portal's origin, once it is trusted for card logins (``trust`` adds it)."""
+    from ..errors import AuthError
+    from ..portal.protocol import origin_of
+
+    origin = origin_of(url)
+    if _is_loopback(origin):
+        return origin
+    trusted = list(vault.get_state(STATE_TRUSTED) or [])
+    if origin in trusted:
+        return origin
+    if not trust:
+        raise AuthError(
+            f"{origin} is not a portal you have trusted for card logins. Your card would sign a "
+            "login for it; a fake portal could use that to log in as you elsewhere.",
+            hint=f"if {origin} is the real portal, run again with --trust-portal",
+            ja=f"{origin} はカードでのログインを許可したポータルではありません。"
+            "本物のポータルであることを確かめてから --trust-portal を付けて実行してください。",
+        )
+    vault.set_state(STATE_TRUSTED, sorted({*trusted, origin}))
+    vault.audit("portal.trust", origin)
+    click.echo(
+        f"{origin} を信頼するポータルに追加しました / trusted {origin} for card logins "
+        "(your card will sign logins that name this portal)"
+    )
+    return origin
 
 
 def _portal_url(explicit: str | None, vault: Vault | None = None) -> str:
@@ -99,6 +136,20 @@ def _saver(vault: Vault, portal: str) -> Any:
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every request.")
 @click.option("--seed", type=int, default=0, help="Seed of the random faults.")
 @click.option(
+    "--review-delay",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="電子申請: seconds from 受付済 to 審査中.",
+)
+@click.option(
+    "--decision-delay",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="電子申請: seconds from 受付済 to the decision (完了 or 差戻し).",
+)
+@click.option(
     "--revoke-serial",
     multiple=True,
     metavar="HEX",
@@ -117,6 +168,8 @@ def sandbox_cmd(
     drop_rate: float,
     latency: float,
     seed: int,
+    review_delay: float,
+    decision_delay: float,
     revoke_serial: tuple[str, ...],
 ) -> None:
     """Run the local portal sandbox on 127.0.0.1 (synthetic data, test-only trust).
@@ -124,8 +177,10 @@ def sandbox_cmd(
     It serves the protocol of mynalib/portal/PROTOCOL.md for the fictional sample household:
     OpenID Connect login with the JPKI challenge (software cards of the household members and the
     built-in `--virtual` card are registered; taro is 代理人 for ume), わたしの情報, 薬剤情報,
-    お知らせ, やりとり履歴, the procedure catalogue, 申請状況 and 控除証明書 XML.
-    Stop it with Ctrl-C.
+    お知らせ, やりとり履歴, the procedure catalogue, 申請状況, 電子申請 (forms, 様式取得,
+    signed submissions followed to 完了 or 差戻し) and 控除証明書 XML; the login from
+    a smartphone (`myna login --qr`, the phone's page at /device; the members' software
+    スマホ用電子証明書 are registered too). Stop it with Ctrl-C.
     """
     import uvicorn
 
@@ -150,6 +205,8 @@ def sandbox_cmd(
         capacity_over=capacity_over,
         rate_limit=limit,
         revoked_serials={int(s, 16) for s in revoke_serial},
+        review_delay=review_delay,
+        decision_delay=decision_delay,
         faults=Faults(
             error_rate=error_rate,
             truncate_rate=truncate_rate,
@@ -165,24 +222,28 @@ def sandbox_cmd(
     member_fingerprints()  # register the household's software cards before serving
     click.echo(f"mynalib portal sandbox on http://127.0.0.1:{port}  (synthetic data; Ctrl-C stops)")
     click.echo(f"  log in with:  myna login --virtual --portal http://127.0.0.1:{port}")
+    click.echo(f"  or from a phone:  myna login --qr --portal http://127.0.0.1:{port}")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
 
 
 # --------------------------------------------------------------------------------- login
-def _member_profile(member: str) -> Path:
-    """The software card of a sample-household member, kept in $MYNA_HOME (PIN counters persist)."""
+def _member_profile(member: str, *, smartphone: bool = False) -> Path:
+    """The software card of a sample-household member (``smartphone``: their software スマホ用
+    電子証明書), kept in $MYNA_HOME (PIN counters persist)."""
     from ..paths import default_state_dir
-    from ..samples.card import sample_card_profile
+    from ..samples.card import sample_card_profile, sample_smartphone_profile
     from ..samples.household import person
 
     try:
         person(member)
     except KeyError:
         raise click.BadParameter(f"no sample member {member!r}", param_hint="--member") from None
-    path = default_state_dir() / f"sample-card-{member}.json"
+    name = f"sample-smartphone-{member}.json" if smartphone else f"sample-card-{member}.json"
+    path = default_state_dir() / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        sample_card_profile(member).save(path)
+        issue = sample_smartphone_profile if smartphone else sample_card_profile
+        issue(member).save(path)
     return path
 
 
@@ -217,6 +278,19 @@ def _member_profile(member: str) -> Path:
     is_flag=True,
     help="Allow spending the last PIN try (a wrong PIN then blocks the card).",
 )
+@click.option(
+    "--trust-portal",
+    "trust_portal",
+    is_flag=True,
+    help="Trust this portal for card logins from now on (needed once for a portal that is not on "
+    "this computer): your card signs logins that name it. Only for the real portal.",
+)
+@click.option(
+    "--qr",
+    is_flag=True,
+    help="Log in from a smartphone instead (no card reader): shows a QR code for the phone to "
+    "scan, then waits until the phone approves with the card (NFC) or its スマホ用電子証明書.",
+)
 @vault_option
 @report_errors
 def login_cmd(
@@ -227,6 +301,8 @@ def login_cmd(
     portal: str | None,
     acting_for: str | None,
     last_try: bool,
+    trust_portal: bool,
+    qr: bool,
     vault_dir: Path | None,
 ) -> None:
     """Log in to the portal with the My Number card (OIDC + PKCE + JPKI challenge).
@@ -244,11 +320,17 @@ def login_cmd(
     ]
     if len(chosen) > 1 and not (virtual and (profile or member)):
         raise click.UsageError("choose one of --virtual/--profile/--member or --reader")
+    if qr and (chosen or last_try):
+        raise click.UsageError("--qr uses the phone: no card options on this computer")
     if member is not None:
         profile = _member_profile(member)
     vault = open_command_vault(vault_dir)
     try:
         url = _portal_url(portal, vault)
+        if qr:  # nothing is signed on this computer: the phone checks the portal
+            _qr_login(vault, url, acting_for)
+            return
+        origin = _check_trusted(url, vault, trust_portal)
         card_cm = (
             open_card("virtual", profile)
             if (virtual or profile is not None)
@@ -270,8 +352,17 @@ def login_cmd(
             click.echo(
                 "ログインすると、次の情報の取得に同意したことになります / by logging in you consent "
                 "to share: わたしの情報 (年金・税・世帯・子育て・介護・雇用保険), 医療保険情報 "
-                "(薬剤・特定健診・医療費), お知らせ, やりとり履歴, 申請状況, 控除証明書"
+                "(薬剤・特定健診・医療費), お知らせ, やりとり履歴, 申請状況, 控除証明書; and to "
+                "apply online (電子申請: each application is shown and confirmed before it is sent)"
                 + (f" — as 代理人 for {acting_for}" if acting_for else "")
+            )
+            click.echo(
+                f"ログイン先 / portal: {origin}　"
+                + (
+                    f"代理人として {acting_for} さんのために / as 代理人 for {acting_for}"
+                    if acting_for
+                    else "本人として / for yourself"
+                )
             )
             pin = read_pin("auth")
             try:
@@ -292,6 +383,66 @@ def login_cmd(
 
 
 login_cmd.help = (login_cmd.help or "") + "\n\n" + PIN_ENV_HELP
+
+
+def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
+    """`myna login --qr`: the QR code and URL, a countdown, the session once the phone approves."""
+    import sys
+
+    from ..portal.client import PortalClient
+    from ..portal.protocol import origin_of
+
+    with PortalClient(url, on_session=_saver(vault, url)) as client:
+        login = client.login_cross_device(acting_for=acting_for)
+        click.echo(
+            "スマートフォンでQRコードを読み取ってください / scan this QR code with your phone:"
+        )
+        click.echo(login.qr_text())
+        click.echo(login.verification_uri_complete)
+        click.echo(
+            f"確認コード / code: {login.user_code}　スマートフォンに同じコードが表示されることを確かめて"
+            "ください / check that the phone shows the same code"
+        )
+        click.echo(
+            f"ログイン先 / portal: {origin_of(url)}　"
+            + (
+                f"代理人として {acting_for} さんのために"
+                if acting_for
+                else "本人として / for yourself"
+            )
+        )
+        live = sys.stderr.isatty()
+        shown = {"interval": login.interval, "last": -1}
+
+        def tick(left: int, next_poll: int) -> None:
+            text = f"スマートフォンの承認を待っています / waiting for the phone: {left // 60}:{left % 60:02d}"
+            if live:
+                click.echo(f"\r{text}（次の確認まで {next_poll} 秒）  ", nl=False, err=True)
+            elif shown["last"] < 0 or shown["last"] - left >= 30:
+                click.echo(text, err=True)
+                shown["last"] = left
+            if login.interval != shown["interval"]:  # slow_down: poll less often
+                shown["interval"] = login.interval
+                click.echo(f"\n(the portal asked to poll every {login.interval} s)", err=True)
+
+        try:
+            session = login.wait(on_tick=tick)
+        finally:
+            if live:
+                click.echo("", err=True)
+                sys.stderr.flush()
+    actor = session.actor
+    vault.audit(
+        "portal.login",
+        f"{url} as {session.person_id} (from a smartphone)"
+        + (f" by 代理人 {actor.get('preferred_username')}" if actor else ""),
+    )
+    who = session.person_name or session.person_id
+    click.echo(
+        f"Logged in to {url} as {who} from the smartphone"
+        + (f" (代理人: {actor.get('name')})" if actor else "")
+    )
+    click.echo("The session is kept encrypted in the vault. Next: myna fetch all")
 
 
 # --------------------------------------------------------------------------------- fetch
@@ -341,7 +492,10 @@ def fetch_cmd(
                     last = [0]
 
                     def on_progress(done: int, total: int, label: str) -> None:
-                        bar.label = f"{label[:24]:24}"
+                        from ..display import fetch_progress_label
+                        from ..jp.textwidth import clip, pad
+
+                        bar.label = pad(clip(fetch_progress_label(label), 24), 24)
                         bar.update(done - last[0])
                         last[0] = done
 

@@ -16,6 +16,7 @@ from ._common import echo, report_errors, vault_option
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..tax.portal import VaultInputs
     from ..tax.settings import TaxSettings
     from ..tax.summary import HouseholdSummary
 
@@ -42,21 +43,27 @@ def _audit_export(vault_dir: Path | None, detail: str) -> None:
 
 def load_frames(
     vault_dir: Path | None, year: int
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    """medical_expenses (year), deductions (all years: prepaid splits), checkups (year)."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, VaultInputs]:
+    """medical_expenses (every year: earlier months count for 高額療養費's 多数回該当; the
+    calculators take the year's rows), deductions (all years: prepaid splits), checkups (year),
+    and what the vault's documents say about income and the household (portal 税・所得,
+    世帯情報, the 医療費通知's dates of birth)."""
+    from ..tax.portal import read_vault_inputs
+
     vault = _open_vault(vault_dir)
     try:
-        medical = vault.frame("medical_expenses", year=year)
+        medical = vault.frame("medical_expenses")
         deductions = vault.frame("deductions")
         try:
             checkups = vault.frame("checkups", year=year)
         except Exception:  # checkups are optional evidence for セルフメディケーション
             checkups = None
+        found = read_vault_inputs(vault, year)
     finally:
         close = getattr(vault, "close", None)
         if close is not None:
             close()
-    return medical, deductions, checkups
+    return medical, deductions, checkups, found
 
 
 def _settings(path: Path | None) -> TaxSettings:
@@ -77,7 +84,7 @@ def _summary(
 
     rules_for(year)  # an uncovered year fails before the vault is opened
     settings = _settings(settings_path)
-    medical, deductions, checkups = load_frames(vault_dir, year)
+    medical, deductions, checkups, found = load_frames(vault_dir, year)
     return household_summary(
         year,
         medical_expenses=medical,
@@ -86,6 +93,7 @@ def _summary(
         otc_purchases=otc,
         checkups=checkups,
         income=income,
+        vault_inputs=found,
     )
 
 
@@ -207,21 +215,28 @@ def iryohi_form_command(
     """Write the 医療費集計フォーム for YEAR (CSV columns B–J, or a filled XLSX template).
 
     Rows: person × provider (× month with --by-month) from the 医療費通知, plus the receipts and
-    補填 of the settings file. Names over 10 and providers over 20 characters are shortened
-    (each change is listed).
+    補填 of the settings file, and the estimated 高額療養費 as 補填 where a month exceeds the
+    limit (unless subtract_kogaku_estimate = false). Names over 10 and providers over 20
+    characters are shortened (each change is listed).
     """
     from ..export.iryohi_form import export_iryohi_form
     from ..tax.rules import rules_for
+    from ..tax.summary import medical_form_inputs
 
     rules_for(year)
     settings = _settings(settings_path)
-    medical, _, _ = load_frames(vault_dir, year)
+    medical, _, _, found = load_frames(vault_dir, year)
+    extras, household, notes = medical_form_inputs(
+        year, medical_expenses=medical, settings=settings, vault_inputs=found
+    )
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
     result = export_iryohi_form(
         medical,
-        settings.medical_extra,
+        extras,
         year=year,
         out=out,
-        household=settings.household,
+        household=household,
         by_month=by_month,
         encoding=encoding,
         xlsx_template=xlsx_template,
@@ -230,7 +245,7 @@ def iryohi_form_command(
     for warning in result.warnings:
         echo(f"warning: {warning}", err=True)
     for path in result.files:
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {path.resolve()}")
     click.echo(f"{result.rows} rows in {len(result.files)} file(s)")
     kind = "xlsx" if xlsx_template is not None else encoding
     _audit_export(
@@ -265,7 +280,7 @@ def deductions_command(
 
     summary = _summary(vault_dir, year, settings_path, income, otc)
     path = write_deductions(summary, out)
-    click.echo(f"wrote {path} ({len(summary.rows())} rows)")
+    click.echo(f"wrote {path.resolve()} ({len(summary.rows())} rows)")
     _audit_export(vault_dir, f"deductions year={year} format={path.suffix.lstrip('.') or 'csv'}")
 
 

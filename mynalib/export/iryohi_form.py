@@ -174,7 +174,7 @@ def _change_warnings(changes: list[tuple[int, str, str, str]]) -> list[str]:
         "B": f"医療を受けた人（{NAME_LIMIT}文字まで）",
         "C": f"病院・薬局などの名称（{PROVIDER_LIMIT}文字まで）",
     }
-    return [f"row {i}: {label[col]} 「{orig}」→「{short}」" for i, col, orig, short in changes]
+    return [f"{i}行目: {label[col]} 「{orig}」→「{short}」" for i, col, orig, short in changes]
 
 
 def _chunks(table: list[list[Any]], smartphone: bool) -> list[list[list[Any]]]:
@@ -240,8 +240,8 @@ def write_iryohi_csv(
     warnings = _change_warnings(changes)
     if len(paths) > 1:
         warnings.append(
-            f"{len(table)} rows exceed {SMARTPHONE_LIMIT if smartphone else PC_LIMIT} per file: "
-            f"split into {len(paths)} files"
+            f"{len(table)}行は1ファイルの上限（{SMARTPHONE_LIMIT if smartphone else PC_LIMIT}行）を"
+            f"超えるため、{len(paths)}ファイルに分けました"
         )
     return FormExport(paths, len(table), warnings, changes)
 
@@ -304,7 +304,7 @@ def write_iryohi_xlsx(
         write_private(path, buffer.getvalue())
     warnings = _change_warnings(changes)
     if len(paths) > 1:
-        warnings.append(f"{len(table)} rows: split into {len(paths)} files")
+        warnings.append(f"{len(table)}行を{len(paths)}ファイルに分けました")
     return FormExport(paths, len(table), warnings, changes)
 
 

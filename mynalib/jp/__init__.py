@@ -12,7 +12,13 @@ This package is the bottom layer: it imports nothing else from mynalib.
 
 from __future__ import annotations
 
-from .age import age_at_year_end, age_on, age_reached_on, month_age_counts_from
+from .age import (
+    age_at_year_end,
+    age_on,
+    age_reached_on,
+    month_age_counts_from,
+    month_age_reached,
+)
 from .eras import (
     ERAS,
     Era,
@@ -45,6 +51,7 @@ __all__ = [
     "jp_date",
     "jp_month",
     "month_age_counts_from",
+    "month_age_reached",
     "next_open_day",
     "parse_date",
     "parse_month",

@@ -1,7 +1,7 @@
 """The portal: a client of the documented Myna-Portal-style protocol, and its local sandbox.
 
-``PortalClient`` (httpx) logs in with the card (OIDC + PKCE + the JPKI challenge) and fetches
-documents; ``mynalib.portal.sandbox`` serves the protocol with synthetic data (Starlette).
+``PortalClient`` (httpx) logs in with the card (OIDC + PKCE + the JPKI challenge), or from a
+smartphone (``login_cross_device``, :mod:`.crossdevice`), and fetches documents; ``mynalib.portal.sandbox`` serves the protocol with synthetic data (Starlette).
 See ``PROTOCOL.md`` next to this file.
 """
 

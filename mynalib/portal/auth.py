@@ -4,9 +4,10 @@ The flow (``PROTOCOL.md`` §2):
 
 1. ``GET /oidc/authorize?...`` with PKCE (S256), ``state`` and ``nonce`` — the server answers
    ``401`` with ``WWW-Authenticate: JPKI txn="…", challenge="…"``.
-2. :class:`JPKIAuth` (an ``httpx.Auth`` flow) has the card sign the challenge with the
-   authentication key — the card hashes it with SHA-256 and signs a PKCS#1 v1.5 DigestInfo after
-   the 4-digit PIN, with every PIN-safety rule of CARD.md §5 — and sends the request again with
+2. :class:`JPKIAuth` (an ``httpx.Auth`` flow) has the card sign the login statement — the
+   portal's origin as this client reached it, the client id, the person acted for and the
+   challenge (:func:`mynalib.portal.protocol.login_statement`) — with the authentication key — the card hashes it with SHA-256 and signs a PKCS#1 v1.5 DigestInfo after
+   the 4-digit PIN, with every PIN-safety rule of docs/CARD.md §5 — and sends the request again with
    ``Authorization: JPKI txn=…, certificate=…, signature=…``. The card is asked **once**: a
    refusal is never retried with the same PIN.
 3. The server answers ``302`` to the redirect URI with ``code``, ``state`` and ``iss``; the client
@@ -75,9 +76,21 @@ class JPKIAuth(httpx.Auth):
     ``signed`` tells afterwards whether the card was used (the PIN was spent on a VERIFY).
     """
 
-    def __init__(self, card: AuthCard, pin: Pin, *, allow_last_try: bool = False):
+    def __init__(
+        self,
+        card: AuthCard,
+        pin: Pin,
+        *,
+        origin: str,
+        client_id: str,
+        acting_for: str | None = None,
+        allow_last_try: bool = False,
+    ):
         self.card = card
         self.pin = pin
+        self.origin = origin
+        self.client_id = client_id
+        self.acting_for = acting_for
         self.allow_last_try = allow_last_try
         self.signed = False
 
@@ -91,8 +104,16 @@ class JPKIAuth(httpx.Auth):
         if len(challenge) < 16:
             raise ProtocolError("the JPKI challenge is too short to be safe to sign")
         certificate = self.card.read_auth_certificate()
-        # the card hashes (SHA-256) and signs; PIN errors propagate untouched and are not retried
-        signature = self.card.sign_auth(challenge, self.pin, allow_last_try=self.allow_last_try)
+        # what is signed names this portal, this client and the person acted for (never the
+        # challenge alone: another portal could relay it); the card hashes (SHA-256) and signs,
+        # PIN errors propagate untouched and are not retried
+        statement = P.login_statement(
+            origin=self.origin,
+            client_id=self.client_id,
+            acting_for=self.acting_for,
+            challenge=challenge,
+        )
+        signature = self.card.sign_auth(statement, self.pin, allow_last_try=self.allow_last_try)
         self.signed = True
         request.headers["Authorization"] = (
             f'{P.JPKI_AUTH_SCHEME} txn="{params["txn"]}", '

@@ -38,6 +38,7 @@ from ..errors import (
     PortalError,
     PortalUnavailable,
     ProtocolError,
+    RequestRefused,
     SessionExpired,
 )
 from ..log import TRAFFIC, get_logger, quiet_http_loggers, redact
@@ -52,6 +53,7 @@ from .auth import (
     validate_id_token,
 )
 from .bridge import SyncBridge
+from .crossdevice import CrossDeviceLogin, start_cross_device
 from .retry import Retry, RetryPolicy, blocked, check_http, retry_after, transport_failure
 
 log = get_logger("mynalib.portal")
@@ -302,7 +304,14 @@ class PortalClient:
         if acting_for:
             params["acting_for"] = acting_for
         url = disc["authorization_endpoint"] + "?" + urlencode(params)
-        auth = JPKIAuth(card, pin, allow_last_try=allow_last_try)
+        auth = JPKIAuth(
+            card,
+            pin,
+            origin=self.base_url,
+            client_id=self.client_id,
+            acting_for=acting_for,
+            allow_last_try=allow_last_try,
+        )
         try:
             response = self.http.get(url, auth=auth)
         except (httpx.TimeoutException, httpx.TransportError, ConnectionError) as exc:
@@ -370,17 +379,29 @@ class PortalClient:
             f"Login refused at the {step} step (HTTP {response.status_code}): {desc or 'no detail'}"
         )
 
-    def _token_request(self, form: dict[str, str], *, nonce: str | None) -> Session:
+    def post_token(self, form: dict[str, str]) -> tuple[httpx.Response, dict[str, Any]]:
+        """One token-endpoint request, never retried (codes and rotated refresh tokens are
+        single-use): (response, its JSON object)."""
         disc = self.discovery()
         try:
-            # token requests are not retried: codes and rotated refresh tokens are single-use
             response = self.http.post(disc["token_endpoint"], data=form)
         except (httpx.TimeoutException, httpx.TransportError, ConnectionError) as exc:
             raise PortalUnavailable(
                 f"The portal could not be reached for tokens ({type(exc).__name__})",
                 hint="log in again with `myna login`",
             ) from None
-        data = self._json(response, "token answer") if response.content else {}
+        return response, (self._json(response, "token answer") if response.content else {})
+
+    def login_cross_device(
+        self, *, acting_for: str | None = None, scope: str | None = None
+    ) -> CrossDeviceLogin:
+        """Start a login from a smartphone (``PROTOCOL.md`` §2.3): the answer has the
+        ``verification_uri_complete`` to show as a QR code (``.qr()``), ``poll()`` (one try) and
+        ``wait(on_tick)`` (until the phone answers; the session is then this client's)."""
+        return start_cross_device(self, acting_for=acting_for, scope=scope)
+
+    def _token_request(self, form: dict[str, str], *, nonce: str | None) -> Session:
+        response, data = self.post_token(form)
         if response.status_code != 200:
             error = data.get("error", f"HTTP {response.status_code}")
             desc = data.get("error_description", "")
@@ -394,6 +415,11 @@ class PortalClient:
                     hint="try again later",
                 )
             raise AuthError(f"The portal refused the tokens: {error}: {desc}")
+        return self.accept_tokens(data, grant_type=form["grant_type"], nonce=nonce)
+
+    def accept_tokens(self, data: dict[str, Any], *, grant_type: str, nonce: str | None) -> Session:
+        """A token answer (200) made this client's session, once its ID token validates."""
+        disc = self.discovery()
         for key in ("access_token", "token_type", "expires_in", "id_token"):
             if key not in data:
                 raise ProtocolError(f"The token answer lacks {key}")
@@ -401,7 +427,7 @@ class PortalClient:
             raise ProtocolError(f"Unexpected token type {data['token_type']!r}")
         previous_sub = (
             self.session.claims.get("sub")
-            if self.session and form["grant_type"] == "refresh_token"
+            if self.session and grant_type == "refresh_token"
             else None
         )
         claims = self._validate(data["id_token"], nonce=nonce, subject=previous_sub)
@@ -537,9 +563,11 @@ class PortalClient:
                     f"{operation}: not logged in ({', '.join(str(c) for c in codes) or result})",
                     hint="log in again with `myna login`",
                 )
-            raise PortalError(
-                f"{operation}: the portal answered resultCode {result} {codes} {messages}".rstrip()
-            )
+            text = f"{operation}: the portal answered resultCode {result} {codes} {messages}"
+            if result == P.RESULT_BAD_REQUEST:  # the entries say which part (and field) is wrong
+                entries = [e for e in data.get("errors") or [] if isinstance(e, dict)]
+                raise RequestRefused(text.rstrip(), errors=entries)
+            raise PortalError(text.rstrip())
 
         return self._with_retries(operation, attempt)
 

@@ -26,6 +26,24 @@ ERROR_SCREEN_ID = "EV0001"
 ERROR_BODY = "EV0002"
 ERROR_UNKNOWN_ITEM = "EV0003"
 ERROR_UNKNOWN_ID = "EV0404"
+# 電子申請 (PROTOCOL.md §9): a refusal names the field (or attachment slot) it is about
+ERROR_FIELD = "EV0101"  # a form field is missing or wrong
+ERROR_SIGNATURE = "EV0102"  # the signature is missing, does not verify, or its certificate fails
+ERROR_ATTACHMENT = "EV0103"  # an attachment is not allowed, too large, or missing
+ERROR_SUBMISSION_ID = "EV0105"  # the submissionId was used before for other content
+#: why a signature was refused (``signatureError`` of an EV0102 error)
+SIGNATURE_ERRORS = (
+    "signature_required",
+    "signature_malformed",
+    "signature_invalid",
+    "cert_untrusted",
+    "cert_expired",
+    "cert_revoked",
+    "revocation_unknown",
+    "signer_mismatch",
+)
+#: an application's states, in the order they come (差戻し: returned with a reason)
+APPLICATION_STATUSES = ("受付済", "審査中", "完了", "差戻し")
 
 # ------------------------------------------------------------------- わたしの情報 item status
 STATUS_PENDING = "01"
@@ -81,6 +99,8 @@ class Operation:
     fetch: str | None = None
     #: for a list: the operation fetched for each listed entry (its documents are stored)
     each: str | None = None
+    #: the request carries files (電子申請): a larger request body is accepted
+    upload: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,19 +114,73 @@ class Item:
     #: the answer's shape: "results" (flat {hierarchy, code, name, content} rows) or
     #: "drugInfo" (薬剤情報, nested by year and date)
     answer: str = "results"
+    #: the category of わたしの情報's menu it is shown under (:data:`MYINFO_CATEGORIES`)
+    category: str = ""
+
+
+#: わたしの情報's menu, in its order: every item belongs to one of these
+MYINFO_CATEGORIES: tuple[str, ...] = (
+    "健康・医療",
+    "税・所得・口座",
+    "年金",
+    "子ども・子育て",
+    "世帯情報",
+    "福祉・介護",
+    "雇用保険",
+)
 
 
 #: the わたしの情報 items, in the order `myna fetch all` asks for them
 ITEMS: tuple[Item, ...] = (
-    Item("TM00000000000101", "年金記録（加入期間）", "portal_pension", "pension"),
-    Item("TM00000000000701", "医療費通知情報", "portal_medical", "medical"),
-    Item("TM00000000000703", "薬剤情報", "portal_drugs", "drugs", answer="drugInfo"),
-    Item("TM00000000000702", "特定健診情報", "portal_checkups", "checkups"),
-    Item("TM00000000000201", "税・所得（所得・課税状況）", "portal_tax", "myinfo"),
-    Item("TM00000000000301", "世帯情報", "portal_household", "myinfo"),
-    Item("TM00000000000401", "子育て（児童手当）", "portal_childcare", "myinfo"),
-    Item("TM00000000000501", "介護・福祉（介護保険）", "portal_care", "myinfo"),
-    Item("TM00000000000601", "雇用保険", "portal_employment", "myinfo"),
+    Item("TM00000000000101", "年金記録（加入期間）", "portal_pension", "pension", category="年金"),
+    Item("TM00000000000701", "医療費通知情報", "portal_medical", "medical", category="健康・医療"),
+    Item(
+        "TM00000000000703",
+        "薬剤情報",
+        "portal_drugs",
+        "drugs",
+        answer="drugInfo",
+        category="健康・医療",
+    ),
+    Item("TM00000000000702", "特定健診情報", "portal_checkups", "checkups", category="健康・医療"),
+    Item(
+        "TM00000000000201",
+        "税・所得（所得・課税状況）",
+        "portal_tax",
+        "myinfo",
+        category="税・所得・口座",
+    ),
+    Item("TM00000000000301", "世帯情報", "portal_household", "myinfo", category="世帯情報"),
+    Item(
+        "TM00000000000401",
+        "子育て（児童手当）",
+        "portal_childcare",
+        "myinfo",
+        category="子ども・子育て",
+    ),
+    Item(
+        "TM00000000000501",
+        "介護・福祉（介護保険）",
+        "portal_care",
+        "myinfo",
+        category="福祉・介護",
+    ),
+    Item("TM00000000000601", "雇用保険", "portal_employment", "myinfo", category="雇用保険"),
+    Item(
+        "TM00000000000704",
+        "健康保険証（資格情報）",
+        "portal_insurance_card",
+        "myinfo",
+        category="健康・医療",
+    ),
+    Item("TM00000000000705", "予防接種", "portal_vaccinations", "myinfo", category="健康・医療"),
+    Item(
+        "TM00000000000202",
+        "公金受取口座",
+        "portal_bank_account",
+        "myinfo",
+        category="税・所得・口座",
+    ),
 )
 
 #: the data API's operations, in the order `myna fetch all` runs the fetchable ones (after ITEMS)
@@ -198,6 +272,43 @@ OPERATIONS: tuple[Operation, ...] = (
         kind="portal_applications",
         fetch="applications",
     ),
+    # 電子申請 (PROTOCOL.md §9): form definitions, 様式取得, submission, one application's history
+    Operation(
+        "forms/get",
+        "MPW04S0401E002",
+        "procedures",
+        "申請フォームの定義",
+        request=("procedureId",),
+        answer="form",
+        subject=False,
+    ),
+    Operation(
+        "forms/template",
+        "MPW04S0401E003",
+        "procedures",
+        "様式取得",
+        request=("procedureId", "templateId"),
+        answer="content",
+        raw=False,
+        subject=False,
+    ),
+    Operation(
+        "applications/submit",
+        "MPW05S0501E002",
+        "procedures",
+        "電子申請（送信）",
+        request=("procedureId", "submissionId", "fields", "attachments", "signature"),
+        answer="application",
+        upload=True,
+    ),
+    Operation(
+        "applications/get",
+        "MPW05S0501E003",
+        "procedures",
+        "申請の状況と経過",
+        request=("applicationId",),
+        answer="application",
+    ),
 )
 
 OPERATIONS_BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}
@@ -255,6 +366,158 @@ DEFAULT_SCOPE = " ".join(SCOPES)
 DEFAULT_CLIENT_ID = "mynalib"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1/mynalib/callback"
 JPKI_AUTH_SCHEME = "JPKI"
+#: what the card signs at login is bound to the portal, the client and the person acted for,
+#: so a portal that relays another portal's challenge gets a signature that portal refuses
+LOGIN_STATEMENT_VERSION = "mynalib-jpki-login-2"
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-case, default ports left out."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    if port is None or (scheme, port) in {("http", 80), ("https", 443)}:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def login_statement(
+    *, origin: str, client_id: str, acting_for: str | None, challenge: bytes
+) -> bytes:
+    """The bytes the card signs at login (it hashes them with SHA-256): the portal's origin as the
+    client reached it, the client id, whom the login acts for (empty: oneself) and the challenge."""
+    import base64
+
+    lines = (
+        LOGIN_STATEMENT_VERSION,
+        f"origin={origin_of(origin)}",
+        f"client_id={client_id}",
+        f"acting_for={acting_for or ''}",
+        "challenge=" + base64.urlsafe_b64encode(challenge).rstrip(b"=").decode("ascii"),
+    )
+    return "\n".join(lines).encode("utf-8")
+
+
+# ------------------------------------------------------------ login from a smartphone (§2.3)
+# A cross-device login modelled on the OAuth 2.0 Device Authorization Grant (RFC 8628): the PC
+# asks for a login session and shows its verification URI as a QR code; the phone opens it, shows
+# who asks for what, and answers the session's JPKI challenge with the card (NFC) or a スマホ用電子
+# 証明書; the PC polls the token endpoint until the phone has answered.
+
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+#: token-endpoint errors of a device-code poll (RFC 8628 §3.5): keep polling / poll slower /
+#: the session expired / the phone refused
+DEVICE_PENDING = "authorization_pending"
+DEVICE_SLOW_DOWN = "slow_down"
+DEVICE_EXPIRED = "expired_token"
+DEVICE_DENIED = "access_denied"
+#: seconds a slow_down adds to the polling interval (RFC 8628 §3.5)
+DEVICE_SLOW_DOWN_STEP = 5
+#: what the phone signs to approve a cross-device login (never the same text as a card-reader
+#: login: a signature for one can never be used for the other)
+DEVICE_STATEMENT_VERSION = "mynalib-jpki-device-login-1"
+#: an approval made on one device and carried to another (``myna phone approve --print-only``,
+#: pasted into the verification page): this prefix, then base64url JSON
+APPROVAL_PREFIX = "mynalib-approval-1."
+#: user codes: 8 letters without vowels (no words, nothing to misread), shown as XXXX-XXXX
+USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
+
+#: what each scope lets the service see, as the phone (and ``myna login``) shows it
+SCOPE_LABELS: dict[str, str] = {
+    "openid": "ログインしたこと（本人の識別子）",
+    "profile": "氏名",
+    "myinfo": (
+        "わたしの情報（年金・税・世帯・子育て・介護・雇用保険・健康保険証・予防接種・公金受取口座）"
+        "とやりとり履歴"
+    ),
+    "medical": "医療保険の情報（薬剤・特定健診・医療費）",
+    "notices": "お知らせ",
+    "procedures": "手続の検索・電子申請と申請状況",
+    "deductions": "控除証明書",
+}
+
+
+def normalize_user_code(text: str) -> str | None:
+    """``"bcdf ghjk"`` → ``"BCDF-GHJK"``; None when it cannot be a user code."""
+    letters = "".join(ch for ch in text.upper() if ch not in "- \t")
+    if len(letters) != 8 or any(ch not in USER_CODE_ALPHABET for ch in letters):
+        return None
+    return f"{letters[:4]}-{letters[4:]}"
+
+
+def device_login_statement(
+    *,
+    origin: str,
+    client_id: str,
+    acting_for: str | None,
+    scope: str,
+    user_code: str,
+    challenge: bytes,
+) -> bytes:
+    """The bytes the phone's card (or スマホ用電子証明書) signs to approve a cross-device login:
+    the portal's origin as the phone reached it, the client and scope the PC asked for, whom the
+    login acts for, the session's user code and its challenge (``PROTOCOL.md`` §2.3)."""
+    import base64
+
+    lines = (
+        DEVICE_STATEMENT_VERSION,
+        f"origin={origin_of(origin)}",
+        f"client_id={client_id}",
+        f"acting_for={acting_for or ''}",
+        f"scope={' '.join(scope.split())}",
+        f"user_code={user_code}",
+        "challenge=" + base64.urlsafe_b64encode(challenge).rstrip(b"=").decode("ascii"),
+    )
+    return "\n".join(lines).encode("utf-8")
+
+
+def encode_approval(*, user_code: str, certificate: bytes, signature: bytes) -> str:
+    """An approval as one line of text (to carry from the phone to the verification page)."""
+    import base64
+    import json
+
+    def b64u(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+    body = {"user_code": user_code, "certificate": b64u(certificate), "signature": b64u(signature)}
+    raw = json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return APPROVAL_PREFIX + b64u(raw)
+
+
+def decode_approval(text: str) -> tuple[str, bytes, bytes]:
+    """(user code, certificate DER, signature) of :func:`encode_approval`'s text.
+
+    Raises ValueError when the text is not an approval (whitespace inside is ignored: a pasted
+    line may have been wrapped)."""
+    import base64
+    import binascii
+    import json
+
+    compact = "".join(text.split())
+    if not compact.startswith(APPROVAL_PREFIX) or len(compact) > 16_384:
+        raise ValueError("not a mynalib approval")
+
+    def unb64u(value: object) -> bytes:
+        if not isinstance(value, str):
+            raise ValueError("not a mynalib approval")
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+    try:
+        body = json.loads(unb64u(compact[len(APPROVAL_PREFIX) :]))
+        if not isinstance(body, dict) or not isinstance(body.get("user_code"), str):
+            raise ValueError
+        return body["user_code"], unb64u(body["certificate"]), unb64u(body["signature"])
+    except (ValueError, KeyError, binascii.Error, UnicodeDecodeError):
+        raise ValueError("not a mynalib approval") from None
+
 
 assert all(len(op.screen_id) == 14 for op in OPERATIONS)
 assert all(op.scope in SCOPES for op in OPERATIONS)
+assert all(item.category in MYINFO_CATEGORIES for item in ITEMS)
+assert {item.category for item in ITEMS} == set(MYINFO_CATEGORIES)
+assert set(SCOPE_LABELS) == set(SCOPES)

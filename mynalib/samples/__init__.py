@@ -26,6 +26,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ..jp.age import age_on  # ages as the law counts them (one function everywhere)
 from .household import (
     CERT_YEARS,
     COVERAGES,
@@ -34,7 +35,6 @@ from .household import (
     YEARS,
     Coverage,
     Person,
-    age_on,
     person,
 )
 

@@ -2,7 +2,8 @@
 
 Every member has a TEST-ONLY software card made from the seed ``sample-<id>`` with that member as
 its holder; the portal sandbox recognises exactly these cards (and the built-in ``--virtual``
-card, which is the first member's). The sample vault, the workbook, ``myna demo``,
+card, which is the first member's), and each member's software スマホ用電子証明書 (seed
+``smartphone-<id>``). The sample vault, the workbook, ``myna demo``,
 ``myna login --member`` and the tests all issue the cards through
 :func:`sample_card_profile`.
 """
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
 #: the seed of a member's card is this prefix and the member's id
 SEED_PREFIX = "sample-"
+#: the seed of a member's スマホ用電子証明書 (the software one in their phone)
+SMARTPHONE_SEED_PREFIX = "smartphone-"
 
 
 def sample_card_seed(person_id: str) -> str:
@@ -34,3 +37,19 @@ def sample_card_profile(person_id: str) -> CardProfile:
 
     holder = person(person_id)
     return CardProfile.generate(seed=sample_card_seed(holder.id), holder=holder)
+
+
+def sample_smartphone_seed(person_id: str) -> str:
+    """The seed of the member's software スマホ用電子証明書 (``smartphone-<id>``)."""
+    return f"{SMARTPHONE_SEED_PREFIX}{person_id}"
+
+
+def sample_smartphone_profile(person_id: str) -> CardProfile:
+    """A fresh software スマホ用電子証明書 of the member ``person_id``: its own keys, issued by
+    the smartphone test CA (not the card's). Raises KeyError for a non-member."""
+    from ..card.virtual import CardProfile
+
+    holder = person(person_id)
+    return CardProfile.generate(
+        seed=sample_smartphone_seed(holder.id), holder=holder, smartphone=True
+    )

@@ -98,11 +98,6 @@ YEARS: tuple[int, ...] = (2021, 2022, 2023, 2024, 2025)
 CERT_YEARS: tuple[int, ...] = (2024, 2025)
 
 
-def age_on(birth: date, on: date) -> int:
-    """Age in completed years on ``on``."""
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
 # --------------------------------------------------------------------------- insurance
 @dataclass(frozen=True)
 class Coverage:
@@ -138,3 +133,15 @@ def coverage(person_id: str, year: int, month: int) -> Coverage:
         if c.person_id == person_id and c.start <= (year, month) <= c.end:
             return c
     raise KeyError((person_id, year, month))
+
+
+#: the household's tax inputs (fictional): 見本太郎 files for the household. The notebooks and the
+#: dashboards both use them for a sample vault, so both show the same figures.
+SAMPLE_TAX_SETTINGS: dict[str, object] = {
+    "filer": "見本　太郎",
+    "total_income": 5_100_000,  # 総所得金額等: 給与収入 700万円 の給与所得
+    "taxable_income": 3_020_000,  # 課税総所得金額 (所得税)
+    "resident_levy": 331_000,  # 住民税所得割額
+    "dependants_under_23": 1,
+    "health_check": True,
+}

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from ..jp.age import age_on
 from ..jp.fmt import jp_date, jp_month
-from .household import COVERAGES, HOUSEHOLD, YEARS, age_on, coverage, person
+from .household import COVERAGES, HOUSEHOLD, YEARS, coverage, person
 from .medical import household_claims
 
 

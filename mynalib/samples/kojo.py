@@ -14,9 +14,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..jp import eras
+from ..jp.age import age_on
 from ..paths import package_data
 from ._xml import xml_escape
-from .household import CERT_YEARS, DEFAULT_SEED, age_on, person
+from .household import CERT_YEARS, DEFAULT_SEED, person
 
 #: where the sample issuer key, its certificate and the sample root live (SAMPLE/TEST ONLY)
 SAMPLE_KEYS_DIR = package_data("sample_keys")

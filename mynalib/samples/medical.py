@@ -14,23 +14,25 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .household import DEFAULT_SEED, HOUSEHOLD, YEARS, age_on, coverage, person
+from ..jp.age import age_reached_on, month_age_counts_from
+from .household import DEFAULT_SEED, HOUSEHOLD, YEARS, coverage, person
 
 
 def patient_rate(birth: date, on: date) -> int:
     """Statutory patient share in percent on ``on`` (健康保険法 / 高齢者医療確保法).
 
-    Under compulsory-school age (until the 31 March after the 6th birthday): 20; 70–74: 20;
-    75 and over (後期高齢者, general income): 10; otherwise 30.
+    Ages as the law counts them (:mod:`mynalib.jp.age`): under compulsory-school age (up to the
+    first 31 March on or after the day the 6th year is reached): 20; from the month after the
+    month 70 is reached (健康保険法第74条: 70歳に達する日の属する月の翌月以後): 20; from the 75th
+    birthday (後期高齢者医療, general income): 10; otherwise 30.
     """
-    six = date(birth.year + 6, birth.month, birth.day)
-    school_start = date(six.year + (1 if (six.month, six.day) > (4, 1) else 0), 3, 31)
+    six = age_reached_on(birth, 6)
+    school_start = date(six.year + (0 if (six.month, six.day) <= (3, 31) else 1), 3, 31)
     if on <= school_start:
         return 20
-    age = age_on(birth, on)
-    if age >= 75:
+    if on > age_reached_on(birth, 75):
         return 10
-    if age >= 70:
+    if on >= month_age_counts_from(birth, 70):
         return 20
     return 30
 

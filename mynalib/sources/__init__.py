@@ -6,8 +6,14 @@
 
 Kinds: ``iryohi_csv`` (医療費通知情報 CSV), ``kojo_xml`` (控除証明書等 XML, TEG800–TEG850),
 ``kenshin_cda`` (特定健診 HL7 CDA XML), ``nenkin_csv`` (the project's pension-record CSV template),
-plus the ``portal_*`` kinds of ``mynalib.sources.portal_json`` (adopted through its ``KINDS``,
-``parse`` and ``detect``; other modules may call :func:`register_kind`).
+plus the ``portal_*`` kinds of ``mynalib.sources.portal_json``: the table :data:`BUILTIN_KINDS`,
+made from the parser modules imported here (other modules may call :func:`register_kind`).
+
+One contract for every parser: ``parse(data: bytes, *, strict: bool = False) -> ParseResult``,
+with a detector ``detect(data) -> bool`` judging by content (the portal's JSON kinds share one
+detector that names the kind). This package is the bottom layer: bytes in, records out. It never
+imports pandas, numpy, :mod:`mynalib.frames` or :mod:`mynalib.vault` (the frames read the records;
+``tests/test_layers_sources.py`` keeps it so).
 
 Parsers never touch the vault, the network or the card. Lenient by default: rows or elements they
 do not understand become ``warnings`` (kept in the result, at most
@@ -22,12 +28,11 @@ out of a parser (``tests/security/test_fuzz_parsers.py``, ``scripts/fuzz_parsers
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import DocumentTooLarge, MalformedDocument, SourceError, UnknownDocument
-from . import limits
+from . import iryohi_csv, kenshin_cda, kojo_xml, limits, nenkin_csv, portal_json
 from .limits import MAX_BYTES
 from .records import ParseResult
 
@@ -45,17 +50,50 @@ class KindInfo:
     priority: int = 100
 
 
-_KINDS: dict[str, KindInfo] = {}
-
-#: modules that register kinds when imported (the portal one may not exist yet)
-_MODULES = (
-    "mynalib.sources.kojo_xml",
-    "mynalib.sources.kenshin_cda",
-    "mynalib.sources.iryohi_csv",
-    "mynalib.sources.nenkin_csv",
-    "mynalib.sources.portal_json",
+#: the built-in kinds. Every parser is ``parse(data, *, strict=False) -> ParseResult``; every
+#: detector ``detect(data) -> bool`` judges by content
+BUILTIN_KINDS: tuple[KindInfo, ...] = (
+    KindInfo(
+        kojo_xml.KIND,
+        "控除証明書等 XML (TEG800/810/820/821/822/830/840/850)",
+        kojo_xml.parse,
+        kojo_xml.detect,
+        priority=10,
+    ),
+    KindInfo(
+        kenshin_cda.KIND,
+        "特定健診 XML (HL7 CDA)",
+        kenshin_cda.parse,
+        kenshin_cda.detect,
+        priority=20,
+    ),
+    KindInfo(
+        iryohi_csv.KIND,
+        "医療費通知情報 CSV (マイナポータル)",
+        iryohi_csv.parse,
+        iryohi_csv.detect,
+        priority=50,
+    ),
+    KindInfo(
+        nenkin_csv.KIND,
+        "年金記録 CSV (project template)",
+        nenkin_csv.parse,
+        nenkin_csv.detect,
+        priority=60,
+    ),
+    # the portal's JSON answers: one detector names the kind (below)
+    *(
+        KindInfo(kind, f"マイナポータル JSON ({kind})", portal_json.parser(kind), None, 200)
+        for kind in portal_json.KINDS
+    ),
 )
-_loaded = False
+
+#: kind → what reads it: the built-in kinds, and any :func:`register_kind` adds
+_KINDS: dict[str, KindInfo] = {info.kind: info for info in BUILTIN_KINDS}
+
+#: detectors that name the kind themselves (``detect(data) -> kind | None``), tried last, on
+#: JSON only
+_MULTI_DETECTORS: tuple[Callable[[bytes], str | None], ...] = (portal_json.detect,)
 
 
 def register_kind(
@@ -87,51 +125,14 @@ def _detection_order() -> list[KindInfo]:
     return _detection[1]
 
 
-#: detectors that name the kind themselves (``detect(data) -> kind | None``), tried last
-_MULTI_DETECTORS: list[Callable[[bytes], str | None]] = []
-
-
-def _adopt_portal(module: object) -> None:
-    """Register the portal JSON kinds from ``mynalib.sources.portal_json`` (its own API:
-    ``KINDS``, ``parse(kind, data, *, strict)``, ``detect(data) -> kind | None``)."""
-    kinds_ = getattr(module, "KINDS", ())
-    portal_parse = getattr(module, "parse", None)
-    portal_detect = getattr(module, "detect", None)
-    if not kinds_ or portal_parse is None:
-        return
-    for kind in kinds_:
-        if kind in _KINDS:
-            continue
-
-        def parser(data: bytes, *, strict: bool = False, _kind: str = kind) -> ParseResult:
-            res = portal_parse(_kind, data, strict=strict)
-            return ParseResult(list(res.records), list(res.warnings), dict(res.meta))
-
-        register_kind(kind, parser, description=f"マイナポータル JSON ({kind})", priority=200)
-    if portal_detect is not None and portal_detect not in _MULTI_DETECTORS:
-        _MULTI_DETECTORS.append(portal_detect)
-
-
-def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    for module in _MODULES:
-        mod = importlib.import_module(module)
-        if module.endswith(".portal_json"):
-            _adopt_portal(mod)
-    _loaded = True
-
-
 def kinds() -> dict[str, str]:
     """Supported kinds → description."""
-    _load()
     return {k: info.description for k, info in sorted(_KINDS.items())}
 
 
 def load_all() -> None:
-    """Import every built-in parser module now (an import worker does this before its work)."""
-    _load()
+    """Nothing left to do: every built-in parser is imported with this package (kept for the
+    import workers, which call it before their work)."""
 
 
 def _own(func: object) -> bool:
@@ -142,7 +143,6 @@ def _own(func: object) -> bool:
 def registry_is_builtin() -> bool:
     """True when every registered parser and detector is mynalib's own, so a fresh process
     (which registers only those) detects and parses exactly as this one."""
-    _load()
     funcs: list[object] = [info.parser for info in _KINDS.values()]
     funcs += [info.detector for info in _KINDS.values() if info.detector is not None]
     funcs += list(_MULTI_DETECTORS)
@@ -174,7 +174,6 @@ def detect_kind(data: bytes, name: str | None = None, *, max_bytes: int | None =
         raise TypeError("detect_kind needs bytes")
     data = bytes(data)
     _check_size(data, MAX_BYTES if max_bytes is None else max_bytes)
-    _load()
     for info in _detection_order():
         try:
             if info.detector(data):  # type: ignore[misc]  # (only kinds with a detector)
@@ -217,7 +216,6 @@ def parse(
         raise TypeError("parse needs bytes")
     data = bytes(data)
     _check_size(data, MAX_BYTES if max_bytes is None else max_bytes)
-    _load()
     info = _KINDS.get(kind)
     if info is None:
         raise UnknownDocument(f"Unknown document kind {kind!r}. Supported: {_supported_text()}")
@@ -230,6 +228,7 @@ def parse(
 
 
 __all__ = [
+    "BUILTIN_KINDS",
     "MAX_BYTES",
     "KindInfo",
     "ParseResult",

@@ -1,4 +1,4 @@
-"""特定健診 XML (MHLW standard, HL7 CDA R2) — FORMATS.md §3.
+"""特定健診 XML (MHLW standard, HL7 CDA R2) — docs/FORMATS.md §3.
 
 Reads the patient (``recordTarget/patientRole``: insurer number, card symbol/number by their
 OIDs, name, sex, birth), the checkup date (``documentationOf/serviceEvent/effectiveTime``), the
@@ -19,24 +19,17 @@ institution, insurer_number, card_symbol, card_number, items (count).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
-from ..frames import register
-from . import register_kind
-from ._frames import record_frame
 from .limits import Warnings, check_date, cut
 from .records import CheckupItem, ParseResult
 from .text import nfkc
 from .xml import local, parse_xml
 
 if TYPE_CHECKING:
-    import pandas as pd
     from lxml import etree
-
-    from ..document import Document
 
 KIND = "kenshin_cda"
 HL7 = "urn:hl7-org:v3"
@@ -260,25 +253,3 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
         )
     meta["items"] = len(records)
     return ParseResult(records, warnings.done(), meta)
-
-
-register_kind(KIND, parse, detector=detect, description="特定健診 XML (HL7 CDA)", priority=20)
-
-
-@register("checkups", [KIND])
-def build_checkups(documents: Sequence[Document]) -> pd.DataFrame:
-    """One row per result item."""
-    import pandas as pd
-
-    def columns(rec: CheckupItem) -> dict[str, Any]:
-        return {
-            "date": pd.Timestamp(rec.date) if rec.date else pd.NaT,
-            "institution": rec.institution,
-            "code": rec.code,
-            "item": rec.item,
-            "value": rec.value,
-            "value_text": rec.value_text,
-            "unit": rec.unit,
-        }
-
-    return record_frame("checkups", documents, parse, columns)

@@ -87,26 +87,21 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
-from ..frames import register
 from ..jp.eras import era_date, era_year
-from . import dsig, register_kind
-from ._frames import record_frame
+from . import dsig
 from .limits import Warnings, cut
 from .records import Deduction, ParseResult
 from .text import nfkc, parse_int, shown
 from .xml import local, parse_xml
 
 if TYPE_CHECKING:
-    import pandas as pd
     from lxml import etree
-
-    from ..document import Document
 
 KIND = "kojo_xml"
 KYOTSU_NS = "http://xml.e-tax.nta.go.jp/XSD/kyotsu"
@@ -1041,32 +1036,3 @@ _EXTRACTORS = {
     "TEG840": _teg840,
     "TEG850": _teg850,
 }
-
-register_kind(
-    KIND,
-    parse,
-    detector=detect,
-    description="控除証明書等 XML (TEG800/810/820/821/822/830/840/850)",
-    priority=10,
-)
-
-
-# ------------------------------------------------------------------------------------ frame
-@register("deductions", [KIND])
-def build_deductions(documents: Sequence[Document]) -> pd.DataFrame:
-    """One row per certificate line (see the module docstring for ``detail``)."""
-
-    def columns(rec: Deduction) -> dict[str, Any]:
-        return {
-            "year": rec.year,
-            "form": rec.form,
-            "category": rec.category,
-            "issuer": rec.issuer,
-            "paid": rec.paid,
-            "declared": rec.declared,
-            "contract_regime": rec.contract_regime,
-            "signature": rec.signature,
-            "detail": rec.detail,
-        }
-
-    return record_frame("deductions", documents, parse, columns)

@@ -1,4 +1,4 @@
-"""年金記録 CSV — the project's template (FORMATS.md §4; ``sample_data/templates/nenkin_template.csv``).
+"""年金記録 CSV — the project's template (docs/FORMATS.md §4; ``sample_data/templates/nenkin_template.csv``).
 
 ねんきんネット has no data export, so the user copies their 被保険者記録照会回答票 or ねんきん定期便
 into a CSV with one row per enrolment period. Lines starting with ``#`` are comments; blank lines are
@@ -31,23 +31,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import MalformedDocument
-from ..frames import register
 from ..jp.eras import parse_date
-from . import register_kind
-from ._frames import record_frame
 from .limits import RowCount, Warnings, check_date, cut
 from .records import ParseResult, PensionPeriod
 from .text import decode, nfkc, parse_int, shown
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from ..document import Document
 
 KIND = "nenkin_csv"
 
@@ -248,25 +240,3 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
         yield reader.line_num, row
 
 
-register_kind(
-    KIND, parse, detector=detect, description="年金記録 CSV (project template)", priority=60
-)
-
-
-@register("pension_periods", [KIND])
-def build_pension_periods(documents: Sequence[Document]) -> pd.DataFrame:
-    """One row per enrolment period."""
-    import pandas as pd
-
-    def columns(rec: PensionPeriod) -> dict[str, Any]:
-        return {
-            "scheme": rec.scheme,
-            "employer": rec.employer,
-            "start": pd.Timestamp(rec.start),
-            "end": pd.Timestamp(rec.end) if rec.end else pd.NaT,
-            "months": rec.months,
-            "monthly_remuneration": rec.monthly_remuneration,
-            "status": rec.status,
-        }
-
-    return record_frame("pension_periods", documents, parse, columns)

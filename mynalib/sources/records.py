@@ -87,9 +87,10 @@ class ParseResult:
     records: list[Any]
     warnings: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
-    #: the same records column by column (field name → tuple), when the parser made them that
-    #: way anyway (the 医療費通知 exact-layout path): frame extracts read them instead of walking
-    #: the records. Read-only; ``None`` when a parser has no such view.
+    #: the same records column by column (field name → tuple of plain values), when the parser
+    #: made them that way anyway (the 医療費通知 exact-layout path: ``iryohi_csv.COLUMNS``, months
+    #: as ``iryohi_csv.month_ordinal``): frame extracts read them instead of walking the records.
+    #: Read-only; ``None`` when a parser has no such view.
     columns: dict[str, tuple[Any, ...]] | None = field(default=None, repr=False, compare=False)
 
 

@@ -9,7 +9,8 @@ Typical use::
     from mynalib.tax import household_summary, load_settings
     summary = household_summary(2025, medical_expenses=vault.frame("medical_expenses", year=2025),
                                 deductions=vault.frame("deductions"),
-                                settings=load_settings("tax2025.toml"))
+                                settings=load_settings("tax2025.toml"),
+                                vault_inputs=read_vault_inputs(vault, 2025))
     print(summary.explain())
 """
 
@@ -34,16 +35,19 @@ from .medical import (
     FORM_CATEGORIES,
     SHINRYO_CATEGORY,
     FormRow,
+    HighCostPlan,
     MedicalChoice,
     MedicalComparison,
     MedicalExtra,
     OtcPurchase,
     compare_medical,
+    high_cost_plan,
     medical_deduction,
     medical_form_rows,
     read_otc_purchases,
     self_medication_deduction,
 )
+from .portal import VaultInputs, read_vault_inputs
 from .result import DeductionResult, Step
 from .rules import RULES, TaxYearRules, rules_for
 from .saving import TaxSaved, tax_saved
@@ -68,6 +72,7 @@ __all__ = [
     "Donation",
     "Earthquake",
     "FormRow",
+    "HighCostPlan",
     "HouseholdSummary",
     "HouseholdYear",
     "LifeInsurance",
@@ -84,18 +89,21 @@ __all__ = [
     "TaxSaved",
     "TaxSettings",
     "TaxYearRules",
+    "VaultInputs",
     "best_of",
     "compare_medical",
     "donation_deduction",
     "earthquake_deduction",
     "estimate_resident_levy",
     "furusato_limit",
+    "high_cost_plan",
     "household_summary",
     "life_insurance_deduction",
     "load_settings",
     "medical_deduction",
     "medical_form_rows",
     "read_otc_purchases",
+    "read_vault_inputs",
     "rules_for",
     "self_medication_deduction",
     "settings_from_dict",

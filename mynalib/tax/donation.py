@@ -7,8 +7,9 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ..jp.fmt import yen
-from .calculator import Deduction, PersonYear
+from .calculator import Deduction, PersonYear, resident_taxable
 from .certificates import cert_lines, signature_warning
+from .liability import resident_levy as resident_levy_on
 from .result import DeductionResult, Step
 from .rules import TaxYearRules, floor_fraction, rules_for
 from .saving import percent
@@ -39,21 +40,35 @@ class ResidentLevyEstimate:
 
 
 def estimate_resident_levy(
-    taxable_income: int, total_income: int | None, rules: TaxYearRules
+    taxable_income: int | None,
+    total_income: int | None,
+    rules: TaxYearRules,
+    *,
+    resident_taxable_income: int | None = None,
+    formula: str = "",
 ) -> ResidentLevyEstimate:
-    """Rough 住民税所得割額 from the 所得税 taxable income (an estimate; only the 基礎控除 差 and
-    the minimum 調整控除 2,500円 are modelled — enter the real figure when you have it)."""
-    basic_it = rules.basic_deduction(total_income) if total_income is not None else 480_000
-    diff = max(0, basic_it - rules.basic_deduction_rt)
-    base = max(0, taxable_income + diff)
-    levy = max(0, floor_fraction(base * rules.rates.resident_rate) - 2_500)
+    """住民税所得割額［推計］ on the 住民税's own taxable income: 4% + 6% (each cut to the 100円)
+    less the least 調整控除 (2,500円). Enter the figure of the 住民税決定通知書 when you have it.
+
+    ``resident_taxable_income`` (and the ``formula`` that made it) is the 住民税's 課税総所得金額
+    worked out with its own 所得控除 (:func:`mynalib.tax.calculator.resident_taxable`); without
+    it, it is worked out from the incomes given with only the 基礎控除 difference.
+    """
+    if resident_taxable_income is None:
+        resident_taxable_income, formula = resident_taxable(total_income, taxable_income, [], rules)
+        formula += "（所得控除の差は基礎控除のみ）"
+    base = resident_taxable_income or 0
+    before = resident_levy_on(base)
+    adjust = rules.resident_adjustment_min
+    levy = max(0, before - adjust)
     steps = [
+        Step("住民税の課税所得金額［推計］", formula or f"{base:,}", base, "住民税"),
         Step(
-            "住民税の課税所得［推計］",
-            f"{taxable_income:,} + 基礎控除の差（{basic_it:,} − {rules.basic_deduction_rt:,}）",
-            base,
+            "住民税所得割額［推計］",
+            f"{base:,} × (4% + 6%)（各100円未満切捨て）= {before:,} − 調整控除 {adjust:,}",
+            levy,
+            "住民税",
         ),
-        Step("住民税所得割額［推計］", f"{base:,} × 10% − 調整控除 2,500", levy),
     ]
     return ResidentLevyEstimate(levy, steps)
 
@@ -119,10 +134,15 @@ def donation_deduction(
     resident_levy: int | None = None,
     taxable_income_estimated: bool = False,
     rules: TaxYearRules | None = None,
+    resident_taxable_income: int | None = None,
+    resident_taxable_formula: str = "",
+    resident_levy_source: str = "",
 ) -> DeductionResult:
     """寄附金控除 (所得税, 所得控除) and 住民税の寄附金税額控除 (基本分 + 特例分, 税額控除).
 
-    ``resident_levy`` is the 住民税所得割額 R; unknown → estimated from ``taxable_income`` (labelled).
+    ``resident_levy`` is the 住民税所得割額 R (市区町村民税 + 道府県民税; ``resident_levy_source``
+    says where it came from); unknown → estimated on the 住民税's own taxable income
+    ``resident_taxable_income`` (labelled).
     """
     rules = rules or rules_for(year)
     don = rules.donation
@@ -181,8 +201,16 @@ def donation_deduction(
 
     # 住民税: 特例分
     levy = resident_levy
+    if levy is not None and resident_levy_source:
+        steps.append(Step("住民税所得割額", resident_levy_source, levy, "住民税"))
     if levy is None and taxable_income is not None and d_f > 0:
-        est = estimate_resident_levy(taxable_income, total_income, rules)
+        est = estimate_resident_levy(
+            taxable_income,
+            total_income,
+            rules,
+            resident_taxable_income=resident_taxable_income,
+            formula=resident_taxable_formula,
+        )
         levy = est.amount
         steps.extend(est.steps)
         estimate = True
@@ -303,4 +331,16 @@ class Donation(Deduction):
             resident_levy=ctx.inputs.resident_levy,
             taxable_income_estimated=ctx.taxable_income_estimated,
             rules=ctx.rules,
+            resident_taxable_income=ctx.resident_taxable_income,
+            resident_taxable_formula=ctx.resident_taxable_formula,
+            resident_levy_source=_levy_source(ctx),
         )
+
+
+def _levy_source(ctx: PersonYear) -> str:
+    """Where the 住民税所得割額 came from, when not from the settings."""
+    inputs = ctx.inputs
+    if inputs.resident_levy is None or "resident_levy" not in inputs.sources:
+        return ""
+    note = inputs.notes.get("resident_levy")
+    return inputs.sources["resident_levy"] + (f": {note}" if note else "")

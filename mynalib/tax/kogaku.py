@@ -36,6 +36,7 @@ from ..jp.fmt import jp_month, yen
 from .rules import (
     KOGAKU_70_PLUS,
     KOGAKU_DEFAULT_CLASS,
+    KOGAKU_TABLE_CHECKED_THROUGH,
     KOGAKU_UNDER_70,
     KOGAKU_UNDER_70_CLAIM_FLOOR,
     SRC_KOGAKU,
@@ -58,6 +59,11 @@ class Claim:
     total_cost: int
     patient_share: int
     insurer: str | None
+    provider: str = ""  # 医療機関等名称, as the 医療費集計フォーム rows name it
+
+
+#: (person, provider): how a refund is attributed to the rows of the 医療費集計フォーム
+RowKey = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,8 @@ class HighCostMonth:
     refund: int
     refund_by_person: dict[str, int]
     formula: str
+    #: the refund shared out over the counted claims by their share, per (person, provider)
+    refund_by_row: dict[RowKey, int] = field(default_factory=dict)
 
     @property
     def reached(self) -> bool:
@@ -99,11 +107,12 @@ class HighCostEstimate:
         """The arithmetic, one Japanese line per month (then the assumptions)."""
         lines = []
         for m in self.months:
-            who = "・".join(m.persons)
+            who = "・".join(sorted(m.refund_by_person) or m.persons)
             many = "（多数回該当）" if m.many_times else ""
             lines.append(
-                f"{jp_month(m.month.year, m.month.month)} {who}: 窓口相当負担額 {yen(m.patient_share)}、"
-                f"限度額 {m.formula}{many} → 高額療養費（推計） {yen(m.refund)}"
+                f"{jp_month(m.month.year, m.month.month)} {who}: 対象の窓口相当負担額 "
+                f"{yen(m.counted)}（医療費 {yen(m.counted_cost)}）、限度額 {m.formula}{many}"
+                f" → 高額療養費（推計） {yen(m.refund)}"
             )
         return lines
 
@@ -126,6 +135,7 @@ def claims_from_frame(expenses: pd.DataFrame) -> list[Claim]:
             continue
         cost = row.total_cost if row.total_cost == row.total_cost else None
         insurer = getattr(row, "insurer", None)
+        provider = getattr(row, "provider", None)
         out.append(
             Claim(
                 person=str(row.person),
@@ -134,6 +144,7 @@ def claims_from_frame(expenses: pd.DataFrame) -> list[Claim]:
                 total_cost=int(cost) if cost is not None else int(share),
                 patient_share=int(share),
                 insurer=str(insurer) if isinstance(insurer, str) and insurer else None,
+                provider=str(provider).strip() if isinstance(provider, str) else "",
             )
         )
     return out
@@ -152,7 +163,7 @@ def _limit(rule: HighCostLimit, cost: int, many: bool) -> tuple[int, str]:
     )
 
 
-def _share_out(total: int, weights: Mapping[str, int]) -> dict[str, int]:
+def _share_out(total: int, weights: Mapping[RowKey, int]) -> dict[RowKey, int]:
     """``total`` split by ``weights`` in whole yen (largest remainders)."""
     whole = sum(weights.values())
     if total <= 0 or whole <= 0:
@@ -190,6 +201,11 @@ def estimate_high_cost(
     unknown_birth = [p for p in people if births.get(p) is None]
     if unknown_birth:
         assumptions.append(f"生年月日が不明な人（{'・'.join(unknown_birth)}）は70歳未満として計算")
+    if date(year, 12, 1) > KOGAKU_TABLE_CHECKED_THROUGH:
+        assumptions.append(
+            f"{jp_month(KOGAKU_TABLE_CHECKED_THROUGH.year, KOGAKU_TABLE_CHECKED_THROUGH.month)}"
+            "より後の診療分も同じ限度額表で推計しています（限度額の見直しは確認できていません）"
+        )
     assumptions += [
         "世帯合算は同じ保険者名の医療費通知をまとめて推計（同じ保険者でも別世帯の場合があります）",
         "多数回該当はデータにある過去12か月のみで判定",
@@ -213,7 +229,10 @@ def estimate_high_cost(
         result = _household_month(rows, month, births, cls, many)
         if result is None:
             continue
-        refund, by_person, counted, cost, limit, formula, hit = result
+        refund, by_row, counted, cost, limit, formula, hit = result
+        by_person: dict[str, int] = defaultdict(int)
+        for (person, _), v in by_row.items():
+            by_person[person] += v
         if hit:
             reached[group].append(month)
         if month.year == year and refund > 0:
@@ -231,8 +250,9 @@ def estimate_high_cost(
                     limit=limit,
                     many_times=many,
                     refund=refund,
-                    refund_by_person=by_person,
+                    refund_by_person=dict(by_person),
                     formula=formula,
+                    refund_by_row=by_row,
                 )
             )
     total_by_person: dict[str, int] = defaultdict(int)
@@ -254,12 +274,13 @@ def _household_month(
     births: Mapping[str, date | None],
     cls: str,
     many: bool,
-) -> tuple[int, dict[str, int], int, int, int, str, bool] | None:
-    """(refund, refund by person, counted, counted cost, limit, formula, limit reached)."""
+) -> tuple[int, dict[RowKey, int], int, int, int, str, bool] | None:
+    """(refund, refund by (person, provider), counted, counted cost, limit, formula, limit
+    reached)."""
     old = [c for c in rows if _seventy_plus(births.get(c.person), month)]
     young = [c for c in rows if not _seventy_plus(births.get(c.person), month)]
-    refunds: dict[str, int] = defaultdict(int)
-    remaining: dict[str, int] = {}  # 70歳以上: what each person still pays after step A
+    refunds: dict[RowKey, int] = defaultdict(int)
+    remaining: dict[RowKey, int] = defaultdict(int)  # 70歳以上: still paid after step A
     old_cost = sum(c.total_cost for c in old)
     limit = 0
     formula = ""
@@ -268,19 +289,24 @@ def _household_month(
         rule = KOGAKU_70_PLUS[cls]
         for person in sorted({c.person for c in old}):
             mine = [c for c in old if c.person == person]
-            outpatient = sum(c.patient_share for c in mine if c.category in OUTPATIENT)
-            inpatient = sum(c.patient_share for c in mine if c.category not in OUTPATIENT)
-            if rule.outpatient is not None and outpatient > rule.outpatient:
-                refunds[person] += outpatient - rule.outpatient
-                outpatient = rule.outpatient
-            remaining[person] = outpatient + inpatient
+            outpatient: dict[RowKey, int] = defaultdict(int)
+            for c in mine:
+                key = (c.person, c.provider)
+                if c.category in OUTPATIENT:
+                    outpatient[key] += c.patient_share
+                remaining[key] += c.patient_share
+            paid_out = sum(outpatient.values())
+            if rule.outpatient is not None and paid_out > rule.outpatient:
+                for key, v in _share_out(paid_out - rule.outpatient, outpatient).items():
+                    refunds[key] += v
+                    remaining[key] -= v
         limit, formula = _limit(rule, old_cost, many)
         paid = sum(remaining.values())
         if paid > limit:
             hit = True
-            for p, v in _share_out(paid - limit, remaining).items():
-                refunds[p] += v
-                remaining[p] -= v
+            for key, v in _share_out(paid - limit, remaining).items():
+                refunds[key] += v
+                remaining[key] -= v
     counted_young = [c for c in young if c.patient_share >= KOGAKU_UNDER_70_CLAIM_FLOOR]
     counted = sum(remaining.values()) + sum(c.patient_share for c in counted_young)
     cost = old_cost + sum(c.total_cost for c in counted_young)
@@ -289,17 +315,17 @@ def _household_month(
         limit, formula = _limit(rule, cost, many)
         if counted > limit:
             hit = True
-            weights: dict[str, int] = defaultdict(int)
-            for p, v in remaining.items():
-                weights[p] += v
+            weights: dict[RowKey, int] = defaultdict(int)
+            for key, v in remaining.items():
+                weights[key] += v
             for c in counted_young:
-                weights[c.person] += c.patient_share
-            for p, v in _share_out(counted - limit, weights).items():
-                refunds[p] += v
+                weights[(c.person, c.provider)] += c.patient_share
+            for key, v in _share_out(counted - limit, weights).items():
+                refunds[key] += v
     elif not old:
         return None
     refund = sum(refunds.values())
-    return refund, {p: v for p, v in refunds.items() if v}, counted, cost, limit, formula, hit
+    return refund, {k: v for k, v in refunds.items() if v}, counted, cost, limit, formula, hit
 
 
 __all__ = [

@@ -6,6 +6,11 @@ the notice lacks (通院交通費, OTC medicine bought for treatment, …) and �
 provider (× month on request) exactly as the 医療費集計フォーム lists them
 (:func:`medical_form_rows`), and 補填 is subtracted per row, never beyond that row's amount
 (the excess of a reimbursement does not reduce other expenses).
+
+The 窓口相当負担額 is counted before 高額療養費: :func:`high_cost_plan` estimates the refund of
+each month above the 自己負担限度額 (:mod:`mynalib.tax.kogaku`), warns about it, and — unless the
+settings say ``subtract_kogaku_estimate = false`` or a 補填 was entered for the row — adds it as an
+estimated 補填 row (:attr:`MedicalExtra.estimated`), which the form export carries too.
 """
 
 from __future__ import annotations
@@ -14,15 +19,16 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TaxError
-from ..jp.fmt import jp_month, yen
+from ..jp.fmt import jp_date, jp_month, yen
 from .calculator import Deduction, HouseholdYear, PersonYear
+from .kogaku import HighCostEstimate, claims_from_frame, estimate_high_cost
 from .result import DeductionResult, Step
 from .rules import TaxYearRules, floor_fraction, rules_for
 from .saving import percent, tax_saved
@@ -96,6 +102,8 @@ class MedicalExtra:
     date: date | None = None
     category: str = OTHER
     note: str = ""
+    #: an estimated 補填 (高額療養費［推計］), not something the user entered
+    estimated: bool = False
 
     def __post_init__(self) -> None:
         for name in ("amount", "reimbursed"):
@@ -123,6 +131,7 @@ class FormRow:
     claims: int = 0  # notice rows aggregated
     extras: int = 0  # user rows aggregated
     dates: list[date] = field(default_factory=list, repr=False)  # dates of the user rows
+    estimated: int = 0  # the part of ``reimbursed`` that is an estimate (高額療養費［推計］)
 
     @property
     def net(self) -> int:
@@ -192,7 +201,7 @@ def medical_form_rows(
             period = rec.month
             if _is_na(period):
                 warnings.append(
-                    f"{person}: a notice row without 診療年月 was skipped ({rec.provider})"
+                    f"{person}: 診療年月のない医療費通知の行を除外しました（{rec.provider}）"
                 )
                 continue
             if int(period.year) != year:
@@ -207,7 +216,8 @@ def medical_form_rows(
             share = rec.patient_share
             if _is_na(share):
                 warnings.append(
-                    f"{person} / {provider} {month or ''}: 窓口相当負担額 missing, counted as 0"
+                    f"{person} / {provider}{' ' + month if month else ''}: 窓口相当負担額がないため"
+                    "0円として数えました"
                 )
                 share = 0
             row = row_for(person, provider, month)
@@ -215,21 +225,20 @@ def medical_form_rows(
             row.amount += int(share)
             row.claims += 1
         for name, count in sorted(unknown.items()):
-            warnings.append(
-                f"診療区分「{name}」({count}件) はその他の医療費として扱いました "
-                "(unknown 診療区分 mapped to その他の医療費)"
-            )
+            warnings.append(f"診療区分「{name}」（{count}件）はその他の医療費として扱いました")
 
     for extra in extras:
         person = _person(extra.person)
         if members is not None and _norm(person) not in members:
             warnings.append(
-                f"{person}: added expense {extra.provider!r} skipped (not in household)"
+                f"{person}: 追加入力の医療費（{extra.provider}）は医療費を合算する世帯"
+                "（household）にいない人のため除外しました"
             )
             continue
         if extra.date is not None and extra.date.year != year:
             warnings.append(
-                f"{person}: added expense {extra.provider!r} of {extra.date} is not in {year}; skipped"
+                f"{person}: 追加入力の医療費（{extra.provider}、{jp_date(extra.date)}）は"
+                f"{year}年分ではないため除外しました"
             )
             continue
         month = None
@@ -248,6 +257,9 @@ def medical_form_rows(
             row.categories.add(extra.category)
         row.amount += extra.amount
         row.reimbursed += extra.reimbursed
+        if extra.estimated:
+            row.estimated += extra.reimbursed
+            continue
         row.extras += 1
         if extra.date is not None:
             row.dates.append(extra.date)
@@ -266,15 +278,16 @@ def medical_form_rows(
         if row.reimbursed > row.amount:
             warnings.append(
                 f"{row.person} / {row.provider}{' ' + row.month if row.month else ''}: 補填 "
-                f"{yen(row.reimbursed)} exceeds the amount paid {yen(row.amount)}; only "
-                f"{yen(row.amount)} is subtracted (補填が支払額を超える分は他の医療費から差し引きません)"
+                f"{yen(row.reimbursed)} が支払った医療費 {yen(row.amount)} を超えています。差し引くのは"
+                f" {yen(row.amount)} までです（補填が支払額を超える分は他の医療費から差し引きません）"
             )
             row.reimbursed = row.amount
+            row.estimated = min(row.estimated, row.amount)
     empty = [r for r in out if r.amount == 0]
     for row in empty:
         warnings.append(
-            f"{row.person} / {row.provider}{' ' + row.month if row.month else ''}: nothing paid "
-            "(0円); the row is left out of the form (支払額0円の行は出力しません)"
+            f"{row.person} / {row.provider}{' ' + row.month if row.month else ''}: 支払った医療費が"
+            "0円のため、この行は医療費集計フォームに出力しません"
         )
     return [r for r in out if r.amount > 0], warnings
 
@@ -288,18 +301,25 @@ def medical_deduction(
     household: Iterable[str] | None = None,
     filer: str | None = None,
     rules: TaxYearRules | None = None,
+    high_cost: HighCostPlan | None = None,
 ) -> DeductionResult:
     """医療費控除 for the household pooled under ``filer`` (figures: :mod:`mynalib.tax.rules`).
 
     ``total_income`` is the filer's 総所得金額等; unknown → the 100,000円 threshold is used (a lower
-    bound of the deduction) and the result is marked as an estimate.
+    bound of the deduction) and the result is marked as an estimate. ``high_cost`` (from
+    :func:`high_cost_plan`) adds the estimated 高額療養費 as 補填 rows when it subtracts them, and
+    its arithmetic and warnings either way.
     """
     rules = rules or rules_for(year)
     med = rules.medical
     household_list = list(household) if household is not None else None
+    extras = list(extras)
+    if high_cost is not None:
+        extras += high_cost.extras
     rows, warnings = medical_form_rows(expenses, extras, year=year, household=household_list)
     paid = sum(r.amount for r in rows)
     reimbursed = sum(r.reimbursed for r in rows)
+    estimated = sum(r.estimated for r in rows)
     claims = sum(r.claims for r in rows)
     added = sum(r.extras for r in rows)
     persons = list(dict.fromkeys(r.person for r in rows))
@@ -311,10 +331,21 @@ def medical_deduction(
             f"（{len(persons)}人分を合算: {', '.join(persons) or 'なし'}）",
             paid,
         ),
-        Step("補填される金額", "行ごとに支払額を限度として合計", reimbursed),
+    ]
+    if high_cost is not None:
+        steps += high_cost.steps()
+    steps += [
+        Step(
+            "補填される金額" + ("［推計を含む］" if estimated else ""),
+            "行ごとに支払額を限度として合計"
+            + (f"（うち高額療養費［推計］ {yen(estimated)}）" if estimated else ""),
+            reimbursed,
+        ),
         Step("差引医療費", f"{paid:,} − {reimbursed:,}", net),
     ]
-    estimate = False
+    if high_cost is not None:
+        warnings += high_cost.warnings
+    estimate = bool(estimated)
     if total_income is None:
         threshold = med.threshold
         estimate = True
@@ -346,6 +377,9 @@ def medical_deduction(
     by_person: dict[str, int] = {}
     for r in rows:
         by_person[r.person] = by_person.get(r.person, 0) + r.net
+    sources = [med.source]
+    if high_cost is not None and high_cost.estimate is not None and high_cost.estimate.months:
+        sources.append(high_cost.estimate.source)
     return DeductionResult(
         key="medical",
         label="医療費控除",
@@ -356,16 +390,150 @@ def medical_deduction(
         steps=steps,
         warnings=warnings,
         estimate=estimate,
-        sources=[med.source],
+        sources=sources,
         details={
             "paid": paid,
             "reimbursed": reimbursed,
+            "kogaku_estimate": high_cost.total if high_cost is not None else 0,
+            "kogaku_subtracted": estimated,
             "net": net,
             "threshold": threshold,
             "by_person": by_person,
             "rows": len(rows),
         },
     )
+
+
+# ------------------------------------------------------------------------------ 高額療養費
+@dataclass
+class HighCostPlan:
+    """The estimated 高額療養費 of a year and what the 医療費控除 does with it.
+
+    ``extras`` are the estimated 補填 rows (:attr:`MedicalExtra.estimated`) to subtract: empty
+    when the settings say not to, and without the rows the user entered a 補填 for.
+    """
+
+    estimate: HighCostEstimate | None
+    subtract: bool
+    extras: list[MedicalExtra] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.estimate.total_refund if self.estimate is not None else 0
+
+    def steps(self) -> list[Step]:
+        """The months above the limit and the assumptions (nothing when no month reached it)."""
+        if self.estimate is None or not self.estimate.months:
+            return []
+        out = [Step("高額療養費［推計］", line) for line in self.estimate.steps()]
+        subtracted = sum(e.reimbursed for e in self.extras)
+        out.append(
+            Step(
+                "高額療養費［推計］の扱い",
+                "補填として差し引く（設定 subtract_kogaku_estimate で変更できます）"
+                if self.subtract
+                else "差し引かない（設定 subtract_kogaku_estimate = false）",
+                subtracted,
+            )
+        )
+        out += [Step("高額療養費の推計の前提", a) for a in self.estimate.assumptions]
+        return out
+
+
+def _same_month(d: date | None, month: date) -> bool:
+    return d is None or (d.year, d.month) == (month.year, month.month)
+
+
+def high_cost_plan(
+    expenses: pd.DataFrame | None,
+    *,
+    year: int,
+    household: Iterable[str] | None = None,
+    births: Mapping[str, date | None] | None = None,
+    classes: Mapping[str, str] | None = None,
+    default_class: str | None = None,
+    subtract: bool = True,
+    entered: Iterable[MedicalExtra] = (),
+) -> HighCostPlan:
+    """Estimate the 高額療養費 of ``year`` (:func:`mynalib.tax.kogaku.estimate_high_cost`) for the
+    ``household``'s claims (earlier months count for 多数回該当), warn about each month above the
+    limit, and make the 補填 rows to subtract (not for a row with a 補填 in ``entered``).
+
+    ``classes`` are the income classes (ア–オ) by person, ``default_class`` the household's; with
+    neither, 区分ウ is assumed and said so.
+    """
+    if expenses is None or not len(expenses):
+        return HighCostPlan(None, subtract)
+    claims = claims_from_frame(expenses)
+    if household is not None:
+        members = {_norm(p) for p in household}
+        claims = [c for c in claims if _norm(c.person) in members]
+    people = sorted({c.person for c in claims})
+    named = {p: c for p in people if (c := _lookup(classes or {}, p) or default_class)}
+    income_class: str | Mapping[str, str] | None = named if len(named) == len(people) else None
+    if income_class is None and named:
+        income_class = named  # the others: the default class, said in the assumptions
+    births = {p: _lookup(births or {}, p) for p in people}
+    estimate = estimate_high_cost(claims, year, births=births, income_class=income_class)
+    plan = HighCostPlan(estimate, subtract)
+    entered = [e for e in entered if e.reimbursed > 0 and not e.estimated]
+    for m in estimate.months:
+        own = [
+            key
+            for key in m.refund_by_row
+            if any(
+                _norm(e.person) == _norm(key[0])
+                and _norm(e.provider) == _norm(key[1])
+                and _same_month(e.date, m.month)
+                for e in entered
+            )
+        ]
+        if subtract:
+            for (person, provider), refund in sorted(m.refund_by_row.items()):
+                if (person, provider) in own:
+                    continue
+                plan.extras.append(
+                    MedicalExtra(
+                        person=person,
+                        provider=provider,
+                        reimbursed=refund,
+                        date=m.month,
+                        category=TREATMENT,
+                        note="高額療養費（推計）",
+                        estimated=True,
+                    )
+                )
+        who = "・".join(sorted({p for p, _ in m.refund_by_row}))
+        text = (
+            f"{jp_month(m.month.year, m.month.month)} {who}: 医療費 {yen(m.counted_cost)}・"
+            f"窓口相当負担額 {yen(m.counted)} は、高額療養費の自己負担限度額（推計 {yen(m.limit)}、"
+            f"{m.class_label}{'・多数回該当' if m.many_times else ''}）を超えています。超えた分"
+            f"（推計 {yen(m.refund)}）は高額療養費として払い戻されるか、限度額適用認定証・"
+            "マイナ保険証により窓口で支払っていないことが多く、医療費控除では補填として差し引きます。"
+        )
+        if own:
+            text += "入力済みの補填（medical_extra）がある行は、推計額を差し引いていません。"
+        if subtract:
+            text += (
+                "推計額を補填として差し引きました。支給決定通知書などで実際の額が分かれば "
+                "medical_extra の reimbursed に入力してください（入力した補填が優先されます）。"
+            )
+        else:
+            text += (
+                "設定（subtract_kogaku_estimate = false）により差し引いていません。実際に支給された"
+                "額を medical_extra の reimbursed に入力してください。"
+            )
+        plan.warnings.append(text)
+    return plan
+
+
+def _lookup(mapping: Mapping[str, Any], name: str) -> Any:
+    """``mapping[name]``, names compared in NFKC (a typed "見本 太郎" is "見本　太郎")."""
+    if name in mapping:
+        return mapping[name]
+    key = _norm(name)
+    return next((v for k, v in mapping.items() if _norm(k) == key), None)
 
 
 # ------------------------------------------------------------------------ セルフメディケーション
@@ -564,27 +732,45 @@ def compare_medical(
     medical: DeductionResult,
     self_medication: DeductionResult,
     *,
-    taxable_income: int,
+    before_it: int | None,
+    before_rt: int | None = None,
     rules: TaxYearRules | None = None,
+    estimated_it: bool = False,
 ) -> MedicalComparison:
-    """Tax saved by each (所得税 × 1.021 + 住民税 10%); the larger wins (ties: 医療費控除)."""
+    """The tax each saves — tax without it minus tax with it (:mod:`mynalib.tax.saving`), 所得税
+    (with 復興特別所得税) and 住民税所得割 — on ``before_*``, the taxable incomes without either of
+    them. The larger deduction never saves less, so it wins (ties: 医療費控除); with no taxable
+    income known the savings are not worked out.
+    """
     rules = rules or rules_for(medical.year)
     a = tax_saved(
-        medical.income_tax, medical.resident_tax, taxable_income, rules, label="医療費控除"
+        medical.income_tax,
+        medical.resident_tax,
+        before_it=before_it,
+        before_rt=before_rt,
+        rules=rules,
+        label="医療費控除",
+        estimated_it=estimated_it,
     )
     b = tax_saved(
         self_medication.income_tax,
         self_medication.resident_tax,
-        taxable_income,
-        rules,
+        before_it=before_it,
+        before_rt=before_rt,
+        rules=rules,
         label="セルフメディケーション",
+        estimated_it=estimated_it,
     )
-    best = "medical" if a.total >= b.total else "self_medication"
+    larger = (medical.income_tax, medical.resident_tax) >= (
+        self_medication.income_tax,
+        self_medication.resident_tax,
+    )
+    best = "medical" if a.total > b.total or (a.total == b.total and larger) else "self_medication"
     diff = abs(a.total - b.total)
     steps = [
         *a.steps,
         Step("医療費控除による軽減額", f"{a.income_tax:,} + {a.resident_tax:,}", a.total),
-        *b.steps[1:],
+        *b.steps,
         Step(
             "セルフメディケーションによる軽減額", f"{b.income_tax:,} + {b.resident_tax:,}", b.total
         ),
@@ -613,13 +799,35 @@ def had_checkup(checkups: pd.DataFrame | None, person: str, year: int) -> bool:
     return False
 
 
+def high_cost_for(h: HouseholdYear) -> HighCostPlan:
+    """:func:`high_cost_plan` with the household's settings: income classes (``kogaku_income_class``
+    per person, the filer's for the household), dates of birth, ``subtract_kogaku_estimate``."""
+    settings = h.settings
+    classes = {
+        name: inputs.kogaku_income_class
+        for name, inputs in settings.people.items()
+        if inputs.kogaku_income_class is not None
+    }
+    return high_cost_plan(
+        h.medical_expenses,
+        year=h.year,
+        household=h.household,
+        births={name: birth for name, (birth, _) in h.births.items()},
+        classes=classes,
+        default_class=settings.filer_inputs.kogaku_income_class,
+        subtract=settings.subtract_kogaku_estimate,
+        entered=settings.medical_extra,
+    )
+
+
 class MedicalChoice(Deduction):
     """医療費控除, or セルフメディケーション税制 when OTC purchases are given and it saves more tax.
 
     Both are worked out once for the household, pooled under the filer, and apply to the filer
-    only. The choice needs the marginal rate, so it is made when the taxable income is settled;
-    :attr:`comparison` then holds it. Without a known taxable income the comparison uses the
-    estimate (or 0, the lowest rate, with a warning for the summary).
+    only; the 医療費控除 subtracts the estimated 高額療養費 (:func:`high_cost_for`). The tax each
+    saves needs the taxable income, so the choice is made when it is settled; :attr:`comparison`
+    then holds it. Without a known taxable income the larger deduction is taken (it never saves
+    less), with a warning.
     """
 
     key = "medical"
@@ -628,6 +836,7 @@ class MedicalChoice(Deduction):
     def __init__(self, household: HouseholdYear) -> None:
         super().__init__(household)
         h = household
+        self.high_cost = high_cost_for(h)
         self.medical = medical_deduction(
             h.medical_expenses,
             h.settings.medical_extra,
@@ -636,6 +845,7 @@ class MedicalChoice(Deduction):
             household=h.household,
             filer=h.filer,
             rules=h.rules,
+            high_cost=self.high_cost,
         )
         self.self_medication: DeductionResult | None = None
         self.comparison: MedicalComparison | None = None
@@ -665,13 +875,20 @@ class MedicalChoice(Deduction):
         if self.self_medication is None:
             return result
         if ctx.taxable_income is None:
-            self.household.warnings.append(
-                "課税所得金額が未入力のため、比較は最低税率5%で推計しています"
+            warning = (
+                "総所得金額等・課税所得金額が未入力のため、軽減される税額は計算できません"
+                "（控除額の大きい方を選びました）"
             )
+            if warning not in self.household.warnings:
+                self.household.warnings.append(warning)
+        # the taxable incomes are worked out with ``result`` deducted: add it back
+        before_it, before_rt = ctx.before(result.income_tax, result.resident_tax)
         self.comparison = compare_medical(
             self.medical,
             self.self_medication,
-            taxable_income=ctx.taxable_income or 0,
+            before_it=before_it,
+            before_rt=before_rt,
             rules=ctx.rules,
+            estimated_it=ctx.taxable_income_estimated,
         )
         return self.comparison.chosen

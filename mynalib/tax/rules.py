@@ -4,7 +4,7 @@ Only the years listed in :data:`RULES` are covered; :func:`rules_for` raises
 :class:`~mynalib.errors.UnsupportedTaxYear` for any other year instead of silently reusing the
 nearest one. Percentages are :class:`fractions.Fraction` so every computation stays exact.
 
-Rounding (TAX.md): the 1/2 and 1/4 formulas of 生命保険料控除 and 地震保険料控除 cut fractions of
+Rounding: the 1/2 and 1/4 formulas of 生命保険料控除 and 地震保険料控除 cut fractions of
 a yen upwards (1円未満の端数切上げ); percentage limits (5% / 30% / 40% of 総所得金額等, 20% of
 所得割額) and tax-credit amounts are cut downwards (1円未満切捨て).
 """
@@ -12,6 +12,7 @@ a yen upwards (1円未満の端数切上げ); percentage limits (5% / 30% / 40% 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 
 from ..errors import UnsupportedTaxYear
@@ -21,7 +22,7 @@ from ..jp.fmt import tax_year_label, yen
 SRC_MEDICAL = "所得税法第73条（医療費控除）; 地方税法第34条第1項第2号・第314条の2第1項第2号"
 SRC_SELFMED = (
     "租税特別措置法第41条の17（特定一般用医薬品等購入費を支払った場合の医療費控除の特例）; "
-    "令和3年度税制改正で令和8年12月31日購入分まで延長（TAX.md: 2017–2026年の購入）"
+    "平成29年1月1日から令和8年12月31日までの購入分（令和3年度税制改正で5年延長）"
 )
 SRC_SOCIAL = "所得税法第74条（社会保険料控除）; 前納分は所得税基本通達74・75-1（各年分の分割も可）"
 SRC_SMALL_BUSINESS = "所得税法第75条（小規模企業共済等掛金控除）"
@@ -48,6 +49,18 @@ SRC_BASIC_R7 = (
     "（令和7・8年分の上乗せ特例: 132万円以下95万円、336万円以下88万円、489万円以下68万円、655万円以下63万円）"
 )
 SRC_BASIC_RT = "地方税法第34条第2項・第314条の2第2項（住民税の基礎控除 43万円）"
+SRC_LIABILITY = (
+    "所得税法第89条（速算表: 国税庁タックスアンサーNo.2260）; 国税通則法第118条（課税標準の1,000円未満"
+    "切捨て）・第119条（確定金額の100円未満切捨て）; 地方税法第20条の4の2（住民税の端数計算）"
+)
+SRC_ADJUSTMENT = (
+    "地方税法第37条・第314条の6（調整控除: 合計課税所得金額200万円以下は人的控除額の差と合計課税所得金額の"
+    "いずれか少ない額の5%、200万円超は人的控除額の差から200万円を超える額を引いた額の5%で最低2,500円; "
+    "基礎控除の差は5万円）"
+)
+SRC_RESIDENT_SPLIT = (
+    "地方税法第35条・第314条の3（標準税率: 道府県民税4%・市町村民税6%。指定都市では2%・8%）"
+)
 
 
 @dataclass(frozen=True)
@@ -266,6 +279,10 @@ class TaxYearRules:
     basic_deduction_it_source: str
     basic_deduction_rt: int = 430_000
     basic_deduction_rt_source: str = SRC_BASIC_RT
+    #: 調整控除 with only the 基礎控除 difference (5万円 × 5%): the least there is
+    resident_adjustment_min: int = 2_500
+    resident_adjustment_source: str = SRC_ADJUSTMENT
+    liability_source: str = SRC_LIABILITY
     social_source: str = SRC_SOCIAL
     small_business_source: str = SRC_SMALL_BUSINESS
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -355,9 +372,14 @@ SRC_KOGAKU = (
     "高齢者の医療の確保に関する法律施行令第15条（70歳以上・後期高齢者医療）"
 )
 SRC_KOGAKU_AGE = (
-    "70歳以上の区分は70歳の誕生日の属する月の翌月（1日生まれはその月）の診療分から; "
-    "70歳未満の世帯合算は1レセプト21,000円以上の自己負担のみ（健康保険法施行令第43条）"
+    "70歳以上の区分は70歳に達する日の属する月の翌月（1日生まれは誕生日の属する月）の診療分から; "
+    "70歳未満の世帯合算は1レセプト21,000円以上の自己負担のみ（健康保険法施行令第41条第1項）; "
+    "1%の額は1円未満四捨五入（同第42条: 50銭未満切捨て、50銭以上切上げ）"
 )
+#: the last month of care the table above was checked for: the 見直し of the limits announced
+#: for later months (from 2026-08) could not be confirmed against a 厚生労働省 page, so later
+#: months are estimated with the same table and the estimate says so
+KOGAKU_TABLE_CHECKED_THROUGH = date(2026, 7, 1)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,11 @@ TOML (``.toml``) or JSON (``.json``), one file per tax year. Every key is option
     household = ["見本　太郎", "見本　花子", "見本　そら", "見本　うめ"]  # 生計を一にする家族
     total_income = 5_200_000       # 総所得金額等 of the filer
     taxable_income = 3_400_000     # 課税総所得金額 (所得税) of the filer
-    resident_levy = 230_000        # 住民税所得割額 (from the 住民税決定通知書), if known
+    resident_levy = 230_000        # 住民税所得割額 (市区町村民税 + 道府県民税, 住民税決定通知書)
     dependants_under_23 = 1        # 23歳未満の扶養親族の数 (or list [[dependants]] below)
+    birth = "1970-04-12"           # the filer's date of birth (高額療養費: 70歳以上の区分)
+    kogaku_income_class = "ウ"     # 高額療養費の所得区分 ア–オ of the household (default: ウ, said so)
+    subtract_kogaku_estimate = true  # subtract the estimated 高額療養費 as 補填 (default true)
     health_check = true            # 健康診断・予防接種など (セルフメディケーションの要件)
     prepaid = "paid_year"          # 前納の国民年金保険料: "paid_year" (全額) or "split" (年分割)
     otc_purchases = "otc.csv"      # OTC purchase list (relative to this file)
@@ -34,20 +37,31 @@ TOML (``.toml``) or JSON (``.json``), one file per tax year. Every key is option
     [people."見本　花子"]           # inputs for another person who files separately
     total_income = 1_000_000
     taxable_income = 0
+    birth = "1973-09-03"
+    kogaku_income_class = "エ"     # when this person's insurance puts them in another class
 
-Unknown keys are an error (a typo must not silently drop an input).
+    [people."見本　うめ"]           # a date of birth is enough (70歳以上 for 高額療養費)
+    birth = "1943-01-15"
+
+Unknown keys are an error (a typo must not silently drop an input). What the settings leave out
+is taken from the vault where it can be (:mod:`mynalib.tax.portal`: マイナポータルの税・所得 and
+世帯情報, the 医療費通知's dates of birth), and every figure says where it came from; the settings
+always win.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ..errors import TaxError
+from ..jp.age import age_at_year_end
 from .medical import MedicalExtra, parse_date
+from .rules import KOGAKU_UNDER_70
 
 PERSON_KEYS = {
     "total_income",
@@ -55,8 +69,11 @@ PERSON_KEYS = {
     "resident_levy",
     "dependants_under_23",
     "dependants",
+    "birth",
+    "kogaku_income_class",
 }
 TOP_KEYS = PERSON_KEYS | {
+    "subtract_kogaku_estimate",
     "year",
     "filer",
     "household",
@@ -74,10 +91,12 @@ class Dependant:
     birth: date
 
     def age_at_year_end(self, year: int) -> int:
-        end = date(year, 12, 31)
-        return (
-            end.year - self.birth.year - ((end.month, end.day) < (self.birth.month, self.birth.day))
-        )
+        """The age on 12月31日 of ``year``, as the law counts it (:mod:`mynalib.jp.age`)."""
+        return age_at_year_end(self.birth, year)
+
+
+#: where a figure of the settings file is said to come from
+FROM_SETTINGS = "設定"
 
 
 @dataclass
@@ -86,9 +105,19 @@ class PersonInputs:
 
     total_income: int | None = None  # 総所得金額等
     taxable_income: int | None = None  # 課税総所得金額 (所得税)
-    resident_levy: int | None = None  # 住民税所得割額
+    resident_levy: int | None = None  # 住民税所得割額 (市区町村民税 + 道府県民税)
     dependants_under_23: int | None = None
     dependants: list[Dependant] = field(default_factory=list)
+    birth: date | None = None
+    kogaku_income_class: str | None = None  # 高額療養費の所得区分 ア–オ
+    #: field name → where its value came from, for values not from the settings file
+    sources: dict[str, str] = field(default_factory=dict)
+    #: field name → how it was read (e.g. the ×10/6 of a 市区町村民税 part)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def source_of(self, name: str) -> str:
+        """Where the value of ``name`` came from: ``設定`` unless said otherwise."""
+        return self.sources.get(name, FROM_SETTINGS)
 
     def has_dependant_under_23(self, year: int) -> bool | None:
         if self.dependants_under_23 is not None:
@@ -106,6 +135,8 @@ class TaxSettings:
     health_check: bool | None = None
     prepaid: str = "paid_year"
     otc_purchases: Path | None = None
+    #: subtract the estimated 高額療養費 as 補填 in the 医療費控除 (shown either way)
+    subtract_kogaku_estimate: bool = True
     medical_extra: list[MedicalExtra] = field(default_factory=list)
     people: dict[str, PersonInputs] = field(default_factory=dict)
     filer_inputs: PersonInputs = field(default_factory=PersonInputs)
@@ -147,13 +178,31 @@ def _person(data: dict[str, Any], where: str) -> PersonInputs:
                 str(d.get("name", "")), parse_date(d["birth"], where=f"{where} dependants[{i}]: ")
             )
         )
+    birth = data.get("birth")
     return PersonInputs(
         total_income=_int(data.get("total_income"), "total_income"),
         taxable_income=_int(data.get("taxable_income"), "taxable_income"),
         resident_levy=_int(data.get("resident_levy"), "resident_levy"),
         dependants_under_23=_int(data.get("dependants_under_23"), "dependants_under_23"),
         dependants=deps,
+        birth=parse_date(birth, where=f"{where} birth: ") if birth else None,
+        kogaku_income_class=kogaku_class(data.get("kogaku_income_class"), where),
     )
+
+
+def kogaku_class(value: Any, where: str = "") -> str | None:
+    """A 高額療養費 income class as written (``ウ``, ``区分ウ``, ``ｳ``) → ア–オ; None stays None."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip().removeprefix("区分")
+    if text not in KOGAKU_UNDER_70:
+        raise TaxError(
+            f"settings: kogaku_income_class in {where} must be one of ア, イ, ウ, エ, オ, "
+            f"got {value!r}",
+            ja=f"設定ファイル: kogaku_income_class（高額療養費の所得区分）は ア・イ・ウ・エ・オ の"
+            f"いずれかで入力してください（{value}）。",
+        )
+    return text
 
 
 def settings_from_dict(data: dict[str, Any], *, base_dir: Path | None = None) -> TaxSettings:
@@ -206,6 +255,9 @@ def settings_from_dict(data: dict[str, Any], *, base_dir: Path | None = None) ->
     if health is not None and not isinstance(health, bool):
         raise TaxError("settings: health_check must be true or false")
     household = data.get("household")
+    subtract = data.get("subtract_kogaku_estimate", True)
+    if not isinstance(subtract, bool):
+        raise TaxError("settings: subtract_kogaku_estimate must be true or false")
     return TaxSettings(
         year=_int(data.get("year"), "year"),
         filer=str(data["filer"]) if data.get("filer") else None,
@@ -213,6 +265,7 @@ def settings_from_dict(data: dict[str, Any], *, base_dir: Path | None = None) ->
         health_check=health,
         prepaid=prepaid,
         otc_purchases=otc_path,
+        subtract_kogaku_estimate=subtract,
         medical_extra=extras,
         people=people,
         filer_inputs=filer_inputs,

@@ -9,17 +9,27 @@ from typing import TYPE_CHECKING, Any
 
 from ..frames import DEDUCTION_CATEGORIES
 from ..jp.fmt import yen
-from .calculator import Calculator, HouseholdYear, PersonYear, estimate_taxable
+from .calculator import (
+    Calculator,
+    HouseholdYear,
+    PersonYear,
+    estimate_taxable,
+    income_deductions,
+    resident_taxable,
+)
 from .certificates import cert_lines, persons_in
 from .donation import Donation
 from .insurance import Earthquake, LifeInsurance
 from .medical import (
     MedicalChoice,
     MedicalComparison,
+    MedicalExtra,
     OtcPurchase,
     _person,
+    high_cost_for,
     read_otc_purchases,
 )
+from .portal import VaultInputs, apply_inputs, births_for, describe, household_from
 from .result import DeductionResult, Step
 from .rules import rules_for
 from .saving import TaxSaved, tax_saved
@@ -49,6 +59,8 @@ class PersonSummary:
     taxable_estimated: bool = False
     saved: TaxSaved | None = None
     steps: list[Step] = field(default_factory=list)
+    #: the 住民税's 課税総所得金額［推計］ (its own 所得控除)
+    resident_taxable_income: int | None = None
 
     @property
     def income_tax_total(self) -> int:
@@ -104,12 +116,14 @@ class HouseholdSummary:
                     "resident_tax_deductions": ps.resident_tax_total,
                     "taxable_income": ps.taxable_income,
                     "taxable_income_estimated": ps.taxable_estimated,
+                    "resident_taxable_income": ps.resident_taxable_income,
+                    "inputs": _inputs_dict(ps.inputs),
                     "tax_saved": None
                     if ps.saved is None
                     else {
                         "income_tax": ps.saved.income_tax,
                         "resident_tax": ps.saved.resident_tax,
-                        "estimate": True,
+                        "estimate": ps.saved.estimate,
                     },
                     "results": [r.to_dict() for r in ps.results],
                 }
@@ -126,6 +140,9 @@ class HouseholdSummary:
         for ps in self.people:
             lines.append("")
             lines.append(f"━━ {ps.person} ━━")
+            inputs = describe(ps.inputs)
+            if inputs:
+                lines.append("入力: " + "、".join(inputs))
             for r in ps.results:
                 lines.append(r.explain())
             if ps.person == self.filer and self.comparison is not None:
@@ -143,6 +160,18 @@ class HouseholdSummary:
             lines.append("")
             lines += [f"⚠ {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+def _inputs_dict(inputs: PersonInputs) -> dict[str, Any]:
+    """The income inputs with where each came from (for the JSON export)."""
+    out: dict[str, Any] = {}
+    for name in ("total_income", "taxable_income", "resident_levy"):
+        value = getattr(inputs, name)
+        if value is not None:
+            out[name] = {"value": value, "source": inputs.source_of(name)}
+            if name in inputs.notes:
+                out[name]["note"] = inputs.notes[name]
+    return out
 
 
 def _row(year: int, r: DeductionResult, *, applied: bool) -> dict[str, Any]:
@@ -184,12 +213,16 @@ def household_summary(
     otc_purchases: list[OtcPurchase] | str | Path | None = None,
     checkups: pd.DataFrame | None = None,
     income: int | None = None,
+    vault_inputs: VaultInputs | None = None,
 ) -> HouseholdSummary:
     """Every deduction the data supports for the household in ``year``.
 
     ``medical_expenses`` and ``deductions`` are the frames of :mod:`mynalib.frames`
     (``deductions`` may be unfiltered by year: prepaid splits of earlier certificates are read from
-    it). ``income`` overrides the filer's 総所得金額等. 医療費・セルフメディケーション are pooled
+    it; earlier months of ``medical_expenses`` count for the 多数回該当 of 高額療養費). ``income``
+    overrides the filer's 総所得金額等. ``vault_inputs`` (:func:`mynalib.tax.portal.read_vault_inputs`)
+    fills what the settings leave out — income from マイナポータルの税・所得, the household and its
+    dates of birth from 世帯情報 — and says so. 医療費・セルフメディケーション are pooled
     under the filer; the other certificates count for the person named on them. Every calculator
     of :data:`CALCULATORS` is asked, for every person (:mod:`mynalib.tax.calculator`).
     """
@@ -201,6 +234,7 @@ def household_summary(
         otc_purchases=otc_purchases,
         checkups=checkups,
         income=income,
+        vault_inputs=vault_inputs,
     )
     calculators = [make(household) for make in CALCULATORS]
     people = [person_summary(household, person, calculators) for person in household.people]
@@ -229,6 +263,7 @@ def household_year(
     otc_purchases: list[OtcPurchase] | str | Path | None = None,
     checkups: pd.DataFrame | None = None,
     income: int | None = None,
+    vault_inputs: VaultInputs | None = None,
 ) -> HouseholdYear:
     """The calculators' common input: the filer, the pooled household, the people covered."""
     rules = rules_for(year)
@@ -261,8 +296,23 @@ def household_year(
                 warnings.append(
                     f"申告者（filer）が未設定のため {filer} としました。設定ファイルの filer で指定してください"
                 )
+    found = vault_inputs if vault_inputs else None
+    from_vault = household_from(found) if found is not None else None
     if settings.household is not None:
         household = [_person(p) for p in settings.household]
+    elif from_vault is not None and found is not None:
+        household = [_person(p) for p in from_vault]
+        members = {_norm_name(p) for p in household}
+        outside = [p for p in med_persons if _norm_name(p) not in members]
+        warnings.append(
+            f"医療費は{found.household_source}の世帯員（{'、'.join(household)}）の分を合算しています"
+            "（生計を一にする家族が別の世帯にいるときは household を設定してください）"
+        )
+        if outside:
+            warnings.append(
+                f"世帯情報にない人（{'、'.join(outside)}）の医療費は合算していません"
+                "（生計を一にする家族なら household に加えてください）"
+            )
     else:
         extra_people = [_person(e.person) for e in settings.medical_extra]
         otc_people = [_person(p.person) for p in purchases or []]
@@ -274,8 +324,26 @@ def household_year(
 
     filer_inputs = settings.inputs_for(filer)
     if income is not None:
-        filer_inputs = replace(filer_inputs, total_income=income)
+        filer_inputs = replace(
+            filer_inputs,
+            total_income=income,
+            sources={**filer_inputs.sources, "total_income": "コマンドライン（--income）"},
+        )
+    if found is not None:
+        filer_inputs = apply_inputs(filer_inputs, filer, found, filer=filer)
+        warnings += [w for w in found.warnings if w not in warnings]
     people = list(dict.fromkeys([p for p in [filer] if p] + cert_persons + list(settings.people)))
+    inputs = {
+        p: filer_inputs
+        if p == filer
+        else (
+            apply_inputs(settings.inputs_for(p), p, found, filer=filer)
+            if found is not None
+            else settings.inputs_for(p)
+        )
+        for p in people
+    }
+    births = births_for(settings, [*people, *household], found)
     return HouseholdYear(
         year=year,
         rules=rules,
@@ -289,7 +357,23 @@ def household_year(
         checkups=checkups,
         otc_purchases=purchases,
         warnings=warnings,
+        vault_inputs=found,
+        inputs=inputs,
+        births=births,
+        fill_inputs=None if found is None else _filler(found, filer),
     )
+
+
+def _filler(found: Any, filer: str | None) -> Callable[[Any, str], Any]:
+    from .portal import apply_inputs
+
+    return lambda inputs, person: apply_inputs(inputs, person, found, filer=filer)
+
+
+def _norm_name(name: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", name).strip()
 
 
 def person_summary(
@@ -317,23 +401,42 @@ def person_summary(
                 "所得税",
             )
         )
+    if ctx.resident_taxable_income is not None:
+        steps.append(
+            Step(
+                "住民税の課税所得金額［推計］",
+                ctx.resident_taxable_formula,
+                ctx.resident_taxable_income,
+                "住民税",
+            )
+        )
     ps = PersonSummary(
-        person, results, inputs, ctx.taxable_income, ctx.taxable_income_estimated, steps=steps
+        person,
+        results,
+        inputs,
+        ctx.taxable_income,
+        ctx.taxable_income_estimated,
+        steps=steps,
+        resident_taxable_income=ctx.resident_taxable_income,
     )
-    if ctx.taxable_income is not None:
+    if ctx.taxable_income is not None or ctx.resident_taxable_income is not None:
+        before_it, before_rt = ctx.before(ps.income_tax_total, ps.resident_tax_total)
         ps.saved = tax_saved(
             ps.income_tax_total,
             ps.resident_tax_total,
-            ctx.taxable_income,
-            rules,
+            before_it=before_it,
+            before_rt=before_rt,
+            rules=rules,
             label="所得控除の合計で",
+            estimated_it=ctx.taxable_income_estimated,
         )
         ps.steps.extend(ps.saved.steps)
     return ps
 
 
 def _settle_taxable(ctx: PersonYear, results: list[DeductionResult]) -> None:
-    """The known taxable income, else the estimate from ``results`` (when the 総所得金額等 is known)."""
+    """The known taxable income, else the estimate from ``results`` (when the 総所得金額等 is
+    known); and the 住民税's own taxable income from either."""
     inputs = ctx.inputs
     if inputs.taxable_income is not None:
         ctx.taxable_income, ctx.taxable_income_estimated = inputs.taxable_income, False
@@ -342,3 +445,29 @@ def _settle_taxable(ctx: PersonYear, results: list[DeductionResult]) -> None:
         ctx.taxable_income_estimated = True
     else:
         ctx.taxable_income, ctx.taxable_income_estimated = None, False
+    ctx.deducted = income_deductions(results)
+    ctx.resident_taxable_income, ctx.resident_taxable_formula = resident_taxable(
+        inputs.total_income, ctx.taxable_income, results, ctx.rules
+    )
+
+
+def medical_form_inputs(
+    year: int,
+    *,
+    medical_expenses: pd.DataFrame | None,
+    settings: TaxSettings | None = None,
+    vault_inputs: VaultInputs | None = None,
+) -> tuple[list[MedicalExtra], list[str], list[str]]:
+    """What the 医療費集計フォーム export needs beyond the notices: (the added rows with the
+    estimated 高額療養費 補填 when it is subtracted, the household pooled, warnings) — the same
+    rows the 医療費控除 of :func:`household_summary` counts."""
+    settings = settings or TaxSettings()
+    h = household_year(
+        year,
+        medical_expenses=medical_expenses,
+        settings=settings,
+        otc_purchases=[],
+        vault_inputs=vault_inputs,
+    )
+    plan = high_cost_for(h)
+    return [*settings.medical_extra, *plan.extras], h.household, plan.warnings

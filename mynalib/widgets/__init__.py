@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+#: the line a preheated dashboard kernel writes to the server's log once it waits for its page
+#: (:func:`mynalib.widgets.apps.await_page`, :func:`mynalib.demo.wait_for_preheated`)
+PREHEATED_MARK = "mynalib: preheated dashboard waiting for its page:"
+
 __all__ = [
     "ApplicationsStatus",
     "FetchPanel",
@@ -17,6 +21,7 @@ __all__ = [
     "MemoryState",
     "NoticeInbox",
     "Overview",
+    "PhoneLoginPanel",
     "ProcedureSearch",
     "StatusBar",
     "notebook_progress",
@@ -33,6 +38,7 @@ _WHERE = {
     "NoticeInbox": "notices",
     "FetchPanel": "overview",
     "Overview": "overview",
+    "PhoneLoginPanel": "phone_login",
     "MemoryState": "common",
     "StatusBar": "common",
     "notebook_progress": "progress",

@@ -7,15 +7,18 @@ Where the data comes from (the environment of the Voila process, set by ``myna d
 ``MYNA_CARD``                                ``virtual`` (default) or a reader name
 ``MYNA_CARD_PROFILE``                        the software card's profile file
 ``MYNA_FETCH_GROUPS``                        what the overview's fetch downloads (comma separated)
+``MYNA_TAX_SETTINGS``                        tax settings (TOML/JSON) for the deductions shown
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import ipywidgets as widgets
 
+from . import PREHEATED_MARK
 from .common import MemoryState, StatusBar, app_box, logger
 from .notices import HistoryTable, NoticeInbox
 from .overview import FetchPanel, Overview
@@ -24,6 +27,56 @@ from .procedures import ApplicationsStatus, LifeEventPlanner, ProcedureSearch
 DEFAULT_FETCH_GROUPS = ("pension", "notices", "history", "applications")
 
 _VAULT: Any = None
+
+#: what building each dashboard imports (most of its time in a new kernel): imported ahead in a
+#: preheated kernel, before the page is asked for
+PRELOAD = {
+    "common": ("pandas", "mynalib.vault", "mynalib.frames", "mynalib.sources"),
+    "overview": (
+        "mynalib.tax",
+        "mynalib.tax.defaults",
+        "mynalib.tax.portal",
+        "mynalib.export.deductions",
+        "mynalib.export.iryohi_form",
+        "mynalib.card",
+        "mynalib.apply",
+        "mynalib.samples.vault",
+        "mynalib.widgets.applying",
+        "mynalib.widgets.files",
+        "mynalib.widgets.phone_login",
+    ),
+    "procedures": ("mynalib.card", "mynalib.export.calendar", "mynalib.widgets.applying"),
+    "notices": (),
+}
+
+
+def preheated() -> bool:
+    """True in a kernel Voila started ahead of a request (``--preheat_kernel``, as ``myna demo``
+    and ``myna dashboards`` run it): the notebook runs before anyone opens the page."""
+    return os.environ.get("VOILA_PREHEAT") == "True"
+
+
+def await_page(app: str, status: StatusBar) -> Any | None:
+    """Get ready for dashboard ``app``; return the vault (None if it does not open).
+
+    In a preheated kernel the imports of :data:`PRELOAD` are done and the vault is opened, then
+    the kernel waits for the page's request (``voila.utils.wait_for_request``): what the
+    dashboard shows is read from the vault when the page is opened, not when the kernel was
+    started. Elsewhere (a kernel started for the request, JupyterLab) it only opens the vault.
+    """
+    if preheated():
+        import importlib
+
+        for name in (*PRELOAD["common"], *PRELOAD[app]):
+            importlib.import_module(name)
+        vault = dashboard_vault(status)
+        from voila.utils import wait_for_request
+
+        # to the server's log (the kernel's own stderr): mynalib.demo.wait_for_preheated
+        print(f"{PREHEATED_MARK} {app}", file=sys.__stderr__, flush=True)
+        wait_for_request()
+        return vault
+    return dashboard_vault(status)
 
 
 def dashboard_vault(status: StatusBar) -> Any | None:
@@ -54,13 +107,25 @@ def _frame(vault: Any, name: str, status: StatusBar, **kwargs: Any) -> Any:
 def procedures_app() -> widgets.VBox:
     """手続の検索・ライフイベント・申請状況."""
     status = StatusBar()
-    vault = dashboard_vault(status)
+    vault = await_page("procedures", status)
     state = vault if vault is not None else MemoryState()
-    search = ProcedureSearch()
-    planner = LifeEventPlanner(state)
     applications = ApplicationsStatus(_frame(vault, "applications", status))
+    # 電子申請 (widgets/applying.py): 「電子申請する」 opens the form under the search
+    from .applying import ApplyArea, dashboard_submitter
+
+    portal = os.environ.get("MYNA_PORTAL_URL") or "http://127.0.0.1:8765"
+    area = ApplyArea(
+        card_choices=_card_choices(),
+        submit=dashboard_submitter(portal, vault.put if vault is not None else None),
+        portal=portal,
+        on_submitted=lambda _r: applications.show(_frame(vault, "applications", status)),
+    )
+    search = ProcedureSearch(on_apply=area.open_form)
+    planner = LifeEventPlanner(state)
     return app_box(
-        "手続の検索・電子申請", [status, search, planner, applications], css="myna-procedures-app"
+        "手続の検索・電子申請",
+        [status, search, area, planner, applications],
+        css="myna-procedures-app",
     )
 
 
@@ -69,7 +134,7 @@ def notices_app() -> widgets.VBox:
     from .. import frames
 
     status = StatusBar()
-    vault = dashboard_vault(status)
+    vault = await_page("notices", status)
     notices = _frame(vault, "notices", status)
     if notices is None:
         notices = frames.empty("notices")
@@ -93,36 +158,101 @@ def _overview_data(vault: Any, status: StatusBar, year: int | None) -> dict[str,
     if vault is not None:
         try:
             from ..tax import household_summary
+            from ..tax.portal import read_vault_inputs
 
             summary = household_summary(
                 year,
                 medical_expenses=expenses,
                 deductions=deductions,
                 checkups=_frame(vault, "checkups", status),
+                settings=dashboard_tax_settings(vault),
+                vault_inputs=read_vault_inputs(vault, year),
             )
         except Exception as exc:  # show the rest; say why the summary is missing
             status.exception(exc, "tax summary")
     year_expenses = None
     if expenses is not None and len(expenses):
         year_expenses = expenses[expenses["month"].dt.year == year]
+    pension_periods = _frame(vault, "pension_periods", status)
+    myinfo = _myinfo_frames(vault, status, pension_periods)
     return {
         "year": year,
         "years": years,
-        "pension_periods": _frame(vault, "pension_periods", status),
+        "pension_periods": pension_periods,
+        "births": _births(vault, status),
         "medical_expenses": year_expenses,
         "summary": summary,
+        "myinfo": myinfo,
+        "household": _household_order(myinfo.get("household_members")),
     }
 
 
+def _myinfo_frames(vault: Any, status: StatusBar, pension_periods: Any) -> dict[str, Any]:
+    """The frames of the わたしの情報 section (mynalib.analysis.myinfo.OVERVIEW_FRAMES)."""
+    from ..analysis.myinfo import OVERVIEW_FRAMES
+
+    out: dict[str, Any] = {"pension_periods": pension_periods}
+    for name in OVERVIEW_FRAMES:
+        if name not in out:
+            out[name] = _frame(vault, name, status)
+    return out
+
+
+def _household_order(members: Any) -> list[str]:
+    """The 世帯情報's names in its order (the sample household's when there is none)."""
+    if members is not None and len(members):
+        return [str(n) for n in members["name"].dropna()]
+    from ..samples.household import HOUSEHOLD
+
+    return [m.name for m in HOUSEHOLD]
+
+
+def dashboard_tax_settings(vault: Any) -> Any:
+    """The tax inputs of the dashboards: ``$MYNA_TAX_SETTINGS`` (``myna dashboards
+    --tax-settings``), else as the notebooks choose them (:func:`mynalib.tax.defaults
+    .default_settings`: the fictional household's for a sample vault), so the overview and
+    notebook 05 show the same figures."""
+    from ..tax.defaults import default_settings
+
+    return default_settings(vault, path=os.environ.get("MYNA_TAX_SETTINGS") or None)
+
+
+def _births(vault: Any, status: StatusBar) -> dict[str, Any]:
+    """Dates of birth by name: remembered in the vault's state, else from the documents' own
+    records (the 医療費通知 carries the 生年月日)."""
+    import datetime as dt
+
+    if vault is None:
+        return {}
+    out: dict[str, Any] = {}
+    try:
+        for name, entry in (vault.get_state("persons") or {}).items():
+            if isinstance(entry, dict) and entry.get("birth"):
+                out[str(name)] = dt.date.fromisoformat(str(entry["birth"])[:10])
+        for info in vault.catalogue():
+            birth = info.meta.get("birth")
+            if info.person and birth and info.person not in out:
+                out[info.person] = (
+                    birth if isinstance(birth, dt.date) else dt.date.fromisoformat(str(birth)[:10])
+                )
+    except Exception as exc:  # the figure is then shown without the 20–60 span
+        status.exception(exc, "dates of birth")
+    return out
+
+
 def _card_choices() -> list[tuple[str, Any]]:
-    """(label, opener) for the software card and a PC/SC reader; ``MYNA_CARD`` picks the first."""
+    """(label, opener) for the software card and a PC/SC reader; ``MYNA_CARD`` picks the first
+    (``virtual``, ``reader`` for the first reader with a card, or a reader's name)."""
     from ..card import open_card
 
     profile = os.environ.get("MYNA_CARD_PROFILE") or None
     virtual = ("ソフトウェアカード（テスト用）", lambda: open_card("virtual", profile=profile))
+    any_reader = ("カードリーダー（PC/SC）", lambda: open_card(None))
     wanted = os.environ.get("MYNA_CARD", "virtual") or "virtual"
     if wanted == "virtual":
-        return [virtual, ("カードリーダー（PC/SC）", lambda: open_card(None))]
+        return [virtual, any_reader]
+    if wanted == "reader":
+        return [any_reader, virtual]
     reader = (f"カードリーダー {wanted}", lambda: open_card(wanted))
     return [reader, virtual]
 
@@ -130,7 +260,7 @@ def _card_choices() -> list[tuple[str, Any]]:
 def overview_app() -> widgets.VBox:
     """わたしの情報: pension, medical spending, deductions, the card, fetch."""
     status = StatusBar()
-    vault = dashboard_vault(status)
+    vault = await_page("overview", status)
     groups = tuple(
         g.strip()
         for g in os.environ.get("MYNA_FETCH_GROUPS", ",".join(DEFAULT_FETCH_GROUPS)).split(",")
@@ -145,7 +275,7 @@ def overview_app() -> widgets.VBox:
             raise PortalUnavailable(
                 "MYNA_PORTAL_URL is not set",
                 ja="接続先のマイナポータル（サンドボックス）が設定されていません。"
-                "`myna demo` から起動してください。",
+                "`myna dashboards --portal URL` で起動してください（サンプルは `myna demo`）。",
             )
         if vault is None:
             raise RuntimeError("no vault")
@@ -159,16 +289,94 @@ def overview_app() -> widgets.VBox:
         logger().info("fetch done: %d new, %d already stored", new, dups)
         return f"取得しました。新しい書類 {new} 件、保管済み {dups} 件。"
 
-    holder: dict[str, Overview] = {}
+    holder: dict[str, Any] = {}
 
     def on_done() -> None:
         holder["overview"].refresh()
+        if "bank" in holder:  # 公金受取口座 may have changed with the fetch
+            holder["bank"].show(_bank_account(vault, status))
 
     def on_card_status(card_status: Any) -> None:
         holder["overview"].show_card(card_status)
 
     panel = FetchPanel(_card_choices(), fetch, on_done=on_done, on_card_status=on_card_status)
-    overview = Overview(lambda year: _overview_data(vault, status, year), fetch_panel=panel)
+    files = _files_panel(vault, holder)
+    overview = Overview(
+        lambda year: _overview_data(vault, status, year),
+        fetch_panel=panel,
+        on_data=lambda data: _show_exports(files, holder, data),
+    )
     holder["overview"] = overview
     panel.read_tries()  # tries left first, before any PIN is asked
-    return app_box("わたしの情報", [status, overview], css="myna-overview-app")
+    phone = _phone_login_panel(vault, groups, on_done)
+    from .applying import BankAccountPanel
+
+    bank = holder["bank"] = BankAccountPanel(_bank_account(vault, status))
+    return app_box("わたしの情報", [status, overview, files, bank, phone], css="myna-overview-app")
+
+
+def _files_panel(vault: Any, holder: dict[str, Any]) -> Any:
+    """ファイルの取り込みと書き出し under the overview: an import refreshes the figures; the
+    downloads are those of the year shown, with the summary the overview computed."""
+    from .files import FilesPanel, deduction_downloads, medical_form_downloads
+
+    def exports(year: int, template: bytes | None) -> list[Any]:
+        out = medical_form_downloads(vault, year, dashboard_tax_settings(vault), template=template)
+        summary = holder.get("summary")
+        if summary is not None and summary.year == year:
+            out += deduction_downloads(summary)
+        return out
+
+    return FilesPanel(vault, exports, on_imported=lambda: holder["overview"].refresh())
+
+
+def _show_exports(files: Any, holder: dict[str, Any], data: dict[str, Any]) -> None:
+    holder["summary"] = data.get("summary")
+    files.show_year(data.get("year"))
+
+
+def _bank_account(vault: Any, status: StatusBar) -> Any:
+    """公金受取口座 (mynalib.apply.bank): the account, or where its application stands."""
+    if vault is None:
+        return None
+    try:
+        from ..apply.bank import bank_account_status
+
+        return bank_account_status(vault)
+    except Exception as exc:  # the rest of the page still shows
+        status.exception(exc, "bank account")
+        return None
+
+
+def _phone_login_panel(vault: Any, groups: tuple[str, ...], on_done: Any) -> widgets.VBox:
+    """「スマートフォンでログイン」 under the overview: QR code, countdown, then the same fetch."""
+    from .phone_login import PhoneLoginPanel
+
+    def start() -> Any:
+        from ..errors import PortalUnavailable
+        from ..portal import PortalClient
+
+        url = os.environ.get("MYNA_PORTAL_URL")
+        if not url:
+            raise PortalUnavailable(
+                "MYNA_PORTAL_URL is not set",
+                ja="接続先のマイナポータル（サンドボックス）が設定されていません。"
+                "`myna dashboards --portal URL` で起動してください（サンプルは `myna demo`）。",
+            )
+        client = PortalClient(url)
+        try:
+            return client.login_cross_device()
+        except Exception:
+            client.close()
+            raise
+
+    def on_approved(login: Any) -> str:
+        with login.client as client:
+            if vault is None:
+                raise RuntimeError("no vault")
+            report = client.fetch(groups, store=vault.put)
+        on_done()
+        new, dups = sum(report.new.values()), sum(report.duplicates.values())
+        return f"ログインして取得しました。新しい書類 {new} 件、保管済み {dups} 件。"
+
+    return PhoneLoginPanel(start, on_approved)

@@ -46,6 +46,29 @@ _STYLE = """
 .myna-card { border: 1px solid #dde; border-radius: 6px; padding: 8px 12px; margin: 4px; }
 .myna-figure { font-size: 1.5em; font-weight: bold; }
 .myna-unread { font-weight: bold; }
+.myna-myinfo { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr));
+  gap: 4px; }
+.myna-myinfo h3 { font-size: 1.05em; margin: 0.2em 0 0.3em 0; }
+.myna-myinfo ul { margin: 0; padding-left: 1.2em; }
+.myna-myinfo > p { grid-column: 1 / -1; }
+.myna-myinfo .myna-no-record { color: #667; }
+/* nothing a person must read is cut: buttons and drop-downs as wide as their labels, lists as
+   wide as the page (ipywidgets gives them fixed widths and cuts the rest with "…") */
+.myna-app .jupyter-button, .myna-app .widget-button { width: auto; max-width: 100%;
+  overflow: visible; text-overflow: clip; padding-left: 12px; padding-right: 12px; }
+.myna-app .widget-dropdown { width: auto; max-width: 100%; }
+.myna-app .widget-dropdown > select { width: auto; flex: 0 1 auto; max-width: 100%; }
+.myna-app .widget-vbox > .jupyter-button { align-self: flex-start; }
+.myna-app .widget-select { width: auto; max-width: 100%; align-self: stretch; }
+.myna-app .widget-select > select { width: auto; flex: 1 1 auto; min-width: 0; }
+.myna-app .widget-inline-hbox .widget-label { overflow: visible; text-overflow: clip; }
+.myna-app .widget-checkbox { width: auto; }
+.myna-app .widget-checkbox > .widget-label { overflow: visible; text-overflow: clip; width: auto; }
+.myna-app a.myna-download { display: inline-block; background: #1976d2; color: #fff;
+  text-decoration: none; padding: 4px 14px; border-radius: 2px; margin: 4px 8px 4px 0;
+  line-height: 20px; font-size: 13px; }
+.myna-app a.myna-download:hover { background: #1565c0; }
+.myna-app a.myna-download::before { content: "⤓ "; }
 </style>
 """
 

@@ -60,9 +60,7 @@ class NoticeInbox(widgets.VBox):
         self.date_to = widgets.DatePicker(description="終了日", style=style)
         self.summary = widgets.HTML()
         self.summary.add_class("myna-notice-summary")
-        self.list = widgets.Select(
-            description="お知らせ一覧", options=[], rows=12, layout=widgets.Layout(width="95%")
-        )
+        self.list = widgets.Select(description="お知らせ一覧", options=[], rows=10)
         self.list.add_class("myna-notice-list")
         self.detail = widgets.HTML()
         self.detail.add_class("myna-notice-detail")
@@ -86,14 +84,10 @@ class NoticeInbox(widgets.VBox):
                 widgets.HBox([self.date_from, self.date_to, self.unread_only]),
                 self.status,
                 self.summary,
-                widgets.HBox(
-                    [
-                        widgets.Box([self.list], layout=widgets.Layout(width="45%")),
-                        widgets.VBox(
-                            [self.detail, self.toggle], layout=widgets.Layout(width="55%")
-                        ),
-                    ]
-                ),
+                # the list as wide as the page (a subject is never cut), the detail under it
+                self.list,
+                self.detail,
+                self.toggle,
             ],
             **kwargs,
         )
@@ -163,8 +157,32 @@ class NoticeInbox(widgets.VBox):
         self.summary.value = (
             f'<span class="myna-unread-count">未読 <b>{unread}</b> 件</span>'
             f'　<span class="myna-muted">表示 {len(found)} 件 / 全 {len(self.records)} 件</span>'
-        )
+        ) + ("" if found or not self.records else self.empty_hint())
         self._show_detail()
+
+    def empty_hint(self) -> str:
+        """What to try when no notice matches: the filters in use, named."""
+        tips = []
+        if self.search.value.strip():
+            tips.append("検索する言葉を短くするか、件名にありそうな別の言葉にしてください")
+        narrowing = [
+            label
+            for label, value in (
+                ("差出人", self.sender.value),
+                ("種類", self.category.value),
+                ("開始日・終了日", self.date_from.value or self.date_to.value),
+            )
+            if value
+        ]
+        if narrowing:
+            tips.append(f"{'・'.join(narrowing)}を「すべて」（空欄）に戻してください")
+        if self.unread_only.value:
+            tips.append("「未読のみ」を外すと既読のお知らせも表示されます")
+        items = "".join(f"<li>{esc(t)}</li>" for t in tips or ["条件を変えてください"])
+        return (
+            '<div class="myna-empty-hint myna-status-info">該当するお知らせはありません。'
+            f"<ul>{items}</ul></div>"
+        )
 
     def _show_detail(self) -> None:
         nid = self.list.value

@@ -1,15 +1,18 @@
-"""わたしの情報 at a glance: pension months, medical spending, deductions, the card, and fetch."""
+"""わたしの情報 at a glance: pension months, medical spending, deductions, every category of
+わたしの情報 (:mod:`.myinfo`), the card, and fetch."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from ..analysis.pension import QUALIFYING_MONTHS as PENSION_QUALIFYING_MONTHS
+from ..display import donation_note, fetch_progress_label
 from .common import StatusBar, esc, guard, heading, japanese_message, logger, table_html, yen
+from .myinfo import myinfo_html
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,33 +46,64 @@ def _figure(label: str, value: str, note: str = "", css: str = "") -> str:
     )
 
 
-def pension_html(periods: pd.DataFrame | None) -> str:
-    """Total enrolment months, by scheme, against the 120-month qualifying period."""
+def pension_html(
+    periods: pd.DataFrame | None,
+    births: Mapping[str, dt.date | None] | None = None,
+    *,
+    as_of: dt.date | None = None,
+) -> str:
+    """Each person's months toward the 受給資格期間 (120) and toward the 480 of a full
+    老齢基礎年金, computed by :func:`mynalib.analysis.pension.summary` exactly as the pension
+    notebook shows them (one person at a time; 未納・未加入 months do not count; the current
+    enrolment counts up to this month). ``births`` gives the dates of birth the 20–60 span needs.
+    """
     if periods is None or len(periods) == 0:
         return (
             '<div class="myna-pension" data-months="0">'
             '<p class="myna-muted">年金記録はまだありません。下の「マイナポータルから取得」で'
             "取得するか、年金記録のCSVを取り込んでください。</p></div>"
         )
-    months = periods["months"].fillna(0).astype(int)
-    total = int(months.sum())
-    by_scheme = periods.assign(_m=months).groupby("scheme", dropna=False)["_m"].sum()
+    from ..analysis import pension
+
+    births = births or {}
     people = sorted({str(p) for p in periods["person"].dropna()})
-    rows = [[esc(s), f"{int(m)}か月"] for s, m in by_scheme.items()]
-    met = total >= PENSION_QUALIFYING_MONTHS
-    note = (
-        "受給資格期間（10年＝120か月）を満たしています"
-        if met
-        else f"受給資格期間まであと{PENSION_QUALIFYING_MONTHS - total}か月"
-    )
+    blocks = []
+    total = 0
+    for person in people:
+        mine = periods[periods["person"].astype("string") == person]
+        s = pension.summary(mine, person=person, birth=births.get(person), as_of=as_of)
+        total += s.qualifying_months
+        note = (
+            f"受給資格期間（{PENSION_QUALIFYING_MONTHS}か月）を満たしています"
+            if s.eligible
+            else f"受給資格期間（{PENSION_QUALIFYING_MONTHS}か月）まであと{s.qualifying_short}か月"
+        )
+        if s.counted_months is None:
+            full = "満額（480か月）に反映される月数は、生年月日が分からないため計算できません"
+        else:
+            full = f"満額（{pension.FULL_MONTHS}か月）に反映される月数: {s.counted_months:g}か月"
+        rows = [
+            [esc(str(r.scheme)), esc(str(r.status)), f"{int(r.months)}か月"]
+            for r in s.by_scheme.itertuples(index=False)
+        ]
+        counted = "" if s.counted_months is None else f"{s.counted_months:g}"
+        blocks.append(
+            f'<div class="myna-pension-person" data-person="{esc(person)}" '
+            f'data-qualifying="{s.qualifying_months}" data-counted="{counted}">'
+            + _figure(
+                f"{person} — 受給資格期間に数える月数",
+                f'<span class="myna-pension-months">{s.qualifying_months}</span>か月',
+                note,
+            )
+            + f'<p class="myna-pension-full">{esc(full)}</p>'
+            + table_html(["制度", "種別", "月数"], rows)
+            + "</div>"
+        )
     return (
         f'<div class="myna-pension" data-months="{total}">'
-        + _figure(
-            "年金の加入月数（合計）", f'<span class="myna-pension-months">{total}</span>か月', note
-        )
-        + f'<p class="myna-muted">対象: {esc("、".join(people))}</p>'
-        + table_html(["制度", "月数"], rows)
-        + "</div>"
+        + "".join(blocks)
+        + '<p class="myna-muted">納付済・免除・猶予の月を数えています（未納・未加入の月は数えません）。'
+        "詳しくは年金のノートブック（01）を開いてください。</p></div>"
     )
 
 
@@ -120,14 +154,22 @@ def deductions_html(summary: Any | None) -> str:
             esc(r["label"]),
             esc(r["person"]),
             yen(r["income_tax"]),
-            yen(r["resident_tax"])
+            f'<span class="myna-resident-tax" data-deduction="{esc(r["deduction"])}" '
+            f'data-amount="{int(r["resident_tax"])}">{yen(r["resident_tax"])}</span>'
             + ("（税額控除）" if r["resident_tax_kind"] == "税額控除" else ""),
             "推計" if r["estimate"] else "",
         ]
         for r in summary.rows()
         if r["applied"]
     ]
-    return f'<div class="myna-deductions">{table_html(["控除", "対象者", "所得税", "住民税", ""], rows)}</div>'
+    note = ""
+    if any(r["deduction"] == "donation" for r in summary.rows()):
+        note = "".join(
+            f'<p class="myna-muted myna-donation-note">{esc(line)}</p>'
+            for line in donation_note(summary).splitlines()
+        )
+    table = table_html(["控除", "対象者", "所得税", "住民税", ""], rows)
+    return f'<div class="myna-deductions">{table}{note}</div>'
 
 
 def card_html(status: Any | None, *, now: dt.datetime | None = None) -> str:
@@ -288,7 +330,7 @@ class FetchPanel(widgets.VBox):
         self.progress.max = max(total, 1)
         self.progress.value = done
         self.progress_label.value = (
-            f'<span class="myna-muted">{esc(label)}（{done}/{total}）</span>'
+            f'<span class="myna-muted">{esc(fetch_progress_label(label))}（{done}/{total}）</span>'
         )
 
     def _on_go(self, _button: Any) -> None:
@@ -345,8 +387,12 @@ class FetchPanel(widgets.VBox):
 class Overview(widgets.VBox):
     """The overview dashboard body; ``load()`` returns fresh data, called again after a fetch.
 
-    ``load(year)`` returns a dict with ``pension_periods``, ``medical_expenses``, ``summary``
-    (a :class:`mynalib.tax.HouseholdSummary` or None) and ``years`` (years with data).
+    ``load(year)`` returns a dict with ``pension_periods`` (and ``births``: person → date of
+    birth, for the pension figure), ``medical_expenses``, ``summary``
+    (a :class:`mynalib.tax.HouseholdSummary` or None), ``years`` (years with data), ``myinfo``
+    (frame name → frame, for the わたしの情報 section: :mod:`.myinfo`) and ``household`` (names
+    in the household's order);
+    ``on_data(data)`` runs after each refresh (the exports follow the year shown).
     """
 
     def __init__(
@@ -354,9 +400,11 @@ class Overview(widgets.VBox):
         load: Callable[[int | None], dict[str, Any]],
         *,
         fetch_panel: FetchPanel | None = None,
+        on_data: Callable[[dict[str, Any]], None] | None = None,
         **kwargs: Any,
     ) -> None:
         self._load = load
+        self._on_data = on_data
         self.status = StatusBar()
         self.year = widgets.Dropdown(
             description="対象年", options=[], style={"description_width": "5em"}
@@ -364,6 +412,7 @@ class Overview(widgets.VBox):
         self.pension = widgets.HTML()
         self.medical = widgets.HTML()
         self.deductions = widgets.HTML()
+        self.myinfo = widgets.HTML()
         self.card = widgets.HTML(card_html(None))
         self.card.add_class("myna-card-panel")
         self.fetch_panel = fetch_panel
@@ -378,6 +427,8 @@ class Overview(widgets.VBox):
             self.medical,
             heading("控除の一覧"),
             self.deductions,
+            heading("わたしの情報（分類ごと）"),
+            self.myinfo,
             heading("マイナンバーカード"),
             self.card,
         ]
@@ -402,13 +453,16 @@ class Overview(widgets.VBox):
                     self.year.value = data["year"]
             finally:
                 self._updating = False
-            self.pension.value = pension_html(data.get("pension_periods"))
+            self.pension.value = pension_html(data.get("pension_periods"), data.get("births"))
             self.medical.value = medical_html(
                 data.get("medical_expenses"),
                 int(data.get("year") or dt.date.today().year),
                 data.get("summary"),
             )
             self.deductions.value = deductions_html(data.get("summary"))
+            self.myinfo.value = myinfo_html(data.get("myinfo"), data.get("household") or ())
+            if self._on_data is not None:
+                self._on_data(data)
 
         run()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -53,12 +54,26 @@ def procedure_detail_html(proc: dict[str, Any] | None) -> str:
 class ProcedureSearch(widgets.VBox):
     """Search the catalogue by keyword, category, life event, audience, online, signature."""
 
-    def __init__(self, procedures: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        procedures: list[dict[str, Any]] | None = None,
+        *,
+        on_apply: Callable[[str], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.procedures = list(catalogue.CATALOGUE if procedures is None else procedures)
+        # 「電子申請する」 under the detail of an online procedure (widgets/applying.py)
+        self._on_apply = on_apply
+        self.apply_button = widgets.Button(
+            description="電子申請する", button_style="success", icon="pencil"
+        )
+        self.apply_button.add_class("myna-apply-button")
+        self.apply_button.layout.display = "none"
+        self.apply_button.on_click(self._on_apply_click)
         self.status = StatusBar()
         style = {"description_width": "7em"}
         self.keyword = widgets.Text(
-            description="キーワード", placeholder="例: 児童手当、国民健康保険", style=style
+            description="キーワード", placeholder="例: 児童手当、国保、ひっこし", style=style
         )
         self.category = widgets.Dropdown(
             description="分野", options=_choices(catalogue.CATEGORIES), value=ANY, style=style
@@ -84,9 +99,7 @@ class ProcedureSearch(widgets.VBox):
         )
         self.count = widgets.HTML()
         self.count.add_class("myna-count")
-        self.results = widgets.Select(
-            description="検索結果", options=[], rows=12, layout=widgets.Layout(width="95%")
-        )
+        self.results = widgets.Select(description="検索結果", options=[], rows=10)
         self.results.add_class("myna-results")
         self.detail = widgets.HTML(procedure_detail_html(None))
         self.detail.add_class("myna-detail-panel")
@@ -113,12 +126,11 @@ class ProcedureSearch(widgets.VBox):
                 filters,
                 self.status,
                 self.count,
-                widgets.HBox(
-                    [
-                        widgets.Box([self.results], layout=widgets.Layout(width="45%")),
-                        widgets.Box([self.detail], layout=widgets.Layout(width="55%")),
-                    ]
-                ),
+                # the list as wide as the page (a procedure's name is never cut), the detail
+                # under it
+                self.results,
+                self.detail,
+                self.apply_button,
             ],
             **kwargs,
         )
@@ -137,6 +149,34 @@ class ProcedureSearch(widgets.VBox):
             procedures=self.procedures,
         )
 
+    def empty_hint(self) -> str:
+        """What to try when nothing matches: the filters that narrow the search, named."""
+        tips = []
+        if self.keyword.value.strip():
+            tips.append(
+                "キーワードを短くするか、別の言い方にしてください（例: 「国民健康保険」→「国保」、"
+                "「ひっこし」のようにひらがなでも探せます）"
+            )
+        narrowing = [
+            label
+            for label, control in (
+                ("分野", self.category),
+                ("ライフイベント", self.life_event),
+                ("対象者", self.audience),
+            )
+            if control.value
+        ]
+        if narrowing:
+            tips.append(f"{'・'.join(narrowing)}を「すべて」に戻してください")
+        if self.online.value or self.signature.value:
+            tips.append(
+                "「オンライン申請できるもののみ」「電子署名が必要なもののみ」を外してください"
+            )
+        if not tips:
+            tips.append("条件を変えて探してください")
+        items = "".join(f"<li>{esc(t)}</li>" for t in tips)
+        return f'<div class="myna-empty-hint myna-status-info">見つかりませんでした。<ul>{items}</ul></div>'
+
     def result_ids(self) -> list[str]:
         return [value for _label, value in self.results.options]
 
@@ -147,9 +187,16 @@ class ProcedureSearch(widgets.VBox):
         self.results.options = options
         ids = [v for _l, v in options]
         self.results.value = previous if previous in ids else None
-        self.count.value = f"<b>{len(found)}</b> 件の手続が見つかりました"
+        self.count.value = f"<b>{len(found)}</b> 件の手続が見つかりました" + (
+            "" if found else self.empty_hint()
+        )
         if self.results.value is None:
             self.detail.value = procedure_detail_html(None)
+            self.apply_button.layout.display = "none"
+
+    def _on_apply_click(self, _button: Any) -> None:
+        if self._on_apply is not None and self.results.value:
+            guard(self.status, "apply")(self._on_apply)(self.results.value)
 
     def _on_filter(self, _change: dict[str, Any]) -> None:
         guard(self.status, "procedure filter")(self.refresh)()
@@ -158,7 +205,10 @@ class ProcedureSearch(widgets.VBox):
         @guard(self.status, "procedure detail")
         def show() -> None:
             pid = change["new"]
-            self.detail.value = procedure_detail_html(catalogue.get(pid) if pid else None)
+            proc = catalogue.get(pid) if pid else None
+            self.detail.value = procedure_detail_html(proc)
+            online = bool(proc and proc["online"] and self._on_apply is not None)
+            self.apply_button.layout.display = None if online else "none"
 
         show()
 
@@ -191,10 +241,12 @@ class LifeEventPlanner(widgets.VBox):
         self.date_hint = widgets.HTML()
         self.table = widgets.HTML()
         self.table.add_class("myna-plan")
-        self.export_button = widgets.Button(
-            description="カレンダー（.ics）を作成", icon="calendar", button_style="primary"
-        )
-        self.export_button.add_class("myna-ics-button")
+        # the download is a real link, made afresh for every event and date: one click saves
+        # the .ics; the same click presses this hidden button, so the kernel keeps the plan
+        # (for `myna export deadlines`) and says what was made
+        self.export_button = widgets.Button(description="予定を保存")
+        self.export_button.add_class("myna-ics-save")
+        self.export_button.layout.display = "none"
         self.download = widgets.HTML()
         self.download.add_class("myna-ics-link")
         self.note = widgets.HTML(f'<p class="myna-muted">{esc(catalogue.CLOSED_DAY_NOTE)}</p>')
@@ -229,6 +281,7 @@ class LifeEventPlanner(widgets.VBox):
         if self.date.value is None:
             self.table.value = '<p class="myna-muted">日付を入力してください。</p>'
             return
+        self.download.value = self.ics_link()
         today = self._today()
         cells = []
         for row in self.rows():
@@ -266,6 +319,22 @@ class LifeEventPlanner(widgets.VBox):
 
         return deadlines_ics_bytes(self.rows(), event=self.event.value, event_date=self.date.value)
 
+    def ics_link(self) -> str:
+        """The link that downloads this plan's .ics at one click (a ``data:`` URI: nothing is
+        sent anywhere); clicking it also presses :attr:`export_button` (the plan is saved)."""
+        data = self.ics_bytes()
+        href = "data:text/calendar;charset=utf-8;base64," + base64.b64encode(data).decode()
+        name = f"deadlines-{self.event.value}-{self.date.value.isoformat()}.ics"
+        save = (
+            "var p=this.closest('.myna-planner');"
+            "var b=p&&p.querySelector('button.myna-ics-save');if(b){b.click();}"
+        )
+        return (
+            f'<a class="myna-download myna-ics-download" download="{esc(name)}" href="{href}" '
+            f'title="{esc(name)}" onclick="{esc(save)}">カレンダー（.ics）をダウンロード</a>'
+            f'<span class="myna-muted">　{data.count(b"BEGIN:VEVENT")}件の期限（3日前に通知）</span>'
+        )
+
     def _on_export(self, _button: Any) -> None:
         @guard(self.status, "ics export")
         def export() -> None:
@@ -273,12 +342,6 @@ class LifeEventPlanner(widgets.VBox):
                 self.status.error("日付を入力してから作成してください。")
                 return
             data = self.ics_bytes()
-            href = "data:text/calendar;charset=utf-8;base64," + base64.b64encode(data).decode()
-            name = f"deadlines-{self.event.value}-{self.date.value.isoformat()}.ics"
-            self.download.value = (
-                f'<a class="myna-ics-download" download="{esc(name)}" href="{href}">'
-                f"{esc(name)} をダウンロード</a>"
-            )
             if self.state is not None:
                 plans = self.state.get_state(PLANS_KEY, []) or []
                 entry = {"event": self.event.value, "date": self.date.value.isoformat()}
@@ -286,7 +349,9 @@ class LifeEventPlanner(widgets.VBox):
                     plans.append(entry)
                 self.state.set_state(PLANS_KEY, plans)
             events = data.count(b"BEGIN:VEVENT")
-            self.status.ok(f"{events} 件の期限をカレンダーにしました。")
+            self.status.ok(
+                f"{events} 件の期限をカレンダーにしました（この予定は保管庫に記録しました）。"
+            )
 
         export()
 
@@ -329,12 +394,16 @@ class ApplicationsStatus(widgets.VBox):
             except KeyError:
                 name = str(pid)
             status = str(rec.get("status") or "")
+            reason = rec.get("reason")
+            shown = esc(APPLICATION_STATUS_JA.get(status, status))
+            if isinstance(reason, str) and reason:
+                shown += f'<br><span class="myna-muted myna-reason">{esc(reason)}</span>'
             rows.append(
                 [
                     esc(rec.get("application_id")),
                     esc(name),
                     esc(_date(rec.get("submitted"))),
-                    esc(APPLICATION_STATUS_JA.get(status, status)),
+                    shown,
                     esc(_date(rec.get("updated"))),
                 ]
             )

@@ -11,6 +11,8 @@ from collections.abc import Callable
 import ipywidgets as widgets
 from IPython.display import display
 
+from ..display import fetch_progress_label
+
 Progress = Callable[[int, int, str], None]
 
 
@@ -18,7 +20,8 @@ def notebook_progress(
     description: str = "取得中", message: str = "{done}/{total} {label}"
 ) -> Progress:
     """A progress callback that shows a bar (with ``description``) at its first call and then
-    moves it; the text beside it is ``message`` filled with ``done``, ``total`` and ``label``."""
+    moves it; the text beside it is ``message`` filled with ``done``, ``total`` and ``label``
+    (the portal's operation names in Japanese: :func:`mynalib.display.fetch_progress_label`)."""
     parts: list[widgets.DOMWidget] = []
 
     def update(done: int, total: int, label: str) -> None:
@@ -29,7 +32,7 @@ def notebook_progress(
         bar, text = parts
         bar.max = max(total, 1)
         bar.value = done
-        text.value = message.format(done=done, total=total, label=label)
+        text.value = message.format(done=done, total=total, label=fetch_progress_label(label))
         if done >= total:
             bar.bar_style = "success"
 

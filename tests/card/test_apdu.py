@@ -82,7 +82,7 @@ def test_response() -> None:
 
 
 def test_status_words() -> None:
-    # every SW of CARD.md §4 has a meaning
+    # every SW of docs/CARD.md §4 has a meaning
     for sw in (0x9000, 0x6984, 0x6982, 0x6A82, 0x6A86, 0x6B00, 0x6700, 0x6D00, 0x6E00, 0x6981):
         assert SW(sw).meaning
         assert "unknown" not in sw_meaning(sw)

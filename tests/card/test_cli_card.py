@@ -160,23 +160,47 @@ def test_reader_and_virtual_are_exclusive(card_file: Path) -> None:
     assert r.exit_code == 2
 
 
+@pytest.mark.xdist_group("pcscd")  # needs no pcscd running: not beside the pcscd tests
 def test_status_without_pcscd_says_what_to_do() -> None:
-    from tests.pcsc_stack import _foreign_pcscd
+    from tests.pcsc_stack import _foreign_pcscd, no_pcscd
 
-    if _foreign_pcscd():
-        pytest.skip("a pcscd is running")
-    r = run("card", "status")
+    with no_pcscd():
+        if _foreign_pcscd():
+            pytest.skip("a pcscd is running")
+        r = run("card", "status")
     assert r.exit_code == 1
     assert "pcscd" in r.output and "スマートカードサービス" in r.output
 
 
-def test_doctor() -> None:
+def test_doctor(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mynalib.card import pcsc
+
+    monkeypatch.setattr(pcsc, "reader_states", lambda: [])  # a PC/SC service with no reader
     r = run("doctor")
     assert r.exit_code == 0, r.output
     assert "mynalib" in r.output and "PC/SC service" in r.output
     assert "Software card" in r.output and "works" in r.output
+    assert "All checks passed" in r.output
     # no personal data: no name, no My Number, no certificate subject
     assert "見本" not in r.output and "9018" not in r.output and "CN=" not in r.output
+
+
+def test_doctor_fails_with_what_to_do_when_something_is_wrong(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mynalib.card import pcsc
+    from mynalib.errors import PcscUnavailable
+
+    def no_service() -> list[object]:
+        raise PcscUnavailable("The PC/SC service is not running")
+
+    monkeypatch.setattr(pcsc, "reader_states", no_service)
+    r = run("doctor")
+    assert r.exit_code == 1, r.output
+    assert "1 problem(s) found" in r.output and "1件の問題" in r.output
+    assert "systemctl start pcscd" in r.output  # what to do, not only what is wrong
+    assert "pcscd）を起動してください" in r.output
+    assert "All checks passed" not in r.output
 
 
 def test_help_mentions_unsafe_env() -> None:

@@ -1,4 +1,4 @@
-"""PIN safety (CARD.md §5): the PIN's digits appear in no log (any level), exception or repr."""
+"""PIN safety (docs/CARD.md §5): the PIN's digits appear in no log (any level), exception or repr."""
 
 from __future__ import annotations
 

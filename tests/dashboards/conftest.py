@@ -9,28 +9,15 @@ connect; it is stopped by PID.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from ..conftest import CHROMIUM_ARGS, chromium_path  # noqa: F401 (re-exported for the tests)
+
 RENDER_TIMEOUT_MS = 60_000
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="session")
@@ -46,20 +33,6 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
             yield {"servers": servers, "env": env, "workdir": workdir}
         finally:
             servers.stop()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    exe = chromium_path()
-    if exe is None:
-        pytest.skip("Debian's chromium is not installed (make setup installs it when run as root)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _route(route: Any) -> None:

@@ -125,11 +125,17 @@ def test_planner_deadlines_and_ics(demo_site: dict[str, Any], page: Any, tmp_pat
     dated = [r for r in births if r.deadline is not None]
     shown = [d.strip() for d in page.locator(".myna-plan .myna-deadline").all_inner_texts()]
     assert shown[: len(dated)] == [r.deadline.isoformat() for r in dated]  # sorted as planned
-    page.locator(".myna-ics-button button, button.myna-ics-button").first.click()
     link = page.locator("a.myna-ics-download")
     link.wait_for(timeout=10_000)
+    assert "カレンダー（.ics）をダウンロード" in link.inner_text()
+    with page.expect_download() as download:
+        link.click()  # one click: the file downloads
+    data = Path(download.value.path()).read_bytes()
     href = link.get_attribute("href") or ""
-    data = base64.b64decode(href.split("base64,", 1)[1])
+    assert base64.b64decode(href.split("base64,", 1)[1]) == data  # made in the page, not fetched
+    assert download.value.suggested_filename == "deadlines-birth-2026-05-01.ics"
+    # the same click told the kernel: the plan is saved (for `myna export deadlines`)
+    page.locator(".myna-planner .myna-status-ok").wait_for(timeout=10_000)
     cal = Calendar.from_ical(data)
     events = {str(e["summary"]): e.decoded("dtstart") for e in cal.walk("VEVENT")}
     assert events["期限: 児童手当 認定請求"] == dt.date(2026, 5, 16)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
 
 pytest.importorskip("ipywidgets")
 
+from mynalib import frames
 from mynalib import procedures as P
 from mynalib.errors import PinError
 from mynalib.widgets.common import MemoryState, StatusBar, guard, japanese_message, log_path
@@ -169,11 +171,27 @@ def test_the_dashboard_log_redacts_tokens() -> None:
 
 def test_figures() -> None:
     assert 'data-months="0"' in pension_html(None)
-    periods = pd.DataFrame(
-        {"person": ["見本　太郎"] * 2, "scheme": ["厚生年金", "国民年金"], "months": [100, 30]}
+    periods = frames.conform(
+        "pension_periods",
+        pd.DataFrame(
+            {
+                "person": ["見本　太郎", "見本　太郎", "見本　太郎", "見本　花子"],
+                "scheme": ["国民年金", "国民年金", "厚生年金", "国民年金（第3号）"],
+                "start": ["1990-04-01", "1992-04-01", "2000-04-01", "2020-04-01"],
+                "end": ["1992-04-01", "1993-04-01", None, "2023-04-01"],
+                "months": [24, 12, None, 36],
+                "status": ["納付済", "未納", "加入中", "納付済"],
+            }
+        ),
     )
-    html = pension_html(periods)
-    assert 'data-months="130"' in html and "満たしています" in html
+    births = {"見本　太郎": dt.date(1970, 4, 12)}
+    html = pension_html(periods, births, as_of=dt.date(2026, 11, 1))
+    # 見本　太郎 by hand: 24 paid + the ongoing 厚生年金 2000-04 .. 2026-11 (320 months, this month
+    # included); the 12 未納 months do not count. 見本　花子 apart: 36 months, no date of birth.
+    assert 'data-person="見本　太郎" data-qualifying="344" data-counted="344"' in html
+    assert 'data-person="見本　花子" data-qualifying="36" data-counted=""' in html
+    assert "満たしています" in html and "あと84か月" in html and "生年月日が分からない" in html
+    assert 'data-months="380"' in html  # the people's months added only for the page's scripts
     exp = pd.DataFrame({"patient_share": pd.array([60000, 50000], dtype="Int64")})
     assert 'data-spent="110000"' in medical_html(exp, 2025, None)
     assert "読み取っていません" in card_html(None)
@@ -304,3 +322,66 @@ def test_blocked_software_card_says_how_to_reset_it() -> None:
     assert "ロック" in panel.status.value and "myna demo --rebuild" in panel.status.value
     with open_card("virtual", profile=profile) as card:
         assert card.auth_tries_left() == 0
+
+
+def test_the_myinfo_section_shows_every_category_and_says_nothing_on_record() -> None:
+    from mynalib.widgets.myinfo import myinfo_html
+
+    answers = frames.conform(
+        "myinfo_answers",
+        pd.DataFrame(
+            [
+                {
+                    "kind": "portal_care",
+                    "person": "見本　太郎",
+                    "status": "04",
+                    "nothing_on_record": True,
+                },
+                {
+                    "kind": "portal_employment",
+                    "person": "見本　太郎",
+                    "status": "04",
+                    "nothing_on_record": True,
+                },
+                {
+                    "kind": "portal_bank_account",
+                    "person": "見本　太郎",
+                    "status": "03",
+                    "nothing_on_record": False,
+                },
+            ]
+        ),
+    )
+    bank = frames.conform(
+        "bank_account",
+        pd.DataFrame(
+            [
+                {
+                    "person": "見本　太郎",
+                    "registered": True,
+                    "bank_name": "見本銀行",
+                    "branch_name": "<b>本店</b>",
+                    "account_type": "普通",
+                    "account_number": "****567",
+                }
+            ]
+        ),
+    )
+    html = myinfo_html({"myinfo_answers": answers, "bank_account": bank}, ["見本　太郎"])
+    categories = re.findall(r'data-category="([^"]+)" data-state="([^"]+)"', html)
+    assert [c for c, _ in categories] == [
+        "健康・医療",
+        "税・所得・口座",
+        "年金",
+        "子ども・子育て",
+        "世帯情報",
+        "福祉・介護",
+        "雇用保険",
+    ]
+    states = dict(categories)
+    assert states["福祉・介護"] == "no-record" and states["雇用保険"] == "no-record"
+    assert states["税・所得・口座"] == "records" and states["年金"] == "not-fetched"
+    assert '<li class="myna-no-record">見本　太郎: 記録がありません' in html
+    assert "****567" in html and "&lt;b&gt;本店&lt;/b&gt;" in html and "<b>本店" not in html
+    empty = myinfo_html(None)
+    assert empty.count('data-state="not-fetched"') == 7

@@ -13,6 +13,8 @@ import pytest
 
 import mynalib
 
+from ..importgraph import imports_in
+
 PACKAGE = Path(mynalib.__file__).parent
 ANALYSIS = PACKAGE / "analysis"
 #: what an analysis module must not import (mynalib packages and third-party UI/CLI libraries)
@@ -22,22 +24,7 @@ FORBIDDEN_THIRD_PARTY = ("matplotlib", "ipywidgets", "IPython", "click", "voila"
 
 def imported_modules(source: str, package: str) -> list[str]:
     """Absolute names of every module ``source`` (a module of ``package``) imports."""
-    tree = ast.parse(source)
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - node.level + 1]
-                prefix = ".".join(base)
-                module = f"{prefix}.{node.module}" if node.module else prefix
-            else:
-                module = node.module or ""
-            names.append(module)
-            names += [f"{module}.{alias.name}" for alias in node.names]
-    return names
+    return imports_in(ast.parse(source), f"{package}.module")
 
 
 def violations(source: str, package: str = "mynalib.analysis") -> list[str]:

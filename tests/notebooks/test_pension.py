@@ -235,3 +235,33 @@ def test_gaps_text() -> None:
     assert "ありません" in pension.gaps_text(
         pension.gaps(pension_periods().iloc[0:0], birth=dt.date(2010, 1, 1), as_of=AS_OF)
     )
+
+
+def test_age_month_of_29_february_in_a_common_year() -> None:
+    # born 2004-02-29: 20 is reached on 2024-02-28 (a leap year: the day before the 29th) and 60 on
+    # 2064-02-28 (the last day of February of a common year ends the year of age)
+    assert str(pension.age_month(dt.date(2004, 2, 29), 20)) == "2024-02"
+    assert str(pension.age_month(dt.date(2003, 3, 1), 21)) == "2024-02"  # reached on 2024-02-29
+
+
+def test_one_persons_summary_is_what_the_notebook_shows() -> None:
+    s = pension.summary(pension_periods(), person=TARO, birth=TARO_BIRTH, as_of=AS_OF)
+    # by hand: paid 354 (厚生年金) + 20 (国民年金, to 2026-11) + 全額免除 12 + 学生納付特例 36;
+    # 未納 18 do not count toward the 受給資格期間
+    assert s.qualifying_months == 354 + 20 + 12 + 36 == 422
+    assert s.eligible and s.qualifying_short == 0
+    assert s.counted_months == pytest.approx(378)  # 354 + 20 + 12 × 1/3
+    est = pension.estimate(pension_periods(), birth=TARO_BIRTH, as_of=AS_OF)
+    toward = pension.months_toward_full(pension_periods(), birth=TARO_BIRTH, as_of=AS_OF)
+    assert s.qualifying_months == est.qualifying_months
+    assert s.counted_months == pytest.approx(est.counted_months)
+    assert s.counted_months == pytest.approx(toward["counted"].sum())
+    table = pension.summary_table(s)
+    assert list(table.columns) == ["項目", "値"] and "422か月 / 120か月" in table.iloc[0, 1]
+
+
+def test_summary_without_a_birth_date_counts_no_480() -> None:
+    s = pension.summary(pension_periods(), person=TARO, as_of=AS_OF)
+    assert s.counted_months is None and s.qualifying_months == 422
+    short = pension.summary(pension_periods().head(1), as_of=AS_OF)  # 36 months of 学生納付特例
+    assert short.qualifying_months == 36 and short.qualifying_short == 84 and not short.eligible

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -15,6 +14,7 @@ from mynalib.portal.sandbox.app import SandboxConfig, create_app, redirect_uri_a
 from mynalib.secrets import Pin
 
 from ..portal.conftest import member_profile
+from .conftest import run_async
 
 REGISTERED = (P.DEFAULT_REDIRECT_URI,)
 
@@ -70,7 +70,7 @@ def _get(app: Any, path: str, **kw: Any) -> httpx.Response:
         async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test") as c:
             return await c.get(path, **kw)
 
-    return asyncio.run(go())
+    return run_async(go)
 
 
 def test_the_authorize_endpoint_refuses_a_lookalike_redirect() -> None:

@@ -123,7 +123,13 @@ def test_the_particular_tests_of_applying() -> None:
 
 
 def test_medical_applies_to_the_filer_only() -> None:
-    med = medical([(HANAKO, f"{YEAR}-03", "医科外来", "見本病院", 150_000)])
+    # two months, each under the 高額療養費 limit (nothing is refunded)
+    med = medical(
+        [
+            (HANAKO, f"{YEAR}-03", "医科外来", "見本病院", 75_000),
+            (HANAKO, f"{YEAR}-04", "医科外来", "見本病院", 75_000),
+        ]
+    )
     h = household(med=med)
     result = ask(MedicalChoice, h)
     assert result is not None and result.key == "medical" and result.person == TARO
@@ -132,7 +138,12 @@ def test_medical_applies_to_the_filer_only() -> None:
 
 
 def test_medical_choice_is_made_when_the_taxable_income_is_settled() -> None:
-    med = medical([(TARO, f"{YEAR}-03", "医科外来", "見本病院", 105_000)])
+    med = medical(  # two months, each under the 高額療養費 limit
+        [
+            (TARO, f"{YEAR}-03", "医科外来", "見本病院", 52_500),
+            (TARO, f"{YEAR}-04", "医科外来", "見本病院", 52_500),
+        ]
+    )
     buys = [OtcPurchase(date(YEAR, 6, 1), "店", "薬", 50_000, TARO)]
     settings = settings_from_dict({"filer": TARO, "health_check": True})
     h = household(med=med, otc=buys, settings=settings)
@@ -144,7 +155,9 @@ def test_medical_choice_is_made_when_the_taxable_income_is_settled() -> None:
     # 5,000 (医療費控除) against 38,000 (セルフメディケーション): the larger saves more
     assert settled.key == "self_medication" and settled.income_tax == 38_000
     assert choice.comparison is not None and choice.comparison.best == "self_medication"
-    assert any("最低税率5%" in w for w in h.warnings)  # no taxable income known
+    # no income known: no tax saved is worked out, the larger deduction is taken, and said so
+    assert any("軽減される税額は計算できません" in w for w in h.warnings)
+    assert (choice.comparison.medical_saved, choice.comparison.self_medication_saved) == (0, 0)
 
 
 def test_self_medication_requirement_from_the_checkups_frame() -> None:

@@ -248,3 +248,21 @@ def test_a_failed_export_leaves_no_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     write_private(target, b"ok")
     assert target.read_bytes() == b"ok" and [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_the_2024_hospital_month_is_a_high_cost_month(vault_dir: Path, tmp_path: Path) -> None:
+    """The sample's 2024 hospital month (医療費 638,160円, 窓口 191,448円): 区分ウ (assumed, and said)
+    80,100 + (638,160 − 267,000) × 1% = 83,812円, so 107,636円 comes back as 高額療養費."""
+    data = json.loads(run(vault_dir, "tax", "summary", "--year", "2024", "--format", "json"))
+    medical = data["people"][0]["results"][0]
+    assert medical["key"] == "medical"
+    assert medical["details"]["kogaku_subtracted"] == 107_636
+    (warning,) = [w for w in medical["warnings"] if "高額療養費" in w]
+    assert "2024年6月" in warning and "638,160円" in warning and "191,448円" in warning
+    assert "107,636円" in warning
+    out = tmp_path / "form.csv"
+    run(vault_dir, "export", "iryohi-form", "--year", "2024", "-o", str(out), "--by-month")
+    rows = [line.split(",") for line in out.read_bytes().decode("utf-8-sig").splitlines()[1:]]
+    # the hospital's row of June (its 入院 191,448 and an 外来 claim): the refund as 補填 (column I)
+    (row,) = [r for r in rows if r[7] not in ("", "0")]
+    assert row[7] == "107636" and int(row[6]) >= 191_448 and row[8] == "2024年6月"

@@ -115,3 +115,41 @@ def test_the_default_class_is_said() -> None:
 def test_an_unknown_class_is_refused() -> None:
     with pytest.raises(ValueError):
         estimate_high_cost([], 2025, births={}, income_class="カ")
+
+
+@pytest.mark.parametrize(
+    ("cost", "limit"),
+    [
+        # 健康保険法施行令第42条: (医療費 − 267,000) × 1%, "50銭未満切捨て、50銭以上切上げ"
+        (267_049, 80_100),  # 0.49円 → 0
+        (267_050, 80_101),  # 0.50円 → 1
+        (638_160, 83_812),  # 3,711.60円 → 3,712 (the sample household's hospital month)
+    ],
+)
+def test_the_one_percent_term_is_rounded_as_the_cabinet_order_says(cost: int, limit: int) -> None:
+    est = estimate_high_cost(
+        [claim("太郎", MAY, 191_448, cost)], 2025, births={}, income_class="ウ"
+    )
+    assert est.months[0].limit == limit
+    assert est.total_refund == 191_448 - limit
+
+
+def test_the_refund_is_attributed_to_the_rows_of_the_form() -> None:
+    # one household month, two hospitals' claims (each ≥ 21,000): 90,000 − 57,600 (区分エ) =
+    # 32,400 shared by what each paid: 60,000 → 21,600, 30,000 → 10,800
+    claims = [
+        Claim("太郎", MAY, "医科入院", 200_000, 60_000, "X健保", "見本病院"),
+        Claim("太郎", MAY, "医科外来", 100_000, 30_000, "X健保", "見本クリニック"),
+    ]
+    (month,) = estimate_high_cost(claims, 2025, births={}, income_class="エ").months
+    assert month.refund_by_row == {("太郎", "見本病院"): 21_600, ("太郎", "見本クリニック"): 10_800}
+    assert month.refund_by_person == {"太郎": 32_400}
+
+
+def test_months_after_the_checked_table_say_so() -> None:
+    assert not any(
+        "確認できていません" in a for a in estimate_high_cost([], 2025, births={}).assumptions
+    )
+    assert any(
+        "確認できていません" in a for a in estimate_high_cost([], 2026, births={}).assumptions
+    )

@@ -172,21 +172,38 @@ def test_self_medication_bounded_monotone(amounts: list[int], more: int) -> None
 
 
 def test_comparison_in_tax_saved() -> None:
+    """Tax without the deduction minus tax with it, by the NTA's 速算表 (No.2260) worked by hand:
+    所得税 + 復興特別所得税 2.1% (1円未満切捨て), the sum cut to the 100円; 住民税 4% + 6%."""
     med = medical_deduction(one(150_000), year=2025, total_income=5_000_000)  # 50,000
     sm = self_medication_deduction([buy(32_000)], year=2025, health_check=True)  # 20,000
-    c = compare_medical(med, sm, taxable_income=3_000_000)  # 10%
-    # 50,000 × 10% × 1.021 = 5,105 + 5,000; 20,000 × 10% × 1.021 = 2,042 + 2,000
-    assert (c.medical_saved, c.self_medication_saved) == (10_105, 4_042)
-    assert c.best == "medical" and c.difference == 6_063 and c.chosen is med
+    c = compare_medical(med, sm, before_it=3_000_000, before_rt=3_200_000)
+    # 3,000,000: 300,000 − 97,500 = 202,500 + 4,252 → 206,700
+    # 2,950,000: 295,000 − 97,500 = 197,500 + 4,147 → 201,600 (saved 5,100)
+    # 2,980,000: 298,000 − 97,500 = 200,500 + 4,210 → 204,700 (saved 2,000)
+    # 住民税: 320,000 − 315,000 = 5,000; 320,000 − 318,000 = 2,000
+    assert (c.medical_saved, c.self_medication_saved) == (5_100 + 5_000, 2_000 + 2_000)
+    assert c.best == "medical" and c.difference == 6_100 and c.chosen is med
     c2 = compare_medical(
-        medical_deduction(one(110_000), year=2025, total_income=5_000_000),
+        medical_deduction(one(110_000), year=2025, total_income=5_000_000),  # 10,000
         sm,
-        taxable_income=7_000_000,
+        before_it=7_000_000,
     )
-    # 10,000 × 23% × 1.021 = 2,348.3 → 2,348 + 1,000; 20,000 → 4,696.6 → 4,696 + 2,000
-    assert (c2.medical_saved, c2.self_medication_saved) == (3_348, 6_696)
-    assert c2.best == "self_medication" and c2.difference == 3_348
-    assert "比較" in c2.explain()
+    # 7,000,000 × 23% − 636,000 = 974,000 + 20,454 → 994,400; 6,990,000: 971,700 + 20,405 →
+    # 992,100 (saved 2,300); 6,980,000: 969,400 + 20,357 → 989,700 (saved 4,700); 住民税 unknown
+    assert (c2.medical_saved, c2.self_medication_saved) == (2_300, 4_700)
+    assert c2.best == "self_medication" and c2.difference == 2_400
+    assert "比較" in c2.explain() and "計算できません" in c2.explain()
+
+
+def test_saving_across_a_bracket_and_without_tax() -> None:
+    sm = self_medication_deduction([buy(32_000)], year=2025, health_check=True)  # 20,000
+    med = medical_deduction(one(100_000), year=2025, total_income=5_000_000)  # 0
+    # 1,960,000 (10%): 98,500 + 2,068 → 100,500; 1,940,000 (5%): 97,000 + 2,037 → 99,000
+    c = compare_medical(med, sm, before_it=1_960_000)
+    assert c.self_medication_saved == 1_500  # the marginal 10% × 1.021 would say 2,042
+    # no tax: nothing is saved, and the larger deduction still wins
+    c0 = compare_medical(med, sm, before_it=0, before_rt=0)
+    assert (c0.medical_saved, c0.self_medication_saved, c0.best) == (0, 0, "self_medication")
 
 
 # ------------------------------------------------------------------------------ OTC purchase CSV

@@ -55,7 +55,7 @@ def test_only_2026_has_the_dependant_rule() -> None:
         assert RULES[y].life.new_general_dependant_it is None
 
 
-# (table, paid, expected) — expected values worked out by hand from TAX.md, fractions cut upwards
+# (table, paid, expected) — expected values worked out by hand from docs/TAX.md, fractions cut upwards
 TIER_CASES = [
     # 所得税 新
     (R.LIFE_NEW_IT, 0, 0),
@@ -212,3 +212,30 @@ def test_exact_rounding_helpers() -> None:
     assert R.ceil_fraction(Fraction(1, 2)) == 1
     assert R.ceil_fraction(Fraction(-1, 2)) == 0
     assert R.floor_fraction(Fraction(199_999_9, 20)) == 99_999
+
+
+def test_new_figures_have_their_sources_and_the_design_notes_are_not_cited() -> None:
+    for rules in RULES.values():
+        assert "地方税法第37条" in rules.resident_adjustment_source
+        assert "No.2260" in rules.liability_source
+    assert "施行令第41条" in R.SRC_KOGAKU_AGE and "50銭" in R.SRC_KOGAKU_AGE
+    assert "指定都市" in R.SRC_RESIDENT_SPLIT
+    texts = [v for k, v in vars(R).items() if k.startswith("SRC_") and isinstance(v, str)]
+    assert texts and not any(".md" in t for t in texts)
+
+
+def test_adjustment_deduction_worked_example() -> None:
+    # 地方税法第37条・第314条の6: with only the 基礎控除 difference (所得税 48万円 − 住民税 43万円 =
+    # 5万円, the figure the 調整控除 uses), 5万円 × 5% (道府県民税 2% + 市町村民税 3%) = 2,500円
+    for rules in RULES.values():
+        assert rules.resident_adjustment_min == 50_000 * 2 // 100 + 50_000 * 3 // 100 == 2_500
+
+
+def test_kogaku_table_rows_of_the_ministry() -> None:
+    # 厚生労働省「高額療養費制度を利用される皆さまへ」: 70歳未満 区分ウ 80,100円 +（医療費 − 267,000円）
+    # × 1%、多数回 44,400円; 区分エ 57,600円; 70歳以上 一般 外来（個人）18,000円
+    ku = R.KOGAKU_UNDER_70["ウ"]
+    assert (ku.base, ku.threshold, ku.many_times) == (80_100, 267_000, 44_400)
+    assert R.KOGAKU_UNDER_70["エ"].base == 57_600 and R.KOGAKU_UNDER_70["エ"].threshold is None
+    assert R.KOGAKU_70_PLUS["エ"].outpatient == 18_000
+    assert R.KOGAKU_TABLE_CHECKED_THROUGH.isoformat() == "2026-07-01"

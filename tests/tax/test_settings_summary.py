@@ -68,9 +68,12 @@ def test_toml_and_json_settings(tmp_path: Path) -> None:
 
 
 def test_dependant_age_at_year_end() -> None:
+    # 年齢計算ニ関スル法律: an age is reached the day before the birthday, so a person born on
+    # 2004-01-01 reaches 23 on 2026-12-31 — not "under 23 at the end of 2026"; 2004-01-02 is.
     d = Dependant("x", date(2003, 12, 31))
     assert d.age_at_year_end(2026) == 23
-    assert Dependant("y", date(2004, 1, 1)).age_at_year_end(2026) == 22
+    assert Dependant("y", date(2004, 1, 1)).age_at_year_end(2026) == 23
+    assert Dependant("z", date(2004, 1, 2)).age_at_year_end(2026) == 22
 
 
 @pytest.mark.parametrize(
@@ -105,7 +108,9 @@ def household_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     med = medical(
         [
             (TARO, "2026-01", "医科外来", "見本内科", 60_000),
-            (UME, "2026-03", "医科入院", "見本総合病院", 90_000),
+            # two months, each under the 高額療養費 limit (its own tests are in test_kogaku.py)
+            (UME, "2026-03", "医科入院", "見本総合病院", 45_000),
+            (UME, "2026-04", "医科入院", "見本総合病院", 45_000),
             (SORA, "2026-05", "歯科外来", "見本歯科", 20_000),
         ]
     )
@@ -152,7 +157,10 @@ def test_household_summary_2026() -> None:
     assert by_key["social_insurance"].income_tax == 250_000  # the 2026 part of the 2025 prepayment
     assert by_key["donation"].income_tax == 50_000
     assert taro.income_tax_total == 70_000 + 55_000 + 250_000 + 50_000
-    assert taro.saved is not None and taro.saved.marginal_rate * 100 == 10
+    # tax without the deductions minus tax with them, across a bracket (速算表, NTA No.2260):
+    # 3,425,000 × 20% − 427,500 = 257,500, 復興 5,407 → 262,900 (100円未満切捨て);
+    # 3,000,000 × 10% − 97,500 = 202,500, 復興 4,252 → 206,700; saved 56,200 (not 425,000 × 10%)
+    assert taro.saved is not None and taro.saved.income_tax == 262_900 - 206_700
     assert [p.person for p in hs.people] == [TARO, HANAKO]
     rows = hs.rows()
     assert {r["deduction"] for r in rows if r["person"] == HANAKO} == {"life_insurance"}
@@ -273,3 +281,69 @@ def test_cli_errors(fake_vault: FakeVault, tmp_path: Path) -> None:
     bad.write_text("nonsense_key = 1", "utf-8")
     r = invoke("tax", "summary", "--year", "2026", "--settings", str(bad))
     assert r.exit_code == 1 and "nonsense_key" in r.output
+
+
+def test_high_cost_settings_keys() -> None:
+    s = settings_from_dict(
+        {
+            "filer": TARO,
+            "birth": "1970-04-12",
+            "kogaku_income_class": "区分ｳ",  # NFKC: ウ
+            "subtract_kogaku_estimate": False,
+            "people": {UME: {"birth": "1943-01-15", "kogaku_income_class": "エ"}},
+        }
+    )
+    assert s.filer_inputs.birth == date(1970, 4, 12) and s.filer_inputs.kogaku_income_class == "ウ"
+    assert s.inputs_for(UME).kogaku_income_class == "エ" and not s.subtract_kogaku_estimate
+    assert settings_from_dict({}).subtract_kogaku_estimate is True
+    with pytest.raises(TaxError, match="kogaku_income_class"):
+        settings_from_dict({"kogaku_income_class": "カ"})
+    with pytest.raises(TaxError, match="subtract_kogaku_estimate"):
+        settings_from_dict({"subtract_kogaku_estimate": "yes"})
+
+
+@pytest.mark.parametrize(("birth", "deduction"), [("2004-01-01", 40_000), ("2004-01-02", 55_000)])
+def test_the_2026_dependant_rule_at_the_age_boundary(birth: str, deduction: int) -> None:
+    # born 2004-01-01: 23 on 2026-12-31 (not under 23): the usual 40,000 cap for P = 100,000;
+    # born 2004-01-02: 22 → 100,000 × 1/4 + 30,000 = 55,000 (令和8年分)
+    ded = deductions(cert("life_general", 100_000, regime="new", year=2026))
+    s = settings_from_dict({"filer": TARO, "dependants": [{"name": "子", "birth": birth}]})
+    hs = household_summary(2026, deductions=ded, settings=s)
+    life = next(r for r in hs.people[0].results if r.key == "life_insurance")
+    assert life.income_tax == deduction
+
+
+def test_no_tax_saves_nothing() -> None:
+    # 見本　花子 (令和7年分): 総所得金額等 900,000 < 基礎控除 950,000 → 課税所得 0: no 所得税 to save.
+    # 住民税: 900,000 − 431,080 − 430,000 = 38,920 → 38,000; with the deductions added back
+    # 469,080 → 469,000: (18,760 → 18,700) + (28,140 → 28,100) = 46,800; 38,000: 1,500 + 2,200
+    ded = deductions(
+        cert("life_pension", 96_000, regime="new", person=HANAKO),
+        cert("social_insurance", 403_080, person=HANAKO, form="TEG840", issuer="日本年金機構"),
+    )
+    s = settings_from_dict(
+        {"filer": TARO, "people": {HANAKO: {"total_income": 900_000, "taxable_income": 0}}}
+    )
+    hs = household_summary(2025, deductions=ded, settings=s)
+    hanako = next(p for p in hs.people if p.person == HANAKO)
+    assert hanako.income_tax_total == 40_000 + 403_080
+    assert hanako.saved is not None and hanako.saved.income_tax == 0
+    assert hanako.resident_taxable_income == 38_000
+    assert hanako.saved.resident_tax == 46_800 - 3_700
+
+
+def test_resident_levy_estimate_uses_the_resident_deductions() -> None:
+    # 課税総所得金額 4,000,000 + 所得控除の差 (生命 40,000 − 28,000, 寄附金 50,000 − 0) + 基礎控除の差
+    # (630,000 − 430,000) = 4,262,000; 所得割 170,400 + 255,700 = 426,100 − 調整控除 2,500 = 423,600;
+    # ふるさと納税の上限: 423,600 × 20% = 84,720 ÷ (90% − 20% × 1.021) = 121,759 + 2,000
+    ded = deductions(
+        cert("life_general", 100_000, regime="new"),
+        cert("donation", 52_000, form="TEG830", detail={"furusato": True, "recipient": "見本市"}),
+    )
+    s = settings_from_dict({"filer": TARO, "total_income": 6_000_000, "taxable_income": 4_000_000})
+    hs = household_summary(2025, deductions=ded, settings=s)
+    taro = hs.people[0]
+    assert taro.resident_taxable_income == 4_262_000
+    donation = next(r for r in taro.results if r.key == "donation")
+    assert donation.details["resident_levy"] == 423_600
+    assert donation.details["furusato_limit"] == 123_759

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from mynalib import log
 from mynalib.vault import open_vault
 
+from ..importgraph import imports_in
 from .conftest import PASSPHRASE
 
 PACKAGE = Path(__file__).resolve().parents[2] / "mynalib"
@@ -48,22 +49,15 @@ def _imports(module: str) -> tuple[set[str], ast.Module]:
     path = _path_of(module)
     assert path is not None, module
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - node.level + 1]
-                target = ".".join([*base, node.module] if node.module else base)
-            else:
-                target = node.module or ""
-            for alias in node.names:  # `from . import codec`: a module of the package
-                name = f"{target}.{alias.name}"
-                is_module = target.startswith("mynalib") and _path_of(name) is not None
-                out.add(name if is_module else target)
+    # `from . import codec`: a module of the package, not the package
+    out = set(
+        imports_in(
+            tree,
+            module,
+            path.name == "__init__.py",
+            lambda name: name.startswith("mynalib") and _path_of(name) is not None,
+        )
+    )
     return out, tree
 
 

@@ -210,7 +210,6 @@ def test_kind_registered_at_run_time_keeps_the_import_in_process(
     from mynalib import sources
     from mynalib.sources import ParseResult
 
-    sources._load()
     monkeypatch.setitem(
         sources._KINDS,
         "test_kind",

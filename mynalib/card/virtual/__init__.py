@@ -15,6 +15,7 @@ from .profile import (
     test_ca_certificates,
     test_ca_keys,
     test_kenhojo_issuer_key,
+    test_smartphone_ca_certificates,
 )
 
 
@@ -51,4 +52,5 @@ __all__ = [
     "test_ca_certificates",
     "test_ca_keys",
     "test_kenhojo_issuer_key",
+    "test_smartphone_ca_certificates",
 ]

@@ -1,4 +1,4 @@
-"""The software My Number card: answers APDUs exactly as CARD.md describes.
+"""The software My Number card: answers APDUs exactly as docs/CARD.md describes.
 
 Applets JPKI and 券面事項入力補助 (plus empty 券面事項確認 and 住基 applets that select and hold no
 files), padded certificate EFs, PIN-protected files and keys, PIN counters (63Cx / 63C0 / 6984),

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -25,8 +25,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from ...errors import CardError
-from ...samples import HOUSEHOLD, Person
+from ...jp.age import age_on
+from ...samples.household import HOUSEHOLD  # plain data: the built-in card's default holder
 from ..apdu import encode_tlv
+from ..jpki import CARD_TOKEN_LABELS, SMARTPHONE_TOKEN_LABELS
 from .keys import deterministic_rsa_key
 
 __all__ = [
@@ -37,13 +39,52 @@ __all__ = [
     "test_ca_certificates",
     "test_ca_keys",
     "test_kenhojo_issuer_key",
+    "test_smartphone_ca_certificates",
+    "test_smartphone_ca_keys",
 ]
+
+
+class CardHolder(Protocol):
+    """Who a software card is issued to: any object with these attributes will do (a sample
+    household member, a :class:`Holder` read back from a profile, a test's own record). ``name``
+    is the 氏名 with an ideographic space; ``sex`` is "1" male, "2" female, "9" not applicable,
+    "0" unknown, as on the card."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kana(self) -> str: ...
+    @property
+    def birth(self) -> dt.date: ...
+    @property
+    def sex(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def my_number(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A card holder as a profile file stores it."""
+
+    id: str
+    name: str
+    kana: str
+    birth: dt.date
+    sex: str
+    address: str
+    role: str = ""
+    my_number: str = field(default="", repr=False)  # never in a repr
+
 
 #: the documented default PINs of a newly generated software card
 DEFAULT_PINS = {"auth": "1234", "sign": "ABC123", "kenhojo": "1234"}
 MAX_TRIES = {"auth": 3, "sign": 5, "kenhojo": 3}
 
-#: subjectAltName otherName OIDs of the signing certificate (CARD.md §6)
+#: subjectAltName otherName OIDs of the signing certificate (docs/CARD.md §6)
 SAN_OIDS = {
     "name": "1.2.392.200149.8.5.5.1",
     "name_alt": "1.2.392.200149.8.5.5.2",
@@ -92,22 +133,43 @@ def test_ca_keys() -> dict[str, rsa.RSAPrivateKey]:
 
 
 @functools.lru_cache(maxsize=1)
+def test_smartphone_ca_keys() -> dict[str, rsa.RSAPrivateKey]:
+    """The スマホ用電子証明書 test CAs' private keys (auth, sign): not the card's CAs."""
+    return {
+        "auth": deterministic_rsa_key(SMARTPHONE_CA_KEY_SEEDS[0]),
+        "sign": deterministic_rsa_key(SMARTPHONE_CA_KEY_SEEDS[1]),
+    }
+
+
+@functools.lru_cache(maxsize=1)
 def _test_ca_certs() -> dict[str, x509.Certificate]:
-    keys = test_ca_keys()
+    return _ca_certificates(test_ca_keys(), purpose_suffix="", serial_tag="ca")
+
+
+@functools.lru_cache(maxsize=1)
+def _test_smartphone_ca_certs() -> dict[str, x509.Certificate]:
+    return _ca_certificates(
+        test_smartphone_ca_keys(), purpose_suffix=" for smartphone", serial_tag="ca-smartphone"
+    )
+
+
+def _ca_certificates(
+    keys: dict[str, rsa.RSAPrivateKey], *, purpose_suffix: str, serial_tag: str
+) -> dict[str, x509.Certificate]:
     out = {}
     for kind, purpose in (
         ("auth", "JPKI for user authentication"),
         ("sign", "JPKI for digital signature"),
     ):
         key = keys[kind]
-        name = _ca_name(purpose)
+        name = _ca_name(purpose + purpose_suffix)
         ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
         cert = (
             x509.CertificateBuilder()
             .subject_name(name)
             .issuer_name(name)
             .public_key(key.public_key())
-            .serial_number(_serial("ca", kind))
+            .serial_number(_serial(serial_tag, kind))
             .not_valid_before(_CA_NOT_BEFORE)
             .not_valid_after(_CA_NOT_AFTER)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -138,6 +200,13 @@ def test_ca_certificates() -> list[x509.Certificate]:
     return [certs["auth"], certs["sign"]]
 
 
+def test_smartphone_ca_certificates() -> list[x509.Certificate]:
+    """The O=JPKI-TEST CA certificates (auth, sign) of the software スマホ用電子証明書: separate
+    from the card's, so a relying party can tell the two kinds apart by their issuer."""
+    certs = _test_smartphone_ca_certs()
+    return [certs["auth"], certs["sign"]]
+
+
 def test_kenhojo_issuer_key() -> rsa.RSAPrivateKey:
     """The test issuer key that signs every software card's 券面事項入力補助 integrity record."""
     return deterministic_rsa_key(SHARED_KEY_SEEDS[2])
@@ -156,20 +225,16 @@ def _bday(birth: dt.date, year: int) -> dt.date:
         return dt.date(year, 3, 1)
 
 
-def _age(birth: dt.date, on: dt.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def card_key_seed(seed: str, holder: Person) -> str:
+def card_key_seed(seed: str, holder: CardHolder) -> str:
     """What a card's keys are derived from: ``auth|<this>`` and ``sign|<this>``."""
     return f"{seed}|{holder.id}|{holder.my_number}"
 
 
-def key_seeds(seed: str, holder: Person, issued: dt.date = DEFAULT_ISSUED) -> list[str]:
+def key_seeds(seed: str, holder: CardHolder, issued: dt.date = DEFAULT_ISSUED) -> list[str]:
     """The seeds of every key :meth:`CardProfile.generate` derives for this card (the CA and
     issuer keys apart): the signing key only for holders 15 or older on the issue date."""
     base = card_key_seed(seed, holder)
-    return [f"auth|{base}"] + ([f"sign|{base}"] if _age(holder.birth, issued) >= 15 else [])
+    return [f"auth|{base}"] + ([f"sign|{base}"] if age_on(holder.birth, issued) >= 15 else [])
 
 
 #: seeds of the keys every software card shares (test CAs and the 券面事項入力補助 issuer)
@@ -177,6 +242,11 @@ SHARED_KEY_SEEDS = (
     "mynalib JPKI-TEST auth CA",
     "mynalib JPKI-TEST sign CA",
     "mynalib JPKI-TEST kenhojo issuer",
+)
+#: seeds of the スマホ用電子証明書 test CAs' keys (auth, sign)
+SMARTPHONE_CA_KEY_SEEDS = (
+    "mynalib JPKI-TEST smartphone auth CA",
+    "mynalib JPKI-TEST smartphone sign CA",
 )
 
 
@@ -206,9 +276,10 @@ def _leaf(
     issued: dt.date,
     expires: dt.date,
     san: x509.SubjectAlternativeName | None,
+    smartphone: bool = False,
 ) -> x509.Certificate:
-    ca_key = test_ca_keys()[kind]
-    ca_cert = _test_ca_certs()[kind]
+    ca_key = (test_smartphone_ca_keys() if smartphone else test_ca_keys())[kind]
+    ca_cert = (_test_smartphone_ca_certs() if smartphone else _test_ca_certs())[kind]
     not_before = dt.datetime(issued.year, issued.month, issued.day, tzinfo=dt.timezone.utc)
     # valid through the last second of the expiry day in Japan (UTC+9), as J-LIS does
     not_after = dt.datetime(
@@ -244,7 +315,7 @@ def _leaf(
     return builder.sign(ca_key, hashes.SHA256())
 
 
-def build_kenhojo_files(holder: Person) -> tuple[bytes, bytes, bytes]:
+def build_kenhojo_files(holder: CardHolder) -> tuple[bytes, bytes, bytes]:
     """EF 0001 (My Number), EF 0002 (基本4情報 with DF21 offsets), EF 0003 (integrity record)."""
     ef1 = b"\xff\x10\x0c" + holder.my_number.encode("ascii") + b"\xff\xff"
     name = encode_tlv(0xDF22, holder.name.encode("utf-8"))
@@ -289,7 +360,7 @@ class CardProfile:
     """
 
     seed: str
-    holder: Person
+    holder: CardHolder
     issued: dt.date
     pins: dict[str, str]
     tries_left: dict[str, int]
@@ -301,7 +372,7 @@ class CardProfile:
     sign_ca_certificate: x509.Certificate
     kenhojo_files: tuple[bytes, bytes, bytes]
     token_label: str = "JPKIAPICCTOKEN2"  # noqa: S105 - a label, not a secret
-    #: whether the card answers extended-length READ BINARY (CARD.md: supported by the card)
+    #: whether the card answers extended-length READ BINARY (docs/CARD.md: supported by the card)
     extended_length: bool = True
     max_tries: dict[str, int] = field(default_factory=lambda: dict(MAX_TRIES))
 
@@ -310,17 +381,21 @@ class CardProfile:
     def generate(
         cls,
         seed: str,
-        holder: Person | None = None,
+        holder: CardHolder | None = None,
         *,
         auth_pin: str = DEFAULT_PINS["auth"],
         sign_pin: str = DEFAULT_PINS["sign"],
         kenhojo_pin: str = DEFAULT_PINS["kenhojo"],
         issued: dt.date | None = None,
         progress: Callable[[str], None] | None = None,
+        smartphone: bool = False,
     ) -> CardProfile:
         """A deterministic profile: same seed + holder + PINs + issue date -> same card.
 
         Holders under 15 on the issue date get no signing certificate (as real cards).
+        ``smartphone``: a スマホ用電子証明書 held in a phone's secure element instead of a card:
+        its own token label (``jpki.SMARTPHONE_TOKEN_LABELS``) and certificates issued by the
+        separate smartphone test CAs (:func:`test_smartphone_ca_certificates`).
         ``progress`` is called with a short message before each slow step (RSA key generation
         takes about half a second per key the first time; keys are cached per process).
         """
@@ -351,10 +426,11 @@ class CardProfile:
             issued=issued,
             expires=expires,
             san=None,
+            smartphone=smartphone,
         )
         sign_key: rsa.RSAPrivateKey | None = None
         sign_cert: x509.Certificate | None = None
-        if _age(holder.birth, issued) >= 15:
+        if age_on(holder.birth, issued) >= 15:
             say("signing key (RSA-2048)")
             sign_key = deterministic_rsa_key(f"sign|{key_seed}")
             birth = holder.birth.strftime("%Y%m%d")
@@ -389,10 +465,11 @@ class CardProfile:
                 issued=issued,
                 expires=expires,
                 san=san,
+                smartphone=smartphone,
             )
         say("券面事項入力補助 files")
         kenhojo_files = build_kenhojo_files(holder)
-        cas = _test_ca_certs()
+        cas = _test_smartphone_ca_certs() if smartphone else _test_ca_certs()
         return cls(
             seed=seed,
             holder=holder,
@@ -406,7 +483,13 @@ class CardProfile:
             auth_ca_certificate=cas["auth"],
             sign_ca_certificate=cas["sign"],
             kenhojo_files=kenhojo_files,
+            token_label=SMARTPHONE_TOKEN_LABELS[0] if smartphone else CARD_TOKEN_LABELS[0],
         )
+
+    @property
+    def smartphone(self) -> bool:
+        """True for a スマホ用電子証明書 (its token label says so), False for a card."""
+        return self.token_label in SMARTPHONE_TOKEN_LABELS
 
     def reset(
         self,
@@ -433,7 +516,7 @@ class CardProfile:
                 "birth": h.birth.isoformat(),
                 "sex": h.sex,
                 "address": h.address,
-                "role": h.role,
+                "role": getattr(h, "role", ""),
                 "my_number": h.my_number,
             },
             "issued": self.issued.isoformat(),
@@ -491,14 +574,14 @@ class CardProfile:
         if raw.get("format") != 1:
             raise ValueError("unknown profile format")
         h = raw["holder"]
-        holder = Person(
+        holder = Holder(
             id=h["id"],
             name=h["name"],
             kana=h["kana"],
             birth=dt.date.fromisoformat(h["birth"]),
             sex=h["sex"],
             address=h["address"],
-            role=h["role"],
+            role=h.get("role", ""),
             my_number=h["my_number"],
         )
 
@@ -556,3 +639,5 @@ class CardProfile:
 test_ca_certificates.__test__ = False  # type: ignore[attr-defined]
 test_ca_keys.__test__ = False  # type: ignore[attr-defined]
 test_kenhojo_issuer_key.__test__ = False  # type: ignore[attr-defined]
+test_smartphone_ca_certificates.__test__ = False  # type: ignore[attr-defined]
+test_smartphone_ca_keys.__test__ = False  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""Attach a software card to a real pcscd through vsmartcard's vpcd driver (CARD.md §7).
+"""Attach a software card to a real pcscd through vsmartcard's vpcd driver (docs/CARD.md §7).
 
 vpcd (loaded by pcscd) listens on 127.0.0.1:35963 (slot 0; 35964 for slot 1). The card side
 connects to it; every message both ways is a 2-byte big-endian length plus the payload. A 1-byte

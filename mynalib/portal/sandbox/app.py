@@ -7,7 +7,9 @@ What it checks at login (the JPKI step): the card's RSA signature over the chall
 certificate's validity dates (at the sandbox clock), the chain to the trusted JPKI roots
 (:func:`mynalib.card.trust.verify_certificate`, with the software card's test root trusted), the
 revocation list, and that the certificate belongs to a registered member. 代理人 logins are allowed
-only for a registered (principal, agent) pair.
+only for a registered (principal, agent) pair. The login from a smartphone (PROTOCOL.md §2.3:
+device authorization, the phone's page, approval, device-code polling) runs the same checks and
+also accepts the software スマホ用電子証明書; its sessions and page are in :mod:`.device`.
 
 Realistic behaviour is switchable through :class:`SandboxConfig` and :class:`Faults`: rate
 limiting (resultCode 1000 + Retry-After), session expiry (9000 / ED1107), capacity over (06),
@@ -26,6 +28,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -33,13 +36,15 @@ from urllib.parse import urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...samples.household import HOUSEHOLD, Person
 from .. import protocol as P
+from . import applying as A
 from . import data as D
+from .device import DeviceSessions
 
 # ------------------------------------------------------------------------------- configuration
 
@@ -100,6 +105,20 @@ class SandboxConfig:
     issuer: str | None = None
     #: largest request body the API reads (bytes); larger ones are refused with 413
     max_body: int = 64 * 1024
+    #: the same for an operation that carries files (電子申請 with attachments)
+    max_upload: int = 12 * 1024 * 1024
+    #: 電子申請 (PROTOCOL.md §9): seconds from 受付済 to 審査中, and to the decision (完了/差戻し)
+    review_delay: float = 20.0
+    decision_delay: float = 60.0
+    #: login from a smartphone (PROTOCOL.md §2.3): seconds a session lives, the polling interval
+    device_code_ttl: float = 300.0
+    device_interval: int = 5
+    #: refused approvals of one session before it ends as refused (access_denied)
+    device_max_attempts: int = 3
+    #: the names the phone shows for each client id
+    client_names: dict[str, str] = field(
+        default_factory=lambda: {P.DEFAULT_CLIENT_ID: "mynalib（パソコンのアプリ）"}
+    )
 
 
 # ------------------------------------------------------------------------------------- state
@@ -193,6 +212,8 @@ class SandboxState:
         self.fault_rng = __import__("random").Random(config.faults.seed)
         self.scheduled: list[tuple[str, str, int]] = []  # (kind, path prefix, times)
         self.request_log: list[tuple[str, str]] = []  # (method, path) of every request
+        self.device = DeviceSessions()  # logins from a smartphone
+        self.applying = A.Applications()  # 電子申請: submitted applications
         self._members: dict[str, str] | None = None
 
     # --- test helpers ---------------------------------------------------------------------
@@ -235,22 +256,28 @@ _FP_LOCK = threading.Lock()
 
 
 def member_fingerprints() -> dict[str, str]:
-    """One software-card profile per member (seed ``sample-<id>``), plus the built-in software
-    card of ``myna ... --virtual`` (the first member): auth-certificate fingerprint → member."""
+    """One software-card profile per member (seed ``sample-<id>``) and one software スマホ用電子
+    証明書 (seed ``smartphone-<id>``), plus the built-in software card of ``myna ... --virtual``
+    and the built-in smartphone certificate (the first member's): auth-certificate fingerprint
+    → member."""
     global _FINGERPRINTS
     with _FP_LOCK:
         if _FINGERPRINTS is None:
             from cryptography.hazmat.primitives import serialization
 
-            from ...card import DEFAULT_VIRTUAL_SEED
+            from ...card import DEFAULT_SMARTPHONE_SEED, DEFAULT_VIRTUAL_SEED
             from ...card.virtual import CardProfile
-            from ...samples.card import sample_card_profile
+            from ...samples.card import sample_card_profile, sample_smartphone_profile
 
             out = {}
             profiles = [(sample_card_profile(p.id), p) for p in HOUSEHOLD]
-            # the built-in software card (`--virtual`) belongs to the household's first member
-            builtin = CardProfile.generate(seed=DEFAULT_VIRTUAL_SEED, holder=HOUSEHOLD[0])
-            profiles.append((builtin, HOUSEHOLD[0]))
+            # each member's スマホ用電子証明書 (the smartphone login accepts them)
+            profiles += [(sample_smartphone_profile(p.id), p) for p in HOUSEHOLD]
+            # the built-in software card (`--virtual`) and smartphone certificate belong to the
+            # household's first member
+            for seed, phone in ((DEFAULT_VIRTUAL_SEED, False), (DEFAULT_SMARTPHONE_SEED, True)):
+                builtin = CardProfile.generate(seed=seed, holder=HOUSEHOLD[0], smartphone=phone)
+                profiles.append((builtin, HOUSEHOLD[0]))
             for profile, person in profiles:
                 der = profile.auth_certificate.public_bytes(serialization.Encoding.DER)
                 out[hashlib.sha256(der).hexdigest()] = person.id
@@ -352,9 +379,13 @@ async def discovery(request: Request) -> Response:
             "token_endpoint": f"{iss}/oidc/token",
             "jwks_uri": f"{iss}/oidc/jwks",
             "revocation_endpoint": f"{iss}/oidc/revoke",
+            "device_authorization_endpoint": f"{iss}/oidc/device_authorization",
+            "device_info_endpoint": f"{iss}/device/info",
+            "device_approval_endpoint": f"{iss}/device/approve",
+            "device_verification_uri": f"{iss}/device",
             "api_base": f"{iss}{P.API_PREFIX}",
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "grant_types_supported": ["authorization_code", "refresh_token", P.DEVICE_CODE_GRANT],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "code_challenge_methods_supported": ["S256"],
@@ -395,6 +426,81 @@ _JPKI_MESSAGES = {
     "proxy_not_registered": "this member is not registered as 代理人 for the requested person",
     "challenge_expired": "the login challenge expired or was already used; start again",
 }
+
+
+class JPKIRefused(Exception):
+    """A JPKI answer refused: ``code`` is the ``jpki_error`` (``PROTOCOL.md`` §2.2)."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+def verify_jpki(
+    st: SandboxState,
+    *,
+    certificate: str | bytes,
+    signature: str | bytes,
+    statement: bytes,
+    acting_for: str | None,
+    now: float,
+    smartphone: bool,
+) -> tuple[str, str | None]:
+    """Check a JPKI answer — the certificate (base64url or DER), the signature over
+    ``statement``, validity, chain, revocation, registration, 代理人 — and return (principal,
+    actor). ``smartphone``: the smartphone login, which also accepts a スマホ用電子証明書 (its
+    own CAs); a card-reader login accepts cards only. Raises :class:`JPKIRefused`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    try:
+        der = certificate if isinstance(certificate, bytes) else _b64u_decode(certificate)
+        sig = signature if isinstance(signature, bytes) else _b64u_decode(signature)
+        cert = x509.load_der_x509_certificate(der)
+    except Exception:
+        raise JPKIRefused("cert_malformed") from None
+    pub = cert.public_key()
+    if not isinstance(pub, rsa.RSAPublicKey):
+        raise JPKIRefused("cert_malformed", "not an RSA key")
+    try:
+        pub.verify(sig, statement, padding.PKCS1v15(), hashes.SHA256())
+    except Exception:
+        raise JPKIRefused("signature_invalid") from None
+    at = datetime.fromtimestamp(now, timezone.utc)
+    if not (cert.not_valid_before_utc <= at <= cert.not_valid_after_utc):
+        raise JPKIRefused(
+            "cert_expired",
+            f"valid {cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}",
+        )
+    from ...card.trust import verify_certificate
+    from ...card.virtual import test_smartphone_ca_certificates
+
+    # the software スマホ用電子証明書 chain to their own test CAs (J-LIS's smartphone CAs are
+    # not shipped): trusted with the test roots, and only where a smartphone login is made
+    phone_roots = tuple(test_smartphone_ca_certificates()) if st.config.trust_test_roots else ()
+    trust = st.config.trust_test_roots
+    result = verify_certificate(
+        der, trust_test_roots=trust, at=at, extra_roots=phone_roots if smartphone else ()
+    )
+    if not result.ok:
+        reason = str(getattr(result, "reason", "") or "chain not trusted")
+        if not smartphone and verify_certificate(
+            der, trust_test_roots=trust, at=at, extra_roots=phone_roots
+        ):
+            reason = "a スマホ用電子証明書 logs in from the smartphone, not through a card reader"
+        raise JPKIRefused("cert_expired" if "expir" in reason.lower() else "cert_untrusted", reason)
+    if cert.serial_number in st.config.revoked_serials:
+        raise JPKIRefused("cert_revoked", f"serial {cert.serial_number:X}")
+    member = st.members().get(hashlib.sha256(der).hexdigest())
+    if member is None:
+        raise JPKIRefused("cert_unknown")
+    if acting_for is not None and acting_for != member:
+        if member not in st.config.proxies.get(acting_for, ()):
+            raise JPKIRefused("proxy_not_registered", f"{member} for {acting_for}")
+        return acting_for, member
+    return member, None
 
 
 async def authorize(request: Request) -> Response:
@@ -459,46 +565,26 @@ async def authorize(request: Request) -> Response:
         txn.used = True
     if txn.params != q:
         return refuse("challenge_expired", "the request changed between the two steps")
+    # the statement names THIS portal (its issuer), the client and the person acted for:
+    # a signature made for another portal, client or principal does not verify here
+    statement = P.login_statement(
+        origin=_issuer(request),
+        client_id=q["client_id"],
+        acting_for=acting_for,
+        challenge=txn.challenge,
+    )
     try:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
-        der = _b64u_decode(params.get("certificate", ""))
-        signature = _b64u_decode(params.get("signature", ""))
-        cert = x509.load_der_x509_certificate(der)
-    except Exception:
-        return refuse("cert_malformed")
-    pub = cert.public_key()
-    if not isinstance(pub, rsa.RSAPublicKey):
-        return refuse("cert_malformed", "not an RSA key")
-    try:
-        pub.verify(signature, txn.challenge, padding.PKCS1v15(), hashes.SHA256())
-    except Exception:
-        return refuse("signature_invalid")
-    at = datetime.fromtimestamp(now, timezone.utc)
-    if not (cert.not_valid_before_utc <= at <= cert.not_valid_after_utc):
-        return refuse(
-            "cert_expired",
-            f"valid {cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}",
+        principal, actor = verify_jpki(
+            st,
+            certificate=params.get("certificate", ""),
+            signature=params.get("signature", ""),
+            statement=statement,
+            acting_for=acting_for,
+            now=now,
+            smartphone=False,  # a card-reader login: a card, never a スマホ用電子証明書
         )
-    from ...card.trust import verify_certificate
-
-    result = verify_certificate(der, trust_test_roots=st.config.trust_test_roots, at=at)
-    if not result.ok:
-        reason = str(getattr(result, "reason", "") or "chain not trusted")
-        code = "cert_expired" if "expir" in reason.lower() else "cert_untrusted"
-        return refuse(code, reason)
-    if cert.serial_number in st.config.revoked_serials:
-        return refuse("cert_revoked", f"serial {cert.serial_number:X}")
-    member = st.members().get(hashlib.sha256(der).hexdigest())
-    if member is None:
-        return refuse("cert_unknown")
-    principal, actor = member, None
-    if acting_for is not None and acting_for != member:
-        if member not in st.config.proxies.get(acting_for, ()):
-            return refuse("proxy_not_registered", f"{member} for {acting_for}")
-        principal, actor = acting_for, member
+    except JPKIRefused as refused:
+        return refuse(refused.code, refused.detail)
 
     code = secrets.token_urlsafe(32)
     with st.lock:
@@ -671,6 +757,8 @@ async def token(request: Request) -> Response:
             auth_time=entry_r.auth_time,
             nonce=None,
         )
+    if grant == P.DEVICE_CODE_GRANT:
+        return _device_token(st, request, form, client_id, now)
     return _oauth_error("unsupported_grant_type", f"grant_type {grant!r} not supported")
 
 
@@ -683,6 +771,253 @@ async def revoke(request: Request) -> Response:
         if entry is not None:
             _revoke_family(st, entry.family)
     return Response(status_code=200)  # RFC 7009: 200 even for unknown tokens
+
+
+# --------------------------------------------------------------- login from a smartphone (§2.3)
+
+_DEVICE_POLL_TEXT = {
+    P.DEVICE_PENDING: "the phone has not answered yet; keep polling",
+    P.DEVICE_DENIED: "the login was refused on the phone",
+    P.DEVICE_EXPIRED: "the login session expired; start again",
+}
+
+
+def _pkce_ok(verifier: str, challenge: str) -> bool:
+    return 43 <= len(verifier) <= 128 and (
+        secrets.compare_digest(_b64u(hashlib.sha256(verifier.encode()).digest()), challenge)
+    )
+
+
+async def device_authorization(request: Request) -> Response:
+    """RFC 8628 §3.1: the PC asks for a login session (with PKCE: only it can redeem it)."""
+    st = _state(request)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if form.get("client_id") not in st.config.client_ids:
+        return _oauth_error("invalid_client", "unknown client_id", status=401)
+    scope = " ".join(form.get("scope", P.DEFAULT_SCOPE).split())
+    if "openid" not in scope.split():
+        return _oauth_error("invalid_scope", "scope must include openid")
+    unknown = set(scope.split()) - set(P.SCOPES)
+    if unknown:
+        return _oauth_error("invalid_scope", f"unknown scopes: {' '.join(sorted(unknown))}")
+    acting_for = form.get("acting_for") or None
+    if acting_for is not None and acting_for not in {p.id for p in HOUSEHOLD}:
+        return _oauth_error("invalid_request", f"acting_for: unknown person {acting_for!r}")
+    if form.get("code_challenge_method") != "S256" or len(form.get("code_challenge", "")) < 43:
+        return _oauth_error("invalid_request", "PKCE with code_challenge_method=S256 is required")
+    now = st.now()
+    with st.lock:
+        device_code, session = st.device.create(
+            client_id=form["client_id"],
+            scope=scope,
+            acting_for=acting_for,
+            nonce=form.get("nonce") or None,
+            code_challenge=form["code_challenge"],
+            now=now,
+            ttl=st.config.device_code_ttl,
+            interval=st.config.device_interval,
+        )
+    iss = _issuer(request)
+    return JSONResponse(
+        {
+            "device_code": device_code,
+            "user_code": session.user_code,
+            "verification_uri": f"{iss}/device",
+            "verification_uri_complete": f"{iss}/device?user_code={session.user_code}",
+            "expires_in": int(st.config.device_code_ttl),
+            "interval": session.interval,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _device_token(
+    st: SandboxState, request: Request, form: dict[str, Any], client_id: str, now: float
+) -> Response:
+    """The PC's poll (RFC 8628 §3.4–3.5): pending, slow_down, expired, denied, or the tokens."""
+    from .device import POLL_APPROVED, POLL_REPLAY
+
+    with st.lock:
+        session = st.device.session_of_device_code(str(form.get("device_code", "")))
+        if session is None:
+            return _oauth_error("invalid_grant", "unknown device_code")
+        if session.client_id != client_id:
+            return _oauth_error("invalid_grant", "device_code issued to another client")
+        if not _pkce_ok(str(form.get("code_verifier", "")), session.code_challenge):
+            return _oauth_error("invalid_grant", "PKCE verification failed")
+        outcome = st.device.poll(session, now)
+        if outcome == POLL_REPLAY:
+            _revoke_family(st, session.family)  # as a replayed authorization code
+            return _oauth_error(
+                "invalid_grant", "device_code already used (replay); tokens revoked"
+            )
+    if outcome == P.DEVICE_SLOW_DOWN:
+        return JSONResponse(
+            {
+                "error": P.DEVICE_SLOW_DOWN,
+                "error_description": f"polling too fast: wait {session.interval} s between polls",
+                "interval": session.interval,
+            },
+            status_code=400,
+            headers={"Cache-Control": "no-store"},
+        )
+    if outcome != POLL_APPROVED:
+        return _oauth_error(outcome, _DEVICE_POLL_TEXT[outcome])
+    assert session.person is not None
+    return _issue_tokens(
+        st,
+        request,
+        person=session.person,
+        actor=session.actor,
+        scope=session.scope,
+        client_id=client_id,
+        family=session.family,
+        auth_time=session.auth_time,
+        nonce=session.nonce,
+    )
+
+
+def _html(page: str, status: int = 200) -> Response:
+    from .device import PAGE_HEADERS
+
+    return HTMLResponse(page, status_code=status, headers=PAGE_HEADERS)
+
+
+def _device_session(st: SandboxState, user_code: str, now: float) -> Any:
+    """(session, None) or (None, (error, HTTP status)) for a user code from the phone."""
+    with st.lock:
+        if st.device.guessing(now):
+            return None, ("slow_down", 429)
+        session = st.device.find(user_code, now)
+    if session is None or session.expired(now):
+        return None, ("expired_token", 404)
+    return session, None
+
+
+async def device_page(request: Request) -> Response:
+    """The verification URI (the QR code's target): the phone's page, in Japanese."""
+    from .device import DEVICE_ERRORS_JA, approval_page, enter_code_page, result_page
+
+    st = _state(request)
+    iss = _issuer(request)
+    code = request.query_params.get("user_code", "")
+    if not code:
+        return _html(enter_code_page(iss))
+    now = st.now()
+    session, error = _device_session(st, code, now)
+    if error is not None:
+        return _html(enter_code_page(iss, message=DEVICE_ERRORS_JA[error[0]]), error[1])
+    if session.state != "pending":
+        return _html(
+            result_page("already_answered", message=DEVICE_ERRORS_JA["already_answered"]), 409
+        )
+    name = st.config.client_names.get(session.client_id, session.client_id)
+    return _html(approval_page(session, issuer=iss, client_name=name, now=now))
+
+
+async def device_info(request: Request) -> Response:
+    """What the phone shows and signs (JSON, for the phone's app: ``myna phone approve``)."""
+    from .device import DEVICE_ERRORS_JA, request_info
+
+    st = _state(request)
+    now = st.now()
+    session, error = _device_session(st, request.query_params.get("user_code", ""), now)
+    if error is not None:
+        return _oauth_error(
+            error[0], DEVICE_ERRORS_JA[error[0]], status=error[1], device_error=error[0]
+        )
+    name = st.config.client_names.get(session.client_id, session.client_id)
+    return JSONResponse(
+        request_info(session, issuer=_issuer(request), client_name=name, now=now),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def device_approve(request: Request) -> Response:
+    """The phone's answer: ``action=deny``, or an approval (``approval`` = a pasted
+    ``mynalib-approval-1.…`` text, or ``certificate`` + ``signature``)."""
+    from .device import DEVICE_ERRORS_JA, result_page
+
+    st = _state(request)
+    wants_html = "text/html" in request.headers.get("accept", "")
+
+    def answer(outcome: str, status: int, message: str = "", **extra: str) -> Response:
+        if wants_html:
+            return _html(result_page(outcome, message=message), status)
+        if status == 200:
+            return JSONResponse({"status": outcome}, headers={"Cache-Control": "no-store"})
+        return _oauth_error(
+            "access_denied" if status == 403 else "invalid_request",
+            message,
+            status=status,
+            **extra,
+        )
+
+    def device_error(code: str, status: int) -> Response:
+        return answer(code, status, DEVICE_ERRORS_JA[code], device_error=code)
+
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    now = st.now()
+    session, error = _device_session(st, form.get("user_code", ""), now)
+    if error is not None:
+        return device_error(*error)
+    if session.state != "pending":
+        return device_error("already_answered", 409)
+    if form.get("action") == "deny":
+        with st.lock:
+            if session.state != "pending":
+                return device_error("already_answered", 409)
+            session.state = "denied"
+        return answer("denied", 200)
+    if form.get("approval"):
+        try:
+            user_code, certificate, signature = P.decode_approval(form["approval"])
+        except ValueError:
+            return device_error("approval_malformed", 400)
+        if P.normalize_user_code(user_code) != session.user_code:
+            return device_error("session_mismatch", 403)
+    else:
+        try:
+            certificate = _b64u_decode(form.get("certificate", ""))
+            signature = _b64u_decode(form.get("signature", ""))
+        except ValueError:
+            return device_error("approval_malformed", 400)
+    # the statement names THIS portal, the client, scope and person of the PC's request, and
+    # this session (its user code and challenge): an approval for another session never verifies
+    statement = P.device_login_statement(
+        origin=_issuer(request),
+        client_id=session.client_id,
+        acting_for=session.acting_for,
+        scope=session.scope,
+        user_code=session.user_code,
+        challenge=session.challenge,
+    )
+    try:
+        principal, actor = verify_jpki(
+            st,
+            certificate=certificate,
+            signature=signature,
+            statement=statement,
+            acting_for=session.acting_for,
+            now=now,
+            smartphone=True,  # the card over NFC, or a スマホ用電子証明書
+        )
+    except JPKIRefused as refused:
+        with st.lock:
+            session.attempts += 1
+            if session.attempts >= st.config.device_max_attempts and session.state == "pending":
+                session.state = "denied"  # the PC is told access_denied
+        from ..auth import JPKI_ERRORS
+
+        ja = JPKI_ERRORS.get(refused.code, ("", ""))[1]
+        text = _JPKI_MESSAGES[refused.code] + (f" ({refused.detail})" if refused.detail else "")
+        return answer(refused.code, 403, ja if wants_html else text, jpki_error=refused.code)
+    with st.lock:
+        if session.state != "pending":
+            return device_error("already_answered", 409)
+        session.state = "approved"
+        session.person, session.actor, session.auth_time = principal, actor, int(now)
+    return answer("approved", 200)
 
 
 # ---------------------------------------------------------------------------------- data API
@@ -846,8 +1181,9 @@ async def api(request: Request) -> Response:
             message=f"scope {op.scope} not granted",
         )
     # --- envelope ---
+    limit = st.config.max_upload if op.upload else st.config.max_body
     try:
-        body = json.loads(await _read_body(request, st.config.max_body))
+        body = json.loads(await _read_body(request, limit))
         screen = body["commonHeader"]["screenId"]
         req = body.get("reqBody") or {}
         if not isinstance(req, dict):
@@ -858,7 +1194,7 @@ async def api(request: Request) -> Response:
             P.RESULT_BAD_REQUEST,
             [P.ERROR_BODY],
             status=413,
-            message=f"body larger than {st.config.max_body} bytes",
+            message=f"body larger than {limit} bytes",
         )
     except Exception:
         return _envelope(
@@ -877,12 +1213,27 @@ async def api(request: Request) -> Response:
             message=f"screenId for {op.name} is {op.screen_id}",
         )
     person = _person(access.person)
+    call = _CALL.set(Call(_issuer(request), _person(access.actor) if access.actor else None))
     try:
         return HANDLERS[op.name](st, person, req, now)
     except (ValueError, TypeError, KeyError) as exc:
         return _envelope(
             None, P.RESULT_BAD_REQUEST, [P.ERROR_BODY], status=400, message=f"bad reqBody: {exc}"
         )
+    finally:
+        _CALL.reset(call)
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler may need of the call beyond the person: the portal's issuer (what a
+    signature names) and the 代理人 making it."""
+
+    issuer: str
+    actor: Person | None
+
+
+_CALL: ContextVar[Call] = ContextVar("sandbox_call")
 
 
 @handles("myinfo/request")
@@ -957,11 +1308,18 @@ def _myinfo_get(st: SandboxState, person: Person, req: dict[str, Any], now: floa
     return _envelope({"items": items})
 
 
+def _all_notices(st: SandboxState, person: Person, now: float) -> list[dict[str, Any]]:
+    """The person's お知らせ: the synthetic ones and those of their applications, newest first."""
+    notices = D.notices(person) + A.notices(st, person, now)
+    notices.sort(key=lambda n: (n["date"], n["noticeId"]), reverse=True)
+    return notices
+
+
 @handles("notices/list")
 def _notices_list(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
     notices = [
         dict(n, read=n["read"] or (person.id, n["noticeId"]) in st.read_notices)
-        for n in D.notices(person)
+        for n in _all_notices(st, person, now)
     ]
     page, meta = _page(req, notices, st.config.page_size_max)
     return _envelope({"subject": D.subject(person), **meta, "notices": page})
@@ -972,7 +1330,7 @@ def _notices_read(st: SandboxState, person: Person, req: dict[str, Any], now: fl
     ids = req.get("noticeIds")
     if not isinstance(ids, list):
         raise ValueError("noticeIds must be a list")
-    known = {n["noticeId"] for n in D.notices(person)}
+    known = {n["noticeId"] for n in _all_notices(st, person, now)}
     missing = [i for i in ids if i not in known]
     if missing:
         return _envelope(
@@ -1001,8 +1359,75 @@ def _procedures_list(st: SandboxState, person: Person, req: dict[str, Any], now:
 def _applications_list(
     st: SandboxState, person: Person, req: dict[str, Any], now: float
 ) -> Response:
-    ids = [p["procedureId"] for p in _procedures()]
-    return _envelope({"subject": D.subject(person), "applications": D.applications(person, ids)})
+    listed = D.applications(person, _history_ids()) + A.listing(st, person, now)
+    return _envelope({"subject": D.subject(person), "applications": listed})
+
+
+def _history_ids() -> list[str]:
+    """The procedures the synthetic 申請状況 draws from: a person's, not a company's."""
+    return [p["procedureId"] for p in _procedures() if p["audience"] != "法人"]
+
+
+# 電子申請 (PROTOCOL.md §9): the work is in .applying; these turn its answers into envelopes
+def _refused(errors: list[dict[str, str]], status: int = 400) -> Response:
+    body = {"resultCode": P.RESULT_BAD_REQUEST, "resBody": {}, "errors": errors}
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+        status_code=status,
+        media_type="application/json; charset=utf-8",
+    )
+
+
+def _not_found(exc: Exception) -> Response:
+    return _envelope(None, P.RESULT_NOT_FOUND, [P.ERROR_UNKNOWN_ID], message=str(exc))
+
+
+@handles("forms/get")
+def _forms_get(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
+    try:
+        return _envelope(A.form_answer(req))
+    except A.NotFound as exc:
+        return _not_found(exc)
+
+
+@handles("forms/template")
+def _forms_template(st: SandboxState, person: Person, req: dict[str, Any], now: float) -> Response:
+    try:
+        return _envelope(A.template_answer(req))
+    except A.NotFound as exc:
+        return _not_found(exc)
+
+
+@handles("applications/submit")
+def _applications_submit(
+    st: SandboxState, person: Person, req: dict[str, Any], now: float
+) -> Response:
+    call = _CALL.get()
+    try:
+        return _envelope(A.submit(st, person, call.actor, req, now, call.issuer))
+    except A.Refused as refused:
+        return _refused(refused.errors)
+    except A.NotFound as exc:
+        return _not_found(exc)
+
+
+@handles("applications/get")
+def _applications_get(
+    st: SandboxState, person: Person, req: dict[str, Any], now: float
+) -> Response:
+    app_id = str(req.get("applicationId") or "")
+    app = A.find(st, person, app_id)
+    if app is not None:
+        return _envelope(
+            {"subject": D.subject(person), "application": A.detail(app, now, st.config)}
+        )
+    for entry in D.applications(person, _history_ids()):  # the synthetic history: last state
+        if entry["applicationId"] == app_id:
+            history = [{"status": entry["status"], "at": entry["updated"]}]
+            return _envelope(
+                {"subject": D.subject(person), "application": {**entry, "history": history}}
+            )
+    return _not_found(A.NotFound(f"unknown applicationId {app_id!r}"))
 
 
 @handles("deductions/list")
@@ -1165,6 +1590,10 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
             Route("/oidc/authorize", authorize),
             Route("/oidc/token", token, methods=["POST"]),
             Route("/oidc/revoke", revoke, methods=["POST"]),
+            Route("/oidc/device_authorization", device_authorization, methods=["POST"]),
+            Route("/device", device_page),
+            Route("/device/info", device_info),
+            Route("/device/approve", device_approve, methods=["POST"]),
             Route(P.API_PREFIX + "{op:path}", api, methods=["POST"]),
             Route("/healthz", health),
         ]
