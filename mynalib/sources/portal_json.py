@@ -231,6 +231,15 @@ def tree(results: list[Any]) -> list[Node]:
 
 
 # ---------------------------------------------------------------------------- item parsers
+def _as_of(item: dict[str, Any]) -> str | None:
+    """The answer's ``asOf`` as given, once it reads as a date a frame can hold (a year of
+    99999 is :class:`MalformedDocument` here, not an overflow in a later frame read)."""
+    value = _text(item.get("asOf"), "asOf")
+    if value is not None and value.strip():
+        parse_date(value)
+    return value
+
+
 def _myinfo_records(data: bytes) -> tuple[list[Node], dict[str, Any]]:
     body = _load(data)
     item = _item(body)
@@ -239,7 +248,7 @@ def _myinfo_records(data: bytes) -> tuple[list[Node], dict[str, Any]]:
         "person": _subject_name(item),
         "item_id": item.get("itemId"),
         "status": status,
-        "as_of": item.get("asOf"),
+        "as_of": _as_of(item),
     }
     if status == "04":
         return [], meta
@@ -644,7 +653,7 @@ def answer_status(data: bytes) -> dict[str, Any]:
         "item_id": item.get("itemId"),
         "status": item.get("status"),
         "person": _subject_name(item),
-        "as_of": item.get("asOf"),
+        "as_of": _as_of(item),
     }
 
 
