@@ -23,6 +23,8 @@ class SyncBridge(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         import anyio.from_thread
 
+        from .client import MAX_RESPONSE_BYTES as limit
+
         content = request.read()
 
         async def run() -> httpx.Response:
@@ -30,8 +32,16 @@ class SyncBridge(httpx.BaseTransport):
                 request.method, request.url, headers=request.headers, content=content
             )
             resp = await self._transport.handle_async_request(req)
-            body = b"".join([chunk async for chunk in resp.stream])  # type: ignore[union-attr]
-            return httpx.Response(resp.status_code, headers=resp.headers, content=body)
+            chunks: list[bytes] = []
+            size = 0
+            # read no further than one byte past the client's cap (it refuses the answer)
+            async for chunk in resp.stream:  # type: ignore[union-attr]
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    break
+            await resp.aclose()
+            return httpx.Response(resp.status_code, headers=resp.headers, content=b"".join(chunks))
 
         with anyio.from_thread.start_blocking_portal() as portal:
             return portal.call(run)
