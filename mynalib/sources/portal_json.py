@@ -232,12 +232,19 @@ def tree(results: list[Any]) -> list[Node]:
 
 # ---------------------------------------------------------------------------- item parsers
 def _as_of(item: dict[str, Any]) -> str | None:
-    """The answer's ``asOf`` as given, once it reads as a date a frame can hold (a year of
-    99999 is :class:`MalformedDocument` here, not an overflow in a later frame read)."""
+    """The answer's ``asOf`` as an ISO date (``2026-11-01``), once it reads as a date a frame can
+    hold: a year of 99999, or a day of 18446744073709551616 after a valid prefix, is
+    :class:`MalformedDocument` here, not an error in a later frame read."""
     value = _text(item.get("asOf"), "asOf")
-    if value is not None and value.strip():
-        parse_date(value)
-    return value
+    if value is None or not value.strip():
+        return None
+    day = parse_date(value)
+    if not re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?", value.strip()
+    ):
+        if _DATE_RE.match(_SPACE.sub("", value)) is None:
+            raise MalformedDocument(f"asOf is not a date: {shown(value)}", element="asOf")
+    return day.isoformat() if day is not None else None
 
 
 def _myinfo_records(data: bytes) -> tuple[list[Node], dict[str, Any]]:

@@ -17,6 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mynalib.errors import MynaError
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -91,5 +93,23 @@ def test_found_by_the_fuzzer_year_beyond_pandas_in_portal_as_of() -> None:
             )
             bad = bad.replace(b'"asOf":"', '"asOf":"９９９９９９９９９９９９９９９９'.encode(), 1)
             fuzz.check(bad, kind)
+            return
+    pytest.skip("no わたしの情報 answer among the seeds")
+
+
+def test_found_by_the_fuzzer_iso_date_with_a_huge_day_in_portal_as_of() -> None:
+    """atheris' second find: ``"asOf": "2026-11-18446744073709551616"`` read as 2026-11-18 by the
+    parser but kept as given, so the myinfo_answers frame could not read it."""
+    from mynalib import sources
+
+    for kind, _, data in SEEDS:
+        if kind == "portal_json" and b'"asOf":"2026-11-01"' in data:
+            bad = data.replace(b'"asOf":"2026-11-01"', b'"asOf":"2026-11-18446744073709551616"')
+            fuzz.check(bad, kind)
+            try:
+                result = sources.parse(sources.detect_kind(bad), bad)
+            except MynaError:
+                return
+            assert result.meta["as_of"] in (None, "2026-11-18")
             return
     pytest.skip("no わたしの情報 answer among the seeds")
