@@ -64,8 +64,12 @@ def json_safe(text: str) -> str:
 def echo(message: object = "", **kwargs: Any) -> None:
     """``click.echo`` of :func:`clean` text: every line a command prints that may hold text from
     a file, the portal or the vault (names, providers, warnings, file names, errors) goes
-    through here."""
-    click.echo(clean(message), **kwargs)
+    through here. ``None`` and bytes (a file written to stdout) pass as ``click.echo`` takes
+    them."""
+    if message is None or isinstance(message, (bytes, bytearray)):
+        click.echo(message, **kwargs)
+    else:
+        click.echo(clean(message), **kwargs)
 
 
 def vault_option(f: F) -> F:
