@@ -25,8 +25,12 @@ $(STAMP): pyproject.toml scripts/setup.sh
 # them where xdist honours it). PYTEST_XDIST= runs serially.
 PYTEST_XDIST ?= -n auto --maxprocesses=4 --dist loadgroup
 
+# after the tests: TEST_FUZZ_SECONDS of coverage-guided parser fuzzing (0: none)
+TEST_FUZZ_SECONDS ?= 60
+
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+	$(BIN)/python scripts/fuzz_parsers.py --seconds $(TEST_FUZZ_SECONDS)
 
 # coverage-guided fuzzing of every parser (scripts/fuzz_parsers.py; CI: FUZZ_SECONDS=120)
 FUZZ_SECONDS ?= 120

@@ -13,8 +13,8 @@ beyond the calendar, duplicated, removed and swapped lines, other encodings, con
 XML comments, deep nesting, long runs of white space, junk lines); ``tests/security/test_fuzz_parsers.py`` draws them with
 hypothesis (a few seconds in the normal test run).
 
-This script is the coverage-guided run, for CI (``make fuzz``, ``FUZZ_SECONDS`` long, 120 by default)
-and by hand::
+This script is the coverage-guided run: ``make test`` runs it for a minute after the suite
+(that is CI), ``make fuzz`` for ``FUZZ_SECONDS`` (120), and by hand::
 
     .venv/bin/python scripts/fuzz_parsers.py --seconds 120     # atheris (libFuzzer)
     .venv/bin/python scripts/fuzz_parsers.py --hypothesis --seconds 60

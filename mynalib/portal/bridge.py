@@ -6,6 +6,8 @@ driven from the synchronous :class:`~mynalib.portal.client.PortalClient`, withou
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
 
@@ -19,12 +21,14 @@ class SyncBridge(httpx.BaseTransport):
 
     def __init__(self, transport: httpx.AsyncBaseTransport):
         self._transport = transport
+        #: the most bytes of an answer read (one more, and the client refuses the answer); the
+        #: client sets its own cap here
+        self.limit: Callable[[], int] = lambda: 16 * 1024 * 1024
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         import anyio.from_thread
 
-        from .client import MAX_RESPONSE_BYTES as limit
-
+        limit = self.limit()
         content = request.read()
 
         async def run() -> httpx.Response:

@@ -201,6 +201,7 @@ class PortalClient:
         self.stats = Stats()
         if isinstance(transport, httpx.AsyncBaseTransport):
             transport = SyncBridge(transport)
+            transport.limit = lambda: MAX_RESPONSE_BYTES
         self._transport = transport
         self.http = httpx.Client(
             base_url=self.base_url,
