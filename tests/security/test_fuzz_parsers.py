@@ -10,6 +10,7 @@ coverage-guided run of the same target is ``make fuzz`` (atheris, a few minutes 
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -113,3 +114,17 @@ def test_found_by_the_fuzzer_iso_date_with_a_huge_day_in_portal_as_of() -> None:
             assert result.meta["as_of"] in (None, "2026-11-18")
             return
     pytest.skip("no わたしの情報 answer among the seeds")
+
+
+def test_found_by_the_fuzzer_a_dose_without_a_date() -> None:
+    """atheris' third find: a 予防接種 answer with one dose lacking 接種年月日 was imported, then
+    every read of the vaccinations frame raised TypeError (sorting None-as-"" against dates)."""
+    for kind, _, data in SEEDS:
+        text = data.decode("utf-8", errors="replace")
+        if kind == "portal_json" and "YS0003" in text and text.count("YS0003") >= 2:
+            first = re.search(r'\{"hierarchy":"[0-9.]+","code":"YS0003"[^}]*\},?', text)
+            assert first is not None
+            bad = (text[: first.start()] + text[first.end() :]).encode()
+            fuzz.check(bad, kind)
+            return
+    pytest.skip("no 予防接種 answer among the seeds")
