@@ -370,7 +370,11 @@ def _hypothesis_run(args: argparse.Namespace) -> int:
 
     _warm_up()
     all_seeds = seeds()
-    steps = st.lists(st.tuples(st.sampled_from(list(MUTATIONS)), st.integers(0, 2**32 - 1)), 1, 4)
+    steps = st.lists(
+        st.tuples(st.sampled_from(list(MUTATIONS)), st.integers(0, 2**32 - 1)),
+        min_size=1,
+        max_size=4,
+    )
 
     @settings(
         max_examples=500,

@@ -128,3 +128,8 @@ def test_found_by_the_fuzzer_a_dose_without_a_date() -> None:
             fuzz.check(bad, kind)
             return
     pytest.skip("no 予防接種 answer among the seeds")
+
+
+def test_the_script_runs_without_atheris_too() -> None:
+    """``scripts/fuzz_parsers.py --hypothesis`` (the fallback where atheris is missing) runs."""
+    assert fuzz.main(["--hypothesis", "--seconds", "1"]) == 0
