@@ -238,5 +238,3 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
                 f"年金記録 CSV: broken CSV quoting ({exc})", line=reader.line_num
             ) from None
         yield reader.line_num, row
-
-

@@ -154,9 +154,7 @@ def _edit_wrap(vault_dir: Path, **changes: object) -> None:
     (text,) = conn.execute("SELECT value FROM meta WHERE key = 'wrap.passphrase'").fetchone()
     wrap = json.loads(text)
     wrap.update(changes)
-    conn.execute(
-        "UPDATE meta SET value = ? WHERE key = 'wrap.passphrase'", (json.dumps(wrap),)
-    )
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'wrap.passphrase'", (json.dumps(wrap),))
     conn.commit()
     conn.close()
 
