@@ -16,6 +16,7 @@ import click
 from ..portal.protocol import FETCH_ALIASES, FETCH_GROUPS
 from ._common import (
     PIN_ENV_HELP,
+    echo,
     open_command_vault,
     read_pin,
     report_errors,
@@ -62,7 +63,7 @@ def _check_trusted(url: str, vault: Vault, trust: bool) -> str:
         )
     vault.set_state(STATE_TRUSTED, sorted({*trusted, origin}))
     vault.audit("portal.trust", origin)
-    click.echo(
+    echo(
         f"{origin} を信頼するポータルに追加しました / trusted {origin} for card logins "
         "(your card will sign logins that name this portal)"
     )
@@ -217,11 +218,11 @@ def sandbox_cmd(
     app = create_app(config)
     from ..portal.sandbox.app import member_fingerprints
 
-    click.echo("preparing the sandbox accounts (the household's software cards)…", err=True)
+    echo("preparing the sandbox accounts (the household's software cards)…", err=True)
     member_fingerprints()  # register the household's software cards before serving
-    click.echo(f"mynalib portal sandbox on http://127.0.0.1:{port}  (synthetic data; Ctrl-C stops)")
-    click.echo(f"  log in with:  myna login --virtual --portal http://127.0.0.1:{port}")
-    click.echo(f"  or from a phone:  myna login --qr --portal http://127.0.0.1:{port}")
+    echo(f"mynalib portal sandbox on http://127.0.0.1:{port}  (synthetic data; Ctrl-C stops)")
+    echo(f"  log in with:  myna login --virtual --portal http://127.0.0.1:{port}")
+    echo(f"  or from a phone:  myna login --qr --portal http://127.0.0.1:{port}")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
 
 
@@ -339,7 +340,7 @@ def login_cmd(
         )
         with card_cm as card, PortalClient(url, on_session=_saver(vault, url)) as client:
             tries = card.auth_tries_left()
-            click.echo(f"利用者証明用電子証明書 暗証番号 / authentication PIN: {tries} tries left")
+            echo(f"利用者証明用電子証明書 暗証番号 / authentication PIN: {tries} tries left")
             if tries == 0:
                 raise PinBlocked("auth")
             if tries == 1 and not last_try:
@@ -350,14 +351,14 @@ def login_cmd(
                     hint="run again with --i-understand-last-try if you are sure of the PIN",
                 )
             client.discovery()  # fail early (portal down) before the PIN is asked for
-            click.echo(
+            echo(
                 "ログインすると、次の情報の取得に同意したことになります / by logging in you consent "
                 "to share: わたしの情報 (年金・税・世帯・子育て・介護・雇用保険), 医療保険情報 "
                 "(薬剤・特定健診・医療費), お知らせ, やりとり履歴, 申請状況, 控除証明書; and to "
                 "apply online (電子申請: each application is shown and confirmed before it is sent)"
                 + (f" — as 代理人 for {acting_for}" if acting_for else "")
             )
-            click.echo(
+            echo(
                 f"ログイン先 / portal: {origin}　"
                 + (
                     f"代理人として {acting_for} さんのために / as 代理人 for {acting_for}"
@@ -379,10 +380,8 @@ def login_cmd(
             f"{url} as {session.person_id}"
             + (f" by 代理人 {actor.get('preferred_username')}" if actor else ""),
         )
-        click.echo(
-            f"Logged in to {url} as {who}" + (f" (代理人: {actor.get('name')})" if actor else "")
-        )
-        click.echo("The session is kept encrypted in the vault. Next: myna fetch all")
+        echo(f"Logged in to {url} as {who}" + (f" (代理人: {actor.get('name')})" if actor else ""))
+        echo("The session is kept encrypted in the vault. Next: myna fetch all")
     finally:
         vault.close()
 
@@ -400,16 +399,14 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
 
     with PortalClient(url, on_session=_saver(vault, url)) as client:
         login = client.login_cross_device(acting_for=acting_for)
-        click.echo(
-            "スマートフォンでQRコードを読み取ってください / scan this QR code with your phone:"
-        )
+        echo("スマートフォンでQRコードを読み取ってください / scan this QR code with your phone:")
         click.echo(login.qr_text())
-        click.echo(login.verification_uri_complete)
-        click.echo(
+        echo(login.verification_uri_complete)
+        echo(
             f"確認コード / code: {login.user_code}　スマートフォンに同じコードが表示されることを確かめて"
             "ください / check that the phone shows the same code"
         )
-        click.echo(
+        echo(
             f"ログイン先 / portal: {origin_of(url)}　"
             + (
                 f"代理人として {acting_for} さんのために"
@@ -425,17 +422,17 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
             if live:
                 click.echo(f"\r{text}（次の確認まで {next_poll} 秒）  ", nl=False, err=True)
             elif shown["last"] < 0 or shown["last"] - left >= 30:
-                click.echo(text, err=True)
+                echo(text, err=True)
                 shown["last"] = left
             if login.interval != shown["interval"]:  # slow_down: poll less often
                 shown["interval"] = login.interval
-                click.echo(f"\n(the portal asked to poll every {login.interval} s)", err=True)
+                echo(f"\n(the portal asked to poll every {login.interval} s)", err=True)
 
         try:
             session = login.wait(on_tick=tick)
         finally:
             if live:
-                click.echo("", err=True)
+                echo("", err=True)
                 sys.stderr.flush()
     actor = session.actor
     remember_principal(vault, session)
@@ -445,11 +442,11 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
         + (f" by 代理人 {actor.get('preferred_username')}" if actor else ""),
     )
     who = session.person_name or session.person_id
-    click.echo(
+    echo(
         f"Logged in to {url} as {who} from the smartphone"
         + (f" (代理人: {actor.get('name')})" if actor else "")
     )
-    click.echo("The session is kept encrypted in the vault. Next: myna fetch all")
+    echo("The session is kept encrypted in the vault. Next: myna fetch all")
 
 
 # --------------------------------------------------------------------------------- fetch
@@ -516,12 +513,10 @@ def fetch_cmd(
                 raise click.UsageError(str(exc)) from None
         with PortalClient(url, on_session=_saver(vault, url)) as client:
             session = client.resume(token.decode("utf-8"))
-            click.echo(f"Fetching for {session.person_name} from {url}", err=True)
+            echo(f"Fetching for {session.person_name} from {url}", err=True)
             sent = readmarks.send_marks(client, vault)  # read here: now on the portal too
             if sent:
-                click.echo(
-                    f"お知らせ {sent} 件の既読をポータルに送りました / sent {sent} read marks"
-                )
+                echo(f"お知らせ {sent} 件の既読をポータルに送りました / sent {sent} read marks")
             groups = list(what) or ["all"]
             tasks = client.plan(groups)
             if no_progress:
@@ -555,10 +550,10 @@ def fetch_cmd(
             readmarks.take_portal_state(vault, report.documents)  # read on the portal: here too
             vault.audit("portal.fetch", f"{url} {' '.join(groups)}: {report.stored} new documents")
         for line in report.lines():
-            click.echo(line)
-        click.echo(f"{report.stored} new documents stored; {client.stats.summary()}")
+            echo(line)
+        echo(f"{report.stored} new documents stored; {client.stats.summary()}")
         for retry in client.stats.retries:
-            click.echo(f"  {retry}", err=True)
+            echo(f"  {retry}", err=True)
         if report.errors:
             raise SystemExit(1)
     finally:
@@ -591,7 +586,7 @@ def logout_cmd(portal: str | None, vault_dir: Path | None) -> None:
     try:
         token = vault.get_secret(SECRET_REFRESH)
         if token is None:
-            click.echo("Not logged in.")
+            echo("Not logged in.")
             return
         url = _portal_url(portal, vault)
         with PortalClient(url) as client:
@@ -601,13 +596,11 @@ def logout_cmd(portal: str | None, vault_dir: Path | None) -> None:
             try:
                 client.logout()
             except Exception as exc:  # the local copy is deleted anyway
-                click.echo(
-                    f"warning: could not revoke at the portal ({type(exc).__name__})", err=True
-                )
+                echo(f"warning: could not revoke at the portal ({type(exc).__name__})", err=True)
         vault.delete_secret(SECRET_REFRESH)
         vault.set_state(STATE_SESSION, None)
         vault.audit("portal.logout", url)
-        click.echo("Logged out; the stored session was deleted.")
+        echo("Logged out; the stored session was deleted.")
     finally:
         vault.close()
 

@@ -112,6 +112,41 @@ class FetchReport:
 ALL_GROUPS: tuple[str, ...] = tuple(P.FETCH_GROUPS)
 
 
+#: the largest answer read from the portal (a year of records is a few hundred KB); a larger
+#: one is a :class:`ProtocolError`, never read into memory whole
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+#: the largest discovery document (a real one is about 1 KB)
+MAX_DISCOVERY_BYTES = 64 * 1024
+#: what a discovery document must name (as text) for a login
+DISCOVERY_KEYS = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+
+
+def _read_capped(response: httpx.Response, limit: int | None = None) -> None:
+    """Read ``response``'s body, at most ``limit`` (:data:`MAX_RESPONSE_BYTES`) bytes of it:
+    refused (:class:`ProtocolError`) by its Content-Length or once the stream passes the limit."""
+    limit = MAX_RESPONSE_BYTES if limit is None else limit
+    what = f"The portal's answer to {response.request.method} {response.request.url.path}"
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise ProtocolError(f"{what} is {int(declared):,} bytes, above {limit:,}; not read")
+    if hasattr(response, "_content"):  # already read (a transport that gave bytes)
+        if len(response.content) > limit:
+            raise ProtocolError(f"{what} is above {limit:,} bytes; not read")
+        return
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise ProtocolError(f"{what} is above {limit:,} bytes; not read")
+            chunks.append(chunk)
+    finally:
+        response.close()
+    response._content = b"".join(chunks)  # what response.read() returns from now on
+
+
 class PortalClient:
     """Client of the portal protocol. Use as a context manager; log in, then fetch.
 
@@ -168,6 +203,7 @@ class PortalClient:
         self.stats = Stats()
         if isinstance(transport, httpx.AsyncBaseTransport):
             transport = SyncBridge(transport)
+            transport.limit = lambda: MAX_RESPONSE_BYTES
         self._transport = transport
         self.http = httpx.Client(
             base_url=self.base_url,
@@ -197,7 +233,7 @@ class PortalClient:
         self.stats.bytes_sent += len(request.content) if request.content else 0
 
     def _on_response(self, response: httpx.Response) -> None:
-        response.read()
+        _read_capped(response)
         self.stats.bytes_received += len(response.content)
         self.stats.log.append(
             (response.request.method, response.request.url.path, response.status_code)
@@ -229,7 +265,18 @@ class PortalClient:
             r = self._with_retries(
                 "discovery", lambda: self._request("GET", "/.well-known/openid-configuration")
             )
+            if len(r.content) > MAX_DISCOVERY_BYTES:
+                raise ProtocolError(
+                    f"The portal's discovery document is {len(r.content):,} bytes (at most "
+                    f"{MAX_DISCOVERY_BYTES:,} expected); refusing to log in"
+                )
             document = self._json(r, "discovery document")
+            for key in DISCOVERY_KEYS:
+                if not isinstance(document.get(key), str) or not document[key]:
+                    raise ProtocolError(
+                        f"The portal's discovery document has no {key} (or not as text)",
+                        hint="check the --portal address",
+                    )
             self._check_endpoints(document)
             self._discovery = document
         return self._discovery
@@ -265,7 +312,8 @@ class PortalClient:
     def _json(response: httpx.Response, what: str) -> dict[str, Any]:
         try:
             data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            # (JSONDecodeError is a ValueError; nesting thousands deep is a RecursionError)
             raise ProtocolError(
                 f"The {what} is not valid JSON (HTTP {response.status_code})"
             ) from None
