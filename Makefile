@@ -4,13 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup test lint format demo clean help
+.PHONY: setup test fuzz lint format demo clean help
 
 help:
 	@echo "make setup   create $(VENV) and install everything (apt packages too when root)"
 	@echo "./myna ...   the myna command of this checkout (or $(BIN)/myna, or: source $(BIN)/activate)"
 	@echo "make test    setup if needed, then run the whole test suite"
 	@echo "make demo    setup if needed, then run the demo on the built-in sample data"
+	@echo "make fuzz    fuzz every file parser for FUZZ_SECONDS (120) s (atheris, coverage-guided)"
 	@echo "make lint    ruff + mypy"
 	@echo "make format  ruff format + ruff check --fix"
 
@@ -24,8 +25,18 @@ $(STAMP): pyproject.toml scripts/setup.sh
 # them where xdist honours it). PYTEST_XDIST= runs serially.
 PYTEST_XDIST ?= -n auto --maxprocesses=4 --dist loadgroup
 
+# after the tests: TEST_FUZZ_SECONDS of coverage-guided parser fuzzing (0: none)
+TEST_FUZZ_SECONDS ?= 60
+
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+	$(BIN)/python scripts/fuzz_parsers.py --seconds $(TEST_FUZZ_SECONDS)
+
+# coverage-guided fuzzing of every parser (scripts/fuzz_parsers.py; CI: FUZZ_SECONDS=120)
+FUZZ_SECONDS ?= 120
+
+fuzz: $(STAMP)
+	$(BIN)/python scripts/fuzz_parsers.py --seconds $(FUZZ_SECONDS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mynalib tests benchmarks

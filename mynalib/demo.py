@@ -26,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -356,8 +357,10 @@ def start_servers(
     logs_dir = workdir / "logs"
     logs_dir.mkdir(exist_ok=True)
     logs: list[Path] = []
+    say = progress or (lambda _m: None)
     if sandbox:
         sandbox_port = free_port()
+        say(f"ポータルのサンドボックスを起動しています / starting the portal sandbox ({HOST})")
         log = logs_dir / "sandbox.log"
         logs.append(log)
         with open(log, "ab") as out:
@@ -376,6 +379,7 @@ def start_servers(
     logs.append(log)
     env = voila_env(workdir / "jupyter", extra=extra)
     write_voila_log_scrub(Path(env["JUPYTER_CONFIG_DIR"]))
+    say(f"Voila を起動しています / starting Voila on the dashboards ({HOST})")
     log_start = log.stat().st_size if log.exists() else 0
     with open(log, "ab") as out:
         voila_proc = subprocess.Popen(
@@ -392,10 +396,15 @@ def start_servers(
     try:
         if sandbox_proc is not None and sandbox_port is not None:
             wait_for_port(sandbox_port, timeout=timeout, proc=sandbox_proc)
+            say(f"サンドボックス待受中 / the sandbox listens on {HOST}:{sandbox_port}")
         wait_for_port(voila_port, timeout=timeout, proc=voila_proc)
-        if progress is not None:
-            progress("starting one kernel per dashboard, ready before its page is opened")
-        wait_for_preheated(log, log_start, nb_dir, proc=voila_proc, timeout=preheat_timeout)
+        say(
+            "ダッシュボードごとにカーネルを先に起動しています / starting one kernel per "
+            "dashboard, ready before its page is opened"
+        )
+        wait_for_preheated(
+            log, log_start, nb_dir, proc=voila_proc, timeout=preheat_timeout, progress=progress
+        )
     except BaseException:
         servers.stop()
         raise
@@ -409,11 +418,13 @@ def wait_for_preheated(
     *,
     proc: subprocess.Popen[Any] | None = None,
     timeout: float = 60.0,
+    progress: Progress | None = None,
 ) -> float:
     """Wait until Voila's preheated kernel of every dashboard in ``notebooks`` waits for its
     page (the line :data:`mynalib.widgets.PREHEATED_MARK` in ``log`` after byte
     ``start``), so that the first page opened finds its kernel ready. Gives up quietly after
-    ``timeout`` seconds (the page then waits for its kernel); returns the seconds waited."""
+    ``timeout`` seconds (the page then waits for its kernel); returns the seconds waited.
+    ``progress`` hears each dashboard whose kernel is ready."""
     from .widgets import PREHEATED_MARK
 
     wanted = {name for name in DASHBOARDS if (notebooks / f"{name}.ipynb").exists()}
@@ -427,10 +438,32 @@ def wait_for_preheated(
                 text = f.read().decode("utf-8", "replace")
             for line in text.splitlines():
                 if PREHEATED_MARK in line:
-                    wanted.discard(line.rsplit(" ", 1)[-1].strip())
+                    name = line.rsplit(" ", 1)[-1].strip()
+                    if name in wanted and progress is not None:
+                        title = DASHBOARDS[name][0]
+                        progress(
+                            f"{title} のカーネルの準備ができました / the {name} kernel is ready"
+                        )
+                    wanted.discard(name)
         if wanted:
             time.sleep(0.1)
     return time.monotonic() - began
+
+
+def vault_steps(
+    say: Progress, *, every: float = 1.0, clock: Callable[[], float] = time.monotonic
+) -> Callable[[int, int, str], None]:
+    """A ``build_sample_vault`` progress callback that tells ``say`` the step reached: each
+    portal fetch, and the imported files at most every ``every`` seconds (and the last one)."""
+    last = [clock()]
+
+    def step(done: int, total: int, label: str) -> None:
+        now = clock()
+        if label.startswith("マイナポータル") or done == total or now - last[0] >= every:
+            last[0] = now
+            say(f"  {done}/{total} {label}")
+
+    return step
 
 
 @contextmanager
@@ -455,16 +488,24 @@ def demo_environment(
         fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(passphrase)
-    say("preparing the sample software card")
+    say("サンプルのソフトウェアカードを用意しています / preparing the sample software card")
     save_sample_card(card)
     marker = workdir / ".sample-vault-built"
     if not marker.exists():
         from .samples.vault import PortalFetchFailed, build_sample_vault
 
-        say("building the sample vault (first run only): the sample files, then the portal's part")
+        say(
+            "サンプルの保管庫を作成しています（初回のみ） / building the sample vault (first "
+            "run only): the sample files, then the portal's part"
+        )
         try:
             # the pension record is left for the overview's 取得 to bring from the sandbox
-            build_sample_vault(vault_dir, passphrase=passphrase, pension_files=False)
+            build_sample_vault(
+                vault_dir,
+                passphrase=passphrase,
+                pension_files=False,
+                progress=vault_steps(say),
+            )
             marker.write_text("ok\n", encoding="utf-8")
         except PortalFetchFailed as exc:  # the files are in; start without the portal items
             say(
@@ -486,6 +527,49 @@ def default_workdir() -> Path:
     return default_state_dir() / "demo"
 
 
+class Heartbeat:
+    """Says what it is told (``say``) and, while started, a "still working" line whenever
+    ``quiet`` seconds pass without one, so the terminal never looks stuck."""
+
+    def __init__(self, echo: Callable[[str], None], *, quiet: float = 2.0) -> None:
+        self.echo = echo
+        self.quiet = quiet
+        self.began = time.monotonic()
+        self._last = self.began
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def say(self, message: str) -> None:
+        with self._lock:
+            self._last = time.monotonic()
+            self.echo(f"… {message}")
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.began
+
+    def _beat(self) -> None:
+        while not self._stop.wait(0.2):
+            with self._lock:
+                now = time.monotonic()
+                if now - self._last >= self.quiet:
+                    self._last = now
+                    self.echo(f"… まだ準備中です / still starting ({now - self.began:.0f} s)")
+
+    def __enter__(self) -> Heartbeat:
+        self._thread = threading.Thread(target=self._beat, name="demo-heartbeat", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
 def run_demo(
     *,
     port: int | None = None,
@@ -499,14 +583,29 @@ def run_demo(
         echo("Voila is not installed: run `make setup` (or pip install voila).")
         return 1
     workdir = workdir or default_workdir()
-    with demo_environment(workdir, progress=lambda m: echo(f"… {m}"), rebuild=rebuild) as env:
-        echo("… starting the portal sandbox and Voila (127.0.0.1 only)")
+    first = rebuild or not (workdir / ".sample-vault-built").exists()
+    beat = Heartbeat(echo)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(beat)  # leaves (stops) first if anything below fails
+        env = stack.enter_context(demo_environment(workdir, progress=beat.say, rebuild=rebuild))
+        beat.say(
+            "サーバーを起動しています / starting the portal sandbox and Voila (127.0.0.1 only)"
+        )
         try:
-            servers = start_servers(workdir, port=port, env_extra=env)
+            servers = start_servers(workdir, port=port, env_extra=env, progress=beat.say)
         except (RuntimeError, TimeoutError) as exc:
+            beat.stop()
             echo(f"could not start the servers: {exc}")
             echo(f"see the logs in {workdir / 'logs'} (is port {port} already in use?)")
             return 1
+        beat.stop()
+        took = beat.elapsed()
+        kind = (
+            "初回の起動（サンプルの保管庫を作成） / first start (sample vault built)"
+            if first
+            else "起動 / start"
+        )
+        echo(f"… {kind}: {took:.1f} 秒 / s")
         try:
             _stop_on_signals()  # before "Press Ctrl-C": a signal right after it must stop cleanly
             echo("")

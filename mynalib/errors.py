@@ -244,6 +244,14 @@ class MalformedDocument(SourceError):
 class DocumentTooLarge(SourceError):
     """The file is larger than the configured limit and was refused before parsing."""
 
+    ja_default = "ファイルが大きすぎるため読み込みませんでした。"
+
+
+class NotAFile(SourceError):
+    """The path is not a regular file (a FIFO, a device, a socket): refused without reading it."""
+
+    ja_default = "通常のファイルではないため取り込みませんでした（名前付きパイプ・デバイス等）。"
+
 
 class SignatureInvalid(SourceError):
     """An XML signature does not verify: the document was changed after signing."""
@@ -267,7 +275,10 @@ class VaultLocked(VaultError):
 class VaultCorrupt(VaultError):
     """The vault file is damaged or was modified outside mynalib."""
 
-    ja_default = "保管庫のファイルが壊れています。"
+    ja_default = (
+        "保管庫のファイルが壊れているか、mynalib 以外で書き換えられています。"
+        "バックアップから戻してください。"
+    )
 
 
 # ------------------------------------------------------------------------------------------ tax

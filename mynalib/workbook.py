@@ -421,10 +421,18 @@ class Workbook:
 
     # -------------------------------------------------------------------------- portal
     def fetch_from_sandbox(
-        self, groups: tuple[str, ...] = ("notices",), *, person: str = "taro"
+        self,
+        groups: tuple[str, ...] = ("notices",),
+        *,
+        person: str = "taro",
+        acting_for: str | None = None,
     ) -> Any:
         """Sample vault only: log in to the in-process sandbox with ``person``'s software card
-        (PIN of the sample cards) and fetch ``groups`` into the vault; returns the FetchReport."""
+        (PIN of the sample cards) and fetch ``groups`` into the vault; returns the FetchReport.
+
+        ``acting_for``: the sample id (or name) of someone ``person`` is 代理人 for (in the sample
+        household taro for ume): the login acts for them, as ``myna login --as`` does, and what
+        is fetched is theirs (the notebooks' ``ACTING_FOR`` parameter)."""
         if not self.sample:
             raise MynaError(
                 "fetch_from_sandbox only fills the sample vault",
@@ -444,10 +452,24 @@ class Workbook:
                 hint="use taro, hanako, sora or ume",
                 ja="サンプル世帯にいない人です（taro, hanako, sora, ume のいずれか）。",
             )
+        principal = None
+        if acting_for:
+            target = self.member(acting_for)
+            if target is None:
+                raise MynaError(
+                    f"{acting_for!r} is not a member of the sample household",
+                    hint="use taro, hanako, sora or ume",
+                    ja="サンプル世帯にいない人です（taro, hanako, sora, ume のいずれか）。",
+                )
+            principal = target.id
         profile = sample_card_profile(member.id)
         with sandbox_client() as client:
             with open_card(reader="virtual", profile=profile) as card:
-                client.login(card, Pin(DEFAULT_PINS["auth"]))
+                session = client.login(card, Pin(DEFAULT_PINS["auth"]), acting_for=principal)
+            if principal is not None:
+                from .portal.auth import remember_principal
+
+                remember_principal(self.vault, session)
             report = client.fetch(list(groups), store=self.vault.put)
         self._frames.clear()
         return report

@@ -122,7 +122,7 @@ _SLOTS: set[int] = set()
 
 
 @contextlib.contextmanager
-def pcscd_process(timeout: float = 10.0) -> Iterator[int | None]:
+def pcscd_process(timeout: float = 60.0) -> Iterator[int | None]:
     """Start ``pcscd --foreground`` as a child unless this process already runs one (then share
     it); stop it by PID when its last user leaves. A pcscd started by someone else is never
     touched: the test is skipped with the reason. A new pcscd waits for :func:`pcscd_turn`."""
@@ -175,14 +175,15 @@ def _new_pcscd(timeout: float) -> Iterator[int]:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 try:
-                    proc.wait(10)
+                    proc.wait(30)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-                    proc.wait(5)
+                    proc.wait(30)
 
 
-def wait_for_reader_card(present: bool = True, timeout: float = 10.0, slot: int = 0) -> str:
-    """Wait until pyscard sees the vpcd reader of ``slot`` with (or without) a card."""
+def wait_for_reader_card(present: bool = True, timeout: float = 60.0, slot: int = 0) -> str:
+    """Wait until pyscard sees the vpcd reader of ``slot`` with (or without) a card (a wait
+    for readiness: generous, for a loaded 2-core machine; it returns as soon as it is seen)."""
     from mynalib.card.pcsc import reader_states
     from mynalib.errors import CardError
 
@@ -226,7 +227,7 @@ def pcsc_stack(profile: object | None = None) -> Iterator[PcscStack]:
     t0 = time.perf_counter()
     with pcscd_process() as pid:
         card = VirtualCard(profile)
-        bridge = VpcdBridge(card, port=VPCD_PORT + slot)
+        bridge = VpcdBridge(card, port=VPCD_PORT + slot, connect_timeout=60)
         _SLOTS.add(slot)
         try:
             bridge.start()
@@ -236,7 +237,7 @@ def pcsc_stack(profile: object | None = None) -> Iterator[PcscStack]:
             bridge.stop()
             _SLOTS.discard(slot)
             with contextlib.suppress(TimeoutError):
-                wait_for_reader_card(False, timeout=3, slot=slot)
+                wait_for_reader_card(False, timeout=10, slot=slot)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..pins import MAX_TRIES, PIN_TITLES
+from ._common import echo
 
 if TYPE_CHECKING:
     from ..card.jpki import JpkiCard
@@ -73,7 +74,7 @@ def open_from_options(
 
 
 def _progress(message: str) -> None:
-    click.echo(f"… generating the software card: {message}", err=True)
+    echo(f"… generating the software card: {message}", err=True)
 
 
 def pre_pin_checks(card: JpkiCard, which: str, allow_last_try: bool) -> int:
@@ -82,7 +83,7 @@ def pre_pin_checks(card: JpkiCard, which: str, allow_last_try: bool) -> int:
 
     left = card.tries_left(which)
     maximum = MAX_TRIES[which]
-    click.echo(f"{PIN_TITLES[which]}: {left}/{maximum} tries left / 残り{left}回", err=True)
+    echo(f"{PIN_TITLES[which]}: {left}/{maximum} tries left / 残り{left}回", err=True)
     return check_tries(which, left, allow_last_try)
 
 

@@ -1,10 +1,12 @@
-"""Pieces every ``myna`` command shares: the vault option and opening, PIN prompts, errors."""
+"""Pieces every ``myna`` command shares: the vault option and opening, PIN prompts, errors, and
+:func:`echo` — the one way text from files, the portal or the vault reaches the terminal."""
 
 from __future__ import annotations
 
 import functools
 import getpass
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +29,47 @@ PIN_ENV_HELP = (
     "MYNA_KENHOJO_PIN are read instead; this is unsafe (other programs of yours can read the "
     "environment), never use it with a real card."
 )
+
+
+# ------------------------------------------------------------------------------ terminal text
+#: escape sequences: CSI (ESC [ or the C1 byte 0x9B, parameters, one final byte), OSC, DCS,
+#: SOS, PM and APC strings (up to BEL or ST, or the end of the line), and two-byte ESC x
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+)
+#: control characters (C0 but tab and newline, DEL, C1) and the bidirectional formatting
+#: characters that reorder what is shown (overrides, embeddings, isolates, marks)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: object, *, one_line: bool = False) -> str:
+    """``text`` safe for a terminal: escape sequences and control characters (but newline and
+    tab) and bidi overrides taken out, so a name, provider or file name from a file cannot move
+    the cursor, retitle the window, hide lines or show text reversed. ``one_line``: newlines and
+    tabs become spaces too (a value inside a report line cannot start a line of its own)."""
+    out = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", str(text)))
+    if one_line:
+        out = out.replace("\n", " ").replace("\t", " ")
+    return out
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the characters :func:`clean` removes written as ``\\uXXXX`` escapes: the
+    same data (JSON escapes the others already), nothing a terminal acts on."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def echo(message: object = "", **kwargs: Any) -> None:
+    """``click.echo`` of :func:`clean` text: every line a command prints that may hold text from
+    a file, the portal or the vault (names, providers, warnings, file names, errors) goes
+    through here. ``None`` and bytes (a file written to stdout) pass as ``click.echo`` takes
+    them."""
+    if message is None or isinstance(message, (bytes, bytearray)):
+        click.echo(message, **kwargs)
+    else:
+        click.echo(clean(message), **kwargs)
 
 
 def vault_option(f: F) -> F:
@@ -78,6 +121,7 @@ def report_errors(f: F) -> F:
             text = str(exc)  # ClickException already prefixes "Error: "
             if exc.ja and exc.ja not in text:
                 text += f"\n{exc.ja}"
-            raise click.ClickException(text) from None
+            # (a message may quote a file, e.g. the value a parser could not read)
+            raise click.ClickException(clean(text)) from None
 
     return wrapper  # type: ignore[return-value]

@@ -17,7 +17,14 @@ from ._card import LAST_TRY as _LAST_TRY
 from ._card import card_options
 from ._card import open_from_options as _open
 from ._card import pre_pin_checks as _pre_pin_checks
-from ._common import PIN_ENV_HELP, open_command_vault, read_pin, report_errors, vault_option
+from ._common import (
+    PIN_ENV_HELP,
+    echo,
+    open_command_vault,
+    read_pin,
+    report_errors,
+    vault_option,
+)
 
 if TYPE_CHECKING:
     from ..apply import Draft, FormDefinition
@@ -114,10 +121,10 @@ def _load_settings(path: Path | None) -> dict[str, Any]:
 
 
 def _show_form(form: FormDefinition, *, source: str) -> None:
-    click.echo(f"{form.name}（{form.procedure_id}） — {source}")
+    echo(f"{form.name}（{form.procedure_id}） — {source}")
     if form.note:
-        click.echo(f"  {form.note}")
-    click.echo("  項目 / fields:")
+        echo(f"  {form.note}")
+    echo("  項目 / fields:")
     for f in form.fields:
         extra = []
         if f.choices:
@@ -126,18 +133,18 @@ def _show_form(form: FormDefinition, *, source: str) -> None:
             extra.append(f"← {f.prefill}")
         flag = "必須" if f.required else "任意"
         suffix = f"  ({'; '.join(extra)})" if extra else ""
-        click.echo(f"    {f.name:<24} {f.label}［{TYPE_JA.get(f.type, f.type)}・{flag}］{suffix}")
+        echo(f"    {f.name:<24} {f.label}［{TYPE_JA.get(f.type, f.type)}・{flag}］{suffix}")
     if form.attachments:
-        click.echo("  添付 / attachments (--attach SLOT=FILE):")
+        echo("  添付 / attachments (--attach SLOT=FILE):")
         for a in form.attachments:
             flag = "必須" if a.required else ("審査で必要" if a.review else "任意")
-            click.echo(f"    {a.slot:<24} {a.label}［{flag}］")
+            echo(f"    {a.slot:<24} {a.label}［{flag}］")
     else:
-        click.echo("  添付 / attachments: この手続には添付できません")
+        echo("  添付 / attachments: この手続には添付できません")
     signed = (
         "必要（署名用電子証明書）/ required" if form.signature_required else "不要 / not needed"
     )
-    click.echo(f"  電子署名 / signature: {signed}")
+    echo(f"  電子署名 / signature: {signed}")
 
 
 def _parse_fields(items: tuple[str, ...]) -> dict[str, str]:
@@ -195,7 +202,7 @@ def _ask_missing(draft: Draft) -> None:
 
 def _print_problems(problems: list[Any]) -> None:
     for p in problems:
-        click.echo(f"  ✗ {p.label}（{p.field}）: {p.ja} / {p.en}", err=True)
+        echo(f"  ✗ {p.label}（{p.field}）: {p.ja} / {p.en}", err=True)
 
 
 def _prefill(draft: Draft, card: _Card, client: PortalClient | None, allow_last_try: bool) -> None:
@@ -210,7 +217,7 @@ def _prefill(draft: Draft, card: _Card, client: PortalClient | None, allow_last_
         pin.wipe()
     kana = portal_kana(client) if client is not None else None
     filled = draft.prefill(card=data, kana=kana)
-    click.echo(
+    echo(
         "カードから入力しました / filled from the card: "
         + ", ".join(filled)
         + ("" if kana else "  (フリガナはカードにありません: --field name_kana=… で入力)")
@@ -327,27 +334,25 @@ def apply_cmd(
         try:
             preview = draft.preview(url)
         except FormError as exc:
-            click.echo("入力内容に誤りがあります / the form has problems:", err=True)
+            echo("入力内容に誤りがあります / the form has problems:", err=True)
             _print_problems(exc.problems)
             raise SystemExit(1) from None
-        click.echo("")
-        click.echo("送信する内容 / what will be sent:")
+        echo("")
+        echo("送信する内容 / what will be sent:")
         for line in preview.lines():
-            click.echo(f"  {line}")
+            echo(f"  {line}")
         if dry_run:
-            click.echo("")
-            click.echo(
-                "署名・送信する正規形 / the canonical bytes that are signed and sent (RFC 8785):"
-            )
-            click.echo(preview.content.decode("utf-8"))
-            click.echo(f"SHA-256: {preview.content_sha256}")
-            click.echo("(dry run: nothing was signed or sent / 送信していません)")
+            echo("")
+            echo("署名・送信する正規形 / the canonical bytes that are signed and sent (RFC 8785):")
+            echo(preview.content.decode("utf-8"))
+            echo(f"SHA-256: {preview.content_sha256}")
+            echo("(dry run: nothing was signed or sent / 送信していません)")
             return
         assert client is not None
         if not yes and not click.confirm(
             "この内容で送信しますか？ / send this application?", default=False
         ):
-            click.echo("送信しませんでした / not sent.")
+            echo("送信しませんでした / not sent.")
             return
         signature = None
         if preview.signature_required:
@@ -361,24 +366,22 @@ def apply_cmd(
         try:
             receipt = submit(client, preview, signature)
         except ApplicationRefused as exc:
-            click.echo("申請は受け付けられませんでした / the portal refused it:", err=True)
+            echo("申請は受け付けられませんでした / the portal refused it:", err=True)
             _print_problems(exc.problems)
             raise SystemExit(1) from None
         vault.audit("apply.submit", f"{origin_of(url)} {procedure_id} {receipt.application_id}")
         try:
             client.fetch(["applications"], store=vault.put)
         except Exception as exc:  # the application is in; the table catches up at the next fetch
-            click.echo(f"(could not refresh 申請状況 yet: {type(exc).__name__})", err=True)
-        click.echo("")
-        click.echo(
-            f"申請しました / submitted: 申請番号 {receipt.application_id}（{receipt.status}）"
-        )
+            echo(f"(could not refresh 申請状況 yet: {type(exc).__name__})", err=True)
+        echo("")
+        echo(f"申請しました / submitted: 申請番号 {receipt.application_id}（{receipt.status}）")
         if receipt.duplicate:
-            click.echo("  (the portal already had this submission: the same application)")
-        click.echo(
+            echo("  (the portal already had this submission: the same application)")
+        echo(
             f"  受付日時 / received: {receipt.received_at}; 内容のSHA-256: {receipt.content_sha256[:16]}…"
         )
-        click.echo(f"  状況の確認 / follow it: {STATUS_COMMAND}")
+        echo(f"  状況の確認 / follow it: {STATUS_COMMAND}")
     finally:
         card.close()
         if client is not None:
@@ -472,10 +475,10 @@ def form_cmd(
             ) from None
         if client is not None:
             name, _ctype, data = fetch_template(client, procedure_id, chosen)
-            click.echo(f"様式取得 / downloaded from {client.base_url}: {name}")
+            echo(f"様式取得 / downloaded from {client.base_url}: {name}")
         else:
             name, _ctype, data = render(definition, chosen)
-            click.echo(f"様式 / the copy shipped with mynalib (not logged in): {name}")
+            echo(f"様式 / the copy shipped with mynalib (not logged in): {name}")
         if prefill:
             if chosen != "shuro_shomeisho":
                 raise click.UsageError(
@@ -497,16 +500,14 @@ def form_cmd(
                 "employer_name": mine.get("employer"),
             }
             data = fill_employment_certificate(data, values)
-            click.echo(
-                "就労者の欄をカードから記入しました / the worker's part is filled from the card"
-            )
+            echo("就労者の欄をカードから記入しました / the worker's part is filled from the card")
         target = output or Path(name)
         if target.exists() and not force:
             raise click.UsageError(f"{target} exists; use --force to overwrite it")
         write_private(target, data)
-        click.echo(f"保存しました / written: {target}")
+        echo(f"保存しました / written: {target}")
         if chosen == "shuro_shomeisho":
-            click.echo(
+            echo(
                 "  勤務先に渡して、事業主の欄の記入と証明を受けてください / give it to your employer to "
                 "complete and certify; then attach it:\n"
                 f"  myna apply {procedure_id} --attach employment_certificate={target}"
@@ -600,11 +601,11 @@ def mandate_cmd(
         card.close()
     write_private(output, mandate.text)
     write_private(signature_path, mandate.signature)
-    click.echo(f"委任状 / mandate: {output}")
-    click.echo(f"電子署名 / signature (CMS, detached): {signature_path}")
-    click.echo(f"  確認 / check: myna verify {signature_path} --content {output}")
+    echo(f"委任状 / mandate: {output}")
+    echo(f"電子署名 / signature (CMS, detached): {signature_path}")
+    echo(f"  確認 / check: myna verify {signature_path} --content {output}")
     first = procedure_ids[0]
-    click.echo(
+    echo(
         f"  添付 / attach: myna apply {first} --field filer=agent --attach mandate={output} "
         f"--attach mandate_signature={signature_path}"
     )

@@ -16,7 +16,7 @@ import click
 
 from ..pins import PIN_BLOCKED_GUIDANCE, PIN_TITLES
 from ._card import LAST_TRY, _progress, card_options, open_from_options, pre_pin_checks
-from ._common import read_pin, report_errors
+from ._common import echo, read_pin, report_errors
 
 if TYPE_CHECKING:
     from ..card.jpki import CardStatus
@@ -111,7 +111,7 @@ def doctor() -> None:
     from ..errors import MynaError
 
     problems: list[tuple[str, str]] = []  # (what is wrong, what to do), English then Japanese
-    click.echo(f"mynalib {__version__}, Python {sys.version.split()[0]} ({sys.platform})")
+    echo(f"mynalib {__version__}, Python {sys.version.split()[0]} ({sys.platform})")
     for dist in ("cryptography", "pyscard", "click"):
         try:
             version = metadata.version(dist)
@@ -119,28 +119,28 @@ def doctor() -> None:
             version = "not installed"
             if dist == "pyscard":
                 version += ' — install with `pip install "mynalib[pcsc]"` for real readers'
-        click.echo(f"  {dist}: {version}")
+        echo(f"  {dist}: {version}")
 
-    click.echo("PC/SC service:")
+    echo("PC/SC service:")
     try:
         from ..card.pcsc import reader_states
 
         states = reader_states()
-        click.echo("  reachable")
+        echo("  reachable")
     except MynaError as exc:
         problems.append(DOCTOR_NO_PCSC)
-        click.echo(f"  NOT available: {exc}")
+        echo(f"  NOT available: {exc}")
         states = []
     if states:
-        click.echo("Readers:")
+        echo("Readers:")
     for state in states:
-        click.echo(f"  {state.name}: {'card present' if state.card_present else 'no card'}")
+        echo(f"  {state.name}: {'card present' if state.card_present else 'no card'}")
         if state.card_present:
-            click.echo(f"    applets: {_probe_applets(state.name)}")
+            echo(f"    applets: {_probe_applets(state.name)}")
     if not states and not problems:
-        click.echo("  no reader connected (connect one, or use --virtual)")
+        echo("  no reader connected (connect one, or use --virtual)")
 
-    click.echo("Software card (--virtual):")
+    echo("Software card (--virtual):")
     try:
         from ..card import default_virtual_profile_path, open_card
 
@@ -148,23 +148,21 @@ def doctor() -> None:
         existed = path.exists()
         with open_card("virtual") as card:
             status = card.status()
-        click.echo(f"  profile: {path}{'' if existed else ' (created now)'}")
+        echo(f"  profile: {path}{'' if existed else ' (created now)'}")
         blocked = status.blocked
         tries = ", ".join(f"{k} {v}/{status.max_tries[k]}" for k, v in status.tries_left.items())
-        click.echo(f"  works; tries left: {tries}")
+        echo(f"  works; tries left: {tries}")
         if blocked:
-            click.echo(f"  blocked: {', '.join(blocked)} — run `myna card reset-virtual`")
+            echo(f"  blocked: {', '.join(blocked)} — run `myna card reset-virtual`")
     except MynaError as exc:
         problems.append(DOCTOR_SOFTWARE_CARD)
-        click.echo(f"  NOT working: {exc}")
+        echo(f"  NOT working: {exc}")
     if not problems:
-        click.echo("All checks passed. / すべて問題ありません。")
+        echo("All checks passed. / すべて問題ありません。")
         return
-    click.echo(
-        f"\n{len(problems)} problem(s) found — what to do / {len(problems)}件の問題があります:"
-    )
+    echo(f"\n{len(problems)} problem(s) found — what to do / {len(problems)}件の問題があります:")
     for what, todo in problems:
-        click.echo(f"  - {what}\n    {todo}")
+        echo(f"  - {what}\n    {todo}")
     raise SystemExit(1)
 
 
@@ -231,10 +229,10 @@ def print_status(
 
         result = verify_certificate(auth_der, trust_test_roots=test)
         data["auth_certificate_check"] = {"ok": result.ok, "reason": result.reason}
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(render_status(status))
-    click.echo(_trust_line(auth_der, test))
+    echo(render_status(status))
+    echo(_trust_line(auth_der, test))
 
 
 @card_group.command("status")
@@ -285,13 +283,13 @@ def card_info(
             allow_last_try=allow_last_try,
             issuer_public_key=issuer_key,
         )
-    click.echo(f"氏名 (name):         {info.name}")
-    click.echo(f"住所 (address):      {info.address}")
-    click.echo(f"生年月日 (birth):    {info.birth.isoformat() if info.birth else info.birth_raw}")
-    click.echo(f"性別 (sex):          {info.sex_label} ({info.sex})")
-    click.echo(f"個人番号 (My Number): {info.my_number}")
+    echo(f"氏名 (name):         {info.name}")
+    echo(f"住所 (address):      {info.address}")
+    echo(f"生年月日 (birth):    {info.birth.isoformat() if info.birth else info.birth_raw}")
+    echo(f"性別 (sex):          {info.sex_label} ({info.sex})")
+    echo(f"個人番号 (My Number): {info.my_number}")
     i = info.integrity
-    click.echo(
+    echo(
         f"Integrity: My Number hash {'ok' if i.my_number_hash_ok else 'MISMATCH'}, "
         f"attributes hash {'ok' if i.attributes_hash_ok else 'MISMATCH'}, "
         f"issuer signature {i.signature}" + ("" if i.signature != "not checked" else f" ({i.note})")
@@ -307,16 +305,16 @@ def _read_new_pin(kind: str) -> Pin:
 
     env = os.environ.get("MYNA_NEW_PIN")
     if env is not None:
-        click.echo("(using MYNA_NEW_PIN from the environment: unsafe, automation only)", err=True)
+        echo("(using MYNA_NEW_PIN from the environment: unsafe, automation only)", err=True)
         return Pin(env, kind)  # type: ignore[arg-type]
     label = f"new {PIN_LABELS_JA[kind]} / new {kind} PIN: "
     again = f"again / もう一度 ({kind}): "
 
     def ask(prompt: str) -> str:
         if not sys.stdin.isatty():
-            click.echo(prompt, nl=False, err=True)
+            echo(prompt, nl=False, err=True)
             value = sys.stdin.readline().rstrip("\r\n")
-            click.echo("", err=True)
+            echo("", err=True)
             return value
         return getpass.getpass(prompt)
 
@@ -355,7 +353,7 @@ def card_pin_change(
         current = read_pin(which)  # type: ignore[arg-type]
         new = _read_new_pin(which)
         card.change_pin(which, current, new, allow_last_try=allow_last_try)
-    click.echo(f"{PIN_TITLES[which]}: changed / 変更しました")
+    echo(f"{PIN_TITLES[which]}: changed / 変更しました")
 
 
 # ----------------------------------------------------------------------- software card
@@ -409,7 +407,7 @@ def serve_virtual(
     path = _profile_path(profile)
     if path.exists():
         card_profile = CardProfile.load(path)
-        click.echo(f"profile: {path}")
+        echo(f"profile: {path}")
     else:
         holder_person = person(holder) if holder else None
         card_profile = CardProfile.generate(
@@ -421,7 +419,7 @@ def serve_virtual(
             progress=_progress,
         )
         card_profile.save(path)
-        click.echo(f"profile: {path} (created)")
+        echo(f"profile: {path} (created)")
 
     def persist(p: CardProfile) -> None:
         p.save(path)
@@ -429,7 +427,7 @@ def serve_virtual(
     card = VirtualCard(card_profile, on_change=persist)
     bridge = VpcdBridge(card, host, port)
     bridge.connect()
-    click.echo(
+    echo(
         f"software card attached to vpcd at {host}:{port} (reader 'Virtual PCD 00 {port - 35963:02d}'); "
         "Ctrl-C to stop"
     )
@@ -439,7 +437,7 @@ def serve_virtual(
         pass
     finally:
         bridge.stop()
-    click.echo(f"stopped ({bridge.ended or 'interrupted'}; {bridge.apdus} APDUs served)")
+    echo(f"stopped ({bridge.ended or 'interrupted'}; {bridge.apdus} APDUs served)")
 
 
 @card_group.command("reset-virtual")
@@ -467,8 +465,8 @@ def reset_virtual(profile: Path | None, auth_pin: str, sign_pin: str, kenhojo_pi
     card_profile.reset(auth_pin=auth_pin, sign_pin=sign_pin, kenhojo_pin=kenhojo_pin)
     card_profile.save(path)
     tries = ", ".join(f"{k} {v}/{v}" for k, v in card_profile.tries_left.items())
-    click.echo(f"software card reset: {tries} (profile {path})")
-    click.echo("ソフトウェアカードの暗証番号をリセットしました。")
+    echo(f"software card reset: {tries} (profile {path})")
+    echo("ソフトウェアカードの暗証番号をリセットしました。")
 
 
 COMMANDS: list[click.Command] = [doctor, card_group]

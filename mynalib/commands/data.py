@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..jp.textwidth import clip, render_table
-from ._common import open_command_vault, report_errors, vault_option
+from ._common import clean, echo, json_safe, open_command_vault, report_errors, vault_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,6 +45,9 @@ FRAME_NAMES = (
 
 #: from this many files on, `myna import` shows a progress bar
 PROGRESS_FROM = 5
+#: `myna import`'s exit status when some files were not imported (the others were stored);
+#: 1 is an error that stopped the command (e.g. the vault could not be opened), 2 a usage error
+SOME_FILES_FAILED = 3
 
 
 def _stderr_is_tty() -> bool:
@@ -53,17 +56,19 @@ def _stderr_is_tty() -> bool:
 
 # ------------------------------------------------------------------------------------- import
 def _report_line(r: ImportReport) -> str:
+    """One line per file (values from the file made safe for the terminal, on one line)."""
+    name = clean(r.name, one_line=True)
     if not r.ok:
-        return f"✗ {r.name}: {r.error_type}: {r.error}"
+        return f"✗ {name}: {r.error_type}: {clean(r.error, one_line=True)}"
     status = "duplicate, skipped" if r.duplicate else f"stored as #{r.id}"
     parts = [
         f"kind={r.kind}",
-        f"person={r.person or '-'}",
-        f"period={r.period or '-'}",
+        f"person={clean(r.person or '-', one_line=True)}",
+        f"period={clean(r.period or '-', one_line=True)}",
         f"rows={r.rows}",
         f"signature={r.signature or '-'}",
     ]
-    line = f"{'=' if r.duplicate else '✓'} {r.name}: {' '.join(parts)} — {status}"
+    line = f"{'=' if r.duplicate else '✓'} {name}: {' '.join(parts)} — {status}"
     if r.warnings:
         line += f" ({len(r.warnings)} warning{'s' if len(r.warnings) > 1 else ''})"
     return line
@@ -98,8 +103,13 @@ def import_command(
 
     The kind of each file is detected from its content (医療費通知情報 CSV, 控除証明書 XML,
     特定健診 XML, pension CSV). Per file it prints the kind, person, period, rows, signature status,
-    and whether it was a duplicate (the same file is stored once). A file that cannot be read is
-    reported and the others are still imported; the exit status is then 1.
+    and whether it was a duplicate (the same file is stored once). A file that cannot be read
+    (broken, of no supported kind, too large, not a regular file) is reported and the others are
+    still imported.
+
+    Exit status: 0 every file imported (or already stored); 3 some files were not imported (the
+    others were stored; a summary in English and Japanese says how many); 1 an error that
+    stopped the import (e.g. the vault could not be opened); 2 a usage error.
     """
     from ..vault import expand_paths
 
@@ -120,21 +130,23 @@ def import_command(
         else:
             reports = vault.import_files(paths, person=person, workers=jobs)
     for r in reports:
-        click.echo(_report_line(r))
+        echo(_report_line(r))
         if show_warnings:
             for w in r.warnings:
-                click.echo(f"    warning: {w}")
+                echo(f"    warning: {clean(w, one_line=True)}")
     new = sum(1 for r in reports if r.ok and r.new)
     dup = sum(1 for r in reports if r.duplicate)
     bad = [r for r in reports if not r.ok]
-    click.echo(
-        f"{len(reports)} file(s): {new} new, {dup} duplicate(s) skipped, {len(bad)} not imported"
-    )
+    echo(f"{len(reports)} file(s): {new} new, {dup} duplicate(s) skipped, {len(bad)} not imported")
     if bad:
-        raise click.ClickException(
-            f"{len(bad)} file(s) could not be imported (see above); the others were stored.\n"
-            f"{len(bad)}件のファイルを取り込めませんでした。その他のファイルは保存されました。"
+        echo(
+            f"Error: {len(bad)} of {len(reports)} file(s) could not be imported (marked ✗ above); "
+            f"the others were stored.\n"
+            f"{len(reports)}件中{len(bad)}件のファイルを取り込めませんでした（上の ✗ の行）。"
+            "その他のファイルは保存されました。",
+            err=True,
         )
+        raise click.exceptions.Exit(SOME_FILES_FAILED)
 
 
 # -------------------------------------------------------------------------------------- table
@@ -185,7 +197,11 @@ def _printable(df: pd.DataFrame, *, width: int | None = None) -> pd.DataFrame:
 
 
 def render_frame(df: pd.DataFrame, fmt: str) -> str:
-    """A frame as text: ``table`` (aligned), ``csv`` or ``json`` (records, UTF-8)."""
+    """A frame as text: ``table`` (aligned), ``csv`` (formula-like cells escaped as in the
+    exports) or ``json`` (records, UTF-8). ``table`` and ``csv`` are printed through
+    :func:`~mynalib.commands._common.echo` (no terminal control characters)."""
+    import pandas as pd
+
     if fmt == "json":
         records = [
             {col: _plain(v) for col, v in zip(df.columns, row, strict=True)}
@@ -193,11 +209,16 @@ def render_frame(df: pd.DataFrame, fmt: str) -> str:
         ]
         return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
     if fmt == "csv":
-        return str(_printable(df).to_csv(index=False, lineterminator="\n"))
+        # cells that a spreadsheet would run as a formula are escaped as the exports do
+        from ..export import csv_cell
+
+        out = _printable(df)
+        for col in out.columns:
+            if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
+                out[col] = out[col].map(csv_cell, na_action="ignore")
+        return str(out.to_csv(index=False, lineterminator="\n"))
     if df.empty:
         return "(no rows)\n"
-    import pandas as pd
-
     out = _printable(df, width=40)
     # padded by display width: a 漢字 takes two cells of a terminal (pandas pads by len())
     rows = [
@@ -250,7 +271,12 @@ def table_command(
             df = vault.frame(name, year=year, person=person, reveal=show_numbers)
         except ValueError as exc:  # e.g. a frame without a year column
             raise click.UsageError(str(exc)) from None
-    click.echo(render_frame(df, fmt), nl=False)
+    text = render_frame(df, fmt)
+    # JSON keeps every character (escaped as JSON does); table and CSV are made terminal-safe
+    if fmt == "json":
+        click.echo(json_safe(text), nl=False)
+    else:
+        echo(text, nl=False)
 
 
 # -------------------------------------------------------------------------------------- vault
@@ -269,11 +295,11 @@ def vault_status(as_json: bool, vault_dir: Path | None) -> None:
         st = vault.status()
         vault.audit("status", f"documents={st['documents']}")
     if as_json:
-        click.echo(json.dumps(st, ensure_ascii=False, indent=1, default=str))
+        click.echo(json_safe(json.dumps(st, ensure_ascii=False, indent=1, default=str)))
         return
-    click.echo(f"vault:       {st['path']}")
-    click.echo(f"unlocked by: {st['protection']}")
-    click.echo(
+    echo(f"vault:       {st['path']}")
+    echo(f"unlocked by: {st['protection']}")
+    echo(
         f"documents:   {st['documents']} ({st['bytes_stored']:,} bytes as received; "
         f"file {st['file_bytes']:,} bytes)"
     )
@@ -283,13 +309,13 @@ def vault_status(as_json: bool, vault_dir: Path | None) -> None:
         ("by person", "by_person"),
     ):
         if st[key]:
-            click.echo(f"  {title}:")
+            echo(f"  {title}:")
             for k, n in st[key].items():
-                click.echo(f"    {k}: {n}")
-    click.echo(f"secrets:     {st['secrets']}   state entries: {st['state_entries']}")
-    click.echo(f"audit log:   {st['audit_entries']} entries (myna vault audit)")
+                echo(f"    {clean(k, one_line=True)}: {n}")
+    echo(f"secrets:     {st['secrets']}   state entries: {st['state_entries']}")
+    echo(f"audit log:   {st['audit_entries']} entries (myna vault audit)")
     if st["last_import"] is not None:
-        click.echo(f"last import: {st['last_import']:%Y-%m-%d %H:%M:%S} UTC")
+        echo(f"last import: {st['last_import']:%Y-%m-%d %H:%M:%S} UTC")
 
 
 @vault_group.command("audit")
@@ -317,12 +343,10 @@ def vault_audit(limit: int | None, as_json: bool, vault_dir: Path | None) -> Non
             }
             for e in entries
         ]
-        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=1)))
         return
     for e in entries:
-        click.echo(
-            f"{e.id:>6}  {e.at:%Y-%m-%d %H:%M:%S}Z  {e.action:<14} {e.command:<28} {e.detail}"
-        )
+        echo(f"{e.id:>6}  {e.at:%Y-%m-%d %H:%M:%S}Z  {e.action:<14} {e.command:<28} {e.detail}")
 
 
 @vault_group.command("passphrase")
@@ -348,7 +372,7 @@ def vault_passphrase(vault_dir: Path | None) -> None:
                 "Use a passphrase of at least 8 characters (several words are best)."
             )
         vault.change_passphrase(first)
-    click.echo("Vault passphrase set.")
+    echo("Vault passphrase set.")
 
 
 @vault_group.command("wipe")
@@ -366,7 +390,7 @@ def vault_wipe(yes: bool, vault_dir: Path | None) -> None:
 
     directory, db_path = resolve_vault_paths(vault_dir)
     if not db_path.exists():
-        click.echo(f"There is no vault at {directory}: nothing to wipe.")
+        echo(f"There is no vault at {directory}: nothing to wipe.")
         return
     if not yes:
         click.confirm(
@@ -380,7 +404,7 @@ def vault_wipe(yes: bool, vault_dir: Path | None) -> None:
         wipe_vault(vault_dir)  # cannot unlock: destroy without an audit entry
     else:
         vault.wipe()
-    click.echo(f"Vault at {directory} destroyed.")
+    echo(f"Vault at {directory} destroyed.")
 
 
 COMMANDS: list[click.Command] = [import_command, table_command, vault_group]

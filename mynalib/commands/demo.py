@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._common import report_errors, vault_option
+from ._common import echo, report_errors, vault_option
 
 
 @click.command("demo")
@@ -124,7 +124,7 @@ def deadlines(
     click.echo(f"wrote {count} deadlines to {output.resolve()}")
     for row in rows:
         mark = "  (overdue)" if row.overdue else ""
-        click.echo(f"  {row.deadline}  {row.procedure['name']}{mark}")
+        echo(f"  {row.deadline}  {row.procedure['name']}{mark}")
 
 
 def _attach_to_export_group() -> list[click.Command]:

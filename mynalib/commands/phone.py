@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from ._card import open_from_options
-from ._common import PIN_ENV_HELP, read_pin, report_errors
+from ._common import PIN_ENV_HELP, echo, read_pin, report_errors
 from .portal import _is_loopback, _member_profile
 
 
@@ -166,7 +166,7 @@ approve_cmd.help = (approve_cmd.help or "") + "\n\n" + PIN_ENV_HELP
 
 def _shower(*, err: bool) -> Any:
     def show(text: str) -> None:
-        click.echo(text, err=err)
+        echo(text, err=err)
 
     return show
 

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..portal.protocol import FETCH_GROUPS
+from ..portal.protocol import FETCH_ALIASES, FETCH_GROUPS
 from ._card import card_options, open_from_options
 from ._common import (
     PIN_ENV_HELP,
+    echo,
     open_command_vault,
     read_pin,
     report_errors,
@@ -63,7 +64,7 @@ def _check_trusted(url: str, vault: Vault, trust: bool) -> str:
         )
     vault.set_state(STATE_TRUSTED, sorted({*trusted, origin}))
     vault.audit("portal.trust", origin)
-    click.echo(
+    echo(
         f"{origin} を信頼するポータルに追加しました / trusted {origin} for card logins "
         "(your card will sign logins that name this portal)"
     )
@@ -218,11 +219,11 @@ def sandbox_cmd(
     app = create_app(config)
     from ..portal.sandbox.app import member_fingerprints
 
-    click.echo("preparing the sandbox accounts (the household's software cards)…", err=True)
+    echo("preparing the sandbox accounts (the household's software cards)…", err=True)
     member_fingerprints()  # register the household's software cards before serving
-    click.echo(f"mynalib portal sandbox on http://127.0.0.1:{port}  (synthetic data; Ctrl-C stops)")
-    click.echo(f"  log in with:  myna login --virtual --portal http://127.0.0.1:{port}")
-    click.echo(f"  or from a phone:  myna login --qr --portal http://127.0.0.1:{port}")
+    echo(f"mynalib portal sandbox on http://127.0.0.1:{port}  (synthetic data; Ctrl-C stops)")
+    echo(f"  log in with:  myna login --virtual --portal http://127.0.0.1:{port}")
+    echo(f"  or from a phone:  myna login --qr --portal http://127.0.0.1:{port}")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
 
 
@@ -302,6 +303,8 @@ def login_cmd(
     vault (never in a plain file). A wrong PIN is reported with the tries left and never retried.
     """
     from ..card.session import check_tries
+    from ..portal import readmarks
+    from ..portal.auth import remember_principal
     from ..portal.client import PortalClient
 
     chosen = [
@@ -323,17 +326,17 @@ def login_cmd(
         card_cm = open_from_options(virtual, reader, profile, create=False)
         with card_cm as card, PortalClient(url, on_session=_saver(vault, url)) as client:
             tries = card.auth_tries_left()
-            click.echo(f"利用者証明用電子証明書 暗証番号 / authentication PIN: {tries} tries left")
+            echo(f"利用者証明用電子証明書 暗証番号 / authentication PIN: {tries} tries left")
             check_tries("auth", tries, last_try)
             client.discovery()  # fail early (portal down) before the PIN is asked for
-            click.echo(
+            echo(
                 "ログインすると、次の情報の取得に同意したことになります / by logging in you consent "
                 "to share: わたしの情報 (年金・税・世帯・子育て・介護・雇用保険), 医療保険情報 "
                 "(薬剤・特定健診・医療費), お知らせ, やりとり履歴, 申請状況, 控除証明書; and to "
                 "apply online (電子申請: each application is shown and confirmed before it is sent)"
                 + (f" — as 代理人 for {acting_for}" if acting_for else "")
             )
-            click.echo(
+            echo(
                 f"ログイン先 / portal: {origin}　"
                 + (
                     f"代理人として {acting_for} さんのために / as 代理人 for {acting_for}"
@@ -346,17 +349,17 @@ def login_cmd(
                 session = client.login(card, pin, acting_for=acting_for, allow_last_try=last_try)
             finally:
                 pin.wipe()
+            readmarks.send_marks(client, vault)  # notices marked read here since the last time
         actor = session.actor
         who = session.person_name or session.person_id
+        remember_principal(vault, session)
         vault.audit(
             "portal.login",
             f"{url} as {session.person_id}"
             + (f" by 代理人 {actor.get('preferred_username')}" if actor else ""),
         )
-        click.echo(
-            f"Logged in to {url} as {who}" + (f" (代理人: {actor.get('name')})" if actor else "")
-        )
-        click.echo("The session is kept encrypted in the vault. Next: myna fetch all")
+        echo(f"Logged in to {url} as {who}" + (f" (代理人: {actor.get('name')})" if actor else ""))
+        echo("The session is kept encrypted in the vault. Next: myna fetch all")
     finally:
         vault.close()
 
@@ -368,21 +371,20 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
     """`myna login --qr`: the QR code and URL, a countdown, the session once the phone approves."""
     import sys
 
+    from ..portal.auth import remember_principal
     from ..portal.client import PortalClient
     from ..portal.protocol import origin_of
 
     with PortalClient(url, on_session=_saver(vault, url)) as client:
         login = client.login_cross_device(acting_for=acting_for)
-        click.echo(
-            "スマートフォンでQRコードを読み取ってください / scan this QR code with your phone:"
-        )
+        echo("スマートフォンでQRコードを読み取ってください / scan this QR code with your phone:")
         click.echo(login.qr_text())
-        click.echo(login.verification_uri_complete)
-        click.echo(
+        echo(login.verification_uri_complete)
+        echo(
             f"確認コード / code: {login.user_code}　スマートフォンに同じコードが表示されることを確かめて"
             "ください / check that the phone shows the same code"
         )
-        click.echo(
+        echo(
             f"ログイン先 / portal: {origin_of(url)}　"
             + (
                 f"代理人として {acting_for} さんのために"
@@ -398,37 +400,54 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
             if live:
                 click.echo(f"\r{text}（次の確認まで {next_poll} 秒）  ", nl=False, err=True)
             elif shown["last"] < 0 or shown["last"] - left >= 30:
-                click.echo(text, err=True)
+                echo(text, err=True)
                 shown["last"] = left
             if login.interval != shown["interval"]:  # slow_down: poll less often
                 shown["interval"] = login.interval
-                click.echo(f"\n(the portal asked to poll every {login.interval} s)", err=True)
+                echo(f"\n(the portal asked to poll every {login.interval} s)", err=True)
 
         try:
             session = login.wait(on_tick=tick)
         finally:
             if live:
-                click.echo("", err=True)
+                echo("", err=True)
                 sys.stderr.flush()
     actor = session.actor
+    remember_principal(vault, session)
     vault.audit(
         "portal.login",
         f"{url} as {session.person_id} (from a smartphone)"
         + (f" by 代理人 {actor.get('preferred_username')}" if actor else ""),
     )
     who = session.person_name or session.person_id
-    click.echo(
+    echo(
         f"Logged in to {url} as {who} from the smartphone"
         + (f" (代理人: {actor.get('name')})" if actor else "")
     )
-    click.echo("The session is kept encrypted in the vault. Next: myna fetch all")
+    echo("The session is kept encrypted in the vault. Next: myna fetch all")
 
 
 # --------------------------------------------------------------------------------- fetch
 @click.command("fetch")
-@click.argument("what", nargs=-1, type=click.Choice(["all", *FETCH_GROUPS]))
+@click.argument("what", nargs=-1, type=click.Choice(["all", *FETCH_GROUPS, *FETCH_ALIASES]))
 @click.option(
     "--portal", "portal", default=None, help="Portal URL (default: the one you logged in to)."
+)
+@click.option(
+    "--year",
+    type=click.IntRange(1989, 9999),
+    default=None,
+    help="条件を変更して取得: 税・所得 of this 年分 only (e.g. `myna fetch income --year 2023`).",
+)
+@click.option(
+    "--from",
+    "start",
+    default=None,
+    metavar="YYYY-MM",
+    help="条件を変更して取得: 医療費 and 薬剤 from this month.",
+)
+@click.option(
+    "--to", "end", default=None, metavar="YYYY-MM", help="条件を変更して取得: … up to this month."
 )
 @click.option("--keep-going", is_flag=True, help="Continue with the other items when one fails.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
@@ -437,6 +456,9 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
 def fetch_cmd(
     what: tuple[str, ...],
     portal: str | None,
+    year: int | None,
+    start: str | None,
+    end: str | None,
     keep_going: bool,
     no_progress: bool,
     vault_dir: Path | None,
@@ -444,8 +466,11 @@ def fetch_cmd(
     """Download from the portal into the vault (default: all).
 
     Everything is stored raw; fetching again stores nothing twice. Needs `myna login` first.
+    With --year (税・所得) or --from/--to (医療費, 薬剤) the portal answers only that 年分 or those
+    months; the tables then show the newest answer for each year or month.
     """
     from ..errors import SessionExpired
+    from ..portal import readmarks
     from ..portal.client import PortalClient
 
     vault = open_command_vault(vault_dir)
@@ -454,13 +479,28 @@ def fetch_cmd(
         if not token:
             raise SessionExpired("Not logged in to the portal", hint="run `myna login` first")
         url = _portal_url(portal, vault)
+        condition: dict[str, Any] = {
+            k: v for k, v in (("year", year), ("from", start), ("to", end)) if v is not None
+        }
+        if condition:
+            from ..portal.client import check_fetch_condition
+
+            try:
+                check_fetch_condition(list(what) or ["all"], condition)
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from None
         with PortalClient(url, on_session=_saver(vault, url)) as client:
             session = client.resume(token.decode("utf-8"))
-            click.echo(f"Fetching for {session.person_name} from {url}", err=True)
+            echo(f"Fetching for {session.person_name} from {url}", err=True)
+            sent = readmarks.send_marks(client, vault)  # read here: now on the portal too
+            if sent:
+                echo(f"お知らせ {sent} 件の既読をポータルに送りました / sent {sent} read marks")
             groups = list(what) or ["all"]
             tasks = client.plan(groups)
             if no_progress:
-                report = client.fetch(groups, store=vault.put, keep_going=keep_going)
+                report = client.fetch(
+                    groups, store=vault.put, keep_going=keep_going, condition=condition
+                )
             else:
                 bar_cm: Any = click.progressbar(
                     length=len(tasks),
@@ -479,14 +519,19 @@ def fetch_cmd(
                         last[0] = done
 
                     report = client.fetch(
-                        groups, store=vault.put, on_progress=on_progress, keep_going=keep_going
+                        groups,
+                        store=vault.put,
+                        on_progress=on_progress,
+                        keep_going=keep_going,
+                        condition=condition,
                     )
+            readmarks.take_portal_state(vault, report.documents)  # read on the portal: here too
             vault.audit("portal.fetch", f"{url} {' '.join(groups)}: {report.stored} new documents")
         for line in report.lines():
-            click.echo(line)
-        click.echo(f"{report.stored} new documents stored; {client.stats.summary()}")
+            echo(line)
+        echo(f"{report.stored} new documents stored; {client.stats.summary()}")
         for retry in client.stats.retries:
-            click.echo(f"  {retry}", err=True)
+            echo(f"  {retry}", err=True)
         if report.errors:
             raise SystemExit(1)
     finally:
@@ -498,6 +543,8 @@ fetch_cmd.help = (
     inspect.cleandoc(fetch_cmd.help or "")
     + "\n\nWHAT: all, "
     + ", ".join(f"{name} ({label})" for name, label in FETCH_GROUPS.items())
+    + "; one item alone: "
+    + ", ".join(f"{name} ({item.name})" for name, item in FETCH_ALIASES.items())
 )
 
 
@@ -517,7 +564,7 @@ def logout_cmd(portal: str | None, vault_dir: Path | None) -> None:
     try:
         token = vault.get_secret(SECRET_REFRESH)
         if token is None:
-            click.echo("Not logged in.")
+            echo("Not logged in.")
             return
         url = _portal_url(portal, vault)
         with PortalClient(url) as client:
@@ -527,13 +574,11 @@ def logout_cmd(portal: str | None, vault_dir: Path | None) -> None:
             try:
                 client.logout()
             except Exception as exc:  # the local copy is deleted anyway
-                click.echo(
-                    f"warning: could not revoke at the portal ({type(exc).__name__})", err=True
-                )
+                echo(f"warning: could not revoke at the portal ({type(exc).__name__})", err=True)
         vault.delete_secret(SECRET_REFRESH)
         vault.set_state(STATE_SESSION, None)
         vault.audit("portal.logout", url)
-        click.echo("Logged out; the stored session was deleted.")
+        echo("Logged out; the stored session was deleted.")
     finally:
         vault.close()
 

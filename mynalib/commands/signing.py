@@ -15,7 +15,7 @@ from ._card import LAST_TRY as _LAST_TRY
 from ._card import card_options
 from ._card import open_from_options as _open
 from ._card import pre_pin_checks as _pre_pin_checks
-from ._common import read_pin, report_errors
+from ._common import echo, read_pin, report_errors
 from .card import card_group
 
 _card_options = card_options()
@@ -136,15 +136,15 @@ def sign(
             f"CMS SignedData (CAdES-BES), SHA-256, {'attached' if attached else 'detached'}, "
             + ("PEM" if pem else "DER")
         )
-    click.echo(f"signed / 署名しました: {target}")
-    click.echo(f"  {kind}")
-    click.echo(f"  signer / 署名者: {cert.subject.rfc4514_string()}")
+    echo(f"signed / 署名しました: {target}")
+    echo(f"  {kind}")
+    echo(f"  signer / 署名者: {cert.subject.rfc4514_string()}")
     if "O=JPKI-TEST" in cert.issuer.rfc4514_string():
-        click.echo(
+        echo(
             "  TEST-ONLY certificate of the software card: no one trusts this signature / "
             "テスト用証明書による署名です"
         )
-    click.echo(
+    echo(
         "  The signature contains your signing certificate: your name, address, birth date and "
         "sex can be read by anyone who gets the file.\n"
         "  署名には署名用電子証明書（氏名・住所・生年月日・性別）が含まれます。"
@@ -152,7 +152,7 @@ def sign(
     check = f"myna verify {target}"
     if not as_pdf and not attached:
         check += f" --content {file}"
-    click.echo(f"  check it / 確認: {check}")
+    echo(f"  check it / 確認: {check}")
 
 
 @click.command("verify")
@@ -210,7 +210,7 @@ def verify(
     elif not is_pdf(data) and is_detached(data):
         if file.suffix.lower() in SIGNATURE_SUFFIXES and file.with_suffix("").is_file():
             guess = file.with_suffix("")
-            click.echo(
+            echo(
                 f"content / 対象データ: {guess} (found beside the signature; --content chooses "
                 "another)",
                 err=True,
@@ -223,9 +223,9 @@ def verify(
         crl=crl.read_bytes() if crl is not None else None,
     )
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(report.render(show_personal=show_personal))
+        echo(report.render(show_personal=show_personal))
     if not report.valid:
         raise SystemExit(1)
 
@@ -298,10 +298,10 @@ def card_cert(
     else:
         payload = der
     if output is None:
-        click.echo(payload if fmt == "der" else payload.decode("utf-8"), nl=False)
+        echo(payload if fmt == "der" else payload.decode("utf-8"), nl=False)
         return
     write_private(output, payload)
-    click.echo(f"wrote / 書き出しました: {output} ({which}, {fmt})", err=True)
+    echo(f"wrote / 書き出しました: {output} ({which}, {fmt})", err=True)
 
 
 card_group.add_command(card_cert)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import report_errors, vault_option
+from ._common import echo, json_safe, report_errors, vault_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,9 +171,9 @@ def summary_command(
 
     summary = _summary(vault_dir, year, settings_path, income, otc)
     if fmt == "json":
-        click.echo(deductions_json(summary), nl=False)
+        click.echo(json_safe(deductions_json(summary)), nl=False)
     else:
-        click.echo(summary.explain())
+        echo(summary.explain())
 
 
 @click.group("export")
@@ -230,7 +230,7 @@ def iryohi_form_command(
         year, medical_expenses=medical, settings=settings, vault_inputs=found
     )
     for note in notes:
-        click.echo(f"warning: {note}", err=True)
+        echo(f"warning: {note}", err=True)
     result = export_iryohi_form(
         medical,
         extras,
@@ -243,10 +243,10 @@ def iryohi_form_command(
         smartphone=smartphone,
     )
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
     for path in result.files:
-        click.echo(f"wrote {path.resolve()}")
-    click.echo(f"{result.rows} rows in {len(result.files)} file(s)")
+        echo(f"wrote {path.resolve()}")
+    echo(f"{result.rows} rows in {len(result.files)} file(s)")
     kind = "xlsx" if xlsx_template is not None else encoding
     _audit_export(
         vault_dir,
@@ -280,7 +280,7 @@ def deductions_command(
 
     summary = _summary(vault_dir, year, settings_path, income, otc)
     path = write_deductions(summary, out)
-    click.echo(f"wrote {path.resolve()} ({len(summary.rows())} rows)")
+    echo(f"wrote {path.resolve()} ({len(summary.rows())} rows)")
     _audit_export(vault_dir, f"deductions year={year} format={path.suffix.lstrip('.') or 'csv'}")
 
 

@@ -25,8 +25,12 @@ if TYPE_CHECKING:
 Record = dict[str, Any]
 
 
-def _order(doc: Document) -> tuple[datetime, int]:
+def order(doc: Document) -> tuple[datetime, int]:
+    """The order documents were stored in (``fetched_at``, then the vault's id)."""
     return (doc.fetched_at, doc.id or 0)
+
+
+_order = order
 
 
 def latest_per_person(docs: Sequence[Document]) -> list[Document]:
@@ -39,20 +43,64 @@ def latest_per_person(docs: Sequence[Document]) -> list[Document]:
     return sorted(best.values(), key=_order)
 
 
+def _rows_of(doc: Document) -> tuple[list[Record], dict[str, Any] | None]:
+    result = portal_json.parse(doc.kind, doc.data)
+    rows = []
+    for rec in result.records:
+        rec = {k: v for k, v in rec.items() if k != "extra"}
+        rec["source_id"] = doc.id
+        if rec.get("person") is None and "person" in rec:
+            rec["person"] = doc.person
+        rows.append(rec)
+    return rows, result.meta.get("condition")
+
+
+def covers(condition: dict[str, Any], row: Record) -> bool:
+    """Whether an answer asked with ``condition`` (条件を変更して取得) speaks for ``row``: the
+    row's ``year`` is the condition's, or its ``month``/``date`` lies in ``from``–``to``."""
+    if "year" in condition:
+        return row.get("year") == condition["year"]
+    when = row.get("month") or row.get("date")
+    if when is None:
+        return False
+    month = when if isinstance(when, str) else f"{when.year:04d}-{when.month:02d}"
+    month = month[:7]
+    start, end = condition.get("from"), condition.get("to")
+    return (start is None or month >= start) and (end is None or month <= end)
+
+
 def portal_rows(docs: Sequence[Document], *, snapshot: bool = True) -> list[Record]:
     """The records of ``docs`` as rows (``extra`` dropped, ``source_id`` added, a missing
-    person taken from the document), oldest document first; ``snapshot``: only the newest
-    document per (kind, person)."""
-    rows = []
-    for doc in latest_per_person(docs) if snapshot else sorted(docs, key=_order):
-        result = portal_json.parse(doc.kind, doc.data)
-        for rec in result.records:
-            rec = {k: v for k, v in rec.items() if k != "extra"}
-            rec["source_id"] = doc.id
-            if rec.get("person") is None and "person" in rec:
-                rec["person"] = doc.person
-            rows.append(rec)
-    return rows
+    person taken from the document), oldest document first; ``snapshot``: per (kind, person)
+    only the newest whole answer, with the answers asked later for a year or a period
+    (条件を変更して取得) laid over it — each replaces the rows it covers (:func:`covers`), so
+    the newest answer per year or month wins and asking for the same year twice changes
+    nothing."""
+    if not snapshot:
+        rows = []
+        for doc in sorted(docs, key=_order):
+            rows += _rows_of(doc)[0]
+        return rows
+    groups: dict[tuple[str, str | None], list[Document]] = {}
+    for doc in docs:
+        groups.setdefault((doc.kind, doc.person), []).append(doc)
+    layered: list[tuple[tuple[datetime, int], list[Record]]] = []
+    for group in groups.values():
+        answers = []  # newest first, back to the newest whole answer
+        for doc in sorted(group, key=_order, reverse=True):
+            rows, condition = _rows_of(doc)
+            answers.append((rows, condition))
+            if not condition:
+                break
+        merged: list[Record] = []
+        for rows, condition in reversed(answers):
+            if condition:
+                merged = [r for r in merged if not covers(condition, r)]
+                merged += rows
+            else:
+                merged = list(rows)
+        layered.append((max(_order(d) for d in group), merged))
+    return [row for _, rows in sorted(layered, key=lambda x: x[0]) for row in rows]
 
 
 def without_source_id(rows: Iterable[Record]) -> list[Record]:

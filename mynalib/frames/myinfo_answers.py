@@ -1,5 +1,6 @@
 """The ``myinfo_answers`` frame: what the portal answered for each わたしの情報 item and person —
-the newest answer's status: ``03`` (records) or ``04`` (該当なし: nothing on record, which a frame
+the newest whole answer's status (one asked for a year or a period only says nothing of the
+rest; it counts when there is no other): ``03`` (records) or ``04`` (該当なし: nothing on record, which a frame
 of that item cannot show: it simply has no rows). Notebooks and dashboards read it to say
 「記録がありません」 instead of showing nothing.
 """
@@ -47,11 +48,16 @@ ITEM_ROWS: tuple[tuple[str, str, str], ...] = tuple((i.kind, i.name, i.category)
 def build_myinfo_answers(docs: Sequence[Document]) -> pd.DataFrame:
     order = {kind: i for i, kind in enumerate(KINDS)}
     rows = []
-    for doc in _portal.latest_per_person(docs):
+    newest: dict[tuple[str, str | None], tuple[Document, dict[str, object]]] = {}
+    for doc in sorted(docs, key=_portal.order):  # the newest whole answer per (kind, person)
         try:
             answer = portal_json.answer_status(doc.data)
         except Exception:  # noqa: S112 - not an answer: its own frame reports it
             continue
+        key = (doc.kind, doc.person)
+        if not answer.get("condition") or key not in newest or newest[key][1].get("condition"):
+            newest[key] = (doc, answer)
+    for doc, answer in newest.values():
         fetched = doc.fetched_at
         if fetched.tzinfo is not None:
             fetched = fetched.astimezone(timezone.utc).replace(tzinfo=None)

@@ -6,6 +6,7 @@ the vaccine, which dose, the date, 定期/任意/臨時 and where. The newest an
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 from . import _portal
@@ -34,7 +35,8 @@ SPEC = FrameSpec(
 
 def build_vaccinations(docs: Sequence[Document]) -> pd.DataFrame:
     rows = _portal.portal_rows(docs)
-    rows.sort(key=lambda r: (str(r.get("person")), r["date"] or "", r.get("vaccine") or ""))
+    # (a dose without a date sorts first: comparing None or "" with a date would raise)
+    rows.sort(key=lambda r: (str(r.get("person")), r["date"] or date.min, r.get("vaccine") or ""))
     return _portal.frame_of(rows)
 
 

@@ -262,3 +262,20 @@ JPKI_ERRORS: dict[str, tuple[str, str]] = {
         "ログインの有効時間が過ぎました。もう一度ログインしてください。",
     ),
 }
+
+
+#: vault state: the people the user logged in for as 代理人 ({person id: 氏名}), offered by the
+#: dashboards' 対象者 selector
+PRINCIPALS_STATE = "portal.principals"
+
+
+def remember_principal(state: Any, session: Session) -> None:
+    """After a 代理人 login: keep whom it was for (person id → 氏名) in ``state`` (the vault's
+    ``get_state``/``set_state``). A login for oneself changes nothing."""
+    if not session.actor or not session.person_id:
+        return
+    known = dict(state.get_state(PRINCIPALS_STATE) or {})
+    name = session.person_name or session.person_id
+    if known.get(session.person_id) != name:
+        known[session.person_id] = name
+        state.set_state(PRINCIPALS_STATE, known)

@@ -6,6 +6,8 @@ driven from the synchronous :class:`~mynalib.portal.client.PortalClient`, withou
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
 
@@ -19,10 +21,14 @@ class SyncBridge(httpx.BaseTransport):
 
     def __init__(self, transport: httpx.AsyncBaseTransport):
         self._transport = transport
+        #: the most bytes of an answer read (one more, and the client refuses the answer); the
+        #: client sets its own cap here
+        self.limit: Callable[[], int] = lambda: 16 * 1024 * 1024
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         import anyio.from_thread
 
+        limit = self.limit()
         content = request.read()
 
         async def run() -> httpx.Response:
@@ -30,8 +36,16 @@ class SyncBridge(httpx.BaseTransport):
                 request.method, request.url, headers=request.headers, content=content
             )
             resp = await self._transport.handle_async_request(req)
-            body = b"".join([chunk async for chunk in resp.stream])  # type: ignore[union-attr]
-            return httpx.Response(resp.status_code, headers=resp.headers, content=body)
+            chunks: list[bytes] = []
+            size = 0
+            # read no further than one byte past the client's cap (it refuses the answer)
+            async for chunk in resp.stream:  # type: ignore[union-attr]
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    break
+            await resp.aclose()
+            return httpx.Response(resp.status_code, headers=resp.headers, content=b"".join(chunks))
 
         with anyio.from_thread.start_blocking_portal() as portal:
             return portal.call(run)

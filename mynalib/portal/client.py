@@ -112,6 +112,41 @@ class FetchReport:
 ALL_GROUPS: tuple[str, ...] = tuple(P.FETCH_GROUPS)
 
 
+#: the largest answer read from the portal (a year of records is a few hundred KB); a larger
+#: one is a :class:`ProtocolError`, never read into memory whole
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+#: the largest discovery document (a real one is about 1 KB)
+MAX_DISCOVERY_BYTES = 64 * 1024
+#: what a discovery document must name (as text) for a login
+DISCOVERY_KEYS = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+
+
+def _read_capped(response: httpx.Response, limit: int | None = None) -> None:
+    """Read ``response``'s body, at most ``limit`` (:data:`MAX_RESPONSE_BYTES`) bytes of it:
+    refused (:class:`ProtocolError`) by its Content-Length or once the stream passes the limit."""
+    limit = MAX_RESPONSE_BYTES if limit is None else limit
+    what = f"The portal's answer to {response.request.method} {response.request.url.path}"
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise ProtocolError(f"{what} is {int(declared):,} bytes, above {limit:,}; not read")
+    if hasattr(response, "_content"):  # already read (a transport that gave bytes)
+        if len(response.content) > limit:
+            raise ProtocolError(f"{what} is above {limit:,} bytes; not read")
+        return
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise ProtocolError(f"{what} is above {limit:,} bytes; not read")
+            chunks.append(chunk)
+    finally:
+        response.close()
+    response._content = b"".join(chunks)  # what response.read() returns from now on
+
+
 class PortalClient:
     """Client of the portal protocol. Use as a context manager; log in, then fetch.
 
@@ -162,10 +197,13 @@ class PortalClient:
         self.poll_interval = poll_interval
         self.max_polls = max_polls
         self.session = session
+        #: 条件を変更して取得: the condition a fetch asks with (:meth:`fetch`'s ``condition``)
+        self.condition: dict[str, Any] = {}
         self.on_session = on_session
         self.stats = Stats()
         if isinstance(transport, httpx.AsyncBaseTransport):
             transport = SyncBridge(transport)
+            transport.limit = lambda: MAX_RESPONSE_BYTES
         self._transport = transport
         self.http = httpx.Client(
             base_url=self.base_url,
@@ -195,7 +233,7 @@ class PortalClient:
         self.stats.bytes_sent += len(request.content) if request.content else 0
 
     def _on_response(self, response: httpx.Response) -> None:
-        response.read()
+        _read_capped(response)
         self.stats.bytes_received += len(response.content)
         self.stats.log.append(
             (response.request.method, response.request.url.path, response.status_code)
@@ -227,7 +265,18 @@ class PortalClient:
             r = self._with_retries(
                 "discovery", lambda: self._request("GET", "/.well-known/openid-configuration")
             )
+            if len(r.content) > MAX_DISCOVERY_BYTES:
+                raise ProtocolError(
+                    f"The portal's discovery document is {len(r.content):,} bytes (at most "
+                    f"{MAX_DISCOVERY_BYTES:,} expected); refusing to log in"
+                )
             document = self._json(r, "discovery document")
+            for key in DISCOVERY_KEYS:
+                if not isinstance(document.get(key), str) or not document[key]:
+                    raise ProtocolError(
+                        f"The portal's discovery document has no {key} (or not as text)",
+                        hint="check the --portal address",
+                    )
             self._check_endpoints(document)
             self._discovery = document
         return self._discovery
@@ -263,7 +312,8 @@ class PortalClient:
     def _json(response: httpx.Response, what: str) -> dict[str, Any]:
         try:
             data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            # (JSONDecodeError is a ValueError; nesting thousands deep is a RecursionError)
             raise ProtocolError(
                 f"The {what} is not valid JSON (HTTP {response.status_code})"
             ) from None
@@ -574,6 +624,16 @@ class PortalClient:
     def call(self, operation: str, req_body: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.call_raw(operation, req_body)[0]
 
+    def _item_request(self, item_id: str) -> dict[str, Any]:
+        """The ``myinfo/request`` body of one item, with the fetch's condition where the item
+        takes it (条件を変更して取得: ``year`` for 税・所得, ``from``/``to`` for 医療費 and 薬剤)."""
+        body: dict[str, Any] = {"itemIds": [item_id]}
+        item = P.ITEMS_BY_ID[item_id]
+        wanted = {k: v for k, v in self.condition.items() if k in item.conditions}
+        if wanted:
+            body["conditions"] = {item_id: wanted}
+        return body
+
     def myinfo(self, item_id: str) -> tuple[str, dict[str, Any], bytes]:
         """Request one わたしの情報 item and poll until it is done: (status, item, raw answer).
 
@@ -584,7 +644,7 @@ class PortalClient:
             raise ValueError(f"unknown item {item_id!r}")
         capacity_tries = 0
         while True:
-            res, _, response = self.call_raw("myinfo/request", {"itemIds": [item_id]})
+            res, _, response = self.call_raw("myinfo/request", self._item_request(item_id))
             status = self._item_status(res, item_id)
             if status != P.STATUS_OVER_CAPACITY:
                 break
@@ -698,24 +758,27 @@ class PortalClient:
         wanted = list(groups) or ["all"]
         if "all" in wanted:
             wanted = list(ALL_GROUPS)
-        unknown = [g for g in wanted if g not in P.FETCH_GROUPS]
+        unknown = [g for g in wanted if g not in P.FETCH_GROUPS and g not in P.FETCH_ALIASES]
         if unknown:
             raise ValueError(
                 f"unknown fetch group(s) {unknown}; choose from all, {', '.join(P.FETCH_GROUPS)}"
             )
         tasks: list[tuple[str, str]] = []
         for group in dict.fromkeys(wanted):
-            if group in P.FETCH_ITEMS:
+            if group in P.FETCH_ALIASES:
+                tasks.append(("myinfo", P.FETCH_ALIASES[group].item_id))
+            elif group in P.FETCH_ITEMS:
                 tasks += [("myinfo", item.item_id) for item in P.FETCH_ITEMS[group]]
             else:
                 tasks.append((group, ""))
-        return tasks
+        return list(dict.fromkeys(tasks))
 
     def fetch(
         self,
         groups: Iterable[str] = ("all",),
         *,
         store: Store,
+        condition: dict[str, Any] | None = None,
         on_progress: Progress | None = None,
         keep_going: bool = False,
         progress: Progress | None = None,
@@ -730,6 +793,8 @@ class PortalClient:
         """
         if self.session is None:
             raise SessionExpired("Not logged in", hint="log in with `myna login`")
+        # 条件を変更して取得 (see check_fetch_condition): the items that take it are asked with it
+        self.condition = check_fetch_condition(groups, condition)
         notify = on_progress or progress
         tasks = self.plan(groups)
         report = FetchReport()
@@ -857,3 +922,39 @@ class PortalClient:
 def _snake(name: str) -> str:
     """``documentId`` → ``document_id`` (the meta keys of stored documents)."""
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def check_fetch_condition(
+    groups: Iterable[str], condition: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The condition of a fetch (:meth:`PortalClient.fetch`'s ``condition``, 条件を変更して取得),
+    checked as the portal will (``protocol.check_condition``) for every item of ``groups`` that
+    accepts it; ValueError when no item asked for takes it.
+
+    ``{"year": 2023}`` asks 税・所得 for that 年分 only, ``{"from": "2025-01", "to": "2025-06"}``
+    医療費 and 薬剤 for those months; each item takes the fields it accepts
+    (``protocol.Item.conditions``), the others are asked whole."""
+    if not condition:
+        return {}
+    wanted = list(groups) or ["all"]
+    items = [
+        i
+        for i in P.ITEMS
+        if "all" in wanted or i.fetch in wanted or (i.alias is not None and i.alias in wanted)
+    ]
+    taken = {k for i in items for k in i.conditions}
+    if not set(condition) <= taken:
+        raise ValueError(
+            f"no item of {', '.join(wanted)} takes the condition"
+            f" {sorted(set(condition) - taken)} (year: income; from/to: medical, drugs)"
+        )
+    checked: dict[str, Any] = {}
+    for item in items:
+        own = {k: v for k, v in condition.items() if k in item.conditions}
+        if not own:
+            continue
+        normal, problems = P.check_condition(item, own)
+        if problems:
+            raise ValueError("; ".join(message for _field, message in problems))
+        checked.update(normal)
+    return checked

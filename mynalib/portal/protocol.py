@@ -8,6 +8,7 @@ Nothing here does I/O or imports anything of mynalib. The operation table (:data
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 PROTOCOL_VERSION = "1"
 
@@ -26,6 +27,7 @@ ERROR_SCREEN_ID = "EV0001"
 ERROR_BODY = "EV0002"
 ERROR_UNKNOWN_ITEM = "EV0003"
 ERROR_UNKNOWN_ID = "EV0404"
+ERROR_CONDITION = "EV0004"  # a わたしの情報 condition (year, period) is wrong (names its field)
 # 電子申請 (PROTOCOL.md §9): a refusal names the field (or attachment slot) it is about
 ERROR_FIELD = "EV0101"  # a form field is missing or wrong
 ERROR_SIGNATURE = "EV0102"  # the signature is missing, does not verify, or its certificate fails
@@ -116,6 +118,10 @@ class Item:
     answer: str = "results"
     #: the category of わたしの情報's menu it is shown under (:data:`MYINFO_CATEGORIES`)
     category: str = ""
+    #: 条件を変更して取得: the condition fields the item accepts (:data:`CONDITION_FIELDS`)
+    conditions: tuple[str, ...] = ()
+    #: a `myna fetch` name that asks for this item alone (besides its group)
+    alias: str | None = None
 
 
 #: わたしの情報's menu, in its order: every item belongs to one of these
@@ -133,7 +139,14 @@ MYINFO_CATEGORIES: tuple[str, ...] = (
 #: the わたしの情報 items, in the order `myna fetch all` asks for them
 ITEMS: tuple[Item, ...] = (
     Item("TM00000000000101", "年金記録（加入期間）", "portal_pension", "pension", category="年金"),
-    Item("TM00000000000701", "医療費通知情報", "portal_medical", "medical", category="健康・医療"),
+    Item(
+        "TM00000000000701",
+        "医療費通知情報",
+        "portal_medical",
+        "medical",
+        category="健康・医療",
+        conditions=("from", "to"),
+    ),
     Item(
         "TM00000000000703",
         "薬剤情報",
@@ -141,6 +154,7 @@ ITEMS: tuple[Item, ...] = (
         "drugs",
         answer="drugInfo",
         category="健康・医療",
+        conditions=("from", "to"),
     ),
     Item("TM00000000000702", "特定健診情報", "portal_checkups", "checkups", category="健康・医療"),
     Item(
@@ -149,6 +163,8 @@ ITEMS: tuple[Item, ...] = (
         "portal_tax",
         "myinfo",
         category="税・所得・口座",
+        conditions=("year",),
+        alias="income",
     ),
     Item("TM00000000000301", "世帯情報", "portal_household", "myinfo", category="世帯情報"),
     Item(
@@ -348,6 +364,65 @@ FETCH_ITEMS: dict[str, tuple[Item, ...]] = {
     for name in dict.fromkeys(i.fetch for i in ITEMS)
 }
 
+#: `myna fetch` names that ask for one わたしの情報 item alone (``Item.alias``)
+FETCH_ALIASES: dict[str, Item] = {i.alias: i for i in ITEMS if i.alias}
+
+# ------------------------------------------------------- 条件を変更して取得 (the conditions)
+#: the condition fields of ``myinfo/request`` (``conditions: {itemId: {field: value}}``):
+#: ``year`` a 年分 (a whole number), ``from``/``to`` months ``YYYY-MM`` (either may be left out)
+CONDITION_FIELDS: dict[str, str] = {
+    "year": "年分",
+    "from": "開始年月",
+    "to": "終了年月",
+}
+
+
+def check_condition(item: Item, condition: object) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """(the condition normalised, its problems as (field, message)) of a condition for ``item``:
+    only the fields the item accepts, ``year`` a whole number from 1989 to 9999, ``from``/``to``
+    months ``YYYY-MM`` with ``from`` ≤ ``to``. The same check runs in the client and the portal."""
+    import re
+
+    if not isinstance(condition, dict):
+        return {}, [
+            ("conditions", "条件はオブジェクトで指定してください / a condition is an object")
+        ]
+    out: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for key, value in condition.items():
+        if key not in item.conditions:
+            accepted = ", ".join(item.conditions) or "none"
+            problems.append(
+                (
+                    str(key),
+                    f"{item.name}では「{CONDITION_FIELDS.get(str(key), key)}」を指定できません"
+                    f" / {item.item_id} accepts no {key!r} (accepted: {accepted})",
+                )
+            )
+        elif key == "year":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1989 <= value <= 9999:
+                problems.append(
+                    (
+                        "year",
+                        "年分は西暦の年（例: 2023）で指定してください / year: a year such as 2023",
+                    )
+                )
+            else:
+                out["year"] = value
+        elif not isinstance(value, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+            problems.append(
+                (
+                    key,
+                    f"{CONDITION_FIELDS[key]}は YYYY-MM（例: 2025-04）で指定してください / {key}: YYYY-MM",
+                )
+            )
+        else:
+            out[key] = value
+    if "from" in out and "to" in out and out["from"] > out["to"]:
+        problems.append(("to", "終了年月が開始年月より前です / to is before from"))
+    return out, problems
+
+
 #: document kinds of the portal's raw JSON answers (parsed by ``mynalib.sources.portal_json``);
 #: the deduction certificates are stored as the files they are (``kojo_xml``)
 PORTAL_KINDS: tuple[str, ...] = (
@@ -521,3 +596,5 @@ assert all(op.scope in SCOPES for op in OPERATIONS)
 assert all(item.category in MYINFO_CATEGORIES for item in ITEMS)
 assert {item.category for item in ITEMS} == set(MYINFO_CATEGORIES)
 assert set(SCOPE_LABELS) == set(SCOPES)
+assert all(set(i.conditions) <= set(CONDITION_FIELDS) for i in ITEMS)
+assert not set(FETCH_ALIASES) & ({"all"} | set(FETCH_GROUPS))

@@ -16,9 +16,14 @@ imports pandas, numpy, :mod:`mynalib.frames` or :mod:`mynalib.vault` (the frames
 ``tests/test_layers_sources.py`` keeps it so).
 
 Parsers never touch the vault, the network or the card. Lenient by default: rows or elements they
-do not understand become ``warnings`` (kept in the result); ``strict=True`` raises
-:class:`~mynalib.errors.MalformedDocument` instead. Files above ``MAX_BYTES`` (50 MB) are refused
-with :class:`~mynalib.errors.DocumentTooLarge` before anything is parsed.
+do not understand become ``warnings`` (kept in the result, at most
+:data:`~mynalib.sources.limits.MAX_WARNINGS` of them and a count); ``strict=True`` raises
+:class:`~mynalib.errors.MalformedDocument` instead. Files above ``MAX_BYTES`` (50 MB), or above
+their kind's limit (:mod:`mynalib.sources.limits`: 5 MB for a 医療費通知 CSV, 2 MB for a 控除証明書,
+...), are refused with :class:`~mynalib.errors.DocumentTooLarge` before anything is parsed. Every
+problem with a file's content is a :class:`~mynalib.errors.SourceError` (mostly
+:class:`~mynalib.errors.MalformedDocument`, with the line or element): no other exception comes
+out of a parser (``tests/security/test_fuzz_parsers.py``, ``scripts/fuzz_parsers.py``).
 """
 
 from __future__ import annotations
@@ -27,10 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import DocumentTooLarge, MalformedDocument, SourceError, UnknownDocument
-from . import iryohi_csv, kenshin_cda, kojo_xml, nenkin_csv, portal_json
+from . import iryohi_csv, kenshin_cda, kojo_xml, limits, nenkin_csv, portal_json
+from .limits import MAX_BYTES
 from .records import ParseResult
-
-MAX_BYTES = 50 * 1024 * 1024
 
 Parser = Callable[..., ParseResult]  # (data: bytes, *, strict: bool) -> ParseResult
 Detector = Callable[[bytes], bool]
@@ -145,12 +149,14 @@ def registry_is_builtin() -> bool:
     return all(_own(f) for f in funcs)
 
 
-def _check_size(data: bytes, max_bytes: int | None) -> None:
-    limit = MAX_BYTES if max_bytes is None else max_bytes
+def _check_size(data: bytes, limit: int, what: str = "The file") -> None:
     if len(data) > limit:
         raise DocumentTooLarge(
-            f"The file is {len(data):,} bytes, above the limit of {limit:,} bytes; it was not read",
-            hint="split the file, or pass a larger max_bytes if you are sure it is what you think",
+            f"{what} is {len(data):,} bytes, above the limit of {limit:,} bytes "
+            f"({limits.human(limit)}); it was not read",
+            hint="check that it is the file you meant (real ones are far smaller), or pass a "
+            "larger max_bytes if you are sure",
+            ja=f"ファイルが大きすぎます（{limits.human(limit)} まで）。読み込んでいません。",
         )
 
 
@@ -167,7 +173,7 @@ def detect_kind(data: bytes, name: str | None = None, *, max_bytes: int | None =
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("detect_kind needs bytes")
     data = bytes(data)
-    _check_size(data, max_bytes)
+    _check_size(data, MAX_BYTES if max_bytes is None else max_bytes)
     for info in _detection_order():
         try:
             if info.detector(data):  # type: ignore[misc]  # (only kinds with a detector)
@@ -177,6 +183,8 @@ def detect_kind(data: bytes, name: str | None = None, *, max_bytes: int | None =
         except (SourceError, ValueError, UnicodeError):
             continue
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        if max_bytes is None and _MULTI_DETECTORS:  # (they read the whole JSON document)
+            _check_size(data, limits.PORTAL_MAX_BYTES, "A JSON file (a portal answer?)")
         for multi in _MULTI_DETECTORS:
             try:
                 kind = multi(data)
@@ -207,12 +215,16 @@ def parse(
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("parse needs bytes")
     data = bytes(data)
-    _check_size(data, max_bytes)
+    _check_size(data, MAX_BYTES if max_bytes is None else max_bytes)
     info = _KINDS.get(kind)
     if info is None:
         raise UnknownDocument(f"Unknown document kind {kind!r}. Supported: {_supported_text()}")
+    if max_bytes is None:
+        _check_size(data, limits.max_bytes_for(kind), f"The {info.description}")
     parser = info.parser if memo else getattr(info.parser, "__wrapped__", info.parser)
-    return parser(data, strict=strict)
+    result = parser(data, strict=strict)
+    result.warnings = limits.capped(result.warnings)
+    return result
 
 
 __all__ = [

@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, Union
 
+from cryptography.exceptions import UnsupportedAlgorithm
+
 from ..errors import MalformedDocument
 from .xml import parse_xml
 
@@ -173,10 +175,18 @@ def _fresh_copy(el: etree._Element) -> tuple[etree._Element, etree._Element]:
 
 
 def _c14n(el: etree._Element, method: str) -> bytes:
-    """Inclusive C14N 1.0 of ``el`` (which must live in a PI-free document: see module docstring)."""
+    """Inclusive C14N 1.0 of ``el`` (which must live in a PI-free document: see module docstring).
+
+    A document C14N 1.0 cannot canonicalise (e.g. a relative namespace URI) is :class:`_Invalid`:
+    there is no canonical form a signature could have covered."""
     from lxml import etree
 
-    return etree.tostring(el, method="c14n", exclusive=False, with_comments=method == C14N_COMMENTS)
+    try:
+        return etree.tostring(
+            el, method="c14n", exclusive=False, with_comments=method == C14N_COMMENTS
+        )
+    except (etree.C14NError, etree.SerialisationError) as exc:
+        raise _Invalid(f"the document cannot be canonicalised (C14N 1.0): {exc}") from None
 
 
 def _remove_keep_tail(el: etree._Element) -> None:
@@ -413,7 +423,14 @@ def _verify_one(
         return VerifyResult("invalid", str(exc))
     except MalformedDocument as exc:
         return VerifyResult("invalid", str(exc))
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        OverflowError,
+        UnsupportedAlgorithm,
+    ) as exc:
         # a quirk we do not understand must never crash an import
         return VerifyResult("invalid", f"signature could not be checked: {exc}")
 
@@ -538,11 +555,14 @@ def _verify_one_inner(
             der = _b64(_text(cert_el), "X509Certificate")
             try:
                 cert = x509.load_der_x509_certificate(der)
-            except ValueError:
-                raise _Invalid("an embedded certificate cannot be read") from None
+                # (a damaged certificate may parse and still hold no usable key: an unknown key
+                # algorithm, a malformed key)
+                key = cert.public_key()
+            except (ValueError, UnsupportedAlgorithm):
+                raise _Invalid("an embedded certificate cannot be read (damaged?)") from None
             certs.append(cert)
             ders.append(der)
-            keys.append((cert.public_key(), cert))
+            keys.append((key, cert))
         for kv in key_info.iter(f"{{{DSIG_NS}}}RSAKeyValue"):
             mod = _b64(_text(_ds(kv, "Modulus")), "Modulus")
             exp = _b64(_text(_ds(kv, "Exponent")), "Exponent")
@@ -658,7 +678,11 @@ def sign_enveloped(
         raise MalformedDocument(f"cannot sign: {exc}") from None
     dv.text = base64.b64encode(_digest(_DIGESTS[digest_uri], octets)).decode("ascii")
     _, si_copy = _fresh_copy(si)
-    signature = key.sign(_c14n(si_copy, C14N), padding.PKCS1v15(), _hash(_SIGNATURES[sig_uri]))
+    try:
+        signed_info = _c14n(si_copy, C14N)
+    except _Invalid as exc:
+        raise MalformedDocument(f"cannot sign: {exc}") from None
+    signature = key.sign(signed_info, padding.PKCS1v15(), _hash(_SIGNATURES[sig_uri]))
     sub(sig, "SignatureValue").text = _wrap64(signature)
     x509_data = sub(sub(sig, "KeyInfo"), "X509Data")
     for c in certs:

@@ -23,6 +23,7 @@ import csv
 import functools
 import io
 import re
+from collections import deque
 from datetime import date
 from itertools import repeat
 from operator import add
@@ -32,9 +33,10 @@ import orjson
 
 from ..errors import MalformedDocument
 from ..jp.eras import parse_date, parse_month
+from .limits import TOLERATED_UNRECOGNISED, RowCount, Warnings, check_date, cut
 from .memo import memoized
 from .records import MedicalExpense, ParseResult
-from .text import decode, nfkc, parse_int
+from .text import MAX_DIGITS, decode, nfkc, parse_int, shown
 
 KIND = "iryohi_csv"
 
@@ -145,19 +147,51 @@ def _cut_utf8(head: bytes) -> bytes:
 class _Parser:
     def __init__(self, strict: bool):
         self.strict = strict
-        self.warnings: list[str] = []
+        self.warnings = Warnings()
+        self.rows = RowCount("医療費通知情報 CSV")
 
     def problem(self, message: str, line: int | None) -> None:
         if self.strict:
-            raise MalformedDocument(f"医療費通知情報 CSV: {message}", line=line)
+            raise MalformedDocument(cut(f"医療費通知情報 CSV: {message}"), line=line)
         self.warnings.append(f"line {line}: {message}" if line is not None else message)
+
+    def unknown(self, message: str, line: int) -> None:
+        """A row the parser does not know: a problem, and counted (see :class:`RowCount`)."""
+        self.problem(message, line)
+        self.rows.bad(line)
 
     def amount(self, value: str, key: str, line: int) -> int | None:
         try:
             return parse_int(value)
         except ValueError:
-            self.problem(f"{key} is not an amount: {value!r}", line)
+            self.problem(f"{key} is not an amount: {shown(value)}", line)
             return None
+
+
+class _Rows:
+    """The CSV rows of ``text`` as (line, cells), read as they are needed (a file of millions of
+    rows is never held as a list); rows taken too early can be put back in front."""
+
+    def __init__(self, text: str):
+        self.reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        self.back: deque[tuple[int, list[str]]] = deque()
+
+    def __iter__(self) -> _Rows:
+        return self
+
+    def __next__(self) -> tuple[int, list[str]]:
+        if self.back:
+            return self.back.popleft()
+        try:
+            row = next(self.reader)
+        except csv.Error as exc:
+            raise MalformedDocument(
+                f"医療費通知情報 CSV: broken CSV quoting ({exc})", line=self.reader.line_num
+            ) from None
+        return self.reader.line_num, row
+
+    def put_back(self, rows: list[tuple[int, list[str]]]) -> None:
+        self.back.extendleft(reversed(rows))
 
 
 @functools.lru_cache(maxsize=1024)  # pure, and every file of a year has the same period
@@ -198,19 +232,16 @@ _EMPTY_BLOCK: dict[str, Any] = {
 }
 
 
-def _fast_section(
-    rows: list[tuple[int, list[str]]], start: int, end: int
-) -> list[dict[str, Any]] | None:
+def _fast_section(chunk: list[tuple[int, list[str]]]) -> list[dict[str, Any]] | None:
     """All blocks of a 医療費情報明細 section written exactly as the portal does, or None.
 
-    ``rows[start:end]`` are the section's rows. Anything unusual (a blank row, another spelling,
-    a value that is not a plain number) returns None and the row-by-row state machine takes over,
-    which reports each problem with its line number.
+    ``chunk`` is the section's rows. Anything unusual (a blank row, another spelling, a value
+    that is not a plain number) returns None and the row-by-row state machine takes over, which
+    reports each problem with its line number.
     """
-    count = end - start
+    count = len(chunk)
     if count == 0 or count % 8:
         return None
-    chunk = rows[start:end]
     keys = [r[0] if len(r) == 2 else None for _, r in chunk]
     if keys != _RAW_BLOCK_KEYS_LIST * (count // 8):
         return None
@@ -226,7 +257,7 @@ def _fast_section(
             return None
         if days_s == "":
             days = None
-        elif days_s.isascii() and days_s.isdigit():
+        elif days_s.isascii() and days_s.isdigit() and len(days_s) <= MAX_DIGITS:
             days = int(days_s)
         else:
             return None
@@ -239,8 +270,9 @@ def _fast_section(
         if (
             not (tot.isdigit() and ins.isdigit() and pub.isdigit() and pat.isdigit())
             or not (tot + ins + pub + pat).isascii()
+            or max(len(tot), len(ins), len(pub), len(pat)) > MAX_DIGITS
         ):
-            return None
+            return None  # (a number too long for an amount: the state machine reports it)
         out.append(
             {
                 "row": chunk[k][0],
@@ -277,10 +309,11 @@ def _month_ordinal(text: str) -> int:
 @functools.lru_cache(maxsize=1024)
 def _month(text: str) -> date:
     try:
-        return parse_month(text)
+        month = parse_month(text)
     except ValueError:
         # a file re-saved by a spreadsheet may carry a full date (2025/1/1) for the month
-        return parse_date(text).replace(day=1)
+        month = parse_date(text).replace(day=1)
+    return check_date(month)
 
 
 # ------------------------------------------------------------------------- exact-layout path
@@ -291,7 +324,9 @@ def _month(text: str) -> date:
 # row-by-row parser, so warnings, errors and their line numbers come from one place.
 _NL = r"\r?\n"
 _V = r'([^,"\r\n\x00]*)'  # one unquoted cell without commas or quotes
-_AMT = r'("[0-9][0-9,]*"|[0-9]+)'  # an amount: digits, quoted when it has separators
+# an amount: digits, quoted when it has separators; longer numbers than an amount can have
+# (MAX_DIGITS) are left to the row-by-row parser, which reports them
+_AMT = rf'("[0-9](?:,?[0-9]){{0,{MAX_DIGITS - 1}}}"|[0-9]{{1,{MAX_DIGITS}}})'
 
 
 def _rows(*rows: str) -> str:
@@ -312,7 +347,7 @@ def _totals_rows(title: str) -> str:
 _BLOCK_PATTERN = _rows(
     f"診療年月,{_V}",
     f"診療区分,{_V}",
-    "日数,([0-9]*)",
+    f"日数,([0-9]{{0,{MAX_DIGITS}}})",
     f"医療機関等名称,{_V}",
     f"医療費の総額（円）,{_AMT}",
     f"保険者の負担額（円）,{_AMT}",
@@ -520,20 +555,13 @@ def _parse_rows(text: str, encoding: str, strict: bool) -> ParseResult:
 
     state = "preamble"
     section: str | None = None
+    # invariant: block_pos is 0 whenever block is None
     block: dict[str, Any] | None = None
     block_pos = 0
     seen_header = False
 
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        rows = [(reader.line_num, row) for row in reader]
-    except csv.Error as exc:
-        raise MalformedDocument(f"医療費通知情報 CSV: broken CSV quoting ({exc})") from None
-
-    i, total_rows = 0, len(rows)
-    while i < total_rows:
-        line, row = rows[i]
-        i += 1
+    rows = _Rows(text)
+    for line, row in rows:
         n = len(row)
         if n == 2:
             if not row[1]:
@@ -548,7 +576,7 @@ def _parse_rows(text: str, encoding: str, strict: bool) -> ParseResult:
             if not any(c.strip() for c in row):
                 continue
         if len(row) > 2:
-            p.problem(f"unexpected extra columns {row[2:]!r}", line)
+            p.problem(f"unexpected extra columns {shown(row[2:])}", line)
             row = row[:2]
         first = nfkc(row[0])
         if len(row) == 2 and not row[1] and (first in SECTIONS or first not in KNOWN_KEYS):
@@ -558,31 +586,48 @@ def _parse_rows(text: str, encoding: str, strict: bool) -> ParseResult:
             if first == "項目名" and len(row) == 2 and nfkc(row[1]) == "内容":
                 state = "body"
                 seen_header = True
+                p.rows.good()
             elif len(row) == 1 and first in ("わたしの情報", "医療費通知情報"):
-                pass
+                p.rows.good()
             else:
-                p.problem(f"unexpected row before the 項目名,内容 header: {row!r}", line)
+                p.problem(f"unexpected row before the 項目名,内容 header: {shown(row)}", line)
+                if p.rows.unknown >= TOLERATED_UNRECOGNISED:
+                    break  # no header among the first rows: not this kind of file
+                p.rows.bad(line)
             continue
 
         if len(row) == 1:  # a section header
             if block is not None:
                 p.problem(
-                    f"detail block cut short: {block_pos} of 8 rows before section {first!r}",
+                    f"detail block cut short: {block_pos} of 8 rows before section {shown(first)}",
                     line,
                 )
-                block = None
+                block, block_pos = None, 0
             if first in SECTIONS:
+                p.rows.good()
                 section = first
                 if first == "医療費情報明細":
-                    end = i
-                    while end < total_rows and len(rows[end][1]) != 1:
-                        end += 1
-                    fast = _fast_section(rows, i, end)
+                    # the rows written exactly as the portal writes blocks, up to the next
+                    # section (a one-cell row): taken in one go when they all are
+                    chunk: list[tuple[int, list[str]]] = []
+                    stop: tuple[int, list[str]] | None = None
+                    for item in rows:
+                        cells = item[1]
+                        if len(cells) == 2 and cells[0] == _RAW_BLOCK_KEYS[len(chunk) % 8]:
+                            chunk.append(item)
+                        else:
+                            stop = item
+                            break
+                    fast = _fast_section(chunk) if stop is None or len(stop[1]) == 1 else None
                     if fast is not None:  # every block well-formed: taken in one go
                         blocks.extend(fast)
-                        i = end
+                        p.rows.good(len(chunk))
+                        chunk = []
+                    rows.put_back(chunk if stop is None else [*chunk, stop])
             else:
-                p.problem(f"unknown section {first!r} (its rows are kept in meta['extra'])", line)
+                p.unknown(
+                    f"unknown section {shown(first)} (its rows are kept in meta['extra'])", line
+                )
                 section = "?"
                 unknown_section = first
             continue
@@ -597,15 +642,15 @@ def _parse_rows(text: str, encoding: str, strict: bool) -> ParseResult:
                     )
                     block, block_pos = None, 0
                 else:
-                    p.problem(
+                    p.unknown(
                         f"expected {expected!r} as row {block_pos + 1} of a detail block, "
-                        f"found {key!r}",
+                        f"found {shown(key)}",
                         line,
                     )
                     continue
-            if block_pos == 0:
+            p.rows.good()
+            if block is None:
                 block = dict(_EMPTY_BLOCK, row=line, lines={})
-            assert block is not None
             block["lines"][key] = line
             if key == "診療年月":
                 try:
@@ -623,7 +668,7 @@ def _parse_rows(text: str, encoding: str, strict: bool) -> ParseResult:
                     try:
                         block["days"] = parse_int(v)
                     except ValueError:
-                        p.problem(f"日数 is not a number: {value!r}", line)
+                        p.problem(f"日数 is not a number: {shown(value)}", line)
                         block["days"] = None
             elif key == "医療機関等名称":
                 block["provider_raw"] = value
@@ -636,18 +681,21 @@ def _parse_rows(text: str, encoding: str, strict: bool) -> ParseResult:
                 block, block_pos = None, 0
         elif section is None:
             if key == "作成日":
+                p.rows.good()
                 try:
                     meta["created"] = parse_date(value)
                 except ValueError as exc:
                     p.problem(str(exc), line)
             else:
-                p.problem(f"unexpected row {key!r} before the first section", line)
+                p.unknown(f"unexpected row {shown(key)} before the first section", line)
         elif section == "資格情報":
             field = QUALIFICATION_KEYS.get(key)
             if field is None:
                 extra.setdefault(section, {})[key] = value
-                p.problem(f"unknown 資格情報 item {key!r}", line)
-            elif field == "birth":
+                p.unknown(f"unknown 資格情報 item {shown(key)}", line)
+                continue
+            p.rows.good()
+            if field == "birth":
                 try:
                     qualification[field] = parse_date(value)
                 except ValueError as exc:
@@ -656,15 +704,17 @@ def _parse_rows(text: str, encoding: str, strict: bool) -> ParseResult:
                 qualification[field] = value.strip()
         elif section == "医療費明細一覧の概要":
             if key == "一覧表示の範囲":
+                p.rows.good()
                 meta["range"] = value.strip()
             else:
                 extra.setdefault(section, {})[key] = value
-                p.problem(f"unknown 概要 item {key!r}", line)
+                p.unknown(f"unknown 概要 item {shown(key)}", line)
         elif section in TOTAL_SECTIONS:
             if key not in TOTAL_KEYS:
                 extra.setdefault(section, {})[key] = value
-                p.problem(f"unknown item {key!r} in {section}", line)
+                p.unknown(f"unknown item {shown(key)} in {section}", line)
                 continue
+            p.rows.good()
             entry = totals.setdefault(section, {})
             total_lines.setdefault(section, {})[key] = line
             if key == "期間":
@@ -676,12 +726,14 @@ def _parse_rows(text: str, encoding: str, strict: bool) -> ParseResult:
                 entry[AMOUNT_FIELDS[key]] = p.amount(value, key, line)
         elif section == "保険者情報":
             if key in ("保険者の名称", "医療費情報明細の範囲"):
+                p.rows.good()
                 insurer_info[key] = value.strip()
             else:
                 extra.setdefault(section, {})[key] = value
-                p.problem(f"unknown 保険者情報 item {key!r}", line)
+                p.unknown(f"unknown 保険者情報 item {shown(key)}", line)
         else:  # an unknown section: rows kept, already warned
             extra.setdefault(unknown_section, {})[key] = value
+            p.rows.bad(line)
 
     if not seen_header:
         raise MalformedDocument(
@@ -786,4 +838,4 @@ def _parse_rows(text: str, encoding: str, strict: bool) -> ParseResult:
         for b in blocks
         if b["month"] is not None
     ]
-    return ParseResult(records, p.warnings, meta)
+    return ParseResult(records, p.warnings.done(), meta)

@@ -23,6 +23,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MalformedDocument
+from .limits import Warnings, check_date, cut
 from .records import CheckupItem, ParseResult
 from .text import nfkc
 from .xml import local, parse_xml
@@ -106,7 +107,7 @@ def _cda_date(value: str | None) -> date | None:
     digits = value.strip()[:8]
     if len(digits) != 8 or not digits.isdigit():
         raise ValueError(f"not a CDA date: {value!r}")
-    return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    return check_date(date(int(digits[:4]), int(digits[4:6]), int(digits[6:8])))
 
 
 def parse(data: bytes, *, strict: bool = False) -> ParseResult:
@@ -116,11 +117,11 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
         raise MalformedDocument(
             f"root element {local(root.tag)!r} is not an HL7 CDA ClinicalDocument ({HL7})"
         )
-    warnings: list[str] = []
+    warnings = Warnings()
 
     def problem(message: str, element: str | None = None) -> None:
         if strict:
-            raise MalformedDocument(f"特定健診 XML: {message}", element=element)
+            raise MalformedDocument(cut(f"特定健診 XML: {message}"), element=element)
         warnings.append(f"{element}: {message}" if element else message)
 
     meta: dict[str, Any] = {}
@@ -180,7 +181,7 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
     body = root.find(f"{_h('component')}/{_h('structuredBody')}")
     if body is None:
         problem("component/structuredBody missing", "structuredBody")
-        return ParseResult([], warnings, meta)
+        return ParseResult([], warnings.done(), meta)
 
     records: list[CheckupItem] = []
     unknown_codes: set[str] = set()
@@ -251,4 +252,4 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
             f"特定健診 XML: unknown item codes {sorted(unknown_codes)}", element="observation"
         )
     meta["items"] = len(records)
-    return ParseResult(records, warnings, meta)
+    return ParseResult(records, warnings.done(), meta)

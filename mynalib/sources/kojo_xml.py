@@ -95,8 +95,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import MalformedDocument
 from ..jp.eras import era_date, era_year
 from . import dsig
+from .limits import Warnings, cut
 from .records import Deduction, ParseResult
-from .text import nfkc, parse_int
+from .text import nfkc, parse_int, shown
 from .xml import local, parse_xml
 
 if TYPE_CHECKING:
@@ -296,18 +297,19 @@ class _Reader:
     def __init__(self, form: str, strict: bool):
         self.form = form
         self.strict = strict
-        self.warnings: list[str] = []
+        self.warnings = Warnings()
         self.extra: dict[str, list[str]] = {}
 
     def problem(self, message: str, element: str | None = None) -> None:
         if self.strict:
-            raise MalformedDocument(f"{self.form}: {message}", element=element)
+            raise MalformedDocument(cut(f"{self.form}: {message}"), element=element)
         self.warnings.append(f"{element}: {message}" if element else message)
 
-    # navigation (by local name: tolerant of namespace quirks)
+    # navigation (by local name: tolerant of namespace quirks); elements only, never a comment
+    # or processing instruction (their local name is "")
     @staticmethod
     def child(el: etree._Element | None, name: str) -> etree._Element | None:
-        if el is None:
+        if el is None or not name:
             return None
         for c in el:
             if local(c.tag) == name:
@@ -316,9 +318,16 @@ class _Reader:
 
     @staticmethod
     def children(el: etree._Element | None, name: str) -> list[etree._Element]:
-        if el is None:
+        if el is None or not name:
             return []
         return [c for c in el if local(c.tag) == name]
+
+    @staticmethod
+    def element_names(el: etree._Element | None) -> list[str]:
+        """The local names of the child elements of ``el`` (comments and PIs left out)."""
+        if el is None:
+            return []
+        return [name for name in (local(c.tag) for c in el) if name]
 
     def path(self, el: etree._Element | None, *names: str) -> etree._Element | None:
         for n in names:
@@ -344,7 +353,7 @@ class _Reader:
         try:
             return parse_int(raw)
         except ValueError:
-            self.problem(f"not an integer: {raw!r}", name)
+            self.problem(f"not an integer: {shown(raw)}", name)
             return None
 
     def kubun(self, el: etree._Element | None, *names: str) -> tuple[str | None, str | None]:
@@ -368,9 +377,11 @@ class _Reader:
         raw = nfkc(raw)
         if raw == "元":
             return 1
-        if not raw.isdigit():
-            raise ValueError(f"gen:{name} {raw!r} is not a number")
-        return int(raw)
+        # gen:yyyy has four digits, gen:era one, gen:yy, gen:mm and gen:dd two (zero-padded
+        # forms allowed); anything longer is no date (and a year the calendar does not have)
+        if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > 4:
+            raise ValueError(f"gen:{name} {shown(raw)} is not a number of at most four digits")
+        return int(raw.lstrip("0") or "0")
 
     def year(self, el: etree._Element | None, *names: str) -> int | None:
         """A year written either as ``gen:yyyy`` or ``gen:era`` + ``gen:yy``."""
@@ -518,7 +529,7 @@ def parse(
         meta.setdefault("person", records[0].person)
         meta.setdefault("year", records[0].year)
         meta.setdefault("issuer", records[0].issuer)
-    return ParseResult(records, r.warnings, meta)
+    return ParseResult(records, r.warnings.done(), meta)
 
 
 def _rec(
@@ -594,13 +605,13 @@ def _teg800(r: _Reader, root: etree._Element, sig: str, meta: dict[str, Any]) ->
             if group is None and pgroup is None:
                 continue
             found = True
-            kids = [local(c.tag) for c in group] if group is not None else []
+            kids = r.element_names(group)
             premium = r.integer(group, kids[0]) if len(kids) > 0 else None
             dividend = r.integer(group, kids[1]) if len(kids) > 1 else None
             net = r.integer(group, kids[2]) if len(kids) > 2 else None
             if net is None and premium is not None:
                 net = premium - (dividend or 0)
-            pkids = [local(c.tag) for c in pgroup] if pgroup is not None else []
+            pkids = r.element_names(pgroup)
             p_premium = r.integer(pgroup, pkids[0]) if len(pkids) > 0 else None
             p_dividend = r.integer(pgroup, pkids[1]) if len(pkids) > 1 else None
             p_declared = r.integer(pgroup, pkids[2]) if len(pkids) > 2 else None

@@ -31,13 +31,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from ..errors import MalformedDocument
 from ..jp.eras import parse_date
+from .limits import RowCount, Warnings, check_date, cut
 from .records import ParseResult, PensionPeriod
-from .text import decode, nfkc, parse_int
+from .text import decode, nfkc, parse_int, shown
 
 KIND = "nenkin_csv"
 
@@ -72,7 +74,9 @@ COLUMNS: dict[str, str] = {
     "note": "note",
 }
 REQUIRED = ("scheme", "start")
-_PERSON_COMMENT = re.compile(r"^#\s*(?:氏名|person|name)\s*[:：,]\s*(.+?)\s*,*$", re.IGNORECASE)
+# (matched after trailing commas and white space are cut: a lazy name followed by "\s*,*$"
+# took quadratic time on a comment line of many spaces)
+_PERSON_COMMENT = re.compile(r"^#\s*(?:氏名|person|name)\s*[:：,]\s*(.+)$", re.IGNORECASE)
 
 
 def _header_fields(row: list[str]) -> list[str | None]:
@@ -104,27 +108,28 @@ def months_between(start: date, end: date) -> int:
 def parse(data: bytes, *, strict: bool = False) -> ParseResult:
     """Parse a pension-record CSV; see the module docstring."""
     text, encoding = decode(data, what="年金記録 CSV")
-    warnings: list[str] = []
+    warnings = Warnings()
+    counted = RowCount("年金記録 CSV")
 
     def problem(message: str, line: int | None) -> None:
         if strict:
-            raise MalformedDocument(f"年金記録 CSV: {message}", line=line)
+            raise MalformedDocument(cut(f"年金記録 CSV: {message}"), line=line)
         warnings.append(f"line {line}: {message}" if line else message)
+
+    def refused(message: str, line: int) -> None:
+        """A row that is not a period: a problem, and counted (see RowCount)."""
+        problem(message, line)
+        counted.bad(line)
 
     file_person: str | None = None
     header: list[str | None] | None = None
     records: list[PensionPeriod] = []
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        rows = [(reader.line_num, row) for row in reader]
-    except csv.Error as exc:
-        raise MalformedDocument(f"年金記録 CSV: broken CSV quoting ({exc})") from None
-    for line, row in rows:
+    for line, row in _rows(text):
         cells = [c.strip() for c in row]
         if not any(cells):
             continue
         if cells[0].startswith("#"):
-            m = _PERSON_COMMENT.match(",".join(cells).rstrip(","))
+            m = _PERSON_COMMENT.match(_cut_trailing(",".join(cells)))
             if m:
                 file_person = m.group(1).strip()
             continue
@@ -146,32 +151,33 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
             if fld is not None and cell:
                 values[fld] = cell
         if len(cells) > len(header) and any(cells[len(header) :]):
-            problem(f"more cells than header columns: {cells[len(header) :]!r}", line)
+            problem(f"more cells than header columns: {shown(cells[len(header) :])}", line)
         scheme = values.get("scheme")
         if not scheme:
-            problem("制度 (scheme) is empty", line)
+            refused("制度 (scheme) is empty", line)
             continue
         try:
-            start = parse_date(values.get("start", ""))
+            start = check_date(parse_date(values.get("start", "")))
         except ValueError as exc:
-            problem(f"資格取得日: {exc}", line)
+            refused(f"資格取得日: {exc}", line)
             continue
         end: date | None = None
         if values.get("end"):
             try:
-                end = parse_date(values["end"])
+                end = check_date(parse_date(values["end"]))
             except ValueError as exc:
-                problem(f"資格喪失日: {exc}", line)
+                refused(f"資格喪失日: {exc}", line)
                 continue
             if end < start:
-                problem(f"資格喪失日 {end} is before 資格取得日 {start}", line)
+                refused(f"資格喪失日 {end} is before 資格取得日 {start}", line)
                 continue
+        counted.good()
         months: int | None = None
         if values.get("months"):
             try:
                 months = parse_int(values["months"].removesuffix("月").removesuffix("か"))
             except ValueError:
-                problem(f"月数 is not a number: {values['months']!r}", line)
+                problem(f"月数 is not a number: {shown(values['months'])}", line)
             if months is not None and months < 0:
                 problem(f"月数 is negative: {months}", line)
                 months = None
@@ -182,7 +188,9 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
             try:
                 remuneration = parse_int(values["monthly_remuneration"])
             except ValueError:
-                problem(f"標準報酬月額 is not an amount: {values['monthly_remuneration']!r}", line)
+                problem(
+                    f"標準報酬月額 is not an amount: {shown(values['monthly_remuneration'])}", line
+                )
         status = values.get("status")
         if values.get("note"):
             status = f"{status} {values['note']}".strip() if status else values["note"]
@@ -207,4 +215,26 @@ def parse(data: bytes, *, strict: bool = False) -> ParseResult:
         "periods": len(records),
         "encoding": encoding,
     }
-    return ParseResult(records, warnings, meta)
+    return ParseResult(records, warnings.done(), meta)
+
+
+def _cut_trailing(text: str) -> str:
+    """``text`` without trailing commas and white space (in any mix)."""
+    while text and (text[-1] == "," or text[-1].isspace()):
+        text = text.rstrip().rstrip(",")
+    return text
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """The CSV rows of ``text`` as (line, cells), read as they are needed."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise MalformedDocument(
+                f"年金記録 CSV: broken CSV quoting ({exc})", line=reader.line_num
+            ) from None
+        yield reader.line_num, row

@@ -35,7 +35,9 @@ from typing import Any
 from ..errors import MalformedDocument
 from ..jp.eras import ERA_PATTERN, era_date, era_month
 from ..portal.protocol import ITEMS, OPERATIONS, PORTAL_KINDS
+from .limits import check_date
 from .records import ParseResult
+from .text import MAX_DIGITS, MAX_INT, shown
 
 Record = dict[str, Any]
 
@@ -50,10 +52,14 @@ _LIST_KINDS = tuple((op.answer, op.kind) for op in OPERATIONS if op.kind and op.
 
 
 # ------------------------------------------------------------------------------------ dates
+# matched after every white space is taken out (:func:`_wareki`): with ``\s*`` between every
+# token, text such as "2025年1" + 8,000 spaces + "x" took minutes to refuse (the optional parts
+# and the white space around them can be split in cubically many ways)
 _DATE_RE = re.compile(
-    rf"^\s*(?:(?P<era>{ERA_PATTERN})\s*(?P<ey>元|\d{{1,2}})|(?P<y>\d{{4}}))"
-    r"\s*[年./-]\s*(?P<m>\d{1,2})\s*(?:[月./-]\s*(?P<d>\d{1,2})\s*日?)?\s*(?:月)?\s*$"
+    rf"^(?:(?P<era>{ERA_PATTERN})(?P<ey>元|\d{{1,2}})|(?P<y>\d{{4}}))"
+    r"[年./-](?P<m>\d{1,2})(?:[月./-](?P<d>\d{1,2})日?)?月?$"
 )
+_SPACE = re.compile(r"\s+")
 
 
 def parse_date(text: str | None) -> date | None:
@@ -65,17 +71,17 @@ def parse_date(text: str | None) -> date | None:
     if not value:
         return None
     try:
-        return (
+        return check_date(
             date.fromisoformat(value[:10])
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", value)
             else _wareki(value)
         )
-    except ValueError:
-        raise MalformedDocument(f"not a date: {value!r}") from None
+    except ValueError as exc:
+        raise MalformedDocument(f"not a date: {shown(value)} ({exc})") from None
 
 
 def _wareki(value: str) -> date:
-    m = _DATE_RE.match(value)
+    m = _DATE_RE.match(_SPACE.sub("", value))
     if not m:
         raise ValueError(value)
     month, day = m.group("m"), m.group("d")
@@ -91,10 +97,53 @@ def _int(text: Any) -> int | None:
     value = unicodedata.normalize("NFKC", str(text)).replace(",", "").replace("円", "").strip()
     if not value:
         return None
-    m = re.match(r"^-?\d+", value)
+    m = re.match(r"^-?[0-9]+", value)
     if not m:
-        raise MalformedDocument(f"not a number: {value!r}")
+        raise MalformedDocument(f"not a number: {shown(value)}")
+    digits = m.group(0).lstrip("-").lstrip("0")
+    if len(digits) > MAX_DIGITS:
+        raise MalformedDocument(f"number too large (more than {MAX_DIGITS} digits): {shown(value)}")
     return int(m.group(0))
+
+
+def _text(value: Any, what: str) -> str | None:
+    """A text field: None, or a string (a number is written as text); anything else (an
+    object, a list) is refused."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise MalformedDocument(f"{what} is not text", element=what)
+
+
+def _required_text(value: Any, what: str) -> str:
+    text = _text(value, what)
+    if not text:
+        raise MalformedDocument(f"{what} is missing", element=what)
+    return text
+
+
+def _flag(value: Any, what: str) -> bool | None:
+    """A true/false field: None or a JSON boolean."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise MalformedDocument(f"{what} is not true or false", element=what)
+
+
+def _count(value: Any, what: str) -> int | None:
+    """A whole-number field: None or a JSON integer of at most MAX_DIGITS digits."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INT:
+        raise MalformedDocument(f"{what} is not a number of days", element=what)
+    return value
+
+
+def _required_date(value: Any, what: str) -> date:
+    day = parse_date(value)
+    if day is None:
+        raise MalformedDocument(f"{what} has no date", element=what)
+    return day
 
 
 def _nfkc(text: Any) -> str | None:
@@ -111,6 +160,10 @@ def _load(data: bytes) -> dict[str, Any]:
         raise MalformedDocument(
             f"not portal JSON: {exc}", line=getattr(exc, "lineno", None)
         ) from None
+    except ValueError as exc:  # e.g. a number beyond int()'s digit limit
+        raise MalformedDocument(f"not portal JSON: {shown(str(exc), 120)}") from None
+    except RecursionError:
+        raise MalformedDocument("not portal JSON: nested too deeply") from None
     if not isinstance(doc, dict) or "resBody" not in doc:
         raise MalformedDocument("not a portal answer (no resBody)", element="resBody")
     if doc.get("resultCode") != "0000":
@@ -178,6 +231,22 @@ def tree(results: list[Any]) -> list[Node]:
 
 
 # ---------------------------------------------------------------------------- item parsers
+def _as_of(item: dict[str, Any]) -> str | None:
+    """The answer's ``asOf`` as an ISO date (``2026-11-01``), once it reads as a date a frame can
+    hold: a year of 99999, or a day of 18446744073709551616 after a valid prefix, is
+    :class:`MalformedDocument` here, not an error in a later frame read."""
+    value = _text(item.get("asOf"), "asOf")
+    if value is None or not value.strip():
+        return None
+    day = parse_date(value)
+    if not re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?", value.strip()
+    ):
+        if _DATE_RE.match(_SPACE.sub("", value)) is None:
+            raise MalformedDocument(f"asOf is not a date: {shown(value)}", element="asOf")
+    return day.isoformat() if day is not None else None
+
+
 def _myinfo_records(data: bytes) -> tuple[list[Node], dict[str, Any]]:
     body = _load(data)
     item = _item(body)
@@ -186,7 +255,8 @@ def _myinfo_records(data: bytes) -> tuple[list[Node], dict[str, Any]]:
         "person": _subject_name(item),
         "item_id": item.get("itemId"),
         "status": status,
-        "as_of": item.get("asOf"),
+        "as_of": _as_of(item),
+        **_condition(item),
     }
     if status == "04":
         return [], meta
@@ -591,8 +661,20 @@ def answer_status(data: bytes) -> dict[str, Any]:
         "item_id": item.get("itemId"),
         "status": item.get("status"),
         "person": _subject_name(item),
-        "as_of": item.get("asOf"),
+        "as_of": _as_of(item),
+        **_condition(item),
     }
+
+
+def _condition(item: dict[str, Any]) -> dict[str, Any]:
+    """``{"condition": …}`` when a わたしの情報 answer was asked with one (条件を変更して取得:
+    it covers only that 年分 or those months); nothing for a whole answer."""
+    condition = item.get("condition")
+    if condition is None:
+        return {}
+    if not isinstance(condition, dict):
+        raise MalformedDocument("condition is not an object", element="condition")
+    return {"condition": condition}
 
 
 def parse_drugs(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
@@ -602,6 +684,7 @@ def parse_drugs(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[st
         "person": _subject_name(item),
         "item_id": item.get("itemId"),
         "status": item.get("status"),
+        **_condition(item),
     }
     if item.get("status") == "04":
         return [], meta
@@ -648,16 +731,16 @@ def parse_notices(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[
     person = _subject_name(body)
     out = [
         {
-            "notice_id": n["noticeId"],
-            "date": parse_date(n.get("date")),
-            "sender": n.get("sender"),
-            "category": n.get("category"),
-            "title": n.get("title"),
-            "body": n.get("body"),
+            "notice_id": _required_text(n.get("noticeId"), f"notices[{i}].noticeId"),
+            "date": _required_date(n.get("date"), f"notices[{i}].date"),
+            "sender": _text(n.get("sender"), f"notices[{i}].sender"),
+            "category": _text(n.get("category"), f"notices[{i}].category"),
+            "title": _text(n.get("title"), f"notices[{i}].title"),
+            "body": _text(n.get("body"), f"notices[{i}].body"),
             "read": bool(n.get("read")),
             "person": person,
         }
-        for n in _list(body, "notices")
+        for i, n in enumerate(_list(body, "notices"))
     ]
     return out, {"person": person, "page": body.get("page"), "total": body.get("total")}
 
@@ -667,14 +750,14 @@ def parse_history(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[
     person = _subject_name(body)
     out = [
         {
-            "date": parse_date(e.get("date")),
-            "requester": e.get("requester"),
-            "provider": e.get("provider"),
-            "item": e.get("item"),
-            "purpose": e.get("purpose"),
+            "date": _required_date(e.get("date"), f"entries[{i}].date"),
+            "requester": _text(e.get("requester"), f"entries[{i}].requester"),
+            "provider": _text(e.get("provider"), f"entries[{i}].provider"),
+            "item": _text(e.get("item"), f"entries[{i}].item"),
+            "purpose": _text(e.get("purpose"), f"entries[{i}].purpose"),
             "person": person,
         }
-        for e in _list(body, "entries")
+        for i, e in enumerate(_list(body, "entries"))
     ]
     return out, {"person": person, "page": body.get("page"), "total": body.get("total")}
 
@@ -682,18 +765,19 @@ def parse_history(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[
 def parse_procedures(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
     body = _load(data)
     out = []
-    for p in _list(body, "procedures"):
+    for i, p in enumerate(_list(body, "procedures")):
+        at = f"procedures[{i}]"
         out.append(
             {
-                "procedure_id": p["procedureId"],
-                "name": p.get("name"),
-                "category": p.get("category"),
-                "life_event": p.get("lifeEvent"),
-                "audience": p.get("audience"),
-                "deadline_rule": p.get("deadlineRule"),
-                "deadline_days": p.get("deadlineDays"),
-                "online": p.get("online"),
-                "signature_required": p.get("signatureRequired"),
+                "procedure_id": _required_text(p.get("procedureId"), f"{at}.procedureId"),
+                "name": _text(p.get("name"), f"{at}.name"),
+                "category": _text(p.get("category"), f"{at}.category"),
+                "life_event": _text(p.get("lifeEvent"), f"{at}.lifeEvent"),
+                "audience": _text(p.get("audience"), f"{at}.audience"),
+                "deadline_rule": _text(p.get("deadlineRule"), f"{at}.deadlineRule"),
+                "deadline_days": _count(p.get("deadlineDays"), f"{at}.deadlineDays"),
+                "online": _flag(p.get("online"), f"{at}.online"),
+                "signature_required": _flag(p.get("signatureRequired"), f"{at}.signatureRequired"),
                 "extra": {
                     k: p.get(k)
                     for k in ("attachments", "legalBasis", "whoCanApply", "description")
@@ -709,15 +793,15 @@ def parse_applications(data: bytes, warnings: list[str]) -> tuple[list[Record], 
     person = _subject_name(body)
     out = [
         {
-            "application_id": a["applicationId"],
-            "procedure_id": a.get("procedureId"),
+            "application_id": _required_text(a.get("applicationId"), f"applications[{i}].id"),
+            "procedure_id": _text(a.get("procedureId"), f"applications[{i}].procedureId"),
             "submitted": parse_date(a.get("submitted")),
-            "status": a.get("status"),
+            "status": _text(a.get("status"), f"applications[{i}].status"),
             "updated": parse_date(a.get("updated")),
             "reason": a.get("reason") or None,  # 差戻し: why (電子申請, portal/PROTOCOL.md §9)
             "person": person,
         }
-        for a in _list(body, "applications")
+        for i, a in enumerate(_list(body, "applications"))
     ]
     return out, {"person": person}
 

@@ -1,4 +1,4 @@
-"""Text helpers shared by the CSV importers: decoding, NFKC, integers with separators."""
+"""Text helpers shared by the importers: decoding, NFKC, integers with separators."""
 
 from __future__ import annotations
 
@@ -6,6 +6,13 @@ import functools
 import unicodedata
 
 from ..errors import MalformedDocument
+
+#: the most digits a number in a document may have: no amount, count or day on these documents
+#: reaches a trillion (10**12), so sums of a million of them still fit in 64 bits, and a number
+#: never comes near Python's int() digit limit (4,300)
+MAX_DIGITS = 12
+#: the largest integer :func:`parse_int` returns (in absolute value)
+MAX_INT = 10**MAX_DIGITS - 1
 
 
 def decode(data: bytes, *, what: str = "file") -> tuple[str, str]:
@@ -45,12 +52,13 @@ def nfkc(text: str) -> str:
 
 
 def parse_int(text: str | None) -> int:
-    """``"5,950"``, ``"000005678"``, ``"１２３"``, ``"1,234円"`` → int; ValueError otherwise."""
+    """``"5,950"``, ``"000005678"``, ``"１２３"``, ``"1,234円"`` → int; ValueError otherwise,
+    also for a number of more than :data:`MAX_DIGITS` digits (leading zeros aside)."""
     if text is None:
         raise ValueError("missing number")
     fast = text.replace(",", "")
     if fast.isascii() and fast.isdigit():
-        return int(fast)
+        return _bounded(fast, text)
     s = nfkc(text).replace(",", "").replace("円", "").replace(" ", "")
     if s.startswith("+"):
         s = s[1:]
@@ -59,5 +67,23 @@ def parse_int(text: str | None) -> int:
         s = s[1:]
     if not s or not s.isascii() or not s.isdigit():
         raise ValueError(f"not an integer: {text!r}")
-    value = int(s)
+    value = _bounded(s, text)
     return -value if neg else value
+
+
+def _bounded(digits: str, text: str) -> int:
+    """``digits`` (ASCII digits only) as an int, at most :data:`MAX_DIGITS` of them."""
+    if len(digits) > MAX_DIGITS:
+        digits = digits.lstrip("0") or "0"
+        if len(digits) > MAX_DIGITS:
+            raise ValueError(f"number too large (more than {MAX_DIGITS} digits): {shown(text)}")
+    return int(digits)
+
+
+def shown(value: object, width: int = 40) -> str:
+    """``repr(value)`` for a message, cut to about ``width`` characters (a value in a warning
+    comes from the file: it may be megabytes long)."""
+    text = repr(value)
+    if len(text) <= width:
+        return text
+    return f"{text[: width - 10]}…({len(text):,} characters)"

@@ -78,7 +78,7 @@ class Cipher:
         return nonce + self._aead.encrypt(nonce, plaintext, associated)
 
     def open(self, blob: bytes, associated: bytes, *, what: str = "a vault record") -> bytes:
-        if blob is None or len(blob) < NONCE_BYTES + 16:
+        if not isinstance(blob, bytes) or len(blob) < NONCE_BYTES + 16:
             raise VaultCorrupt(
                 f"{what} is truncated",
                 hint="the vault file was damaged or modified outside mynalib; restore a backup",

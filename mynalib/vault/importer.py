@@ -16,6 +16,7 @@ import contextlib
 import functools
 import operator
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,13 +26,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..document import Document, utcnow
-from ..errors import DocumentTooLarge, SourceError, VaultError
+from ..errors import DocumentTooLarge, NotAFile, SourceError, VaultError
+from ..log import get_logger
 from . import _gc, codec, keys
 
 if TYPE_CHECKING:
     from .store import PutResult, Store
 
-#: files larger than this are refused before they are read (the importers check it too)
+log = get_logger("mynalib.vault.import")
+
+#: files larger than this are refused before they are read (the importers check it too, and
+#: each kind has a smaller limit of its own: mynalib.sources.limits)
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 #: imports of more files run with the cyclic GC paused, their parses kept out of the parse memo
 #: and with fewer WAL checkpoints
@@ -137,13 +142,15 @@ def import_files(
         try:
             return batches.run(files, person, progress, n_workers, bulk)
         finally:
-            if not store.closed and batches.reports:
-                store.audit("import", import_summary(batches.reports))
+            if not store.closed and batches.unaudited:  # (an error stopped the import)
+                store.audit("import", import_summary(batches.unaudited))
 
 
 class _Batches:
     """Stores prepared files in file order, committing a batch every ``batch`` files or
-    ``batch_seconds`` seconds (and at the end)."""
+    ``batch_seconds`` seconds (and at the end). Each batch is committed with its audit entry
+    (the files since the previous entry: counts and kinds) in one transaction, so a killed
+    import never leaves stored documents without one."""
 
     def __init__(
         self,
@@ -157,6 +164,8 @@ class _Batches:
         self.batch_seconds = batch_seconds
         self.on_commit = on_commit
         self.reports: list[ImportReport] = []
+        #: the reports since the last audit entry (files refused included)
+        self.unaudited: list[ImportReport] = []
         self.pending: list[tuple[ImportReport, codec.Ready, Extracts]] = []
         self.committed = 0
         self.last_commit = time.monotonic()
@@ -182,6 +191,7 @@ class _Batches:
                 if ready is not None:
                     self.pending.append((report, ready, extracts))
                 self.reports.append(report)
+                self.unaudited.append(report)
                 if (
                     len(self.pending) >= self.batch
                     or time.monotonic() - self.last_commit >= self.batch_seconds
@@ -193,15 +203,22 @@ class _Batches:
             close = getattr(prepared, "close", None)
             if close is not None:
                 close()  # stops the workers (also when a callback or a commit raised)
-        self.flush()
+        self.flush(final=True)
         return self.reports
 
-    def flush(self) -> None:
+    def flush(self, *, final: bool = False) -> None:
+        """Commit the pending documents with the audit entry of the files since the last one
+        (at the end: also when only refused files are left)."""
+        if not self.pending and not (final and self.unaudited):
+            return
+        with self.store.transaction():
+            results = self.store.store_ready([(ready, ex) for _, ready, ex in self.pending])
+            for (report, _, _), result in zip(self.pending, results, strict=True):
+                _set_ids(report, result)
+            self.store.audit("import", import_summary(self.unaudited))
+        self.unaudited.clear()
         if not self.pending:
             return
-        results = self.store.store_ready([(ready, ex) for _, ready, ex in self.pending])
-        for (report, _, _), result in zip(self.pending, results, strict=True):
-            _set_ids(report, result)
         self.committed += len(self.pending)
         self.pending.clear()
         self.last_commit = time.monotonic()
@@ -293,7 +310,11 @@ def _prepare_data(
 
 
 def _prepare_file(file: str | Path, person: str | None, memo: bool = True) -> Prepared:
-    """Read and prepare one file; a file that cannot be read or parsed gives an error report."""
+    """Read and prepare one file; a file that cannot be read or parsed gives an error report.
+
+    A parser raises only :class:`SourceError` for a bad file; anything else is a bug met while
+    reading this one file: it is logged with its traceback and reported as this file's failure
+    (``error_type`` the exception's class), and the import goes on with the other files."""
     name = os.path.basename(file)
     try:
         data, mtime = read_limited(file)
@@ -303,6 +324,15 @@ def _prepare_file(file: str | Path, person: str | None, memo: bool = True) -> Pr
         )
     except (SourceError, OSError) as exc:
         report = ImportReport(name=name, error=_error_text(exc), error_type=type(exc).__name__)
+        return report, None, []
+    except Exception as exc:
+        log.error("unexpected error while importing %s", name, exc_info=True)
+        report = ImportReport(
+            name=name,
+            error=f"could not be read: unexpected {type(exc).__name__} (a mynalib bug; the "
+            "traceback is in the log)",
+            error_type=type(exc).__name__,
+        )
         return report, None, []
 
 
@@ -314,13 +344,49 @@ def prepare_files(files: Sequence[str | Path], person: str | None) -> list[Prepa
     return [_prepare_file(file, person, memo=False) for file in files]
 
 
+#: how the files of an import are opened: never blocking (a FIFO swapped in after the check
+#: below must not hang the import), binary, not inherited by child processes
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+_NOT_FILES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)", "名前付きパイプ"),
+    (stat.S_ISCHR, "a character device", "デバイス"),
+    (stat.S_ISBLK, "a block device", "デバイス"),
+    (stat.S_ISSOCK, "a socket", "ソケット"),
+    (stat.S_ISDIR, "a folder", "フォルダ"),
+)
+
+
+def _regular_file(path: str | Path, st: os.stat_result) -> None:
+    """Refuse (:class:`NotAFile`) anything but a regular file: reading a FIFO waits for a writer
+    forever, a device may never end (or act on being opened)."""
+    if stat.S_ISREG(st.st_mode):
+        return
+    what, ja = next(
+        ((en, ja) for test, en, ja in _NOT_FILES if test(st.st_mode)), ("not a file", "特殊")
+    )
+    raise NotAFile(
+        f"{os.path.basename(path)} is {what}, not a regular file; only files are imported "
+        "(it was not opened)",
+        hint="copy what it holds into a file first",
+        ja=f"{os.path.basename(path)} は{ja}ファイルで、通常のファイルではないため取り込みませんでした。",
+    )
+
+
 def read_limited(path: str | Path) -> tuple[bytes, float]:
-    """The file's bytes and modification time; too large files are refused before reading."""
+    """The file's bytes and modification time; anything but a regular file (a FIFO, a device,
+    a socket) is refused without being opened, too large files before they are read."""
+    _regular_file(path, os.stat(path))
     # plain file-descriptor reads: a bulk import reads thousands of small files, and the
     # buffered file object's layers cost about as much as the reading itself
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, _OPEN_FLAGS)
     try:
         st = os.fstat(fd)
+        _regular_file(path, st)  # (the same file as the one checked, or refused)
         size = st.st_size
         if size > MAX_IMPORT_BYTES:
             raise DocumentTooLarge(

@@ -35,6 +35,23 @@ JA_UNLOCK_HINT = (
 )
 
 
+#: the largest scrypt cost a key record may ask for (the default is 2**17, 128 MiB at r=8)
+SCRYPT_MAX_N = 2**20
+SCRYPT_MAX_MEMORY = 1024 * 1024 * 1024
+
+
+def _whole(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} is not a whole number")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a text field of the key record is not text")
+    return value
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -141,8 +158,21 @@ class PassphraseWrap:
 
     @classmethod
     def from_json(cls, text: str) -> PassphraseWrap:
+        """The wrap recorded in the vault; ValueError when it is not one mynalib writes (the
+        scrypt cost outside what mynalib ever uses: a changed record would otherwise make the
+        unlock fail obscurely, or take minutes and gigabytes)."""
         d = json.loads(text)
-        return cls(unb64(d["salt"]), int(d["n"]), int(d["r"]), int(d["p"]), unb64(d["wrapped"]))
+        if not isinstance(d, dict) or d.get("kdf", "scrypt") != "scrypt":
+            raise ValueError("not a scrypt key record")
+        n, r, p = (_whole(d[k], k) for k in ("n", "r", "p"))
+        if n < 2**10 or n > SCRYPT_MAX_N or n & (n - 1):
+            raise ValueError(f"scrypt n={n} is not a power of two from 2**10 to 2**20")
+        if not 1 <= r <= 16 or not 1 <= p <= 4 or 128 * r * n * p > SCRYPT_MAX_MEMORY:
+            raise ValueError(f"scrypt r={r}, p={p} are outside what mynalib uses")
+        salt, wrapped = unb64(_text(d["salt"])), unb64(_text(d["wrapped"]))
+        if len(salt) < 16 or len(wrapped) != crypto.NONCE_BYTES + crypto.KEY_BYTES + 16:
+            raise ValueError("the salt or the wrapped key has the wrong length")
+        return cls(salt, n, r, p, wrapped)
 
     @classmethod
     def create(cls, passphrase: str, data_key: bytes, vault_id: str) -> PassphraseWrap:
@@ -172,7 +202,9 @@ class KeyringWrap:
     @classmethod
     def from_json(cls, text: str) -> KeyringWrap:
         d = json.loads(text)
-        return cls(d["service"], d["username"], unb64(d["wrapped"]))
+        if not isinstance(d, dict):
+            raise ValueError("not a keyring key record")
+        return cls(_text(d["service"]), _text(d["username"]), unb64(_text(d["wrapped"])))
 
     @classmethod
     def create(cls, data_key: bytes, vault_id: str) -> KeyringWrap:

@@ -13,6 +13,8 @@ from ..errors import VaultCorrupt, VaultError, VaultLocked
 from . import crypto, files, keys, store
 from .vault import Vault
 
+_RESTORE = store.RESTORE_HINT
+
 
 def open_vault(
     path: Path | str | None = None,
@@ -47,8 +49,9 @@ def open_vault(
     conn = store.connect(db_path)
     try:
         files.make_private_companions(db_path)
-        vault_id, data_key, protection = _unlock_or_init(conn, passphrase)
-        store.upgrade_schema(conn)  # vaults created before the newer tables existed
+        with store.damage_is_corrupt():
+            vault_id, data_key, protection = _unlock_or_init(conn, passphrase)
+            store.upgrade_schema(conn)  # vaults created before the newer tables existed
     except BaseException:
         conn.close()
         raise
@@ -102,11 +105,18 @@ def wipe_vault(path: Path | str | None = None) -> bool:
 
 def _meta(conn: sqlite3.Connection) -> dict[str, str]:
     try:
-        return dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    except sqlite3.OperationalError:
-        return {}
+        rows = conn.execute("SELECT key, value FROM meta").fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return {}  # a new vault
+        raise  # (e.g. locked by another process: not damage)
     except sqlite3.DatabaseError as exc:
-        raise VaultCorrupt(f"the vault file is not readable ({exc})") from None
+        raise VaultCorrupt(f"the vault file is not readable ({exc})", hint=_RESTORE) from None
+    except UnicodeDecodeError:
+        raise VaultCorrupt("the vault's key records are not text", hint=_RESTORE) from None
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in rows):
+        raise VaultCorrupt("the vault's key records are damaged", hint=_RESTORE)
+    return dict(rows)
 
 
 def _unlock_or_init(conn: sqlite3.Connection, passphrase: str | None) -> tuple[str, bytes, str]:
@@ -125,21 +135,26 @@ def _unlock_or_init(conn: sqlite3.Connection, passphrase: str | None) -> tuple[s
     if passphrase is not None and pw_wrap:
         try:
             wrap = keys.PassphraseWrap.from_json(pw_wrap)
-        except (ValueError, KeyError) as exc:
-            raise VaultCorrupt(f"the vault's key record is damaged ({exc})") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise VaultCorrupt(
+                f"the vault's key record is damaged ({exc})", hint=_RESTORE
+            ) from None
         data_key = wrap.unwrap(passphrase, vault_id)
         if data_key is None:
             raise VaultLocked(
                 "Wrong vault passphrase",
-                hint="check MYNA_VAULT_PASSPHRASE / the passphrase you typed",
+                hint="check MYNA_VAULT_PASSPHRASE / the passphrase you typed (if you are sure "
+                "of it, the vault's key record was changed: restore a backup)",
                 ja="保管庫のパスフレーズが違います。",
             )
         return vault_id, data_key, "passphrase"
     if kr_wrap:
         try:
             kwrap = keys.KeyringWrap.from_json(kr_wrap)
-        except (ValueError, KeyError) as exc:
-            raise VaultCorrupt(f"the vault's key record is damaged ({exc})") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise VaultCorrupt(
+                f"the vault's key record is damaged ({exc})", hint=_RESTORE
+            ) from None
         data_key = kwrap.unwrap(vault_id)
         if data_key is not None:
             return vault_id, data_key, "keyring"

@@ -19,13 +19,19 @@ an HMAC under a key derived from the data key).
 
 Integrity: every ciphertext's associated data binds it to its table/purpose, its row id and (for
 documents) its kind and lookup tags, so edited, swapped or moved ciphertexts raise VaultCorrupt.
+The lookup tags a read selects by (kind, person, alias) carry a keyed MAC per row (``tags``,
+checked for every row before a read relies on them, again whenever another connection has
+changed the file), so a changed tag cannot make a document silently leave a person's frames.
 The audit log is additionally hash-chained (HMAC), so removing or reordering entries in the middle
-is detected; cutting entries off the end cannot be detected from the file alone.
+is detected; cutting entries off the end cannot be detected from the file alone. A damaged file
+(SQLite reports corruption, a value of the wrong type) raises VaultCorrupt too, never a raw
+``sqlite3`` error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import sqlite3
 import threading
@@ -33,7 +39,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ..document import Document, utcnow
 from ..errors import VaultCorrupt, VaultError
@@ -49,9 +55,11 @@ PAGE_SIZE = 16384
 BULK_AUTOCHECKPOINT_BYTES = 64 * 1024 * 1024
 _INSERT_EXTRACT = "INSERT OR REPLACE INTO extracts (doc_id, frame_tag, body) VALUES (?, ?, ?)"
 _INSERT_DOCUMENT = (
-    "INSERT INTO documents (id, identity, kind_tag, person_tag, alias_tag, header, body) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO documents (id, identity, kind_tag, person_tag, alias_tag, header, body, tags) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+#: what a VaultCorrupt says to do (English hint; the Japanese is VaultCorrupt's own)
+RESTORE_HINT = "the vault file was damaged or modified outside mynalib; restore a backup"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -65,9 +73,12 @@ CREATE TABLE IF NOT EXISTS documents (
     person_tag  BLOB,                   -- keyed tag of the person (NULL: unknown)
     alias_tag   BLOB,                   -- keyed tag of the name on the source, when it differs
     header      BLOB NOT NULL,          -- AES-GCM(JSON provenance)
-    body        BLOB NOT NULL           -- AES-GCM(codec byte + length + bytes + padding)
+    body        BLOB NOT NULL,          -- AES-GCM(codec byte + length + bytes + padding)
+    tags        BLOB                    -- HMAC(index key, id, kind/person/alias tags), 16 bytes
+                                        -- (NULL in rows written before it existed)
 );
 CREATE INDEX IF NOT EXISTS documents_kind_person ON documents (kind_tag, person_tag);
+CREATE INDEX IF NOT EXISTS documents_tags ON documents (kind_tag, person_tag, alias_tag, tags);
 CREATE INDEX IF NOT EXISTS documents_person ON documents (person_tag);
 CREATE INDEX IF NOT EXISTS documents_alias ON documents (alias_tag);
 CREATE TABLE IF NOT EXISTS extracts (
@@ -168,7 +179,7 @@ def connect(db_path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         conn.close()
         raise VaultCorrupt(
             f"{db_path} is not a readable vault ({exc})",
@@ -185,9 +196,111 @@ def create_schema(conn: sqlite3.Connection) -> None:
 
 
 def upgrade_schema(conn: sqlite3.Connection) -> None:
-    """The tables added since format 1 was written, for vaults created before them."""
+    """The tables, columns and indexes added since format 1 was written, for vaults created
+    before them."""
     conn.execute(_EXTRACTS_TABLE)
     conn.execute(_PACKS_TABLE)
+    columns = {str(row[1]) for row in conn.execute("PRAGMA table_info(documents)")}
+    if "tags" not in columns:
+        try:
+            conn.execute("ALTER TABLE documents ADD COLUMN tags BLOB")
+        except sqlite3.OperationalError:  # another process added it meanwhile
+            columns = {str(row[1]) for row in conn.execute("PRAGMA table_info(documents)")}
+            if "tags" not in columns:
+                raise
+    conn.execute(_TAGS_INDEX)
+
+
+_TAGS_INDEX = _SCHEMA[_SCHEMA.index("CREATE INDEX IF NOT EXISTS documents_tags") :].split(";")[0]
+
+
+# ------------------------------------------------------------------------- a damaged file
+def _corruption(exc: BaseException) -> VaultCorrupt | None:
+    """The VaultCorrupt for an error SQLite (or the text decoding of a value) reports about a
+    damaged file, else None (a locked or busy database is not damage)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return VaultCorrupt("the vault file holds text that is not UTF-8", hint=RESTORE_HINT)
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    text = str(exc)
+    if (
+        name.startswith("SQLITE_CORRUPT")
+        or name == "SQLITE_NOTADB"
+        or "malformed" in text
+        or "not a database" in text
+        or (isinstance(exc, sqlite3.OperationalError) and "no such " in text)
+    ):
+        return VaultCorrupt(f"the vault file is damaged ({text})", hint=RESTORE_HINT)
+    return None
+
+
+@contextlib.contextmanager
+def damage_is_corrupt() -> Iterator[None]:
+    """Turn SQLite's reports of a damaged file into :class:`VaultCorrupt`."""
+    try:
+        yield
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        corrupt = _corruption(exc)
+        if corrupt is None:
+            raise
+        raise corrupt from None
+
+
+class _Cursor:
+    """A cursor whose fetches report a damaged file as :class:`VaultCorrupt`."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: sqlite3.Cursor):
+        self._cursor = cursor
+
+    def fetchone(self) -> Any:
+        with damage_is_corrupt():
+            return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        with damage_is_corrupt():
+            return self._cursor.fetchall()
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        with damage_is_corrupt():
+            return self._cursor.fetchmany(size)
+
+    def __iter__(self) -> Iterator[Any]:
+        while chunk := self.fetchmany(256):
+            yield from chunk
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+class _Connection:
+    """The vault's SQLite connection, with every statement and fetch reporting a damaged file
+    as :class:`VaultCorrupt` (what every read path of the store goes through)."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    def execute(self, sql: str, parameters: Any = ()) -> Any:
+        with damage_is_corrupt():
+            return _Cursor(self._conn.execute(sql, parameters))
+
+    def executemany(self, sql: str, parameters: Any) -> Any:
+        with damage_is_corrupt():
+            return _Cursor(self._conn.executemany(sql, parameters))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+def _blob(value: Any, what: str) -> bytes:
+    """A BLOB column's value; VaultCorrupt when it is anything else (a changed column type)."""
+    if isinstance(value, bytes):
+        return value
+    raise VaultCorrupt(f"{what} is not binary data", hint=RESTORE_HINT)
 
 
 # --------------------------------------------------------------------------------------- store
@@ -205,7 +318,7 @@ class Store:
     ):
         self.directory = directory
         self.path = db_path
-        self._conn: sqlite3.Connection | None = conn
+        self._conn: sqlite3.Connection | None = cast("sqlite3.Connection", _Connection(conn))
         self._keys = crypto.SubKeys.derive(data_key)
         self._data_key = data_key  # kept only to re-wrap it (change_passphrase)
         self.vault_id = vault_id
@@ -214,6 +327,9 @@ class Store:
         self._lock = threading.RLock()
         self._tx_depth = 0
         self._ids: dict[str, int] = {}  # next ids, valid inside the current write transaction
+        #: PRAGMA data_version when every document row's tags were last verified (None: never);
+        #: it changes when another connection commits to the file
+        self._tags_verified: int | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def __repr__(self) -> str:
@@ -413,15 +529,23 @@ class Store:
             row = self.conn.execute(
                 "SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)
             ).fetchone()
-            nxt = (int(row[0]) if row else 0) + 1
+            seq = row[0] if row else 0
+            highest = self.conn.execute(
+                f"SELECT COALESCE(MAX(id), 0) FROM {table}"  # noqa: S608 - a fixed table name
+            ).fetchone()[0]
+            if not isinstance(seq, int) or seq < highest:
+                # ids are never reused: a lower counter means the file was changed
+                raise VaultCorrupt(f"the {table} id counter was changed", hint=RESTORE_HINT)
+            nxt = seq + 1
         self._ids[table] = nxt + 1
         return nxt
 
     def _sealed_row(
         self, ready: codec.Ready, identity: bytes
-    ) -> tuple[int, bytes, bytes, bytes | None, bytes | None, bytes, bytes]:
+    ) -> tuple[int, bytes, bytes, bytes | None, bytes | None, bytes, bytes, bytes]:
         """The documents row for a document made ready by :func:`.codec.ready`: the next id, the
-        lookup tags, and the header and body encrypted (the steps that need the vault's keys)."""
+        lookup tags, the header and body encrypted, and the tags' MAC (the steps that need the
+        vault's keys)."""
         doc_id = self._next_id("documents")
         kind_tag = self._kind_tag(ready.kind)
         person_tag = self._person_tag(ready.person)
@@ -431,7 +555,50 @@ class Store:
             ready.header, self._header_aad(doc_id, identity, kind_tag, person_tag, alias_tag)
         )
         body_ct = enc.seal(ready.body, crypto.aad("documents.body", doc_id, ready.kind))
-        return (doc_id, identity, kind_tag, person_tag, alias_tag, header_ct, body_ct)
+        tags = self._tags_mac(doc_id, kind_tag, person_tag, alias_tag)
+        return (doc_id, identity, kind_tag, person_tag, alias_tag, header_ct, body_ct, tags)
+
+    def _tags_mac(self, doc_id: Any, kind_tag: Any, person_tag: Any, alias_tag: Any) -> bytes:
+        """The MAC of a documents row's lookup tags (the ``tags`` column), bound to its id."""
+        return crypto.keyed_hash(
+            self._keys.index,
+            crypto.aad("documents.tags", doc_id, kind_tag, person_tag or b"", alias_tag or b""),
+        )[:16]
+
+    def verify_tags(self) -> None:
+        """Check the lookup tags (kind, person, alias) of every stored document before a read
+        selects by them: VaultCorrupt when one was changed (a document would otherwise leave
+        its person's or kind's reads without a trace). Rows written before the ``tags`` column
+        existed are checked through their headers, whose associated data binds the tags. Done
+        again only after another connection has changed the file (``PRAGMA data_version``)."""
+        with self._lock:
+            conn = self.conn
+            version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+            if self._tags_verified == version:
+                return
+            legacy: list[int] = []
+            cursor = conn.execute("SELECT id, kind_tag, person_tag, alias_tag, tags FROM documents")
+            while chunk := cursor.fetchmany(1024):
+                for doc_id, kind_tag, person_tag, alias_tag, tags in chunk:
+                    if tags is None:
+                        legacy.append(int(doc_id))
+                        continue
+                    expected = self._tags_mac(doc_id, kind_tag, person_tag, alias_tag)
+                    if not hmac.compare_digest(_blob(tags, f"document {doc_id}'s tags"), expected):
+                        raise VaultCorrupt(
+                            f"document {doc_id}: its lookup tags (kind, person) were changed; "
+                            "reads by kind or person would miss it",
+                            hint=RESTORE_HINT,
+                        )
+            for start in range(0, len(legacy), 500):
+                ids = legacy[start : start + 500]
+                for row in conn.execute(
+                    "SELECT id, identity, kind_tag, person_tag, alias_tag, header "  # noqa: S608
+                    f"FROM documents WHERE id IN ({','.join('?' * len(ids))})",
+                    ids,
+                ).fetchall():
+                    self._open_header(row)  # (its associated data binds the tags)
+            self._tags_verified = version
 
     @staticmethod
     def _header_aad(
@@ -449,7 +616,13 @@ class Store:
         doc_id, identity, kind_tag, person_tag, alias_tag, header_ct = row[:6]
         plain = self._keys.documents.open(
             header_ct,
-            self._header_aad(doc_id, identity, kind_tag, person_tag, alias_tag),
+            self._header_aad(
+                doc_id,
+                _blob(identity, f"document {doc_id}'s identity"),
+                _blob(kind_tag, f"document {doc_id}'s kind tag"),
+                None if person_tag is None else _blob(person_tag, f"document {doc_id}'s tag"),
+                None if alias_tag is None else _blob(alias_tag, f"document {doc_id}'s tag"),
+            ),
             what=f"document {doc_id}",
         )
         header: dict[str, Any] = json.loads(plain)
@@ -481,6 +654,8 @@ class Store:
         where, params = self._where(kind, person, include_unknown_person=include_unknown_person)
         if not columns.startswith("id,"):
             raise ValueError("the first column must be the id")
+        if where:
+            self.verify_tags()  # (the selection relies on them)
         sql = f"SELECT {columns} FROM documents"  # noqa: S608 - fixed column lists only
         if where:
             sql += " WHERE " + where
@@ -737,6 +912,7 @@ class Store:
         items: list[tuple[int, T]] = []
         in_packs: set[int] = set()  # documents without an extract row of their own
         with self._lock, self._snapshot():
+            self.verify_tags()  # (the selection relies on them)
             cursor = self.conn.execute(sql, [frame_tag, *params])
             while chunk := cursor.fetchmany(512):
                 for doc_id, kind_tag, body in chunk:
@@ -831,7 +1007,7 @@ class Store:
         conn = self.conn
         entry_id = self._next_id("audit")
         row = conn.execute("SELECT chain FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-        previous = row[0] if row else self._chain_start()
+        previous = _blob(row[0], "the audit chain") if row else self._chain_start()
         plain = codec.dumps(
             {
                 "at": utcnow().isoformat(timespec="milliseconds"),
@@ -853,6 +1029,9 @@ class Store:
         previous = self._chain_start()
         out = []
         for entry_id, blob, chain in rows:
+            if not isinstance(entry_id, int) or entry_id < 0:
+                raise VaultCorrupt("an audit entry has no valid id", hint=RESTORE_HINT)
+            blob = _blob(blob, f"audit entry {entry_id}")
             expected = crypto.keyed_hash(
                 self._keys.audit, previous, int(entry_id).to_bytes(8, "big"), blob
             )

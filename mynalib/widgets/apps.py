@@ -8,6 +8,8 @@ Where the data comes from (the environment of the Voila process, set by ``myna d
 ``MYNA_CARD_PROFILE``                        the software card's profile file
 ``MYNA_FETCH_GROUPS``                        what the overview's fetch downloads (comma separated)
 ``MYNA_TAX_SETTINGS``                        tax settings (TOML/JSON) for the deductions shown
+``MYNA_ACTING_FOR``                          people the card holder is 代理人 for (``id=氏名``,
+                                             comma separated), besides those the vault remembers
 """
 
 from __future__ import annotations
@@ -142,6 +144,27 @@ def notices_app() -> widgets.VBox:
     inbox = NoticeInbox(notices, state)
     history = HistoryTable(_frame(vault, "history", status))
     return app_box("お知らせ", [status, inbox, history], css="myna-notices-app")
+
+
+def principals(vault: Any) -> list[tuple[str, str]]:
+    """(氏名, person id) of the people the card holder may act for as 代理人: those a 代理人 login
+    (`myna login --as`, or this dashboard) succeeded for, remembered in the vault, and those
+    ``$MYNA_ACTING_FOR`` names (``ume=見本　うめ,...``)."""
+    from ..portal.auth import PRINCIPALS_STATE
+
+    known: dict[str, str] = {}
+    if vault is not None:
+        try:
+            known.update(
+                {str(k): str(v) for k, v in (vault.get_state(PRINCIPALS_STATE) or {}).items()}
+            )
+        except Exception as exc:  # the selector then offers only 本人
+            logger().warning("principals: %s", exc)
+    for entry in os.environ.get("MYNA_ACTING_FOR", "").split(","):
+        pid, _, name = entry.strip().partition("=")
+        if pid:
+            known.setdefault(pid, name.strip() or pid)
+    return [(name, pid) for pid, name in sorted(known.items())]
 
 
 def _overview_data(vault: Any, status: StatusBar, year: int | None) -> dict[str, Any]:
@@ -279,15 +302,21 @@ def overview_app() -> widgets.VBox:
             )
         if vault is None:
             raise RuntimeError("no vault")
-        from ..portal import PortalClient
+        from ..portal import PortalClient, readmarks
+        from ..portal.auth import remember_principal
 
+        acting_for = holder["panel"].principal
         with PortalClient(url) as client:
-            client.login(card, pin, allow_last_try=allow_last_try)
+            session = client.login(card, pin, allow_last_try=allow_last_try, acting_for=acting_for)
+            remember_principal(vault, session)
+            readmarks.send_marks(client, vault)  # notices marked read in the notices dashboard
             report = client.fetch(groups, store=vault.put, progress=progress)
+            readmarks.take_portal_state(vault, report.documents)
         new = sum(report.new.values())
         dups = sum(report.duplicates.values())
         logger().info("fetch done: %d new, %d already stored", new, dups)
-        return f"取得しました。新しい書類 {new} 件、保管済み {dups} 件。"
+        who = f"{session.person_name} さんの分を代理人として" if session.actor else ""
+        return f"{who}取得しました。新しい書類 {new} 件、保管済み {dups} 件。"
 
     holder: dict[str, Any] = {}
 
@@ -299,7 +328,13 @@ def overview_app() -> widgets.VBox:
     def on_card_status(card_status: Any) -> None:
         holder["overview"].show_card(card_status)
 
-    panel = FetchPanel(_card_choices(), fetch, on_done=on_done, on_card_status=on_card_status)
+    panel = holder["panel"] = FetchPanel(
+        _card_choices(),
+        fetch,
+        on_done=on_done,
+        on_card_status=on_card_status,
+        people=principals(vault),
+    )
     files = _files_panel(vault, holder)
     overview = Overview(
         lambda year: _overview_data(vault, status, year),
@@ -308,7 +343,7 @@ def overview_app() -> widgets.VBox:
     )
     holder["overview"] = overview
     panel.read_tries()  # tries left first, before any PIN is asked
-    phone = _phone_login_panel(vault, groups, on_done)
+    phone = _phone_login_panel(vault, groups, on_done, holder)
     from .applying import BankAccountPanel
 
     bank = holder["bank"] = BankAccountPanel(_bank_account(vault, status))
@@ -348,8 +383,11 @@ def _bank_account(vault: Any, status: StatusBar) -> Any:
         return None
 
 
-def _phone_login_panel(vault: Any, groups: tuple[str, ...], on_done: Any) -> widgets.VBox:
-    """「スマートフォンでログイン」 under the overview: QR code, countdown, then the same fetch."""
+def _phone_login_panel(
+    vault: Any, groups: tuple[str, ...], on_done: Any, holder: dict[str, Any]
+) -> widgets.VBox:
+    """「スマートフォンでログイン」 under the overview: QR code, countdown, then the same fetch
+    (for the person chosen in the fetch panel's 対象者: 本人 or as 代理人)."""
     from .phone_login import PhoneLoginPanel
 
     def start() -> Any:
@@ -365,7 +403,7 @@ def _phone_login_panel(vault: Any, groups: tuple[str, ...], on_done: Any) -> wid
             )
         client = PortalClient(url)
         try:
-            return client.login_cross_device()
+            return client.login_cross_device(acting_for=holder["panel"].principal)
         except Exception:
             client.close()
             raise
@@ -374,7 +412,15 @@ def _phone_login_panel(vault: Any, groups: tuple[str, ...], on_done: Any) -> wid
         with login.client as client:
             if vault is None:
                 raise RuntimeError("no vault")
+            if client.session is not None:
+                from ..portal.auth import remember_principal
+
+                remember_principal(vault, client.session)
+            from ..portal import readmarks
+
+            readmarks.send_marks(client, vault)
             report = client.fetch(groups, store=vault.put)
+            readmarks.take_portal_state(vault, report.documents)
         on_done()
         new, dups = sum(report.new.values()), sum(report.duplicates.values())
         return f"ログインして取得しました。新しい書類 {new} 件、保管済み {dups} 件。"

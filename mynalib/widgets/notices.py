@@ -1,4 +1,5 @@
-"""お知らせ: an inbox with filters, a detail view, read/unread kept in the vault; やりとり履歴."""
+"""お知らせ: an inbox with filters, a detail view, read/unread kept in the vault (and sent to the
+portal at the next login or fetch: :mod:`mynalib.portal.readmarks`); やりとり履歴."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..portal import readmarks
 from .common import StateStore, StatusBar, esc, guard, heading, table_html
 
 if TYPE_CHECKING:
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
 
 ANY = ""
 #: vault state key: {notice_id: true|false} — what the person marked, over the portal's flag
-READ_KEY = "notices.read"
+READ_KEY = readmarks.READ_KEY
 
 
 def _day(value: Any) -> dt.date | None:
@@ -110,9 +112,11 @@ class NoticeInbox(widgets.VBox):
             return False
 
     def set_read(self, notice_id: str, read: bool) -> None:
-        marks = self._marks()
-        marks[notice_id] = read
-        self.state.set_state(READ_KEY, marks)
+        """Mark here; a read mark goes to the portal at the next login or fetch."""
+        person = self._by_id[notice_id].get("person") if notice_id in self._by_id else None
+        readmarks.mark(
+            self.state, notice_id, read, person=str(person) if isinstance(person, str) else None
+        )
 
     # ------------------------------------------------------------------ view
     def matching(self) -> list[dict[str, Any]]:
@@ -219,7 +223,11 @@ class NoticeInbox(widgets.VBox):
             read = not self.is_read(nid)
             self.set_read(nid, read)
             self.refresh()
-            self.status.ok("既読にしました。" if read else "未読に戻しました。")
+            self.status.ok(
+                "既読にしました。次にマイナポータルから取得するとき、ポータルにも既読を送ります。"
+                if read
+                else "未読に戻しました（この端末の表示だけです。ポータルには未読に戻す操作がありません）。"
+            )
 
         toggle()
 

@@ -240,6 +240,7 @@ class FetchPanel(widgets.VBox):
         on_done: Callable[[], None] | None = None,
         on_card_status: Callable[[Any], None] | None = None,
         card_label: str = "ソフトウェアカード（テスト用）",
+        people: Sequence[tuple[str, str]] = (),
         **kwargs: Any,
     ) -> None:
         # one opener, or several (label, opener) choices: the software card and a reader
@@ -283,12 +284,24 @@ class FetchPanel(widgets.VBox):
         self.progress.add_class("myna-progress")
         self.progress.layout.visibility = "hidden"
         self.progress_label = widgets.HTML()
+        #: whom the login acts for: 本人 ("") or a person the card holder is 代理人 for (their
+        #: person id, as `myna login --as` takes it); shown when there is such a person
+        self.acting_for = widgets.Dropdown(
+            description="対象者",
+            options=[("本人", ""), *[(f"{label}（代理人として）", pid) for label, pid in people]],
+            value="",
+            style={"description_width": "6em"},
+        )
+        self.acting_for.add_class("myna-acting-for")
+        if not people:
+            self.acting_for.layout.display = "none"
         self.check.on_click(lambda _b: self.read_tries())
         self.go.on_click(self._on_go)
         super().__init__(
             [
                 heading("マイナポータルから取得"),
                 self.card_label,
+                self.acting_for,
                 widgets.HBox([self.tries, self.check]),
                 widgets.HBox([self.pin, self.go]),
                 self.confirm_last,
@@ -302,6 +315,11 @@ class FetchPanel(widgets.VBox):
 
     def _open_card(self) -> Any:
         return self._openers[self.card_choice.value]()
+
+    @property
+    def principal(self) -> str | None:
+        """The person id the next login acts for as 代理人 (None: the card holder)."""
+        return self.acting_for.value or None
 
     def _show_tries(self, left: int) -> None:
         self.last_tries = left

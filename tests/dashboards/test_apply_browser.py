@@ -29,7 +29,7 @@ def test_apply_online_from_the_procedures_dashboard(
         label="保育所等 入所申込（教育・保育給付認定）（子育て）"
     )
     button = page.get_by_role("button", name="電子申請する")
-    button.wait_for(timeout=10_000)
+    button.wait_for(timeout=60_000)
     button.click()
     panel = page.locator(".myna-apply-panel")
     panel.wait_for(timeout=RENDER_TIMEOUT_MS)

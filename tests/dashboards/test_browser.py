@@ -101,7 +101,7 @@ def test_filters_change_the_list_as_the_catalogue_says(
     # the detail panel
     first_label = page.locator(".myna-results select option").first.inner_text()
     page.locator(".myna-results select").select_option(label=first_label)
-    page.locator(".myna-detail h3").wait_for(timeout=10_000)
+    page.locator(".myna-detail h3").wait_for(timeout=60_000)
     first = P.search(category="介護", online=True)[0]
     detail = page.locator(".myna-detail").inner_text()
     assert first["legal_basis"] in detail and first["who_can_apply"] in detail
@@ -116,7 +116,7 @@ def test_planner_deadlines_and_ics(demo_site: dict[str, Any], page: Any, tmp_pat
     page.get_by_label("日付").fill("2026-05-01")
     page.get_by_label("日付").dispatch_event("change")
     row = page.locator(".myna-plan tr", has_text="児童手当 認定請求").first
-    row.wait_for(timeout=10_000)
+    row.wait_for(timeout=60_000)
     page.wait_for_function(
         "() => document.querySelector('.myna-plan').innerText.includes('2026-05-16')"
     )
@@ -126,7 +126,7 @@ def test_planner_deadlines_and_ics(demo_site: dict[str, Any], page: Any, tmp_pat
     shown = [d.strip() for d in page.locator(".myna-plan .myna-deadline").all_inner_texts()]
     assert shown[: len(dated)] == [r.deadline.isoformat() for r in dated]  # sorted as planned
     link = page.locator("a.myna-ics-download")
-    link.wait_for(timeout=10_000)
+    link.wait_for(timeout=60_000)
     assert "カレンダー（.ics）をダウンロード" in link.inner_text()
     with page.expect_download() as download:
         link.click()  # one click: the file downloads
@@ -135,7 +135,7 @@ def test_planner_deadlines_and_ics(demo_site: dict[str, Any], page: Any, tmp_pat
     assert base64.b64decode(href.split("base64,", 1)[1]) == data  # made in the page, not fetched
     assert download.value.suggested_filename == "deadlines-birth-2026-05-01.ics"
     # the same click told the kernel: the plan is saved (for `myna export deadlines`)
-    page.locator(".myna-planner .myna-status-ok").wait_for(timeout=10_000)
+    page.locator(".myna-planner .myna-status-ok").wait_for(timeout=60_000)
     cal = Calendar.from_ical(data)
     events = {str(e["summary"]): e.decoded("dtstart") for e in cal.walk("VEVENT")}
     assert events["期限: 児童手当 認定請求"] == dt.date(2026, 5, 16)
@@ -168,16 +168,16 @@ def test_marking_a_notice_read_survives_a_reload(demo_site: dict[str, Any], page
     label = unread[0]
     before = int(re.search(r"未読 (\d+) 件", page.locator(".myna-notice-summary").inner_text())[1])
     page.locator(".myna-notice-list select").select_option(label=label)
-    page.locator(".myna-notice-detail [data-read='false']").wait_for(timeout=10_000)
+    page.locator(".myna-notice-detail [data-read='false']").wait_for(timeout=60_000)
     page.get_by_role("button", name="既読にする").click()
-    page.locator(".myna-notice-detail [data-read='true']").wait_for(timeout=10_000)
+    page.locator(".myna-notice-detail [data-read='true']").wait_for(timeout=60_000)
     page.reload(wait_until="commit")  # a new kernel: the mark comes back from the vault
     page.locator(".myna-app").wait_for(timeout=RENDER_TIMEOUT_MS)
     after = int(re.search(r"未読 (\d+) 件", page.locator(".myna-notice-summary").inner_text())[1])
     assert after == before - 1
     read_label = "　" + label[1:]
     page.locator(".myna-notice-list select").select_option(label=read_label)
-    page.locator(".myna-notice-detail [data-read='true']").wait_for(timeout=10_000)
+    page.locator(".myna-notice-detail [data-read='true']").wait_for(timeout=60_000)
     assert_clean(page)
 
 

@@ -129,6 +129,14 @@ def test_myna_demo_prints_a_token_url_and_ctrl_c_stops_both(tmp_path: Path, how:
                 break
         text = "".join(lines)
         assert "Press Ctrl-C" in text, text
+        # never silent while it works: the steps (vault build included) come before the URLs
+        before = text.split("http://", 1)[0]
+        steps = [line for line in before.splitlines() if line.startswith("… ")]
+        assert len(steps) >= 6, text
+        assert "サンプルの保管庫を作成しています" in before, text
+        assert re.search(r"\d+/\d+ マイナポータル", before), text  # a vault build step
+        assert "Voila を起動しています" in before, text
+        assert re.search(r"初回の起動.*: \d+\.\d 秒 / s", before), text
         urls = re.findall(r"http://\S+", text)
         assert urls, text
         for url in urls:
@@ -310,6 +318,8 @@ def test_start_servers_returns_once_every_dashboard_kernel_waits_for_its_page(
         waiting = {line.rsplit(" ", 1)[-1] for line in log.splitlines() if PREHEATED_MARK in line}
         assert waiting == set(demo.DASHBOARDS)
         assert heard and "kernel" in heard[-1]
+        for name in demo.DASHBOARDS:  # each kernel's readiness was told
+            assert any(f"the {name} kernel is ready" in m for m in heard), heard
     finally:
         servers.stop()
 
@@ -327,3 +337,32 @@ def test_every_dashboard_waits_for_its_page_in_a_preheated_kernel() -> None:
         body = source.split('"""', 2)[-1]  # after the docstring
         first_vault_use = body.index("vault")
         assert body[first_vault_use:].startswith(f'vault = await_page("{name}", status)'), name
+
+
+def test_the_demo_heartbeat_speaks_when_a_step_is_silent() -> None:
+    heard: list[str] = []
+    with demo.Heartbeat(heard.append, quiet=0.3) as beat:
+        beat.say("a step")
+        time.sleep(1.0)
+    assert heard[0] == "… a step"
+    assert any("still starting" in line for line in heard[1:]), heard
+    count = len(heard)
+    time.sleep(0.5)
+    assert len(heard) == count  # stopped with the block
+
+
+def test_vault_steps_reports_every_fetch_and_files_at_most_every_second() -> None:
+    said: list[str] = []
+    now = [0.0]
+    step = demo.vault_steps(said.append, every=1.0, clock=lambda: now[0])
+    for i in range(1, 11):
+        now[0] += 0.25
+        step(i, 12, f"file{i}.csv")
+    step(11, 12, "マイナポータル 太郎")
+    step(12, 12, "マイナポータル 花子")
+    assert said == [
+        "  4/12 file4.csv",
+        "  8/12 file8.csv",
+        "  11/12 マイナポータル 太郎",
+        "  12/12 マイナポータル 花子",
+    ]

@@ -50,7 +50,7 @@ def test_overview_logs_in_from_a_smartphone(
     page.wait_for_function(
         "n => Number(document.querySelector('.myna-phone-wait')?.dataset.left) < n",
         arg=left,
-        timeout=20_000,
+        timeout=60_000,
     )
     page.screenshot(path=str(shots / "overview-phone-login.png"), full_page=True)
     # the phone approves (taro's スマホ用電子証明書)

@@ -59,7 +59,7 @@ def test_the_token_page_says_what_to_do_in_japanese(
     # a wrong token: said in Japanese, still on the token page
     page.get_by_label("鍵（トークン）").fill("not-the-token")
     page.get_by_role("button", name="開く").click()
-    page.locator(".myna-login-error").wait_for(timeout=10_000)
+    page.locator(".myna-login-error").wait_for(timeout=60_000)
     assert "違います" in page.locator(".myna-login-error").inner_text()
     # the token pasted: the page asked for opens
     page.get_by_label("鍵（トークン）").fill(servers.token)

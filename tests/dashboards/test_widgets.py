@@ -385,3 +385,19 @@ def test_the_myinfo_section_shows_every_category_and_says_nothing_on_record() ->
     assert "****567" in html and "&lt;b&gt;本店&lt;/b&gt;" in html and "<b>本店" not in html
     empty = myinfo_html(None)
     assert empty.count('data-state="not-fetched"') == 7
+
+
+def test_inbox_read_marks_wait_for_the_portal() -> None:
+    """A notice marked read in the inbox waits in the outbox for the next login or fetch
+    (mynalib.portal.readmarks); 未読に戻す takes it off again and says it stays here."""
+    from mynalib.portal import readmarks
+
+    state = MemoryState()
+    inbox = NoticeInbox(notices_frame(), state)
+    inbox.list.value = "N2"
+    inbox.toggle.click()
+    assert readmarks.outbox(state) == [{"id": "N2", "person": "見本　太郎"}]
+    assert "ポータルにも既読を送ります" in inbox.status.value
+    inbox.toggle.click()
+    assert readmarks.outbox(state) == [] and state.get_state(READ_KEY) == {"N2": False}
+    assert "この端末の表示だけ" in inbox.status.value

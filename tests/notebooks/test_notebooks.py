@@ -154,3 +154,20 @@ def test_changing_one_parameter_is_enough(
     run = execute(NOTEBOOKS / f"{name}.ipynb", parameters=parameters)
     assert not run.problems, "\n".join(run.problems)
     assert run.images
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_start_here_fetches_as_agent_with_acting_for(sample_workbook: Path) -> None:
+    """ACTING_FOR: taro's card fetches ume's お知らせ as her 代理人 (as `myna login --as`)."""
+    run = execute(NOTEBOOKS / "00_start_here.ipynb", parameters={"ACTING_FOR": "ume"})
+    assert not run.problems, "\n".join(run.problems)
+    fetch = next(
+        c for c in run.notebook.cells if "fetch_from_sandbox" in "".join(c.get("source", ""))
+    )
+    assert "acting_for=ACTING_FOR" in fetch.source
+    notices = next(
+        c for c in run.notebook.cells if 'wb.frame("notices")' in "".join(c.get("source", ""))
+    )
+    shown = json.dumps([o.get("data", o.get("text")) for o in notices.outputs], ensure_ascii=False)
+    assert "見本　うめ" in shown

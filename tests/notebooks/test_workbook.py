@@ -171,3 +171,16 @@ def test_import_file_refreshes_frames(tmp_path: Path) -> None:
         assert own.persons("pension_periods") == [TARO]
         again = own.import_file(nenkin, person=TARO)
         assert len(own.vault.documents("nenkin_csv")) == 1, again
+
+
+def test_fetch_from_sandbox_acts_for_the_person_given(wb: workbook.Workbook) -> None:
+    """ACTING_FOR of the notebooks: taro's card logs in as ume's 代理人 (as `myna login --as`)."""
+    from mynalib.portal.auth import PRINCIPALS_STATE
+
+    report = wb.fetch_from_sandbox(("notices",), person="taro", acting_for="ume")
+    assert report.documents and {d.person for d in report.documents} == {"見本　うめ"}
+    assert {d.meta.get("agent") for d in report.documents} == {TARO}
+    assert wb.vault.get_state(PRINCIPALS_STATE) == {"ume": "見本　うめ"}
+    assert "見本　うめ" in set(wb.frame("notices")["person"])
+    with pytest.raises(MynaError, match="not a member"):
+        wb.fetch_from_sandbox(("notices",), acting_for="nobody")

@@ -95,7 +95,7 @@ def live_sandbox() -> Iterator[Callable[..., LiveSandbox]]:
         )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # a loaded 2-core machine is slow to import
         while not server.started:
             if time.monotonic() > deadline:
                 raise RuntimeError("uvicorn did not start")

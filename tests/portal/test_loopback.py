@@ -120,6 +120,8 @@ def test_cli_login_fetch_logout_over_loopback(
         token = vault.get_secret("portal.refresh_token")
         assert token and len(token) > 40
         assert len(vault.frame("dispensings", person="見本　うめ")) > 0
+        # the dashboards' 対象者 selector offers ume from now on
+        assert vault.get_state("portal.principals") == {"ume": "見本　うめ"}
     for root in (tmp_path / "vault", tmp_path / "home"):
         for path in root.rglob("*"):
             if path.is_file():

@@ -159,8 +159,9 @@ def test_every_fetchable_row_is_a_choice_of_myna_fetch() -> None:
 
     choices = list(fetch_cmd.params[0].type.choices)  # type: ignore[attr-defined]
     fetchable = [i.fetch for i in P.ITEMS] + [op.fetch for op in P.OPERATIONS if op.fetch]
-    assert choices == ["all", *dict.fromkeys(fetchable)]
-    assert set(choices) == {"all", *P.FETCH_GROUPS}
+    assert choices == ["all", *dict.fromkeys(fetchable), *P.FETCH_ALIASES]
+    assert set(P.FETCH_ALIASES) == {i.alias for i in P.ITEMS if i.alias}
+    assert set(choices) == {"all", *P.FETCH_GROUPS, *P.FETCH_ALIASES}
     for name, label in P.FETCH_GROUPS.items():
         assert f"{name} ({label})" in (fetch_cmd.help or "")
 

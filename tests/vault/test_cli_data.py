@@ -55,10 +55,10 @@ def test_import_prints_per_file(run, files: Path) -> None:
     assert "3 file(s): 2 new, 1 duplicate(s) skipped, 0 not imported" in again.output
 
 
-def test_import_bad_file_exit_1_others_stored(run, files: Path, vault_dir: Path) -> None:
+def test_import_bad_file_exit_3_others_stored(run, files: Path, vault_dir: Path) -> None:
     (files / "readme.txt").write_text("not a document")
     result = run("import", str(files))
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # some files failed, the others were stored (1: nothing done)
     assert "readme.txt: UnknownDocument" in result.output
     assert "3 new" in result.output and "1 not imported" in result.output
     assert "取り込めませんでした" in result.output

@@ -310,7 +310,7 @@ def test_sigkill_during_parallel_import(tmp_path: Path, monkeypatch: pytest.Monk
         assert sum(r.duplicate for r in reports) == len(docs)
         assert v.count() == len(expected)
     if Path("/proc/self/environ").exists():  # the orphaned workers see the end of their input
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a wait: the machine may be loaded
         while _worker_pids(marker) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _worker_pids(marker) == []
@@ -329,7 +329,7 @@ def test_cli_jobs_option(
     for jobs in ("1", "2"):
         monkeypatch.setenv("MYNA_VAULT", str(tmp_path / f"vault{jobs}"))
         result = CliRunner().invoke(main, ["import", "--jobs", jobs, *map(str, files[:1])])
-        assert result.exit_code == 1  # the broken files
+        assert result.exit_code == 3  # the broken files (the others were stored)
         outputs.append(result.output)
         assert bool(sent) == (jobs == "2")
     assert outputs[0] == outputs[1]

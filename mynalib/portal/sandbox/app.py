@@ -176,6 +176,8 @@ class _MyinfoRequest:
     created: float
     polls: int = 0
     done_sent: bool = False
+    #: 条件を変更して取得: item id → its checked condition
+    conditions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _h(token: str) -> str:
@@ -1105,14 +1107,18 @@ def _page(req: dict[str, Any], items: list[Any], limit: int) -> tuple[list[Any],
     return items[start : start + size], {"page": page, "pageSize": size, "total": len(items)}
 
 
-def _item_payload(person: Person, item_id: str) -> tuple[str, dict[str, Any]]:
+def _item_payload(
+    person: Person, item_id: str, condition: dict[str, Any] | None = None
+) -> tuple[str, dict[str, Any]]:
     """(status, extra resBody fields) of a finished わたしの情報 item: its data
-    (``data.ITEM_DATA``) under the item's answer key, or 04 when there is none."""
+    (``data.ITEM_DATA``, narrowed by the request's condition, which the answer repeats) under
+    the item's answer key, or 04 when there is none."""
     item = P.ITEMS_BY_ID[item_id]
-    answer = D.ITEM_DATA[item.kind](person)
+    answer = D.item_data(item.kind, person, condition)
+    echo = {"condition": condition} if condition else {}
     if not answer:
-        return P.STATUS_NO_RECORD, {}
-    return P.STATUS_RESULTS, {item.answer: answer}
+        return P.STATUS_NO_RECORD, echo
+    return P.STATUS_RESULTS, {**echo, item.answer: answer}
 
 
 def _myinfo_item(
@@ -1251,6 +1257,32 @@ def _myinfo_request(st: SandboxState, person: Person, req: dict[str, Any], now: 
             status=400,
             message=f"unknown items {unknown}",
         )
+    # 条件を変更して取得: {itemId: {"year": 2023}} / {itemId: {"from": "2025-01", "to": "2025-06"}}
+    asked = req.get("conditions") or {}
+    if not isinstance(asked, dict):
+        raise ValueError("conditions must be an object")
+    conditions: dict[str, dict[str, Any]] = {}
+    problems: list[dict[str, str]] = []
+    for item_id, condition in asked.items():
+        if item_id not in item_ids:
+            problems.append(
+                {
+                    "errorCode": P.ERROR_CONDITION,
+                    "field": "conditions",
+                    "itemId": str(item_id),
+                    "message": f"条件の項目 {item_id} は照会していません / not in itemIds",
+                }
+            )
+            continue
+        checked, wrong = P.check_condition(P.ITEMS_BY_ID[item_id], condition)
+        problems += [
+            {"errorCode": P.ERROR_CONDITION, "field": f, "itemId": item_id, "message": m}
+            for f, m in wrong
+        ]
+        if checked:
+            conditions[item_id] = checked
+    if problems:
+        return _refused(problems)
     with st.lock:
         over = st.capacity_left > 0 or (
             cfg.capacity_rate and st.fault_rng.random() < cfg.capacity_rate
@@ -1267,7 +1299,7 @@ def _myinfo_request(st: SandboxState, person: Person, req: dict[str, Any], now: 
         )
     rid = secrets.token_hex(12)
     with st.lock:
-        st.requests[rid] = _MyinfoRequest(person.id, list(item_ids), now)
+        st.requests[rid] = _MyinfoRequest(person.id, list(item_ids), now, conditions=conditions)
     return _envelope(
         {
             "requestId": rid,
@@ -1303,7 +1335,7 @@ def _myinfo_get(st: SandboxState, person: Person, req: dict[str, Any], now: floa
         )
     items = []
     for item_id in entry.item_ids:
-        status, extra = _item_payload(person, item_id)
+        status, extra = _item_payload(person, item_id, entry.conditions.get(item_id))
         items.append(_myinfo_item(person, item_id, status, extra))
     return _envelope({"items": items})
 

@@ -125,8 +125,9 @@ def resident_levies(base: int) -> tuple[int, int]:
     return municipal, prefectural
 
 
-def tax(person: Person) -> list[Field] | None:
-    years = TAX_YEARS.get(person.id)
+def tax(person: Person, year: int | None = None) -> list[Field] | None:
+    """The 税・所得 answer: every 年分 on record, or only ``year`` (条件を変更して取得)."""
+    years = {y: v for y, v in TAX_YEARS.get(person.id, {}).items() if year is None or y == year}
     if not years:
         return None
     rows = _Rows()
@@ -615,10 +616,16 @@ def _pension() -> tuple[dict[str, Any], ...]:
     return tuple(_samples.pension_history())
 
 
-def medical(person: Person) -> list[Field] | None:
+def _in_period(year: int, month: int, start: str | None, end: str | None) -> bool:
+    ym = f"{year:04d}-{month:02d}"
+    return (start is None or ym >= start) and (end is None or ym <= end)
+
+
+def medical(person: Person, start: str | None = None, end: str | None = None) -> list[Field] | None:
+    """The 医療費通知情報: every claim, or those of the months ``start``–``end`` (YYYY-MM)."""
     rows = _Rows()
     for c in _claims():
-        if c["person_id"] != person.id:
+        if c["person_id"] != person.id or not _in_period(c["year"], c["month"], start, end):
             continue
         rows.record(
             "IR0000",
@@ -638,12 +645,15 @@ def medical(person: Person) -> list[Field] | None:
     return rows.rows or None
 
 
-def drugs(person: Person) -> dict[str, Any] | None:
+def drugs(
+    person: Person, start: str | None = None, end: str | None = None
+) -> dict[str, Any] | None:
+    """The 薬剤情報: every dispensing, or those of the months ``start``–``end`` (YYYY-MM)."""
     out: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for d in _dispensings():
-        if d["person_id"] != person.id:
-            continue
         day: date = d["date"]
+        if d["person_id"] != person.id or not _in_period(day.year, day.month, start, end):
+            continue
         out.setdefault(str(day.year), {}).setdefault(jdate(day), []).append(
             {
                 "prescriber": d["prescriber"],
@@ -756,3 +766,16 @@ ITEM_DATA: dict[str, Callable[[Person], Any]] = {
     "portal_checkups": checkups,
     "portal_drugs": drugs,
 }
+
+
+def item_data(kind: str, person: Person, condition: dict[str, Any] | None = None) -> Any:
+    """:data:`ITEM_DATA` of ``kind`` for ``person``, narrowed by a checked condition
+    (``protocol.check_condition``): ``year`` for 税・所得, ``from``/``to`` for 医療費 and 薬剤."""
+    if not condition:
+        return ITEM_DATA[kind](person)
+    if kind == "portal_tax":
+        return tax(person, year=condition.get("year"))
+    if kind in ("portal_medical", "portal_drugs"):
+        narrowed = medical if kind == "portal_medical" else drugs
+        return narrowed(person, condition.get("from"), condition.get("to"))
+    raise ValueError(f"{kind} takes no condition")
