@@ -16,6 +16,7 @@ browser tests and the benchmark.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -199,6 +200,10 @@ VOILA_TEMPLATE = "mynalib"
 CULL_IDLE_SECONDS = 60
 
 
+#: kernels Voila keeps started ahead per dashboard (``--pool_size``)
+PRELOADED_KERNELS = 1
+
+
 def voila_command(
     notebooks: Path,
     port: int,
@@ -219,6 +224,10 @@ def voila_command(
         f"--template={VOILA_TEMPLATE}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
         f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 2))}",
+        # one kernel per dashboard started ahead, its imports done, waiting for the page
+        # (mynalib.widgets.apps.await_page); pooled kernels are never culled
+        "--preheat_kernel=True",
+        f"--pool_size={PRELOADED_KERNELS}",
     ]
     if show_tracebacks:
         cmd.append("--show_tracebacks=True")
@@ -327,8 +336,13 @@ def start_servers(
     show_tracebacks: bool = False,
     notebooks: Path | None = None,
     timeout: float = 60.0,
+    preheat_timeout: float = 30.0,
+    progress: Progress | None = None,
 ) -> Servers:
-    """Start the sandbox (optional) and Voila; return once both accept TCP connections."""
+    """Start the sandbox (optional) and Voila; return once both accept TCP connections and
+    the dashboards' preheated kernels wait for their pages (:func:`wait_for_preheated`, at
+    most ``preheat_timeout`` seconds: a page opened earlier waits for its kernel);
+    ``progress`` hears what is waited for."""
     workdir.mkdir(parents=True, exist_ok=True)
     nb_dir = notebooks or workdir / "dashboards"
     if notebooks is None:
@@ -362,6 +376,7 @@ def start_servers(
     logs.append(log)
     env = voila_env(workdir / "jupyter", extra=extra)
     write_voila_log_scrub(Path(env["JUPYTER_CONFIG_DIR"]))
+    log_start = log.stat().st_size if log.exists() else 0
     with open(log, "ab") as out:
         voila_proc = subprocess.Popen(
             voila_command(nb_dir, voila_port, show_tracebacks=show_tracebacks),
@@ -378,10 +393,44 @@ def start_servers(
         if sandbox_proc is not None and sandbox_port is not None:
             wait_for_port(sandbox_port, timeout=timeout, proc=sandbox_proc)
         wait_for_port(voila_port, timeout=timeout, proc=voila_proc)
+        if progress is not None:
+            progress("starting one kernel per dashboard, ready before its page is opened")
+        wait_for_preheated(log, log_start, nb_dir, proc=voila_proc, timeout=preheat_timeout)
     except BaseException:
         servers.stop()
         raise
     return servers
+
+
+def wait_for_preheated(
+    log: Path,
+    start: int,
+    notebooks: Path,
+    *,
+    proc: subprocess.Popen[Any] | None = None,
+    timeout: float = 60.0,
+) -> float:
+    """Wait until Voila's preheated kernel of every dashboard in ``notebooks`` waits for its
+    page (the line :data:`mynalib.widgets.PREHEATED_MARK` in ``log`` after byte
+    ``start``), so that the first page opened finds its kernel ready. Gives up quietly after
+    ``timeout`` seconds (the page then waits for its kernel); returns the seconds waited."""
+    from .widgets import PREHEATED_MARK
+
+    wanted = {name for name in DASHBOARDS if (notebooks / f"{name}.ipynb").exists()}
+    began = time.monotonic()
+    while wanted and time.monotonic() - began < timeout:
+        if proc is not None and proc.poll() is not None:
+            break
+        with contextlib.suppress(OSError):
+            with open(log, "rb") as f:
+                f.seek(start)
+                text = f.read().decode("utf-8", "replace")
+            for line in text.splitlines():
+                if PREHEATED_MARK in line:
+                    wanted.discard(line.rsplit(" ", 1)[-1].strip())
+        if wanted:
+            time.sleep(0.1)
+    return time.monotonic() - began
 
 
 @contextmanager

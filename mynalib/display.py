@@ -106,8 +106,97 @@ COLUMN_LABELS: dict[str, str] = {
     "submitted": "申請日",
     "updated": "更新日",
     "reason": "理由",
+    # わたしの情報: 税・所得 (income)
+    "salary_revenue": "給与収入",
+    "salary_income": "給与所得",
+    "business_revenue": "事業収入",
+    "business_income": "事業所得",
+    "pension_revenue": "公的年金等の収入",
+    "pension_income": "公的年金等の所得",
+    "misc_revenue": "雑（その他）の収入",
+    "misc_income": "雑所得（その他）",
+    "other_revenue": "その他の収入",
+    "other_income": "その他の所得",
+    "other_kinds": "その他の所得の種類",
+    "total_income": "総所得金額等",
+    "taxable_standard": "課税標準額",
+    "municipal_levy": "市区町村民税所得割額",
+    "prefectural_levy": "道府県民税所得割額",
+    "resident_levy": "住民税所得割額",
+    "tax_status": "課税区分",
+    # 世帯情報 (household_members)
+    "relation": "続柄",
+    "birth_date": "生年月日",
+    "sex": "性別",
+    "head": "世帯主",
+    "address": "住所",
+    # 児童手当 (child_allowance)
+    "recipient": "受給者",
+    "child": "対象児童",
+    "monthly_amount": "支給月額",
+    "certified_on": "認定日",
+    "first_month": "支給開始月",
+    "last_month": "支給終了予定月",
+    # 介護保険 (care_insurance)
+    "insured_number": "被保険者番号",
+    "certification": "認定状況",
+    "care_level": "要介護状態区分",
+    "copay": "負担割合",
+    "annual_premium": "保険料（年額）",
+    "premium_stage": "保険料段階",
+    "collection": "徴収方法",
+    # 雇用保険 (employment_insurance)
+    "acquired_on": "資格取得日",
+    "left_on": "離職日",
+    "insured": "加入中",
+    "loss_reason": "喪失原因",
+    # 健康保険証 (insurance_cards)
+    "insurer_number": "保険者番号",
+    "symbol": "記号",
+    "number": "番号",
+    "branch": "枝番",
+    "lost_on": "資格喪失日",
+    "valid": "有効",
+    # 予防接種 (vaccinations)
+    "vaccine": "予防接種",
+    "dose": "回数",
+    "place": "実施機関",
+    # 公金受取口座 (bank_account)
+    "registered": "登録",
+    "bank_name": "金融機関",
+    "branch_name": "支店",
+    "account_type": "預金種目",
+    "account_number": "口座番号",
+    "account_holder": "口座名義",
+    "registered_on": "登録日",
+    # わたしの情報の回答 (myinfo_answers)
+    "as_of": "時点",
+    "fetched_at": "取得日時",
+    "nothing_on_record": "記録",
+    # わたしの情報 (mynalib.analysis.myinfo, .vaccinations)
+    "answer": "記録",
+    "age": "年齢",
+    "resident_levy_total": "住民税所得割額（合計）",
+    "window": "標準的な接種期間",
+    "given": "接種日",
+    "until": "定期接種の期限",
     # vault status
     "documents": "書類の数",
+}
+
+#: labels a frame's own columns read as where the shared label would mislead (``status`` is
+#: the 納付状況 of a pension period but the 支給状況 of 児童手当)
+FRAME_LABELS: dict[str, dict[str, str]] = {
+    "child_allowance": {"status": "支給状況"},
+    "care_insurance": {"start": "認定有効期間（開始）", "end": "認定有効期間（終了）"},
+    "employment_insurance": {"employer": "事業所", "category": "被保険者区分"},
+    "insurance_cards": {"insurer": "保険者", "relation": "本人・家族"},
+    "vaccinations": {"date": "接種日", "category": "区分"},
+    "household_members": {"name": "氏名", "person": "回答した人"},
+    "myinfo_answers": {"status": "回答", "item": "項目", "category": "分類"},
+    "income": {"year": "年分"},
+    "vaccination_schedule": {"status": "状況", "vaccine": "予防接種"},
+    "myinfo": {"item": "項目", "category": "分類"},
 }
 
 #: columns that hold yen
@@ -124,6 +213,24 @@ MONEY_COLUMNS = frozenset(
         "declared",
         "所得税",
         "住民税",
+        "salary_revenue",
+        "salary_income",
+        "business_revenue",
+        "business_income",
+        "pension_revenue",
+        "pension_income",
+        "misc_revenue",
+        "misc_income",
+        "other_revenue",
+        "other_income",
+        "total_income",
+        "taxable_standard",
+        "municipal_levy",
+        "prefectural_levy",
+        "resident_levy",
+        "monthly_amount",
+        "annual_premium",
+        "resident_levy_total",
     }
 )
 
@@ -132,6 +239,11 @@ FLAG_WORDS: dict[str, tuple[str, str]] = {
     "推計": ("推計", ""),
     "estimate": ("推計", ""),
     "read": ("既読", "未読"),
+    "head": ("世帯主", ""),
+    "insured": ("加入中", "離職"),
+    "valid": ("有効", "喪失"),
+    "registered": ("登録済", "未登録"),
+    "nothing_on_record": ("記録がありません", "あり"),
 }
 YES_NO = ("はい", "いいえ")
 
@@ -278,6 +390,12 @@ def ja_table(
     else:
         out = out.reset_index(drop=True)
     return out
+
+
+def frame_table(frame: str, df: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+    """:func:`ja_table` of a frame named ``frame``, with its own labels (:data:`FRAME_LABELS`)."""
+    labels = {**FRAME_LABELS.get(frame, {}), **(kwargs.pop("labels", None) or {})}
+    return ja_table(df, labels=labels, **kwargs)
 
 
 # ------------------------------------------------------------------------------ the portal

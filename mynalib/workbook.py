@@ -174,12 +174,16 @@ class Workbook:
         money: bool | list[str] | None = None,
         labels: dict[str, str] | None = None,
         rows: int | None = None,
+        frame: str | None = None,
     ) -> pd.DataFrame:
         """``df`` as a person reads it (:func:`mynalib.display.ja_table`): Japanese column
-        names, yen, 推計 as a mark, people in household order; ``rows``: only the first rows."""
-        from .display import ja_table
+        names, yen, 推計 as a mark, people in household order; ``rows``: only the first rows;
+        ``frame``: the frame (or table) ``df`` is, for the labels its own columns read as
+        (:data:`mynalib.display.FRAME_LABELS`)."""
+        from .display import FRAME_LABELS, ja_table
 
-        return ja_table(df, order=self.household(), money=money, labels=labels, rows=rows)
+        names = {**FRAME_LABELS.get(frame or "", {}), **(labels or {})}
+        return ja_table(df, order=self.household(), money=money, labels=names, rows=rows)
 
     def resolve_person(self, person: str | None, *, frame: str | None = None) -> str:
         """A sample id (``"taro"``) or a name → the name; None → the first person in ``frame``."""
@@ -197,6 +201,11 @@ class Workbook:
                 "ポータルから取得してください（myna fetch）。",
             )
         return names[0]
+
+    def who(self, person: str | None) -> str | None:
+        """The name of ``person`` (a sample id such as ``"taro"``, or a name); None stays None
+        (everyone)."""
+        return self.resolve_person(person) if person else None
 
     def member(self, person: str) -> Person | None:
         """The sample household member with this name (None in a user's vault)."""

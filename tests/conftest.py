@@ -23,7 +23,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+#: markers of tests that share one resource of the machine; under pytest-xdist (``make test``:
+#: ``-n auto --dist loadgroup``) each group runs on one worker, one test after another: the
+#: pcscd tests start the system's one pcscd (a test meeting another worker's pcscd would skip)
+SERIAL_GROUPS = {"pcsc": "pcscd", "hardware": "pcscd"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        groups = {g for m, g in SERIAL_GROUPS.items() if item.get_closest_marker(m) is not None}
+        for group in sorted(groups):
+            item.add_marker(pytest.mark.xdist_group(group))
     if config.getoption("--hardware"):
         return
     skip = pytest.mark.skip(reason="hardware test: opt in with --hardware (needs a reader + card)")

@@ -11,16 +11,22 @@ pcsc_card  # noqa: F401``). Skips with a visible reason when pcscd, the vpcd dri
 is missing. pcscd is started by this process and stopped by its PID; a pcscd that someone else
 started is never killed nor used: the test is skipped with the reason. Nested stacks in one process
 share the pcscd and use the second vpcd slot.
+
+The machine has one pcscd: test processes that run at the same time (the workers of
+``make test``, which runs pytest-xdist) take turns through a lock file (:func:`pcscd_turn`), held
+while a pcscd of theirs runs and by the tests that need no pcscd running.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,6 +67,41 @@ def _foreign_pcscd() -> list[int]:
     return [int(x) for x in out.stdout.split()]
 
 
+#: the lock file through which test processes take turns with the machine's one pcscd
+PCSCD_LOCK = Path(tempfile.gettempdir()) / "mynalib-tests-pcscd.lock"
+#: how long a test waits for its turn before it is skipped with the reason
+PCSCD_TURN_TIMEOUT = 900.0
+
+
+@contextlib.contextmanager
+def pcscd_turn(timeout: float = PCSCD_TURN_TIMEOUT, lock: Path = PCSCD_LOCK) -> Iterator[None]:
+    """Hold the machine-wide pcscd lock (an exclusive ``flock``); other test processes (xdist
+    workers, another test run) wait for it. Skips the test if the turn does not come."""
+    lock.touch(exist_ok=True)
+    with open(lock, "r+b") as f:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.skip(f"another test process held the pcscd lock for {timeout:.0f} s")
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def no_pcscd() -> Iterator[None]:
+    """For a test of what happens without pcscd: our turn with pcscd, so that no pcscd of these
+    tests (another worker's) runs meanwhile."""
+    with pcscd_turn():
+        yield
+
+
 @dataclass
 class PcscStack:
     reader: str
@@ -84,7 +125,7 @@ _SLOTS: set[int] = set()
 def pcscd_process(timeout: float = 10.0) -> Iterator[int | None]:
     """Start ``pcscd --foreground`` as a child unless this process already runs one (then share
     it); stop it by PID when its last user leaves. A pcscd started by someone else is never
-    touched: the test is skipped with the reason."""
+    touched: the test is skipped with the reason. A new pcscd waits for :func:`pcscd_turn`."""
     running = _foreign_pcscd()
     own = [pid for pid in running if pid in _OWN]
     if own:
@@ -95,6 +136,14 @@ def pcscd_process(timeout: float = 10.0) -> Iterator[int | None]:
         finally:
             _OWN[pid] -= 1
         return
+    with pcscd_turn():
+        with _new_pcscd(timeout) as pid:
+            yield pid
+
+
+@contextlib.contextmanager
+def _new_pcscd(timeout: float) -> Iterator[int]:
+    running = _foreign_pcscd()
     if running:
         pytest.skip(
             f"a pcscd not started by these tests is running (PID {running}); not touching it "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,3 +89,46 @@ def test_jupyter_start_imports_no_lark_grammars() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_make_test_runs_the_suite_in_parallel() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    target = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "$(PYTEST_XDIST)" in target
+    line = next(x for x in makefile.splitlines() if x.startswith("PYTEST_XDIST ?="))
+    assert "-n auto" in line and "--dist loadgroup" in line  # groups honoured
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert any(r.startswith("pytest-xdist") for r in project["optional-dependencies"]["dev"])
+
+
+@pytest.mark.pcsc
+def test_pcscd_tests_share_one_xdist_group(request: pytest.FixtureRequest) -> None:
+    # every pcsc test starts the machine's one pcscd: under xdist they run on one worker
+    groups = [m.args for m in request.node.iter_markers("xdist_group")]
+    assert groups == [("pcscd",)]
+
+
+def test_pcscd_turns_are_exclusive_across_processes(tmp_path: Path) -> None:
+    # xdist workers (and other test runs) take turns with the machine's one pcscd
+    import subprocess
+    import sys
+
+    from tests.pcsc_stack import pcscd_turn
+
+    lock = tmp_path / "pcscd.lock"
+
+    probe = (
+        "import fcntl, sys\n"
+        f"f = open({str(lock)!r}, 'r+b')\n"
+        "try:\n    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept BlockingIOError:\n"
+        "    sys.exit(3)\n"
+    )
+
+    def other_gets_it() -> bool:
+        done = subprocess.run([sys.executable, "-c", probe], timeout=60, check=False)
+        assert done.returncode in (0, 3)
+        return done.returncode == 0
+
+    with pcscd_turn(lock=lock):
+        assert not other_gets_it()
+    assert other_gets_it()

@@ -32,6 +32,15 @@ FRAME_NAMES = (
     "history",
     "procedures",
     "applications",
+    "income",
+    "household_members",
+    "child_allowance",
+    "care_insurance",
+    "employment_insurance",
+    "insurance_cards",
+    "vaccinations",
+    "bank_account",
+    "myinfo_answers",
 )
 
 #: from this many files on, `myna import` shows a progress bar
@@ -215,19 +224,30 @@ def render_frame(df: pd.DataFrame, fmt: str) -> str:
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--show-numbers",
+    is_flag=True,
+    help="Show personal numbers (被保険者番号, 記号・番号, 口座番号) as stored; masked otherwise.",
+)
 @vault_option
 @report_errors
 def table_command(
-    name: str, year: int | None, person: str | None, fmt: str, vault_dir: Path | None
+    name: str,
+    year: int | None,
+    person: str | None,
+    fmt: str,
+    show_numbers: bool,
+    vault_dir: Path | None,
 ) -> None:
     """Print a frame, e.g. `myna table medical_expenses --year 2025`.
 
     Money is integer yen; `--format json` gives one object per row, `--format csv` a CSV with a
-    header.
+    header. Personal numbers (被保険者番号, 保険証の記号・番号, 口座番号) are masked unless
+    `--show-numbers` is given.
     """
     with open_command_vault(vault_dir, create=False) as vault:
         try:
-            df = vault.frame(name, year=year, person=person)
+            df = vault.frame(name, year=year, person=person, reveal=show_numbers)
         except ValueError as exc:  # e.g. a frame without a year column
             raise click.UsageError(str(exc)) from None
     click.echo(render_frame(df, fmt), nl=False)

@@ -17,17 +17,38 @@ from typing import TYPE_CHECKING, Any
 from ..jp.names import name_key
 from . import (
     applications,
+    bank_account,
+    care_insurance,
     checkups,
+    child_allowance,
     deductions,
     dispensings,
+    employment_insurance,
     history,
+    household_members,
+    income,
+    insurance_cards,
     medical_expenses,
+    myinfo_answers,
     notices,
     pension_periods,
     procedures,
+    vaccinations,
 )
 from .deductions import DEDUCTION_CATEGORIES
-from .schema import BOOL, DATE, INT, MONEY, MONTH, TEXT, Builder, Extract, Frame, FrameSpec
+from .schema import (
+    BOOL,
+    DATE,
+    INT,
+    MONEY,
+    MONTH,
+    TEXT,
+    Builder,
+    Extract,
+    Frame,
+    FrameSpec,
+    mask_number,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,6 +66,15 @@ FRAMES: tuple[Frame, ...] = (
     history.FRAME,
     procedures.FRAME,
     applications.FRAME,
+    income.FRAME,
+    household_members.FRAME,
+    child_allowance.FRAME,
+    care_insurance.FRAME,
+    employment_insurance.FRAME,
+    insurance_cards.FRAME,
+    vaccinations.FRAME,
+    bank_account.FRAME,
+    myinfo_answers.FRAME,
 )
 
 SCHEMAS: dict[str, FrameSpec] = {frame.spec.name: frame.spec for frame in FRAMES}
@@ -138,6 +168,12 @@ def build(
     return filter_frame(frame, df, year=year, person=person)
 
 
+def masked(frame: str, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (a ``frame``) with its personal numbers masked (:attr:`FrameSpec.secret`): how every
+    output shows it unless the user asks for the numbers."""
+    return SCHEMAS[frame].masked(df)
+
+
 def filter_frame(
     frame: str, df: pd.DataFrame, *, year: int | None = None, person: str | None = None
 ) -> pd.DataFrame:
@@ -193,6 +229,8 @@ __all__ = [
     "filter_frame",
     "kinds_for",
     "load_all",
+    "mask_number",
+    "masked",
     "register",
     "register_extract",
     "registry_is_builtin",

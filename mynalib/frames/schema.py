@@ -7,7 +7,7 @@ imports pandas before a frame is actually made.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,6 +32,22 @@ class FrameSpec:
     #: which column the ``person=`` filter looks at
     person_column: str | None = "person"
     description: str = ""
+    #: columns holding personal numbers (被保険者番号, 記号・番号, 口座番号) → how many of their
+    #: last characters stay visible when the frame is shown masked (:meth:`masked`)
+    secret: dict[str, int] = field(default_factory=dict)
+
+    def masked(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with the personal numbers masked (:func:`mask_number`); ``df`` itself when
+        the frame has none (a copy otherwise)."""
+        present = [c for c in self.secret if c in df.columns]
+        if not present:
+            return df
+        out = df.copy()
+        for col in present:
+            keep = self.secret[col]
+            out[col] = out[col].map(lambda v, keep=keep: mask_number(v, keep), na_action="ignore")
+            out[col] = out[col].astype(self.columns.get(col, TEXT))
+        return out
 
     def empty(self) -> pd.DataFrame:
         """The frame with no rows (every column of its dtype)."""
@@ -55,6 +71,29 @@ class FrameSpec:
                 series = series.astype(dtype)
             out[col] = series
         return pd.DataFrame(out).reset_index(drop=True)
+
+
+#: characters that are already a mask (the portal's, or ours)
+MASK_CHARACTERS = frozenset("*＊●○×XＸ")
+
+
+def mask_number(value: object, keep: int = 0) -> object:
+    """``"0000123456"`` → ``"******3456"`` (``keep=4``): every letter or digit but the last
+    ``keep`` becomes ``*``; separators (``-``, spaces) and characters already masked stay. Only
+    letters and digits count toward ``keep``. None (or NA) stays as it is."""
+    if value is None or not isinstance(value, str):
+        return value
+    chars = list(value)
+    kept = 0
+    for i in range(len(chars) - 1, -1, -1):
+        ch = chars[i]
+        if ch in MASK_CHARACTERS or not ch.isalnum():
+            continue
+        if kept < keep:
+            kept += 1
+            continue
+        chars[i] = "*"
+    return "".join(chars)
 
 
 #: builder(documents of the kinds it reads) -> the frame's rows from them

@@ -114,19 +114,73 @@ class Item:
     #: the answer's shape: "results" (flat {hierarchy, code, name, content} rows) or
     #: "drugInfo" (薬剤情報, nested by year and date)
     answer: str = "results"
+    #: the category of わたしの情報's menu it is shown under (:data:`MYINFO_CATEGORIES`)
+    category: str = ""
+
+
+#: わたしの情報's menu, in its order: every item belongs to one of these
+MYINFO_CATEGORIES: tuple[str, ...] = (
+    "健康・医療",
+    "税・所得・口座",
+    "年金",
+    "子ども・子育て",
+    "世帯情報",
+    "福祉・介護",
+    "雇用保険",
+)
 
 
 #: the わたしの情報 items, in the order `myna fetch all` asks for them
 ITEMS: tuple[Item, ...] = (
-    Item("TM00000000000101", "年金記録（加入期間）", "portal_pension", "pension"),
-    Item("TM00000000000701", "医療費通知情報", "portal_medical", "medical"),
-    Item("TM00000000000703", "薬剤情報", "portal_drugs", "drugs", answer="drugInfo"),
-    Item("TM00000000000702", "特定健診情報", "portal_checkups", "checkups"),
-    Item("TM00000000000201", "税・所得（所得・課税状況）", "portal_tax", "myinfo"),
-    Item("TM00000000000301", "世帯情報", "portal_household", "myinfo"),
-    Item("TM00000000000401", "子育て（児童手当）", "portal_childcare", "myinfo"),
-    Item("TM00000000000501", "介護・福祉（介護保険）", "portal_care", "myinfo"),
-    Item("TM00000000000601", "雇用保険", "portal_employment", "myinfo"),
+    Item("TM00000000000101", "年金記録（加入期間）", "portal_pension", "pension", category="年金"),
+    Item("TM00000000000701", "医療費通知情報", "portal_medical", "medical", category="健康・医療"),
+    Item(
+        "TM00000000000703",
+        "薬剤情報",
+        "portal_drugs",
+        "drugs",
+        answer="drugInfo",
+        category="健康・医療",
+    ),
+    Item("TM00000000000702", "特定健診情報", "portal_checkups", "checkups", category="健康・医療"),
+    Item(
+        "TM00000000000201",
+        "税・所得（所得・課税状況）",
+        "portal_tax",
+        "myinfo",
+        category="税・所得・口座",
+    ),
+    Item("TM00000000000301", "世帯情報", "portal_household", "myinfo", category="世帯情報"),
+    Item(
+        "TM00000000000401",
+        "子育て（児童手当）",
+        "portal_childcare",
+        "myinfo",
+        category="子ども・子育て",
+    ),
+    Item(
+        "TM00000000000501",
+        "介護・福祉（介護保険）",
+        "portal_care",
+        "myinfo",
+        category="福祉・介護",
+    ),
+    Item("TM00000000000601", "雇用保険", "portal_employment", "myinfo", category="雇用保険"),
+    Item(
+        "TM00000000000704",
+        "健康保険証（資格情報）",
+        "portal_insurance_card",
+        "myinfo",
+        category="健康・医療",
+    ),
+    Item("TM00000000000705", "予防接種", "portal_vaccinations", "myinfo", category="健康・医療"),
+    Item(
+        "TM00000000000202",
+        "公金受取口座",
+        "portal_bank_account",
+        "myinfo",
+        category="税・所得・口座",
+    ),
 )
 
 #: the data API's operations, in the order `myna fetch all` runs the fetchable ones (after ITEMS)
@@ -377,7 +431,10 @@ USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 SCOPE_LABELS: dict[str, str] = {
     "openid": "ログインしたこと（本人の識別子）",
     "profile": "氏名",
-    "myinfo": "わたしの情報（年金・税・世帯・子育て・介護・雇用保険）とやりとり履歴",
+    "myinfo": (
+        "わたしの情報（年金・税・世帯・子育て・介護・雇用保険・健康保険証・予防接種・公金受取口座）"
+        "とやりとり履歴"
+    ),
     "medical": "医療保険の情報（薬剤・特定健診・医療費）",
     "notices": "お知らせ",
     "procedures": "手続の検索・電子申請と申請状況",
@@ -461,4 +518,6 @@ def decode_approval(text: str) -> tuple[str, bytes, bytes]:
 
 assert all(len(op.screen_id) == 14 for op in OPERATIONS)
 assert all(op.scope in SCOPES for op in OPERATIONS)
+assert all(item.category in MYINFO_CATEGORIES for item in ITEMS)
+assert {item.category for item in ITEMS} == set(MYINFO_CATEGORIES)
 assert set(SCOPE_LABELS) == set(SCOPES)

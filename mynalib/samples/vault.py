@@ -4,7 +4,8 @@
 content, ``source="sample"``, each file attributed to the member its folder or name says), then
 logs in to an in-process portal sandbox with the members' software cards
 (:mod:`mynalib.samples.card`) and fetches what only the portal has (:data:`SANDBOX_FETCHES`):
-every member's 薬剤情報, and the お知らせ, やりとり履歴 and 申請状況 of the first member (the holder
+every member's 薬剤情報 and わたしの情報 (税・所得, 世帯, 子育て, 介護, 雇用保険, 健康保険証,
+予防接種, 公金受取口座), and the お知らせ, やりとり履歴 and 申請状況 of the first member (the holder
 of the built-in ``--virtual`` card and of the demo's card). The notebooks' workbook
 (:func:`mynalib.workbook.open_workbook`) and ``myna demo`` both build their sample vault here.
 """
@@ -28,15 +29,15 @@ Progress = Callable[[int, int, str], None]
 
 #: what the sandbox adds to the sample files: (member id, portal groups fetched with their card)
 SANDBOX_FETCHES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (HOUSEHOLD[0].id, ("drugs", "notices", "history", "applications")),
-    *((member.id, ("drugs",)) for member in HOUSEHOLD[1:]),
+    (HOUSEHOLD[0].id, ("drugs", "myinfo", "notices", "history", "applications")),
+    *((member.id, ("drugs", "myinfo")) for member in HOUSEHOLD[1:]),
 )
 
 #: the folder of the pension CSVs among the sample files (see ``pension_files``)
 PENSION_FOLDER = "nenkin"
 
 #: bump when the way the sample vault is built changes (cached copies are then rebuilt)
-BUILD_VERSION = "3"
+BUILD_VERSION = "4"
 
 #: the code the vault's content depends on besides the documents (the sandbox serves the portal
 #: part), relative to the package folder

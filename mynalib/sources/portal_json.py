@@ -4,7 +4,8 @@ Pure functions: bytes in, records out (no network, no vault). The shapes are tho
 ``mynalib/portal/PROTOCOL.md``:
 
 * わたしの情報 items (``portal_pension``, ``portal_medical``, ``portal_checkups``, ``portal_tax``,
-  ``portal_household``, ``portal_childcare``, ``portal_care``, ``portal_employment``): the envelope
+  ``portal_household``, ``portal_childcare``, ``portal_care``, ``portal_employment``,
+  ``portal_insurance_card``, ``portal_vaccinations``, ``portal_bank_account``): the envelope
   of the final ``myinfo/get`` answer; ``results`` is a flat list of
   ``{hierarchy, code, name, content}`` where ``hierarchy`` is a dotted path (``"1"`` a record,
   ``"1.2"`` its second field, ``"1.4.1"`` a child of that field);
@@ -297,6 +298,303 @@ def parse_generic(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[
     return out, meta
 
 
+# ------------------------------------------------------- 税・所得, 世帯, 子育て, 介護, 雇用保険, …
+#: 所得の種類 → the column prefix of the ``income`` frame (``salary_income``, …); any other kind
+#: (不動産, 配当, 譲渡, 一時, …) is added to ``other_*`` and named in ``other_kinds``
+INCOME_KINDS: dict[str, str] = {
+    "給与": "salary",
+    "事業": "business",
+    "事業(営業等)": "business",
+    "事業(農業)": "business",
+    "営業等": "business",
+    "公的年金等": "pension",
+    "雑": "misc",
+    "雑(その他)": "misc",
+    "雑(業務)": "misc",
+}
+INCOME_COLUMNS = tuple(
+    f"{prefix}_{what}"
+    for prefix in ("salary", "business", "pension", "misc", "other")
+    for what in ("revenue", "income")
+)
+#: what each 所得割額 field is: 市区町村民税 (6% of the standard 10%), 道府県民税 (4%) or the whole
+_LEVY_CODES = {"ZE0005": "municipal", "ZE0007": "prefectural"}
+
+
+def levy_kind(name: str) -> str | None:
+    """``municipal`` / ``prefectural`` / ``whole`` for a field named ``…所得割額`` (None for any
+    other field): 市区町村民税・市町村民税・特別区民税 are municipal, 道府県民税・都民税・県民税・
+    府民税・道民税 prefectural, a plain 所得割額 is the whole."""
+    name = unicodedata.normalize("NFKC", name).strip()
+    if not name.endswith("所得割額"):
+        return None
+    if any(w in name for w in ("市区町村民税", "市町村民税", "特別区民税")):
+        return "municipal"
+    if any(w in name for w in ("道府県民税", "都民税", "県民税", "府民税", "道民税")):
+        return "prefectural"
+    return "whole"
+
+
+def _year_of(text: str | None) -> int | None:
+    from ..jp.eras import parse_year
+
+    value = (_nfkc(text) or "").removesuffix("分")
+    if not value:
+        return None
+    try:
+        return parse_year(value)
+    except ValueError:
+        raise MalformedDocument(f"not a year: {text!r}") from None
+
+
+def _add(row: Record, column: str, value: int | None) -> None:
+    if value is not None:
+        row[column] = (row.get(column) or 0) + value
+
+
+def parse_tax(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    """税・所得: one record per 年分 with the 所得 by kind (``salary_revenue``, ``salary_income``,
+    …), ``total_income`` (総所得金額等: the answer's, else the kinds' sum), ``taxable_standard``
+    (課税標準額), the 所得割額 as given (``municipal_levy``, ``prefectural_levy``, or
+    ``resident_levy`` for a plain 所得割額) and ``tax_status``. Several records of one 年分 (the
+    older shape: one per 所得の種類) are put together."""
+    nodes, meta = _myinfo_records(data)
+    years: dict[int, Record] = {}
+    known = {"ZE0001", "ZE0002", "ZE0003", "ZE0004", "ZE0005", "ZE0006", "ZE0007", "ZE0008"}
+    for n in nodes:
+        year = _year_of(n.get("ZE0001"))
+        if year is None:
+            raise MalformedDocument("税・所得 record without 年分", element="ZE0001")
+        row = years.setdefault(year, {"person": meta["person"], "year": year, "extra": {}})
+        kinds: list[tuple[str, int | None, int | None]] = []
+        for child in n.children:
+            if child.code == "ZE0002" and child.children:
+                fields = child.field_map()
+                kinds.append(
+                    (
+                        child.content,
+                        _int(fields["ZE0003"].content) if "ZE0003" in fields else None,
+                        _int(fields["ZE0004"].content) if "ZE0004" in fields else None,
+                    )
+                )
+        if n.get("ZE0002") is not None and not any(c.children for c in n.children):
+            kinds.append((n.get("ZE0002") or "", _int(n.get("ZE0003")), _int(n.get("ZE0004"))))
+        for kind, revenue, income in kinds:
+            label = _nfkc(kind) or ""
+            prefix = INCOME_KINDS.get(label, "other")
+            if prefix == "other":
+                row["other_kinds"] = "、".join(
+                    dict.fromkeys(
+                        [*filter(None, (row.get("other_kinds") or "").split("、")), label]
+                    )
+                )
+            _add(row, f"{prefix}_revenue", revenue)
+            _add(row, f"{prefix}_income", income)
+            _add(row, "_kinds_income", income)
+        for child in n.children:
+            if child.code == "ZE0002":
+                continue
+            levy = _LEVY_CODES.get(child.code) or levy_kind(child.name)
+            if levy is not None:
+                column = {"whole": "resident_levy"}.get(levy, f"{levy}_levy")
+                value = _int(child.content)
+                if value is not None:
+                    row[column] = max(row.get(column) or 0, value)
+            elif child.code == "ZE0008":
+                row["total_income"] = _int(child.content)
+            elif child.code == "ZE0009":
+                row["taxable_standard"] = _int(child.content)
+            elif child.code == "ZE0006":
+                row["tax_status"] = child.content or None
+            elif child.code not in known:
+                row["extra"][child.name or child.code] = child.content
+    out = []
+    for year in sorted(years):
+        row = years[year]
+        kinds_total = row.pop("_kinds_income", None)
+        if row.get("total_income") is None:
+            row["total_income"] = kinds_total
+        if row["extra"]:
+            warnings.append(f"unknown fields kept in extra: {', '.join(row['extra'])}")
+        out.append(row)
+    return out, meta
+
+
+def parse_household(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    """世帯情報: one record per 世帯員 (``name``, ``relation`` 続柄, ``birth_date``, ``sex``,
+    ``head`` whether they are the 世帯主, ``address``)."""
+    nodes, meta = _myinfo_records(data)
+    out = []
+    for n in nodes:
+        relation = _nfkc(n.get("SE0002"))
+        out.append(
+            {
+                "person": meta["person"],
+                "name": n.get("SE0001") or None,
+                "relation": relation or None,
+                "birth_date": parse_date(n.get("SE0003")),
+                "sex": _nfkc(n.get("SE0005")) or None,
+                "head": relation == "世帯主",
+                "address": n.get("SE0004") or None,
+                "extra": _known(n, {f"SE000{i}" for i in range(1, 6)}, warnings),
+            }
+        )
+    return out, meta
+
+
+def _month(text: str | None) -> str | None:
+    day = parse_date(text)
+    return day.strftime("%Y-%m") if day else None
+
+
+def parse_childcare(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    """子育て（児童手当）: one record per 対象児童."""
+    nodes, meta = _myinfo_records(data)
+    out = []
+    for n in nodes:
+        out.append(
+            {
+                "person": meta["person"],
+                "recipient": n.get("KO0001") or None,
+                "child": n.get("KO0002") or None,
+                "monthly_amount": _int(n.get("KO0003")),
+                "certified_on": parse_date(n.get("KO0004")),
+                "status": _nfkc(n.get("KO0005")) or None,
+                "first_month": _month(n.get("KO0006")),
+                "last_month": _month(n.get("KO0007")),
+                "extra": _known(n, {f"KO000{i}" for i in range(1, 8)}, warnings),
+            }
+        )
+    return out, meta
+
+
+def parse_care(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    """介護・福祉（介護保険）: the 認定 (状況, 年月日, 要介護状態区分, 有効期間), 負担割合 and
+    保険料."""
+    nodes, meta = _myinfo_records(data)
+    out = []
+    for n in nodes:
+        out.append(
+            {
+                "person": meta["person"],
+                "insured_number": _nfkc(n.get("KA0001")) or None,
+                "certification": _nfkc(n.get("KA0007")) or None,
+                "certified_on": parse_date(n.get("KA0006")),
+                "care_level": _nfkc(n.get("KA0002")) or None,
+                "start": parse_date(n.get("KA0003")),
+                "end": parse_date(n.get("KA0004")),
+                "copay": _nfkc(n.get("KA0005")) or None,
+                "annual_premium": _int(n.get("KA0008")),
+                "premium_stage": _nfkc(n.get("KA0009")) or None,
+                "collection": n.get("KA0010") or None,
+                "extra": _known(n, {f"KA{i:04d}" for i in range(1, 11)}, warnings),
+            }
+        )
+    return out, meta
+
+
+def parse_employment(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    """雇用保険: one record per 被保険者資格 (事業所, 資格取得, 離職 and why)."""
+    nodes, meta = _myinfo_records(data)
+    out = []
+    for n in nodes:
+        left = parse_date(n.get("KY0005"))
+        out.append(
+            {
+                "person": meta["person"],
+                "insured_number": _nfkc(n.get("KY0004")) or None,
+                "employer": _nfkc(n.get("KY0001")) or None,
+                "acquired_on": parse_date(n.get("KY0002")),
+                "left_on": left,
+                "category": n.get("KY0003") or None,
+                "loss_reason": n.get("KY0006") or None,
+                "insured": left is None,
+                "extra": _known(n, {f"KY000{i}" for i in range(1, 7)}, warnings),
+            }
+        )
+    return out, meta
+
+
+def parse_insurance_card(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    """健康保険証（資格情報）: one record per enrolment (保険者, 記号・番号・枝番, 本人/家族,
+    資格取得・喪失, 一部負担金の割合)."""
+    nodes, meta = _myinfo_records(data)
+    out = []
+    for n in nodes:
+        lost = parse_date(n.get("HK0008"))
+        out.append(
+            {
+                "person": meta["person"],
+                "insurer": n.get("HK0001") or None,
+                "insurer_number": _nfkc(n.get("HK0002")) or None,
+                "symbol": n.get("HK0003") or None,
+                "number": n.get("HK0004") or None,
+                "branch": n.get("HK0005") or None,
+                "relation": _nfkc(n.get("HK0006")) or None,
+                "acquired_on": parse_date(n.get("HK0007")),
+                "lost_on": lost,
+                "copay": _nfkc(n.get("HK0009")) or None,
+                "valid": lost is None,
+                "extra": _known(n, {f"HK000{i}" for i in range(1, 10)}, warnings),
+            }
+        )
+    return out, meta
+
+
+def parse_vaccinations(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    """予防接種: one record per dose (``vaccine``, ``dose``, ``date``, ``category`` 定期/任意/臨時,
+    ``place``)."""
+    nodes, meta = _myinfo_records(data)
+    out = []
+    for n in nodes:
+        out.append(
+            {
+                "person": meta["person"],
+                "date": parse_date(n.get("YS0003")),
+                "vaccine": (n.get("YS0001") or "").strip() or None,
+                "dose": _nfkc(n.get("YS0002")) or None,
+                "category": n.get("YS0004") or None,
+                "place": _nfkc(n.get("YS0005")) or None,
+                "extra": _known(n, {f"YS000{i}" for i in range(1, 6)}, warnings),
+            }
+        )
+    return out, meta
+
+
+def parse_bank_account(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
+    """公金受取口座: whether one is registered and which (the number as the portal masks it)."""
+    nodes, meta = _myinfo_records(data)
+    out = []
+    for n in nodes:
+        status = _nfkc(n.get("KK0001")) or ""
+        out.append(
+            {
+                "person": meta["person"],
+                "registered": status == "登録済",
+                "bank_name": n.get("KK0002") or None,
+                "branch_name": n.get("KK0003") or None,
+                "account_type": _nfkc(n.get("KK0004")) or None,
+                "account_number": _nfkc(n.get("KK0005")) or None,
+                "account_holder": n.get("KK0006") or None,
+                "registered_on": parse_date(n.get("KK0007")),
+                "extra": _known(n, {f"KK000{i}" for i in range(1, 8)}, warnings),
+            }
+        )
+    return out, meta
+
+
+def answer_status(data: bytes) -> dict[str, Any]:
+    """What a stored わたしの情報 answer is, without reading its records: ``item_id``,
+    ``status`` (``03`` results / ``04`` nothing on record), ``person`` and ``as_of``."""
+    item = _item(_load(data))
+    return {
+        "item_id": item.get("itemId"),
+        "status": item.get("status"),
+        "person": _subject_name(item),
+        "as_of": item.get("asOf"),
+    }
+
+
 def parse_drugs(data: bytes, warnings: list[str]) -> tuple[list[Record], dict[str, Any]]:
     body = _load(data)
     item = _item(body)
@@ -439,6 +737,14 @@ _OWN_PARSERS: dict[str, _Parser] = {
     "portal_medical": parse_medical,
     "portal_checkups": parse_checkups,
     "portal_drugs": parse_drugs,
+    "portal_tax": parse_tax,
+    "portal_household": parse_household,
+    "portal_childcare": parse_childcare,
+    "portal_care": parse_care,
+    "portal_employment": parse_employment,
+    "portal_insurance_card": parse_insurance_card,
+    "portal_vaccinations": parse_vaccinations,
+    "portal_bank_account": parse_bank_account,
     "portal_notices": parse_notices,
     "portal_history": parse_history,
     "portal_procedures": parse_procedures,

@@ -1,22 +1,20 @@
 """What the vault itself knows about income and the household, for the tax summary.
 
-`myna fetch` stores the portal's 税・所得 (``portal_tax``: 所得金額, 市区町村民税所得割額 per 年分)
-and 世帯情報 (``portal_household``: the members with 続柄 and 生年月日); every 医療費通知 carries
-the 生年月日 of its person. :func:`read_vault_inputs` reads them, through the parsers' records
-(:func:`mynalib.sources.parse`), into :class:`VaultInputs`; :func:`apply_vault_inputs` fills what
-the settings leave out, naming where each figure came from (the settings always win).
-
-This module is the one place that reads those documents for the tax summary: when ``income`` and
-``household_members`` frames exist, :func:`read_vault_inputs` is the function to swap.
+`myna fetch` stores the portal's 税・所得 (``portal_tax``) and 世帯情報 (``portal_household``);
+their frames are ``income`` (per person and 年分: 所得金額 by kind, 総所得金額等, 課税標準額, the
+市区町村民税 and 道府県民税 所得割額) and ``household_members`` (the members with 続柄 and 生年月日);
+every 医療費通知 carries the 生年月日 of its person. :func:`read_vault_inputs` reads those frames
+into :class:`VaultInputs`; :func:`apply_vault_inputs` fills what the settings leave out, naming
+where each figure came from (the settings always win). This module is the one place the tax
+summary learns them.
 
 How each field is read:
 
-* 所得金額 → 総所得金額等 (the sum over the 所得の種類 of the 年分);
-* 市区町村民税所得割額 is the municipal part only; the ふるさと納税 limit needs the whole
-  住民税所得割額, so with no 道府県民税 field the total is derived at the standard rates
+* 総所得金額等 → the answer's own figure, else the sum of the 所得金額 over the 所得の種類;
+* 住民税所得割額: with both the 市区町村民税 and the 道府県民税 所得割額 they are added; with only
+  the municipal part (an older answer) the total is derived at the standard rates
   (市町村民税 6% : 道府県民税 4%, so × 10/6; :data:`~mynalib.tax.rules.SRC_RESIDENT_SPLIT`)
-  and said so — a 指定都市 (8% : 2%) differs;
-  with both fields present they are added; a plain 所得割額 is taken as the total;
+  and said so — a 指定都市 (8% : 2%) differs; a plain 所得割額 is taken as the total;
 * the 所得割額 of 年分 Y is the 住民税 on the income of Y (令和(Y+1)年度): what year Y's
   ふるさと納税 limit rests on;
 * 世帯情報: members, 続柄 and 生年月日; in a year whose 生命保険料控除 asks (令和8年分), the
@@ -108,29 +106,6 @@ class VaultInputs:
         return bool(self.total_income or self.resident_levy or self.members or self.births)
 
 
-def _latest(documents: Iterable[Document], kind: str) -> list[Document]:
-    """The newest document of ``kind`` per person: わたしの情報 answers are full snapshots."""
-    best: dict[str | None, Document] = {}
-    for doc in documents:
-        if doc.kind != kind:
-            continue
-        have = best.get(doc.person)
-        if have is None or (doc.fetched_at, doc.id or 0) >= (have.fetched_at, have.id or 0):
-            best[doc.person] = doc
-    return list(best.values())
-
-
-def _records(doc: Document, warnings: list[str]) -> list[dict[str, Any]]:
-    from ..sources import parse
-
-    try:
-        result = parse(doc.kind, doc.data)
-    except Exception as exc:  # a damaged document: say so, use the rest
-        warnings.append(f"マイナポータルの{doc.kind}を読めませんでした（{type(exc).__name__}）")
-        return []
-    return [r for r in result.records if isinstance(r, dict)]
-
-
 def _label(kind: str, year: int) -> str:
     what = {PORTAL_TAX: "税・所得", PORTAL_HOUSEHOLD: "世帯情報"}[kind]
     return (
@@ -140,16 +115,42 @@ def _label(kind: str, year: int) -> str:
     )
 
 
+def _levy(
+    municipal: int | None, prefectural: int | None, whole: int | None, source: str
+) -> Sourced | None:
+    """The whole 住民税所得割額 from what an answer gives (see the module)."""
+    if municipal is not None and prefectural is not None:
+        return Sourced(
+            municipal + prefectural,
+            source,
+            f"市区町村民税 {yen(municipal)} + 道府県民税 {yen(prefectural)}",
+        )
+    if municipal is not None:
+        derived = floor_fraction(Fraction(municipal) / MUNICIPAL_SHARE)
+        return Sourced(
+            derived,
+            source,
+            f"市区町村民税分 {yen(municipal)} × 10/6: 道府県民税分を標準税率（6% : 4%）で加えた推計"
+            "（指定都市では 8% : 2% のため異なります）",
+        )
+    if whole is not None:
+        return Sourced(whole, source, "所得割額")
+    if prefectural is not None:
+        return Sourced(prefectural, source, "道府県民税所得割額のみ")
+    return None
+
+
 def income_from_records(
     records: list[dict[str, Any]], year: int
 ) -> tuple[Sourced | None, Sourced | None]:
-    """(総所得金額等, 住民税所得割額) of 年分 ``year`` from 税・所得 records (see the module)."""
+    """(総所得金額等, 住民税所得割額) of 年分 ``year`` from records of named fields
+    (``{"fields": {"年分": …, "所得金額": …, "市区町村民税所得割額": …}}``, see the module)."""
+    from ..sources.portal_json import levy_kind
+
     source = _label(PORTAL_TAX, year)
     income = 0
     have_income = False
-    municipal: int | None = None
-    prefectural: int | None = None
-    whole: int | None = None
+    levies: dict[str, int] = {}
     for rec in records:
         fields = {_nfkc(k): v for k, v in (rec.get("fields") or {}).items()}
         if _year(fields.get("年分")) != year:
@@ -160,33 +161,65 @@ def income_from_records(
             have_income = True
         for name, value in fields.items():
             levy = _yen(value)
-            if levy is None or not name.endswith("所得割額"):
-                continue
-            if "市区町村民税" in name or "市町村民税" in name or "特別区民税" in name:
-                municipal = max(municipal or 0, levy)
-            elif any(w in name for w in ("道府県民税", "都民税", "県民税", "府民税", "道民税")):
-                prefectural = max(prefectural or 0, levy)
-            else:
-                whole = max(whole or 0, levy)
+            what = levy_kind(name)
+            if levy is not None and what is not None:
+                levies[what] = max(levies.get(what, 0), levy)
     total = Sourced(income, source, "所得金額の合計") if have_income else None
-    levy_figure = None
-    if municipal is not None and prefectural is not None:
-        levy_figure = Sourced(
-            municipal + prefectural,
-            source,
-            f"市区町村民税 {yen(municipal)} + 道府県民税 {yen(prefectural)}",
-        )
-    elif municipal is not None:
-        derived = floor_fraction(Fraction(municipal) / MUNICIPAL_SHARE)
-        levy_figure = Sourced(
-            derived,
-            source,
-            f"市区町村民税分 {yen(municipal)} × 10/6: 道府県民税分を標準税率（6% : 4%）で加えた推計"
-            "（指定都市では 8% : 2% のため異なります）",
-        )
-    elif whole is not None:
-        levy_figure = Sourced(whole, source, "所得割額")
-    return total, levy_figure
+    return total, _levy(
+        levies.get("municipal"), levies.get("prefectural"), levies.get("whole"), source
+    )
+
+
+def _cell(row: Mapping[str, Any], column: str) -> int | None:
+    value = row.get(column)
+    try:
+        import pandas as pd
+
+        if value is None or pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return int(value)
+
+
+def income_from_frame(income: Any, person: str, year: int) -> tuple[Sourced | None, Sourced | None]:
+    """(総所得金額等, 住民税所得割額) of ``person`` for 年分 ``year`` from the ``income`` frame."""
+    if income is None or not len(income):
+        return None, None
+    mine = income[(income["year"] == year) & (income["person"].map(_key) == _key(person))]
+    if not len(mine):
+        return None, None
+    row = mine.iloc[-1].to_dict()
+    source = _label(PORTAL_TAX, year)
+    total_income = _cell(row, "total_income")
+    note = "総所得金額等" if total_income is not None else ""
+    total = Sourced(total_income, source, note) if total_income is not None else None
+    levy = _levy(
+        _cell(row, "municipal_levy"),
+        _cell(row, "prefectural_levy"),
+        _cell(row, "resident_levy"),
+        source,
+    )
+    return total, levy
+
+
+def members_from_frame(household: Any) -> list[Member]:
+    """The members of the ``household_members`` frame (氏名, 続柄, 生年月日)."""
+    out: list[Member] = []
+    if household is None or not len(household):
+        return out
+    for row in household.to_dict("records"):
+        name = str(row.get("name") or "").strip()
+        if not name or name == "<NA>":
+            continue
+        birth = row.get("birth_date")
+        try:
+            birth_date = None if birth is None or birth != birth else birth.date()
+        except AttributeError:
+            birth_date = birth if isinstance(birth, date) else None
+        relation = row.get("relation")
+        out.append(Member(name, _nfkc(relation if isinstance(relation, str) else ""), birth_date))
+    return out
 
 
 def members_from_records(records: list[dict[str, Any]]) -> list[Member]:
@@ -208,27 +241,25 @@ def members_from_records(records: list[dict[str, Any]]) -> list[Member]:
     return out
 
 
-def vault_inputs(
-    documents: Iterable[Document],
+def inputs_from_frames(
+    income: Any,
+    household: Any,
     year: int,
     *,
     notice_births: Mapping[str, date] | None = None,
 ) -> VaultInputs:
-    """What ``documents`` (``portal_tax`` / ``portal_household``) say for tax year ``year``;
+    """What the ``income`` and ``household_members`` frames say for tax year ``year``;
     ``notice_births`` are the 生年月日 of the 医療費通知 (by name)."""
-    docs = list(documents)
     out = VaultInputs(year)
-    for doc in _latest(docs, PORTAL_TAX):
-        total, levy = income_from_records(_records(doc, out.warnings), year)
-        person = doc.person or ""
-        if total is not None:
-            out.total_income[person] = total
-        if levy is not None:
-            out.resident_levy[person] = levy
-    households = _latest(docs, PORTAL_HOUSEHOLD)
-    if households:
-        newest = max(households, key=lambda d: (d.fetched_at, d.id or 0))
-        out.members = members_from_records(_records(newest, out.warnings))
+    if income is not None and len(income):
+        for person in dict.fromkeys(str(p) for p in income["person"].dropna()):
+            total, levy = income_from_frame(income, person, year)
+            if total is not None:
+                out.total_income[person] = total
+            if levy is not None:
+                out.resident_levy[person] = levy
+    out.members = members_from_frame(household)
+    if out.members:
         out.household_source = _label(PORTAL_HOUSEHOLD, year)
         for m in out.members:
             if m.birth is not None:
@@ -238,15 +269,36 @@ def vault_inputs(
     return out
 
 
+def vault_inputs(
+    documents: Iterable[Document],
+    year: int,
+    *,
+    notice_births: Mapping[str, date] | None = None,
+) -> VaultInputs:
+    """What ``documents`` (``portal_tax`` / ``portal_household``) say for tax year ``year``,
+    through the frames they make (:func:`inputs_from_frames`)."""
+    from .. import frames
+
+    docs = list(documents)
+    return inputs_from_frames(
+        frames.build("income", docs),
+        frames.build("household_members", docs),
+        year,
+        notice_births=notice_births,
+    )
+
+
 def read_vault_inputs(vault: Any, year: int) -> VaultInputs:
-    """:func:`vault_inputs` of a vault (anything with ``documents`` and ``catalogue``; a
-    vault without them gives empty inputs)."""
-    documents = getattr(vault, "documents", None)
+    """:func:`inputs_from_frames` of a vault's ``income`` and ``household_members`` frames and
+    the 生年月日 its 医療費通知 carry (anything with ``frame`` and ``catalogue``; a vault without
+    them gives empty inputs)."""
+    frame = getattr(vault, "frame", None)
     catalogue = getattr(vault, "catalogue", None)
-    docs: list[Document] = []
+    income = household = None
     births: dict[str, date] = {}
-    if documents is not None:
-        docs = list(documents(kind=[PORTAL_TAX, PORTAL_HOUSEHOLD]))
+    if frame is not None:
+        income = frame("income")
+        household = frame("household_members")
     if catalogue is not None:
         for info in catalogue(kind=NOTICE_KIND):
             birth = info.meta.get("birth")
@@ -254,7 +306,7 @@ def read_vault_inputs(vault: Any, year: int) -> VaultInputs:
                 births[info.person] = (
                     birth if isinstance(birth, date) else date.fromisoformat(str(birth)[:10])
                 )
-    return vault_inputs(docs, year, notice_births=births)
+    return inputs_from_frames(income, household, year, notice_births=births)
 
 
 # ------------------------------------------------------------------------------ applying
@@ -388,7 +440,10 @@ __all__ = [
     "births_for",
     "describe",
     "household_from",
+    "income_from_frame",
     "income_from_records",
+    "inputs_from_frames",
+    "members_from_frame",
     "members_from_records",
     "read_vault_inputs",
     "vault_inputs",

@@ -103,14 +103,24 @@ class Vault(Store):
 
     # ------------------------------------------------------------------ frames
     def frame(
-        self, name: str, *, year: int | None = None, person: str | None = None
+        self,
+        name: str,
+        *,
+        year: int | None = None,
+        person: str | None = None,
+        reveal: bool = False,
     ) -> pd.DataFrame:
         """The frame ``name`` (one of :data:`mynalib.frames.SCHEMAS`) built from the stored
         documents, then filtered by ``year`` and ``person`` (a copy: change it freely).
-        ``person`` matches whatever its spaces and width (:meth:`person_named`)."""
+        ``person`` matches whatever its spaces and width (:meth:`person_named`). Personal
+        numbers (被保険者番号, 記号・番号, 口座番号: the frame's ``secret`` columns) come masked
+        unless ``reveal`` asks for them as stored."""
+        from .. import frames
+
         if person is not None:
             person = self.person_named(person)
-        return self._reader.frame(self, name, year=year, person=person)
+        df = self._reader.frame(self, name, year=year, person=person)
+        return df if reveal else frames.masked(name, df)
 
     def person_named(self, person: str) -> str:
         """The name the vault files ``person`` under: ``person`` itself when documents carry

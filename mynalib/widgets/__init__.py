@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+#: the line a preheated dashboard kernel writes to the server's log once it waits for its page
+#: (:func:`mynalib.widgets.apps.await_page`, :func:`mynalib.demo.wait_for_preheated`)
+PREHEATED_MARK = "mynalib: preheated dashboard waiting for its page:"
+
 __all__ = [
     "ApplicationsStatus",
     "FetchPanel",

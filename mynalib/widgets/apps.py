@@ -13,10 +13,12 @@ Where the data comes from (the environment of the Voila process, set by ``myna d
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import ipywidgets as widgets
 
+from . import PREHEATED_MARK
 from .common import MemoryState, StatusBar, app_box, logger
 from .notices import HistoryTable, NoticeInbox
 from .overview import FetchPanel, Overview
@@ -25,6 +27,56 @@ from .procedures import ApplicationsStatus, LifeEventPlanner, ProcedureSearch
 DEFAULT_FETCH_GROUPS = ("pension", "notices", "history", "applications")
 
 _VAULT: Any = None
+
+#: what building each dashboard imports (most of its time in a new kernel): imported ahead in a
+#: preheated kernel, before the page is asked for
+PRELOAD = {
+    "common": ("pandas", "mynalib.vault", "mynalib.frames", "mynalib.sources"),
+    "overview": (
+        "mynalib.tax",
+        "mynalib.tax.defaults",
+        "mynalib.tax.portal",
+        "mynalib.export.deductions",
+        "mynalib.export.iryohi_form",
+        "mynalib.card",
+        "mynalib.apply",
+        "mynalib.samples.vault",
+        "mynalib.widgets.applying",
+        "mynalib.widgets.files",
+        "mynalib.widgets.phone_login",
+    ),
+    "procedures": ("mynalib.card", "mynalib.export.calendar", "mynalib.widgets.applying"),
+    "notices": (),
+}
+
+
+def preheated() -> bool:
+    """True in a kernel Voila started ahead of a request (``--preheat_kernel``, as ``myna demo``
+    and ``myna dashboards`` run it): the notebook runs before anyone opens the page."""
+    return os.environ.get("VOILA_PREHEAT") == "True"
+
+
+def await_page(app: str, status: StatusBar) -> Any | None:
+    """Get ready for dashboard ``app``; return the vault (None if it does not open).
+
+    In a preheated kernel the imports of :data:`PRELOAD` are done and the vault is opened, then
+    the kernel waits for the page's request (``voila.utils.wait_for_request``): what the
+    dashboard shows is read from the vault when the page is opened, not when the kernel was
+    started. Elsewhere (a kernel started for the request, JupyterLab) it only opens the vault.
+    """
+    if preheated():
+        import importlib
+
+        for name in (*PRELOAD["common"], *PRELOAD[app]):
+            importlib.import_module(name)
+        vault = dashboard_vault(status)
+        from voila.utils import wait_for_request
+
+        # to the server's log (the kernel's own stderr): mynalib.demo.wait_for_preheated
+        print(f"{PREHEATED_MARK} {app}", file=sys.__stderr__, flush=True)
+        wait_for_request()
+        return vault
+    return dashboard_vault(status)
 
 
 def dashboard_vault(status: StatusBar) -> Any | None:
@@ -55,7 +107,7 @@ def _frame(vault: Any, name: str, status: StatusBar, **kwargs: Any) -> Any:
 def procedures_app() -> widgets.VBox:
     """手続の検索・ライフイベント・申請状況."""
     status = StatusBar()
-    vault = dashboard_vault(status)
+    vault = await_page("procedures", status)
     state = vault if vault is not None else MemoryState()
     applications = ApplicationsStatus(_frame(vault, "applications", status))
     # 電子申請 (widgets/applying.py): 「電子申請する」 opens the form under the search
@@ -82,7 +134,7 @@ def notices_app() -> widgets.VBox:
     from .. import frames
 
     status = StatusBar()
-    vault = dashboard_vault(status)
+    vault = await_page("notices", status)
     notices = _frame(vault, "notices", status)
     if notices is None:
         notices = frames.empty("notices")
@@ -121,14 +173,38 @@ def _overview_data(vault: Any, status: StatusBar, year: int | None) -> dict[str,
     year_expenses = None
     if expenses is not None and len(expenses):
         year_expenses = expenses[expenses["month"].dt.year == year]
+    pension_periods = _frame(vault, "pension_periods", status)
+    myinfo = _myinfo_frames(vault, status, pension_periods)
     return {
         "year": year,
         "years": years,
-        "pension_periods": _frame(vault, "pension_periods", status),
+        "pension_periods": pension_periods,
         "births": _births(vault, status),
         "medical_expenses": year_expenses,
         "summary": summary,
+        "myinfo": myinfo,
+        "household": _household_order(myinfo.get("household_members")),
     }
+
+
+def _myinfo_frames(vault: Any, status: StatusBar, pension_periods: Any) -> dict[str, Any]:
+    """The frames of the わたしの情報 section (mynalib.analysis.myinfo.OVERVIEW_FRAMES)."""
+    from ..analysis.myinfo import OVERVIEW_FRAMES
+
+    out: dict[str, Any] = {"pension_periods": pension_periods}
+    for name in OVERVIEW_FRAMES:
+        if name not in out:
+            out[name] = _frame(vault, name, status)
+    return out
+
+
+def _household_order(members: Any) -> list[str]:
+    """The 世帯情報's names in its order (the sample household's when there is none)."""
+    if members is not None and len(members):
+        return [str(n) for n in members["name"].dropna()]
+    from ..samples.household import HOUSEHOLD
+
+    return [m.name for m in HOUSEHOLD]
 
 
 def dashboard_tax_settings(vault: Any) -> Any:
@@ -184,7 +260,7 @@ def _card_choices() -> list[tuple[str, Any]]:
 def overview_app() -> widgets.VBox:
     """わたしの情報: pension, medical spending, deductions, the card, fetch."""
     status = StatusBar()
-    vault = dashboard_vault(status)
+    vault = await_page("overview", status)
     groups = tuple(
         g.strip()
         for g in os.environ.get("MYNA_FETCH_GROUPS", ",".join(DEFAULT_FETCH_GROUPS)).split(",")

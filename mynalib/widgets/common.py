@@ -46,6 +46,12 @@ _STYLE = """
 .myna-card { border: 1px solid #dde; border-radius: 6px; padding: 8px 12px; margin: 4px; }
 .myna-figure { font-size: 1.5em; font-weight: bold; }
 .myna-unread { font-weight: bold; }
+.myna-myinfo { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr));
+  gap: 4px; }
+.myna-myinfo h3 { font-size: 1.05em; margin: 0.2em 0 0.3em 0; }
+.myna-myinfo ul { margin: 0; padding-left: 1.2em; }
+.myna-myinfo > p { grid-column: 1 / -1; }
+.myna-myinfo .myna-no-record { color: #667; }
 /* nothing a person must read is cut: buttons and drop-downs as wide as their labels, lists as
    wide as the page (ipywidgets gives them fixed widths and cuts the rest with "…") */
 .myna-app .jupyter-button, .myna-app .widget-button { width: auto; max-width: 100%;

@@ -1,4 +1,5 @@
-"""わたしの情報 at a glance: pension months, medical spending, deductions, the card, and fetch."""
+"""わたしの情報 at a glance: pension months, medical spending, deductions, every category of
+わたしの情報 (:mod:`.myinfo`), the card, and fetch."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import ipywidgets as widgets
 from ..analysis.pension import QUALIFYING_MONTHS as PENSION_QUALIFYING_MONTHS
 from ..display import donation_note, fetch_progress_label
 from .common import StatusBar, esc, guard, heading, japanese_message, logger, table_html, yen
+from .myinfo import myinfo_html
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -387,7 +389,9 @@ class Overview(widgets.VBox):
 
     ``load(year)`` returns a dict with ``pension_periods`` (and ``births``: person → date of
     birth, for the pension figure), ``medical_expenses``, ``summary``
-    (a :class:`mynalib.tax.HouseholdSummary` or None) and ``years`` (years with data);
+    (a :class:`mynalib.tax.HouseholdSummary` or None), ``years`` (years with data), ``myinfo``
+    (frame name → frame, for the わたしの情報 section: :mod:`.myinfo`) and ``household`` (names
+    in the household's order);
     ``on_data(data)`` runs after each refresh (the exports follow the year shown).
     """
 
@@ -408,6 +412,7 @@ class Overview(widgets.VBox):
         self.pension = widgets.HTML()
         self.medical = widgets.HTML()
         self.deductions = widgets.HTML()
+        self.myinfo = widgets.HTML()
         self.card = widgets.HTML(card_html(None))
         self.card.add_class("myna-card-panel")
         self.fetch_panel = fetch_panel
@@ -422,6 +427,8 @@ class Overview(widgets.VBox):
             self.medical,
             heading("控除の一覧"),
             self.deductions,
+            heading("わたしの情報（分類ごと）"),
+            self.myinfo,
             heading("マイナンバーカード"),
             self.card,
         ]
@@ -453,6 +460,7 @@ class Overview(widgets.VBox):
                 data.get("summary"),
             )
             self.deductions.value = deductions_html(data.get("summary"))
+            self.myinfo.value = myinfo_html(data.get("myinfo"), data.get("household") or ())
             if self._on_data is not None:
                 self._on_data(data)
 

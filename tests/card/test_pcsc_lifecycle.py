@@ -22,6 +22,7 @@ from mynalib.secrets import Pin
 from tests.pcsc_stack import (
     _foreign_pcscd,
     missing_reason,
+    no_pcscd,
     pcsc_stack,
     pcscd_process,
     wait_for_reader_card,
@@ -35,13 +36,14 @@ def test_no_pcscd_gives_pcsc_unavailable_with_the_fix() -> None:
         with pytest.raises(PcscUnavailable, match="pyscard"):
             list_readers()
         return
-    if _foreign_pcscd():
-        pytest.skip("a pcscd is running: cannot test the 'service not running' path")
-    with pytest.raises(PcscUnavailable) as info:
-        list_readers()
-    assert "pcscd" in str(info.value) and "Smart Card" in str(info.value)
-    with pytest.raises(PcscUnavailable):
-        open_card()
+    with no_pcscd():
+        if _foreign_pcscd():
+            pytest.skip("a pcscd is running: cannot test the 'service not running' path")
+        with pytest.raises(PcscUnavailable) as info:
+            list_readers()
+        assert "pcscd" in str(info.value) and "Smart Card" in str(info.value)
+        with pytest.raises(PcscUnavailable):
+            open_card()
 
 
 def test_card_removed_mid_session_and_bridge_end() -> None:
@@ -85,10 +87,12 @@ def test_bridge_ends_cleanly_when_pcscd_stops() -> None:
 
 
 def test_bridge_without_vpcd_says_what_to_do() -> None:
-    if _foreign_pcscd():
-        pytest.skip("a pcscd is running")
-    with pytest.raises(PcscUnavailable, match="vpcd"):
-        VpcdBridge(VirtualCard(CardProfile.generate("card-tests")), connect_timeout=0.2).connect()
+    card = VirtualCard(CardProfile.generate("card-tests"))
+    with no_pcscd():  # no pcscd of another test process opens the vpcd port meanwhile
+        if _foreign_pcscd():
+            pytest.skip("a pcscd is running")
+        with pytest.raises(PcscUnavailable, match="vpcd"):
+            VpcdBridge(card, connect_timeout=0.2).connect()
 
 
 def test_serve_virtual_command_creates_the_profile(tmp_path: Path) -> None:

@@ -220,3 +220,110 @@ def test_demo_runs_the_sandbox_as_myna_sandbox_does_without_the_cli(
         "-c",
         "from mynalib.demo import run_sandbox; run_sandbox(18765)",
     ]
+
+
+def test_voila_starts_a_kernel_ahead_for_every_dashboard(tmp_path: Path) -> None:
+    cmd = demo.voila_command(tmp_path, 1)
+    assert "--preheat_kernel=True" in cmd
+    assert f"--pool_size={demo.PRELOADED_KERNELS}" in cmd and demo.PRELOADED_KERNELS >= 1
+
+
+def test_wait_for_preheated_reads_only_this_start_of_the_log(tmp_path: Path) -> None:
+    import threading
+
+    from mynalib.widgets import PREHEATED_MARK
+
+    notebooks = tmp_path / "nb"
+    demo.write_dashboards(notebooks)
+    log = tmp_path / "voila.log"
+    # an earlier run's lines are in the log already: they do not count
+    log.write_text("".join(f"{PREHEATED_MARK} {n}\n" for n in demo.DASHBOARDS), encoding="utf-8")
+    start = log.stat().st_size
+    assert demo.wait_for_preheated(log, start, notebooks, timeout=0.5) >= 0.5  # gave up
+
+    def kernels_ready() -> None:
+        for name in demo.DASHBOARDS:
+            time.sleep(0.2)
+            with open(log, "a", encoding="utf-8") as f:
+                f.write(f"[Voila] Kernel started\n{PREHEATED_MARK} {name}\n")
+
+    writer = threading.Thread(target=kernels_ready)
+    writer.start()
+    try:
+        waited = demo.wait_for_preheated(log, start, notebooks, timeout=30)
+    finally:
+        writer.join()
+    assert 0.5 <= waited < 10
+    # a folder without the dashboards (another notebook) is not waited for
+    assert demo.wait_for_preheated(log, start, tmp_path, timeout=30) < 1
+
+
+def test_a_preheated_dashboard_reads_the_vault_only_once_its_page_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    voila_utils = pytest.importorskip("voila.utils")
+    from mynalib.widgets import apps
+    from mynalib.widgets.common import StatusBar
+
+    events: list[str] = []
+    monkeypatch.setattr(apps, "dashboard_vault", lambda status: events.append("open") or "V")
+    monkeypatch.setattr(voila_utils, "wait_for_request", lambda: events.append("request"))
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    assert apps.await_page("notices", StatusBar()) == "V"
+    assert events == ["open", "request"]  # imports and the vault first, then the page
+    assert all(m in sys.modules for m in apps.PRELOAD["common"])
+    for names in apps.PRELOAD.values():  # every name there is a module
+        for name in names:
+            importlib.import_module(name)
+
+    events.clear()
+    monkeypatch.setenv("VOILA_PREHEAT", "False")  # a kernel started for the request
+    assert apps.await_page("notices", StatusBar()) == "V"
+    assert events == ["open"]
+    monkeypatch.delenv("VOILA_PREHEAT")  # JupyterLab
+    events.clear()
+    assert apps.await_page("overview", StatusBar()) == "V"
+    assert events == ["open"]
+
+
+@pytest.mark.slow
+def test_start_servers_returns_once_every_dashboard_kernel_waits_for_its_page(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("voila")
+    from mynalib.widgets import PREHEATED_MARK
+
+    heard: list[str] = []
+    env = {"MYNA_VAULT": str(tmp_path / "no-vault"), "MYNA_HOME": str(tmp_path / "home")}
+    servers = demo.start_servers(
+        tmp_path / "w",
+        env_extra=env,
+        sandbox=False,
+        timeout=90,
+        preheat_timeout=180,  # a loaded 2-core machine (xdist, other servers) is slow to import
+        progress=heard.append,
+    )
+    try:
+        log = servers.logs[-1].read_text(encoding="utf-8")
+        waiting = {line.rsplit(" ", 1)[-1] for line in log.splitlines() if PREHEATED_MARK in line}
+        assert waiting == set(demo.DASHBOARDS)
+        assert heard and "kernel" in heard[-1]
+    finally:
+        servers.stop()
+
+
+def test_every_dashboard_waits_for_its_page_in_a_preheated_kernel() -> None:
+    # wait_for_preheated waits for each dashboard's mark; a dashboard reading the vault before
+    # the request would show what was there when its kernel was started
+    import inspect
+
+    from mynalib.widgets import apps
+
+    for name, (_title, function) in demo.DASHBOARDS.items():
+        assert name in apps.PRELOAD
+        source = inspect.getsource(getattr(apps, function))
+        body = source.split('"""', 2)[-1]  # after the docstring
+        first_vault_use = body.index("vault")
+        assert body[first_vault_use:].startswith(f'vault = await_page("{name}", status)'), name

@@ -204,16 +204,32 @@ def test_kernels_of_closed_pages_are_culled(tmp_path: Path) -> None:
     )
     try:
         demo.wait_for_port(port, timeout=90, proc=proc)
+        # the kernels started ahead (--preheat_kernel) for x.ipynb: never culled, one per page
+        pool = _wait_for_children(proc.pid, demo.PRELOADED_KERNELS)
         url = f"http://127.0.0.1:{port}/voila/render/x.ipynb?token=t0ken-for-this-test-only-x"
-        with urllib.request.urlopen(url, timeout=60) as resp:  # a kernel starts, no websocket
+        with urllib.request.urlopen(url, timeout=60) as resp:  # the page takes a kernel
             resp.read()
-        assert _children(proc.pid), "no kernel was started"
+        assert pool, "no kernel was started"
+        # the page took one of them (the pool is filled again): that one is culled
         deadline = time.monotonic() + 30
-        while _children(proc.pid) and time.monotonic() < deadline:
+        while set(pool) <= set(_children(proc.pid)) and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert _children(proc.pid) == [], "the idle kernel of a closed page is still running"
+        gone = set(pool) - set(_children(proc.pid))
+        assert len(gone) == 1, "the idle kernel of a closed page is still running"
+        # what is left is the pool again, not a kernel per page ever opened
+        _wait_for_children(proc.pid, demo.PRELOADED_KERNELS)
     finally:
         demo.stop_process(proc)
+
+
+def _wait_for_children(pid: int, n: int, timeout: float = 60) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while len(_children(pid)) < n and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # none beyond n arrives late
+    children = _children(pid)
+    assert len(children) == n, children
+    return children
 
 
 def _run_until_urls(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -321,3 +322,66 @@ def test_blocked_software_card_says_how_to_reset_it() -> None:
     assert "ロック" in panel.status.value and "myna demo --rebuild" in panel.status.value
     with open_card("virtual", profile=profile) as card:
         assert card.auth_tries_left() == 0
+
+
+def test_the_myinfo_section_shows_every_category_and_says_nothing_on_record() -> None:
+    from mynalib.widgets.myinfo import myinfo_html
+
+    answers = frames.conform(
+        "myinfo_answers",
+        pd.DataFrame(
+            [
+                {
+                    "kind": "portal_care",
+                    "person": "見本　太郎",
+                    "status": "04",
+                    "nothing_on_record": True,
+                },
+                {
+                    "kind": "portal_employment",
+                    "person": "見本　太郎",
+                    "status": "04",
+                    "nothing_on_record": True,
+                },
+                {
+                    "kind": "portal_bank_account",
+                    "person": "見本　太郎",
+                    "status": "03",
+                    "nothing_on_record": False,
+                },
+            ]
+        ),
+    )
+    bank = frames.conform(
+        "bank_account",
+        pd.DataFrame(
+            [
+                {
+                    "person": "見本　太郎",
+                    "registered": True,
+                    "bank_name": "見本銀行",
+                    "branch_name": "<b>本店</b>",
+                    "account_type": "普通",
+                    "account_number": "****567",
+                }
+            ]
+        ),
+    )
+    html = myinfo_html({"myinfo_answers": answers, "bank_account": bank}, ["見本　太郎"])
+    categories = re.findall(r'data-category="([^"]+)" data-state="([^"]+)"', html)
+    assert [c for c, _ in categories] == [
+        "健康・医療",
+        "税・所得・口座",
+        "年金",
+        "子ども・子育て",
+        "世帯情報",
+        "福祉・介護",
+        "雇用保険",
+    ]
+    states = dict(categories)
+    assert states["福祉・介護"] == "no-record" and states["雇用保険"] == "no-record"
+    assert states["税・所得・口座"] == "records" and states["年金"] == "not-fetched"
+    assert '<li class="myna-no-record">見本　太郎: 記録がありません' in html
+    assert "****567" in html and "&lt;b&gt;本店&lt;/b&gt;" in html and "<b>本店" not in html
+    empty = myinfo_html(None)
+    assert empty.count('data-state="not-fetched"') == 7

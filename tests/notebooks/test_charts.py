@@ -58,7 +58,50 @@ def _all_charts() -> dict[str, object]:
             )
         ),
         "furusato_gauge": charts.furusato_gauge(61_000, 45_000, year=2025),
+        "income_by_year": charts.income_by_year(income_frame(), order=["見本　太郎"]),
     }
+
+
+def income_frame() -> pd.DataFrame:
+    """税・所得 of two people over two 年分 (one with two kinds of income)."""
+    rows = [
+        {
+            "person": "見本　太郎",
+            "year": 2024,
+            "salary_income": 5_102_000,
+            "municipal_levy": 189_300,
+            "prefectural_levy": 126_200,
+        },
+        {
+            "person": "見本　太郎",
+            "year": 2025,
+            "salary_income": 5_260_000,
+            "municipal_levy": 198_600,
+            "prefectural_levy": 132_400,
+        },
+        {
+            "person": "見本　花子",
+            "year": 2025,
+            "business_income": 1_380_000,
+            "misc_income": 40_000,
+            "resident_levy": 52_500,
+        },
+    ]
+    return frames.conform("income", pd.DataFrame(rows))
+
+
+def test_income_by_year_stacks_the_kinds_and_marks_the_levy() -> None:
+    fig = charts.income_by_year(income_frame(), order=["見本　花子", "見本　太郎"])
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["見本　花子", "見本　太郎"]  # the order given
+    text = _texts(fig)
+    assert "5,260,000円" in text and "1,420,000円" in text  # 事業 + 雑, stacked
+    assert "給与所得" in text and "事業所得" in text and "住民税所得割額" in text
+    levy = fig.axes[1].lines[0].get_ydata()
+    assert list(levy) == [189_300 + 126_200, 198_600 + 132_400]
+    assert list(fig.axes[0].lines[0].get_ydata())[-1] == 52_500  # the whole 所得割額 as given
+    empty = charts.income_by_year(frames.empty("income"))
+    assert "税・所得の記録がありません" in _texts(empty)
 
 
 def test_every_chart_renders_without_missing_glyphs(artifacts: Path) -> None:
@@ -206,3 +249,47 @@ def test_empty_frames_give_a_message_not_an_error(name: str, tmp_path: Path) -> 
     }[name]()
     assert "ありません" in _texts(fig)
     _render(fig, tmp_path / f"{name}.png")
+
+
+def _overlapping_panels(fig) -> list[tuple[int, int]]:
+    """Pairs of panels whose drawn extents (ticks, tick labels and titles included) overlap."""
+    renderer = fig.canvas.get_renderer()
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+    return [
+        (i, j)
+        for i in range(len(boxes))
+        for j in range(i + 1, len(boxes))
+        if boxes[i].overlaps(boxes[j])
+    ]
+
+
+def test_checkup_trends_is_one_panel_per_item_on_a_fixed_grid() -> None:
+    """A dozen panels without a layout engine (which measured every label on an extra draw):
+    no empty panels, nothing overlapping, everything inside the figure."""
+    fig = charts.checkup_trends(checkup_frame())
+    shown = [ax.get_title() for ax in fig.axes]
+    assert len(shown) == 10
+    assert fig.get_layout_engine() is None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    assert _overlapping_panels(fig) == []
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    for ax in fig.axes:
+        box = ax.get_tightbbox(renderer)
+        assert page.x0 <= box.x0 and box.x1 <= page.x1, ax.get_title()
+        assert page.y0 <= box.y0 and box.y1 <= page.y1, ax.get_title()
+    title = fig.get_suptitle()
+    assert "特定健診" in title
+
+
+def test_drug_timeline_draws_every_dispensing_as_one_collection() -> None:
+    """One bar per dispensing, in one collection (one Rectangle each cost most of the time)."""
+    frame = dispensings()
+    fig = charts.drug_timeline(frame)
+    ax = fig.axes[0]
+    bars = [c for c in ax.collections if len(c.get_paths())]
+    assert len(bars) == 1
+    assert len(bars[0].get_paths()) == len(drugs.coverage(frame))
+    assert [p for p in ax.patches if p.get_fill()] == []

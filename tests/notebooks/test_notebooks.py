@@ -24,6 +24,7 @@ NAMES = [
     "03_drugs",
     "04_checkups",
     "05_tax_deductions",
+    "06_my_information",
 ]
 
 
@@ -144,6 +145,7 @@ def test_the_harness_catches_a_missing_glyph_and_an_error(tmp_path: Path) -> Non
         ("01_pension", {"PERSON": "hanako"}),
         ("04_checkups", {"PERSON": "見本　うめ"}),
         ("05_tax_deductions", {"YEAR": 2024, "INCOME": 1_500_000}),
+        ("06_my_information", {"PERSON": "sora", "YEAR": 2025}),
     ],
 )
 def test_changing_one_parameter_is_enough(

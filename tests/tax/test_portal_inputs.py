@@ -2,8 +2,9 @@
 each figure saying where it came from; the settings always win.
 
 The documents are what `myna fetch` stores: the final わたしの情報 answer of the sandbox (the
-sample household's fictional figures: 見本　太郎, 2025年分 所得金額 5,260,000円, 市区町村民税所得割額
-315,600円).
+sample household's fictional figures: 見本　太郎, 2025年分 所得金額 5,260,000円, 課税標準額
+3,335,000円, 市区町村民税所得割額 198,600円 and 道府県民税所得割額 132,400円). An older answer with
+only the 市区町村民税 part is read too (× 10/6, said so).
 """
 
 from __future__ import annotations
@@ -63,15 +64,48 @@ def test_income_and_household_from_the_portal() -> None:
     income = found.total_income[TARO]
     assert (income.value, income.source) == (5_260_000, "マイナポータル（税・所得、2025年分）")
     levy = found.resident_levy[TARO]
-    # the field is the 市区町村民税 part (6% of the 10%): the whole 所得割額 is 315,600 × 10/6
-    assert levy.value == 526_000 and "315,600円" in levy.note and "10/6" in levy.note
+    # both parts are given: 市区町村民税 198,600 + 道府県民税 132,400
+    assert levy.value == 331_000
+    assert "198,600円" in levy.note and "132,400円" in levy.note and "10/6" not in levy.note
     assert [m.name for m in found.members] == [TARO, HANAKO, SORA, UME]
     assert found.births[SORA] == (date(2012, 6, 20), "マイナポータル（世帯情報）")
-    # 2024年分: 5,102,000 and 306,100 → 510,166 (1円未満切捨て)
     earlier = vault_inputs(portal_documents(), 2024)
     assert earlier.total_income[TARO].value == 5_102_000
-    assert earlier.resident_levy[TARO].value == 510_166
-    assert not vault_inputs(portal_documents(), 2023).total_income
+    assert earlier.resident_levy[TARO].value == 189_300 + 126_200
+    assert vault_inputs(portal_documents(), 2023).total_income[TARO].value == 4_960_000
+    assert not vault_inputs(portal_documents(), 2022).total_income
+
+
+def older_tax_answer(municipal: dict[str, int]) -> Document:
+    """The older 税・所得 shape: one kind as plain fields, only the 市区町村民税 所得割額."""
+    rows: list[dict[str, str]] = []
+    for n, (year, levy) in enumerate(municipal.items(), start=1):
+        fields = [
+            ("ZE0001", "年分", year),
+            ("ZE0002", "所得の種類", "給与"),
+            ("ZE0003", "収入金額", "7200000"),
+            ("ZE0004", "所得金額", "5260000"),
+            ("ZE0005", "市区町村民税所得割額", str(levy)),
+            ("ZE0006", "課税区分", "課税"),
+        ]
+        rows.append({"hierarchy": str(n), "code": "ZE0000", "name": "", "content": ""})
+        rows += [
+            {"hierarchy": f"{n}.{j}", "code": c, "name": name, "content": content}
+            for j, (c, name, content) in enumerate(fields, start=1)
+        ]
+    return answer("portal_tax", "taro", rows)
+
+
+def test_an_answer_with_only_the_municipal_part_is_derived_and_says_so() -> None:
+    docs = [
+        older_tax_answer({"2025": 315_600, "2024": 306_100}),
+        answer("portal_household", "taro"),
+    ]
+    levy = vault_inputs(docs, 2025).resident_levy[TARO]
+    # the field is the 市区町村民税 part (6% of the 10%): the whole 所得割額 is 315,600 × 10/6
+    assert levy.value == 526_000 and "315,600円" in levy.note and "10/6" in levy.note
+    # 2024年分: 306,100 → 510,166 (1円未満切捨て)
+    assert vault_inputs(docs, 2024).resident_levy[TARO].value == 510_166
 
 
 @pytest.mark.parametrize(
@@ -106,6 +140,13 @@ def test_the_summary_uses_the_portal_when_the_settings_are_silent() -> None:
     assert "総所得金額等 5,260,000円（マイナポータル（税・所得、2025年分）" in text
     assert "未入力" not in text
     donation = next(r for r in taro.results if r.key == "donation")
+    assert donation.details["resident_levy"] == 331_000
+    assert any("198,600円" in s.formula for s in donation.steps)
+    older = vault_inputs([older_tax_answer({"2025": 315_600})], 2025)
+    hs_older = household_summary(
+        2025, deductions=ded, settings=settings_from_dict({"filer": TARO}), vault_inputs=older
+    )
+    donation = next(r for r in hs_older.people[0].results if r.key == "donation")
     assert donation.details["resident_levy"] == 526_000
     assert any("10/6" in s.formula for s in donation.steps)
     assert hs.household == [TARO, HANAKO, SORA, UME]
@@ -143,8 +184,12 @@ class FakeVault:
         self.empty = empty
 
     def frame(self, name: str, *, year: int | None = None, person: str | None = None) -> Any:
+        from mynalib import frames
+
         if name == "deductions":
             return deductions(cert("life_general", 60_000, regime="new"))
+        if frames.kinds_for(name) & {"portal_tax", "portal_household"}:
+            return frames.build(name, portal_documents(), year=year, person=person)
         return self.empty(name)
 
     def documents(self, kind: Any = None, person: str | None = None) -> list[Document]:
@@ -170,8 +215,11 @@ def test_cli_summary_reads_the_fetched_documents(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_vault_without_documents_gives_nothing() -> None:
+    from mynalib import frames
+
     class Frames:
-        def frame(self, name: str) -> pd.DataFrame:  # pragma: no cover
-            raise AssertionError
+        def frame(self, name: str) -> pd.DataFrame:
+            return frames.empty(name)
 
     assert not read_vault_inputs(Frames(), 2025)
+    assert not read_vault_inputs(object(), 2025)

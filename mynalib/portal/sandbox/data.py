@@ -22,10 +22,12 @@ from typing import Any
 from ... import samples as _samples
 from ...jp.fmt import jp_date, jp_month
 from ...jp.fmt import wareki as _jp_wareki
-from ...samples.household import HOUSEHOLD, Person
+from ...samples.household import COVERAGES, HOUSEHOLD, KENPO, KOKI, KOKUHO, Person
 
 #: the sandbox's data is "as of" this day (fixed, so documents never change between runs)
 AS_OF = date(2026, 11, 1)
+
+KENPO_NO, KOKUHO_NO, KOKI_NO = KENPO[0], KOKUHO[0], KOKI[0]
 
 #: 代理人 relationships: principal id → ids of the members registered as their 代理人
 PROXIES: dict[str, tuple[str, ...]] = {"ume": ("taro",)}
@@ -87,63 +89,104 @@ class _Rows:
                 )
 
 
-# ---------------------------------------------------------------------------------- 年金記録
-EMPLOYER = {"taro": "架空商事株式会社", "hanako": "見本印刷株式会社", "ume": "見本紡績株式会社"}
-
-
 # --------------------------------------------------------------------------------- 税・所得
+#: per member and 年分: the 所得 by kind (所得の種類, 収入金額, 所得金額), the 住民税's 課税標準
+#: (総所得金額等 less the 所得控除) and 課税区分. The 所得割額 follow from the 課税標準 at the
+#: standard rates (市区町村民税 6%, 道府県民税 4%) less the 調整控除 (1,500円 / 1,000円).
+TAX_YEARS: dict[str, dict[int, tuple[tuple[tuple[str, int, int], ...], int, str]]] = {
+    "taro": {
+        2023: ((("給与", 6_800_000, 4_960_000),), 3_050_000, "課税"),
+        2024: ((("給与", 6_984_000, 5_102_000),), 3_180_000, "課税"),
+        2025: ((("給与", 7_200_000, 5_260_000),), 3_335_000, "課税"),
+    },
+    # hanako: part-time 給与 until March 2023, freelance (事業, 青色申告) from April 2023
+    "hanako": {
+        2023: ((("給与", 400_000, 0), ("事業（営業等）", 1_600_000, 510_000)), 0, "均等割のみ課税"),
+        2024: ((("事業（営業等）", 2_400_000, 1_150_000),), 340_000, "課税"),
+        2025: ((("事業（営業等）", 2_800_000, 1_380_000),), 550_000, "課税"),
+    },
+    "ume": {
+        2023: ((("公的年金等", 1_548_000, 448_000),), 0, "非課税"),
+        2024: ((("公的年金等", 1_554_000, 454_000),), 0, "均等割のみ課税"),
+        2025: (
+            (("公的年金等", 1_560_000, 460_000), ("雑（その他）", 40_000, 40_000)),
+            0,
+            "均等割のみ課税",
+        ),
+    },
+}
+
+
+def resident_levies(base: int) -> tuple[int, int]:
+    """(市区町村民税, 道府県民税) 所得割額 on a 課税標準: 6% and 4%, less the 調整控除 (at least
+    2,500円 split 1,500 : 1,000), never below 0, in 100円."""
+    municipal = max(0, base * 6 // 100 - 1_500) // 100 * 100 if base else 0
+    prefectural = max(0, base * 4 // 100 - 1_000) // 100 * 100 if base else 0
+    return municipal, prefectural
+
+
 def tax(person: Person) -> list[Field] | None:
-    income = {
-        "taro": ("給与", 7_200_000, 5_260_000),
-        "hanako": ("給与", 1_000_000, 450_000),
-        "ume": ("公的年金等", 1_560_000, 460_000),
-    }
-    if person.id not in income:
+    years = TAX_YEARS.get(person.id)
+    if not years:
         return None
-    kind, revenue, net = income[person.id]
     rows = _Rows()
-    for year in (2024, 2025):
-        drift = 1.0 if year == 2025 else 0.97
+    for year, (kinds, base, status) in sorted(years.items()):
+        municipal, prefectural = resident_levies(base)
         rows.record(
             "ZE0000",
             f"{year}年分 所得・課税情報",
             [
                 ("ZE0001", "年分", str(year)),
-                ("ZE0002", "所得の種類", kind),
-                ("ZE0003", "収入金額", str(int(revenue * drift) // 1000 * 1000)),
-                ("ZE0004", "所得金額", str(int(net * drift) // 1000 * 1000)),
-                (
-                    "ZE0005",
-                    "市区町村民税所得割額",
-                    str(max(0, int(net * drift * 0.06)) // 100 * 100),
-                ),
-                ("ZE0006", "課税区分", "課税" if net > 450_000 else "非課税"),
+                ("ZE0008", "総所得金額等", str(sum(income for _, _, income in kinds))),
+                ("ZE0009", "課税標準額", str(base)),
+                ("ZE0005", "市区町村民税所得割額", str(municipal)),
+                ("ZE0007", "道府県民税所得割額", str(prefectural)),
+                ("ZE0006", "課税区分", status),
+            ],
+            [
+                [
+                    ("ZE0002", "所得の種類", kind),
+                    ("ZE0003", "収入金額", str(revenue)),
+                    ("ZE0004", "所得金額", str(income)),
+                ]
+                for kind, revenue, income in kinds
             ],
         )
     return rows.rows
 
 
+# ------------------------------------------------------------------------------- 世帯情報
+RELATION = {"taro": "世帯主", "hanako": "妻", "sora": "子", "ume": "母"}
+SEX = {"1": "男", "2": "女"}
+
+
 def household(person: Person) -> list[Field] | None:
     rows = _Rows()
-    relation = {"taro": "世帯主", "hanako": "妻", "sora": "子", "ume": "母"}
     for member in HOUSEHOLD:
         rows.record(
             "SE0000",
             "世帯員",
             [
                 ("SE0001", "氏名", member.name),
-                ("SE0002", "続柄", relation.get(member.id, "その他")),
+                ("SE0002", "続柄", RELATION.get(member.id, "その他")),
                 ("SE0003", "生年月日", wareki(member.birth)),
                 ("SE0004", "住所", member.address),
+                ("SE0005", "性別", SEX.get(member.sex, "")),
             ],
         )
     return rows.rows
 
 
+# ------------------------------------------------------------------------------- 子育て
 def childcare(person: Person) -> list[Field] | None:
+    """児童手当: the 受給者 (taro) sees it; 第1子, 3歳以上 高校生年代まで 月額 10,000円 (from the
+    2024年10月 reform the 支給 runs to the 3月31日 after the 18th birthday)."""
     if person.id != "taro":
         return None
     child = next(p for p in HOUSEHOLD if p.role == "child")
+    eighteen = date(child.birth.year + 18, child.birth.month, child.birth.day)
+    last_march = date(eighteen.year + (eighteen.month > 3), 3, 31)
+    first = (child.birth.replace(day=1) + timedelta(days=31)).replace(day=1)  # the next month
     rows = _Rows()
     rows.record(
         "KO0000",
@@ -154,12 +197,17 @@ def childcare(person: Person) -> list[Field] | None:
             ("KO0003", "支給月額", "10000"),
             ("KO0004", "認定年月日", wareki(child.birth + timedelta(days=10))),
             ("KO0005", "支給状況", "支給中"),
+            ("KO0006", "支給開始年月", jp_month(first.year, first.month)),
+            ("KO0007", "支給終了予定年月", jp_month(last_march.year, last_march.month)),
         ],
     )
     return rows.rows
 
 
+# ------------------------------------------------------------------------------- 介護・福祉
 def care(person: Person) -> list[Field] | None:
+    """介護保険: ume (第1号被保険者, 要支援1). taro and hanako are 第2号 (40〜64歳) without a
+    認定: nothing on record, as for sora."""
     if person.id != "ume":
         return None
     rows = _Rows()
@@ -168,26 +216,236 @@ def care(person: Person) -> list[Field] | None:
         "介護保険",
         [
             ("KA0001", "被保険者番号", "0000123456"),
+            ("KA0007", "認定状況", "認定済"),
+            ("KA0006", "認定年月日", wareki(date(2025, 9, 24))),
             ("KA0002", "要介護状態区分", "要支援１"),
             ("KA0003", "認定有効期間（開始）", wareki(date(2025, 10, 1))),
             ("KA0004", "認定有効期間（終了）", wareki(date(2027, 9, 30))),
             ("KA0005", "負担割合", "1割"),
+            ("KA0008", "介護保険料（年額）", "74400"),
+            ("KA0009", "保険料段階", "第4段階"),
+            ("KA0010", "徴収方法", "特別徴収（年金から天引き）"),
         ],
     )
     return rows.rows
 
 
+# ------------------------------------------------------------------------------- 雇用保険
+#: the 雇用保険 被保険者 periods, as the pension record's 厚生年金 employers say (離職: the last day)
+EMPLOYMENT: dict[str, tuple[tuple[str, str, date, date | None, str], ...]] = {
+    "taro": (
+        (
+            "見本電機株式会社",
+            "5011-203344-1",
+            date(1993, 4, 1),
+            date(2003, 9, 30),
+            "自己都合による離職",
+        ),
+        ("見本商事株式会社", "5011-203344-1", date(2005, 4, 1), None, ""),
+    ),
+    "hanako": (
+        (
+            "架空旅行株式会社",
+            "5012-118907-6",
+            date(1996, 4, 1),
+            date(2001, 6, 30),
+            "自己都合による離職",
+        ),
+        (
+            "見本マート株式会社",
+            "5012-118907-6",
+            date(2018, 4, 1),
+            date(2020, 3, 31),
+            "契約期間満了による離職",
+        ),
+    ),
+}
+
+
 def employment(person: Person) -> list[Field] | None:
-    if person.id not in ("taro",):
+    periods = EMPLOYMENT.get(person.id)
+    if not periods:
         return None
     rows = _Rows()
+    for employer, number, start, left, reason in periods:
+        rows.record(
+            "KY0000",
+            "雇用保険",
+            [
+                ("KY0004", "被保険者番号", number),
+                ("KY0001", "事業所名称", employer),
+                ("KY0002", "資格取得年月日", wareki(start)),
+                ("KY0003", "被保険者区分", "一般"),
+                ("KY0005", "離職年月日", wareki(left) if left else ""),
+                ("KY0006", "喪失原因", reason),
+            ],
+        )
+    return rows.rows
+
+
+# ------------------------------------------------------------------- 健康保険証（資格情報）
+#: the household's health insurance enrolments (:data:`~mynalib.samples.household.COVERAGES`)
+#: with the facts the 資格情報 adds: (person id, insurer number, 本人/家族, 資格取得,
+#: 資格喪失 or None, 一部負担金の割合)
+QUALIFICATIONS: tuple[tuple[str, str, str, date, date | None, str], ...] = (
+    ("taro", KENPO_NO, "本人", date(2005, 4, 1), None, "3割"),
+    ("hanako", KENPO_NO, "家族", date(2020, 4, 1), date(2023, 4, 1), "3割"),
+    ("hanako", KOKUHO_NO, "本人", date(2023, 4, 1), None, "3割"),
+    ("sora", KENPO_NO, "家族", date(2012, 6, 20), None, "3割"),
+    ("ume", KOKI_NO, "本人", date(2018, 1, 15), None, "1割"),
+)
+
+
+def insurance_card(person: Person) -> list[Field] | None:
+    rows = _Rows()
+    for who, insurer_no, relation, start, end, share in QUALIFICATIONS:
+        if who != person.id:
+            continue
+        cover = next(c for c in COVERAGES if c.person_id == who and c.insurer_no == insurer_no)
+        rows.record(
+            "HK0000",
+            "資格情報",
+            [
+                ("HK0001", "保険者名称", cover.insurer_name),
+                ("HK0002", "保険者番号", cover.insurer_no),
+                ("HK0003", "記号", cover.symbol),
+                ("HK0004", "番号", cover.number),
+                ("HK0005", "枝番", cover.branch),
+                ("HK0006", "本人・家族の別", relation),
+                ("HK0007", "資格取得年月日", wareki(start)),
+                ("HK0008", "資格喪失年月日", wareki(end) if end else ""),
+                ("HK0009", "一部負担金の割合", share),
+            ],
+        )
+    return rows.rows or None
+
+
+# --------------------------------------------------------------------------------- 予防接種
+#: (person id, ワクチン, 回数, 接種日, 区分 定期/任意/臨時, 実施機関); sora's follow the routine
+#: schedule of a child born in June 2012 (Hib and 小児用肺炎球菌 were 任意 until April 2013, 水痘
+#: until October 2014)
+VACCINATIONS: tuple[tuple[str, str, str, date, str, str], ...] = (
+    ("sora", "Hib（ヒブ）", "1回目", date(2012, 8, 20), "任意", "見本こどもクリニック"),
+    ("sora", "小児用肺炎球菌", "1回目", date(2012, 8, 20), "任意", "見本こどもクリニック"),
+    ("sora", "Hib（ヒブ）", "2回目", date(2012, 9, 24), "任意", "見本こどもクリニック"),
+    ("sora", "小児用肺炎球菌", "2回目", date(2012, 9, 24), "任意", "見本こどもクリニック"),
+    ("sora", "Hib（ヒブ）", "3回目", date(2012, 10, 22), "任意", "見本こどもクリニック"),
+    ("sora", "小児用肺炎球菌", "3回目", date(2012, 10, 22), "任意", "見本こどもクリニック"),
+    ("sora", "四種混合（DPT-IPV）", "1期1回目", date(2012, 11, 19), "定期", "見本こどもクリニック"),
+    ("sora", "BCG", "1回目", date(2012, 12, 3), "定期", "架空区保健センター"),
+    ("sora", "四種混合（DPT-IPV）", "1期2回目", date(2012, 12, 17), "定期", "見本こどもクリニック"),
+    ("sora", "四種混合（DPT-IPV）", "1期3回目", date(2013, 1, 21), "定期", "見本こどもクリニック"),
+    ("sora", "麻しん風しん混合（MR）", "1期", date(2013, 6, 24), "定期", "見本こどもクリニック"),
+    ("sora", "水痘", "1回目", date(2013, 7, 8), "任意", "見本こどもクリニック"),
+    ("sora", "Hib（ヒブ）", "追加", date(2013, 7, 22), "定期", "見本こどもクリニック"),
+    ("sora", "小児用肺炎球菌", "追加", date(2013, 7, 22), "定期", "見本こどもクリニック"),
+    ("sora", "四種混合（DPT-IPV）", "1期追加", date(2014, 1, 20), "定期", "見本こどもクリニック"),
+    ("sora", "水痘", "2回目", date(2014, 11, 10), "定期", "見本こどもクリニック"),
+    ("sora", "日本脳炎", "1期1回目", date(2015, 7, 6), "定期", "見本こどもクリニック"),
+    ("sora", "日本脳炎", "1期2回目", date(2015, 8, 3), "定期", "見本こどもクリニック"),
+    ("sora", "日本脳炎", "1期追加", date(2016, 7, 11), "定期", "見本こどもクリニック"),
+    ("sora", "麻しん風しん混合（MR）", "2期", date(2018, 5, 14), "定期", "見本こどもクリニック"),
+    ("sora", "日本脳炎", "2期", date(2021, 7, 12), "定期", "見本こどもクリニック"),
+    ("sora", "二種混合（DT）", "2期", date(2023, 7, 10), "定期", "見本こどもクリニック"),
+    (
+        "sora",
+        "ヒトパピローマウイルス（HPV）",
+        "1回目",
+        date(2025, 6, 2),
+        "定期",
+        "見本レディースクリニック",
+    ),
+    (
+        "sora",
+        "ヒトパピローマウイルス（HPV）",
+        "2回目",
+        date(2025, 8, 4),
+        "定期",
+        "見本レディースクリニック",
+    ),
+    ("sora", "インフルエンザ", "1回目", date(2025, 11, 8), "任意", "見本こどもクリニック"),
+    # taro: born 1970, a man of the 風しん 第5期 (born 1962-04-02 … 1979-04-01)
+    ("taro", "新型コロナウイルス", "1回目", date(2021, 7, 12), "臨時", "架空区集団接種会場"),
+    ("taro", "新型コロナウイルス", "2回目", date(2021, 8, 2), "臨時", "架空区集団接種会場"),
+    ("taro", "新型コロナウイルス", "3回目", date(2022, 2, 14), "臨時", "架空区集団接種会場"),
+    (
+        "taro",
+        "麻しん風しん混合（MR）",
+        "風しん第5期",
+        date(2020, 2, 10),
+        "定期",
+        "見本内科クリニック",
+    ),
+    ("taro", "インフルエンザ", "1回目", date(2025, 11, 15), "任意", "見本内科クリニック"),
+    ("hanako", "新型コロナウイルス", "1回目", date(2021, 8, 9), "臨時", "架空区集団接種会場"),
+    ("hanako", "新型コロナウイルス", "2回目", date(2021, 8, 30), "臨時", "架空区集団接種会場"),
+    ("hanako", "インフルエンザ", "1回目", date(2025, 11, 12), "任意", "見本内科クリニック"),
+    # ume: the B類 定期接種 of the elderly (インフルエンザ each autumn, 新型コロナ from 2024)
+    ("ume", "肺炎球菌（高齢者・PPSV23）", "1回目", date(2016, 11, 7), "任意", "見本内科クリニック"),
+    ("ume", "インフルエンザ（高齢者）", "1回目", date(2024, 10, 21), "定期", "見本内科クリニック"),
+    (
+        "ume",
+        "新型コロナウイルス（高齢者）",
+        "1回目",
+        date(2024, 10, 28),
+        "定期",
+        "見本内科クリニック",
+    ),
+    ("ume", "インフルエンザ（高齢者）", "1回目", date(2025, 10, 20), "定期", "見本内科クリニック"),
+)
+
+
+def vaccinations(person: Person) -> list[Field] | None:
+    rows = _Rows()
+    for who, vaccine, dose, day, kind, place in sorted(VACCINATIONS, key=lambda v: v[3]):
+        if who != person.id or day > AS_OF:
+            continue
+        rows.record(
+            "YS0000",
+            "予防接種",
+            [
+                ("YS0001", "予防接種の種類", vaccine),
+                ("YS0002", "接種回数", dose),
+                ("YS0003", "接種年月日", wareki(day)),
+                ("YS0004", "接種区分", kind),
+                ("YS0005", "実施機関", place),
+            ],
+        )
+    return rows.rows or None
+
+
+# ------------------------------------------------------------------------------- 公金受取口座
+#: (金融機関, 支店, 預金種目, 口座番号, 登録年月日); sora has none registered
+BANK_ACCOUNTS: dict[str, tuple[str, str, str, str, date]] = {
+    "taro": ("見本銀行", "架空支店", "普通", "1234567", date(2022, 3, 28)),
+    "hanako": ("みほん信用金庫", "本店営業部", "普通", "7654302", date(2022, 10, 11)),
+    "ume": ("ゆうちょ銀行", "〇一八店", "普通", "2468041", date(2023, 1, 16)),
+}
+
+
+def masked_account(number: str, keep: int = 3) -> str:
+    """The account number as the portal shows it: ``****567``."""
+    return "*" * (len(number) - keep) + number[-keep:]
+
+
+def bank_account(person: Person) -> list[Field] | None:
+    rows = _Rows()
+    account = BANK_ACCOUNTS.get(person.id)
+    if account is None:
+        rows.record("KK0000", "公金受取口座", [("KK0001", "登録状況", "未登録")])
+        return rows.rows
+    bank, branch, kind, number, registered = account
     rows.record(
-        "KY0000",
-        "雇用保険",
+        "KK0000",
+        "公金受取口座",
         [
-            ("KY0001", "事業所名称", EMPLOYER["taro"]),
-            ("KY0002", "資格取得年月日", wareki(date(1993, 4, 1))),
-            ("KY0003", "被保険者区分", "一般"),
+            ("KK0001", "登録状況", "登録済"),
+            ("KK0002", "金融機関名", bank),
+            ("KK0003", "支店名", branch),
+            ("KK0004", "預金種目", kind),
+            ("KK0005", "口座番号", masked_account(number)),
+            ("KK0006", "口座名義（カナ）", person.kana),
+            ("KK0007", "登録年月日", wareki(registered)),
         ],
     )
     return rows.rows
@@ -491,6 +749,9 @@ ITEM_DATA: dict[str, Callable[[Person], Any]] = {
     "portal_childcare": childcare,
     "portal_care": care,
     "portal_employment": employment,
+    "portal_insurance_card": insurance_card,
+    "portal_vaccinations": vaccinations,
+    "portal_bank_account": bank_account,
     "portal_medical": medical,
     "portal_checkups": checkups,
     "portal_drugs": drugs,
