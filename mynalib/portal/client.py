@@ -761,7 +761,8 @@ class PortalClient:
         while due:
             # what is left of each wait (exactly the wait asked for when nothing else slept)
             left = {item_id: wait - (waited - at) for item_id, (at, wait) in due.items()}
-            ready = [item_id for item_id, rest in left.items() if rest <= 0]
+            # (a hair of float rounding counts as over: the same sums reach the same waits)
+            ready = [item_id for item_id, rest in left.items() if rest <= 1e-9]
             if not ready:
                 pause = min(left.values())
                 if waited + pause > self.max_wait:
