@@ -454,6 +454,20 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
 )
 @click.option("--keep-going", is_flag=True, help="Continue with the other items when one fails.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option(
+    "--pending",
+    "only_pending",
+    is_flag=True,
+    help="準備中の項目だけを取得 / only the わたしの情報 items an earlier fetch left pending.",
+)
+@click.option(
+    "--wait",
+    "max_wait",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for わたしの情報 answers; the rest is kept pending for the next fetch.",
+)
 @vault_option
 @report_errors
 def fetch_cmd(
@@ -461,13 +475,18 @@ def fetch_cmd(
     portal: str | None,
     keep_going: bool,
     no_progress: bool,
+    only_pending: bool,
+    max_wait: float,
     vault_dir: Path | None,
 ) -> None:
     """Download from the portal into the vault (default: all).
 
     Everything is stored raw; fetching again stores nothing twice. Needs `myna login` first.
+    わたしの情報 items the portal is still preparing are kept (回答一覧) and fetched first by the
+    next `myna fetch`; `myna fetch --pending` fetches only them.
     """
     from ..errors import SessionExpired
+    from ..portal import pending as kept_items
     from ..portal.client import PortalClient
 
     vault = open_command_vault(vault_dir)
@@ -476,13 +495,25 @@ def fetch_cmd(
         if not token:
             raise SessionExpired("Not logged in to the portal", hint="run `myna login` first")
         url = _portal_url(portal, vault)
-        with PortalClient(url, on_session=_saver(vault, url)) as client:
+        with PortalClient(url, on_session=_saver(vault, url), max_wait=max_wait) as client:
             session = client.resume(token.decode("utf-8"))
+            waiting = kept_items.load(vault, session.person_id)
+            if only_pending and not waiting:
+                click.echo("準備中の項目はありません / nothing is pending")
+                return
             click.echo(f"Fetching for {session.person_name} from {url}", err=True)
-            groups = list(what) or ["all"]
-            tasks = client.plan(groups)
+            if waiting:
+                click.echo(
+                    "準備中だった項目を先に取得します / first the items left pending: "
+                    + ", ".join(p.name for p in waiting),
+                    err=True,
+                )
+            groups = [] if only_pending else (list(what) or ["all"])
+            tasks = client.plan(groups, waiting)
             if no_progress:
-                report = client.fetch(groups, store=vault.put, keep_going=keep_going)
+                report = client.fetch(
+                    groups, store=vault.put, keep_going=keep_going, pending=waiting
+                )
             else:
                 bar_cm: Any = click.progressbar(
                     length=len(tasks),
@@ -501,9 +532,17 @@ def fetch_cmd(
                         last[0] = done
 
                     report = client.fetch(
-                        groups, store=vault.put, on_progress=on_progress, keep_going=keep_going
+                        groups,
+                        store=vault.put,
+                        on_progress=on_progress,
+                        keep_going=keep_going,
+                        pending=waiting,
                     )
-            vault.audit("portal.fetch", f"{url} {' '.join(groups)}: {report.stored} new documents")
+            kept_items.update(vault, report, session.person_id)
+            vault.audit(
+                "portal.fetch",
+                f"{url} {' '.join(groups) or 'pending'}: {report.stored} new documents",
+            )
         for line in report.lines():
             click.echo(line)
         click.echo(f"{report.stored} new documents stored; {client.stats.summary()}")

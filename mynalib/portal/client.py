@@ -143,7 +143,8 @@ class FetchReport:
             out.append("nothing on record (04): " + ", ".join(self.no_record))
         if self.pending:
             out.append(
-                "still being prepared by the portal (picked up by the next fetch): "
+                "準備中（次の取得で受け取ります） / still being prepared by the portal "
+                "(picked up by the next fetch or `myna fetch --pending`): "
                 + ", ".join(p.name for p in self.pending)
             )
         for task, err in self.errors:
