@@ -468,6 +468,13 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
     show_default=True,
     help="Seconds to wait for わたしの情報 answers; the rest is kept pending for the next fetch.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 8),
+    default=4,
+    show_default=True,
+    help="Lists fetched at once (1: one after another); the portal's rate limit is kept.",
+)
 @vault_option
 @report_errors
 def fetch_cmd(
@@ -477,6 +484,7 @@ def fetch_cmd(
     no_progress: bool,
     only_pending: bool,
     max_wait: float,
+    workers: int,
     vault_dir: Path | None,
 ) -> None:
     """Download from the portal into the vault (default: all).
@@ -495,7 +503,9 @@ def fetch_cmd(
         if not token:
             raise SessionExpired("Not logged in to the portal", hint="run `myna login` first")
         url = _portal_url(portal, vault)
-        with PortalClient(url, on_session=_saver(vault, url), max_wait=max_wait) as client:
+        with PortalClient(
+            url, on_session=_saver(vault, url), max_wait=max_wait, workers=workers
+        ) as client:
             session = client.resume(token.decode("utf-8"))
             waiting = kept_items.load(vault, session.person_id)
             if only_pending and not waiting:
