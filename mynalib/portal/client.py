@@ -32,6 +32,7 @@ so the sandbox app can be mounted in-process.
 
 from __future__ import annotations
 
+import functools
 import json
 import queue
 import random
@@ -985,7 +986,7 @@ class PortalClient:
         jobs: list[Callable[[], None]] = []
         if item_ids:
             jobs.append(lambda: self._items_job(item_ids, resume, events.put))
-        jobs += [lambda task=task: self._operation_job(task, events.put) for task in operations]
+        jobs += [functools.partial(self._operation_job, task, events.put) for task in operations]
         self._cancel.clear()
         pool = ThreadPoolExecutor(
             max_workers=min(self.workers, len(jobs)), thread_name_prefix="myna-fetch"
