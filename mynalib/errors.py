@@ -185,6 +185,11 @@ class ProtocolError(PortalError):
     """The portal answered something that does not follow the protocol."""
 
 
+class NotFound(PortalError):
+    """The portal does not know the id asked for (resultCode 8404: a requestId it no longer
+    keeps, a notice or document id)."""
+
+
 class RequestRefused(PortalError):
     """The portal refused the request as malformed or wrong (resultCode 8000); ``errors`` are
     its error entries as sent (``errorCode``, ``message`` and, for 電子申請, ``field``)."""

@@ -39,6 +39,7 @@ PARTS: dict[str, tuple[int, str]] = {
     "mynalib.vault._gc": (10, "store"),
     # 20 — the portal client, frames, sample files
     "mynalib.portal": (20, "portal"),
+    "mynalib.portal.pending": (20, "portal"),
     "mynalib.frames": (20, "frames"),
     "mynalib.samples": (20, "samples"),  # the written formats (household apart, above)
     # 25 — signing with the card (CMS, PAdES through pyHanko)

@@ -451,6 +451,27 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
 )
 @click.option("--keep-going", is_flag=True, help="Continue with the other items when one fails.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option(
+    "--pending",
+    "only_pending",
+    is_flag=True,
+    help="準備中の項目だけを取得 / only the わたしの情報 items an earlier fetch left pending.",
+)
+@click.option(
+    "--wait",
+    "max_wait",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for わたしの情報 answers; the rest is kept pending for the next fetch.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 8),
+    default=4,
+    show_default=True,
+    help="Lists fetched at once (1: one after another); the portal's rate limit is kept.",
+)
 @vault_option
 @report_errors
 def fetch_cmd(
@@ -461,15 +482,21 @@ def fetch_cmd(
     end: str | None,
     keep_going: bool,
     no_progress: bool,
+    only_pending: bool,
+    max_wait: float,
+    workers: int,
     vault_dir: Path | None,
 ) -> None:
     """Download from the portal into the vault (default: all).
 
     Everything is stored raw; fetching again stores nothing twice. Needs `myna login` first.
     With --year (税・所得) or --from/--to (医療費, 薬剤) the portal answers only that 年分 or those
-    months; the tables then show the newest answer for each year or month.
+    months; the tables then show the newest answer for each year or month. わたしの情報 items the
+    portal is still preparing are kept (回答一覧) and fetched first by the next `myna fetch`;
+    `myna fetch --pending` fetches only them.
     """
     from ..errors import SessionExpired
+    from ..portal import pending as kept_items
     from ..portal import readmarks
     from ..portal.client import PortalClient
 
@@ -489,17 +516,33 @@ def fetch_cmd(
                 check_fetch_condition(list(what) or ["all"], condition)
             except ValueError as exc:
                 raise click.UsageError(str(exc)) from None
-        with PortalClient(url, on_session=_saver(vault, url)) as client:
+        with PortalClient(
+            url, on_session=_saver(vault, url), max_wait=max_wait, workers=workers
+        ) as client:
             session = client.resume(token.decode("utf-8"))
+            waiting = kept_items.load(vault, session.person_id)
+            if only_pending and not waiting:
+                echo("準備中の項目はありません / nothing is pending")
+                return
             echo(f"Fetching for {session.person_name} from {url}", err=True)
             sent = readmarks.send_marks(client, vault)  # read here: now on the portal too
             if sent:
                 echo(f"お知らせ {sent} 件の既読をポータルに送りました / sent {sent} read marks")
-            groups = list(what) or ["all"]
-            tasks = client.plan(groups)
+            if waiting:
+                echo(
+                    "準備中だった項目を先に取得します / first the items left pending: "
+                    + ", ".join(p.name for p in waiting),
+                    err=True,
+                )
+            groups = [] if only_pending else (list(what) or ["all"])
+            tasks = client.plan(groups, waiting)
             if no_progress:
                 report = client.fetch(
-                    groups, store=vault.put, keep_going=keep_going, condition=condition
+                    groups,
+                    store=vault.put,
+                    keep_going=keep_going,
+                    condition=condition,
+                    pending=waiting,
                 )
             else:
                 bar_cm: Any = click.progressbar(
@@ -524,9 +567,14 @@ def fetch_cmd(
                         on_progress=on_progress,
                         keep_going=keep_going,
                         condition=condition,
+                        pending=waiting,
                     )
             readmarks.take_portal_state(vault, report.documents)  # read on the portal: here too
-            vault.audit("portal.fetch", f"{url} {' '.join(groups)}: {report.stored} new documents")
+            kept_items.update(vault, report, session.person_id)
+            vault.audit(
+                "portal.fetch",
+                f"{url} {' '.join(groups) or 'pending'}: {report.stored} new documents",
+            )
         for line in report.lines():
             echo(line)
         echo(f"{report.stored} new documents stored; {client.stats.summary()}")

@@ -13,7 +13,17 @@
   ``portal_<item>``, and ``kojo_xml`` for the deduction certificates) through a ``store``
   callback — the vault's ``put`` — and reports progress through an ``on_progress(done, total,
   label)`` callback the caller supplies (the client shows nothing itself). What it fetches is
-  derived from the operation table (:mod:`mynalib.portal.protocol`).
+  derived from the operation table (:mod:`mynalib.portal.protocol`);
+* a fetch is concurrent where the protocol allows it: every わたしの情報 item is requested first
+  and the requests are then polled together (the request/answer cycle is asynchronous), while the
+  lists are fetched by a few worker threads. A ``Retry-After`` seen by one call holds back every
+  call of the client, so the workers stay within the portal's rate limit; an expired access token
+  is refreshed once for all of them. ``store``, ``on_progress`` and ``on_session`` are always
+  called on the thread that called ``fetch``;
+* a わたしの情報 item the portal has not answered after ``max_wait`` seconds (or ``max_polls``
+  polls) is not an error: the report lists it in ``pending`` with its request id, and a later
+  fetch given that :class:`PendingItem` polls the same request (:mod:`mynalib.portal.pending`
+  keeps them in the vault).
 
 The retry rules live in :mod:`mynalib.portal.retry`. An ``httpx.ASGITransport`` (async) is
 accepted as ``transport`` and bridged to this synchronous client (:mod:`mynalib.portal.bridge`),
@@ -22,10 +32,14 @@ so the sandbox app can be mounted in-process.
 
 from __future__ import annotations
 
+import functools
 import json
+import queue
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -35,6 +49,7 @@ import httpx
 from ..document import Document
 from ..errors import (
     AuthError,
+    NotFound,
     PortalError,
     PortalUnavailable,
     ProtocolError,
@@ -82,6 +97,25 @@ class Stats:
         )
 
 
+@dataclass(frozen=True)
+class PendingItem:
+    """A わたしの情報 item requested but not yet answered when a fetch stopped polling.
+
+    A later fetch given it polls the same ``request_id`` (and asks anew if the portal no longer
+    knows it). ``person_id`` is whom the request was made for (a 代理人 login acts for another).
+    """
+
+    item_id: str
+    request_id: str
+    requested_at: float  # epoch seconds
+    person_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        item = P.ITEMS_BY_ID.get(self.item_id)
+        return item.name if item else self.item_id
+
+
 @dataclass
 class FetchReport:
     """Outcome of :meth:`PortalClient.fetch`."""
@@ -91,6 +125,10 @@ class FetchReport:
     no_record: list[str] = field(default_factory=list)  # わたしの情報 items answered 04
     documents: list[Document] = field(default_factory=list)
     errors: list[tuple[str, PortalError]] = field(default_factory=list)  # (task, error)
+    #: わたしの情報 items still being prepared by the portal when the polls ended
+    pending: list[PendingItem] = field(default_factory=list)
+    #: item ids answered (03 or 04) in this fetch
+    answered: list[str] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
@@ -104,6 +142,12 @@ class FetchReport:
             )
         if self.no_record:
             out.append("nothing on record (04): " + ", ".join(self.no_record))
+        if self.pending:
+            out.append(
+                "準備中（次の取得で受け取ります） / still being prepared by the portal "
+                "(picked up by the next fetch or `myna fetch --pending`): "
+                + ", ".join(p.name for p in self.pending)
+            )
         for task, err in self.errors:
             out.append(f"FAILED {task}: {err}")
         return out
@@ -147,11 +191,17 @@ def _read_capped(response: httpx.Response, limit: int | None = None) -> None:
     response._content = b"".join(chunks)  # what response.read() returns from now on
 
 
+class _Cancelled(Exception):
+    """A fetch stopped early (an error, or the caller gave up): its workers make no more calls."""
+
+
 class PortalClient:
     """Client of the portal protocol. Use as a context manager; log in, then fetch.
 
     ``transport``: any httpx transport (``MockTransport``, ``ASGITransport`` — bridged —, or
     None for real HTTP). ``sleep`` and ``jitter`` are injectable so tests never wait.
+    ``max_wait``: seconds a fetch waits for わたしの情報 answers before it leaves the rest pending;
+    ``workers``: threads a fetch uses for the lists (1: one call after another).
     """
 
     def __init__(
@@ -169,6 +219,8 @@ class PortalClient:
         max_retry_after: float = 60.0,
         poll_interval: float = 0.25,
         max_polls: int = 120,
+        max_wait: float = 60.0,
+        workers: int = 4,
         session: Session | None = None,
         on_session: Callable[[Session], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -196,11 +248,19 @@ class PortalClient:
         )
         self.poll_interval = poll_interval
         self.max_polls = max_polls
+        self.max_wait = max_wait
+        self.workers = max(1, workers)
         self.session = session
         #: 条件を変更して取得: the condition a fetch asks with (:meth:`fetch`'s ``condition``)
         self.condition: dict[str, Any] = {}
         self.on_session = on_session
         self.stats = Stats()
+        self._stats_lock = threading.Lock()
+        self._refresh_lock = threading.RLock()
+        self._gate_lock = threading.Lock()
+        self._not_before = 0.0  # monotonic time before which no call is sent (Retry-After)
+        self._gate_owner: int | None = None  # the thread that received that Retry-After
+        self._cancel = threading.Event()  # set when a fetch stops early: workers stop calling
         if isinstance(transport, httpx.AsyncBaseTransport):
             transport = SyncBridge(transport)
             transport.limit = lambda: MAX_RESPONSE_BYTES
@@ -229,15 +289,17 @@ class PortalClient:
             self._transport.close()
 
     def _on_request(self, request: httpx.Request) -> None:
-        self.stats.requests += 1
-        self.stats.bytes_sent += len(request.content) if request.content else 0
+        with self._stats_lock:
+            self.stats.requests += 1
+            self.stats.bytes_sent += len(request.content) if request.content else 0
 
     def _on_response(self, response: httpx.Response) -> None:
         _read_capped(response)
-        self.stats.bytes_received += len(response.content)
-        self.stats.log.append(
-            (response.request.method, response.request.url.path, response.status_code)
-        )
+        with self._stats_lock:
+            self.stats.bytes_received += len(response.content)
+            self.stats.log.append(
+                (response.request.method, response.request.url.path, response.status_code)
+            )
         if log.isEnabledFor(TRAFFIC):  # never headers or bodies: they carry tokens
             log.log(
                 TRAFFIC,
@@ -248,11 +310,40 @@ class PortalClient:
             )
 
     def _with_retries(self, what: str, attempt_fn: Callable[[], Any]) -> Any:
-        """Run ``attempt_fn`` under the retry policy, recording each retry in ``stats``."""
-        return self.retry.run(what, attempt_fn, self.stats.retries)
+        """Run ``attempt_fn`` under the retry policy, recording each retry in ``stats``.
+
+        A ``Retry-After`` the portal sends holds back every call of this client (other fetch
+        workers too) for that long, so concurrent calls stay within the rate limit."""
+
+        def attempt() -> Any:
+            try:
+                return attempt_fn()
+            except Retry as exc:
+                if exc.retry_after is not None:
+                    with self._gate_lock:
+                        until = time.monotonic() + min(exc.retry_after, self.retry.max_retry_after)
+                        if until > self._not_before:
+                            self._not_before = until
+                            self._gate_owner = threading.get_ident()
+                raise
+
+        return self.retry.run(what, attempt, self.stats.retries)
+
+    def _wait_for_gate(self) -> None:
+        """Wait out a ``Retry-After`` another call of this client received (see _with_retries);
+        the thread that received it waits through its retry policy instead."""
+        with self._gate_lock:
+            wait = self._not_before - time.monotonic()
+            if self._gate_owner == threading.get_ident():
+                wait = 0.0
+        if wait > 0:
+            self.retry.sleep(wait)
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One HTTP exchange; transient transport/HTTP failures raise :class:`Retry`."""
+        if self._cancel.is_set():
+            raise _Cancelled
+        self._wait_for_gate()
         try:
             response = self.http.request(method, url, **kwargs)
         except (httpx.TransportError, ConnectionError) as exc:
@@ -511,17 +602,27 @@ class PortalClient:
 
     def refresh(self) -> Session:
         """New tokens from the refresh token (rotated: the old one stops working)."""
-        if self.session is None or not self.session.refresh_token:
-            raise SessionExpired("Not logged in", hint="log in with `myna login`")
-        self.stats.refreshes += 1
-        return self._token_request(
-            {
-                "grant_type": "refresh_token",
-                "refresh_token": self.session.refresh_token,
-                "client_id": self.client_id,
-            },
-            nonce=None,
-        )
+        with self._refresh_lock:  # one refresh at a time: each rotates the refresh token
+            if self.session is None or not self.session.refresh_token:
+                raise SessionExpired("Not logged in", hint="log in with `myna login`")
+            self.stats.refreshes += 1
+            return self._token_request(
+                {
+                    "grant_type": "refresh_token",
+                    "refresh_token": self.session.refresh_token,
+                    "client_id": self.client_id,
+                },
+                nonce=None,
+            )
+
+    def _refresh_unless_done(self, stale_access_token: str) -> bool:
+        """Refresh, unless another call (a concurrent fetch worker) already replaced the access
+        token ``stale_access_token``; True when this call refreshed."""
+        with self._refresh_lock:
+            if self.session is not None and self.session.access_token != stale_access_token:
+                return False
+            self.refresh()
+            return True
 
     def resume(self, refresh_token: str) -> Session:
         """Start from a stored refresh token (e.g. from the vault)."""
@@ -559,13 +660,14 @@ class PortalClient:
             if self.session is None:
                 raise SessionExpired("Not logged in", hint="log in with `myna login`")
             if self.session.expired():
-                self.refresh()
+                self._refresh_unless_done(self.session.access_token)
+            access_token = self.session.access_token
             response = self._request(
                 "POST",
                 P.API_PREFIX + operation,
                 content=payload,
                 headers={
-                    "Authorization": f"Bearer {self.session.access_token}",
+                    "Authorization": f"Bearer {access_token}",
                     "Content-Type": "application/json",
                 },
             )
@@ -599,10 +701,14 @@ class PortalClient:
                     and self.session.refresh_token
                 ):
                     refreshed = True
-                    self.refresh()
-                    self.stats.retries.append(
-                        f"{operation}: repeated once after refreshing the expired access token (9000/ED1107)"
-                    )
+                    if self._refresh_unless_done(access_token):
+                        self.stats.retries.append(
+                            f"{operation}: repeated once after refreshing the expired access token (9000/ED1107)"
+                        )
+                    else:
+                        self.stats.retries.append(
+                            f"{operation}: repeated once with the access token another call had just refreshed"
+                        )
                     return attempt()
                 if P.ERROR_SCOPE in codes:
                     raise AuthError(
@@ -617,6 +723,8 @@ class PortalClient:
             if result == P.RESULT_BAD_REQUEST:  # the entries say which part (and field) is wrong
                 entries = [e for e in data.get("errors") or [] if isinstance(e, dict)]
                 raise RequestRefused(text.rstrip(), errors=entries)
+            if result == P.RESULT_NOT_FOUND:
+                raise NotFound(text.rstrip())
             raise PortalError(text.rstrip())
 
         return self._with_retries(operation, attempt)
@@ -638,10 +746,27 @@ class PortalClient:
         """Request one わたしの情報 item and poll until it is done: (status, item, raw answer).
 
         status is 03 (results) or 04 (nothing on record); 06 (over capacity) is retried with
-        backoff; 01/09/02 are polled.
+        backoff; 01/09/02 are polled. Still pending after ``max_wait`` seconds or ``max_polls``
+        polls: :class:`~mynalib.errors.PortalUnavailable` (a fetch keeps such an item pending
+        instead).
         """
         if item_id not in P.ITEMS_BY_ID:
             raise ValueError(f"unknown item {item_id!r}")
+        outcomes: dict[str, Any] = {}
+        self.poll_items([self.request_item(item_id)], outcomes.__setitem__)
+        outcome = outcomes[item_id]
+        if isinstance(outcome, PortalError):
+            raise outcome
+        if isinstance(outcome, PendingItem):
+            raise PortalUnavailable(
+                f"{item_id}: still pending after the polls", hint="try again later"
+            )
+        status, item, raw = outcome
+        return str(status), item, raw
+
+    def request_item(self, item_id: str) -> PendingItem:
+        """Ask for one わたしの情報 item (``myinfo/request``): its request, to be polled. Status 06
+        (over capacity) is retried with backoff, honouring ``Retry-After``."""
         capacity_tries = 0
         while True:
             res, _, response = self.call_raw("myinfo/request", self._item_request(item_id))
@@ -664,25 +789,110 @@ class PortalClient:
         request_id = res.get("requestId")
         if not request_id:
             raise ProtocolError(f"{item_id}: the request was accepted without a requestId")
-        for _poll in range(self.max_polls):
-            res, raw, response = self.call_raw("myinfo/get", {"requestId": request_id})
-            status = self._item_status(res, item_id)
-            if status in (P.STATUS_RESULTS, P.STATUS_NO_RECORD):
-                item = next(i for i in res["items"] if i.get("itemId") == item_id)
-                return status, item, raw
-            if status == P.STATUS_OVER_CAPACITY:
-                raise PortalUnavailable(
-                    f"{item_id}: over capacity while polling", hint="try again later"
-                )
-            if status not in P.PENDING_STATUSES:
-                raise ProtocolError(f"{item_id}: unknown status {status!r}")
-            if status != P.STATUS_DONE:  # 02: the results are ready at the next poll
-                ra = retry_after(response)
-                wait = min(ra, self.retry.max_retry_after) if ra is not None else self.poll_interval
-                self.retry.sleep(wait)
-        raise PortalUnavailable(
-            f"{item_id}: still pending after {self.max_polls} polls", hint="try again later"
+        return PendingItem(
+            item_id,
+            str(request_id),
+            time.time(),
+            self.session.person_id if self.session else None,
         )
+
+    def poll_items(
+        self, requests: Sequence[PendingItem], deliver: Callable[[str, Any], None]
+    ) -> None:
+        """Poll the requests of several わたしの情報 items together until each is answered.
+
+        Each item is polled when its own wait is over (the ``Retry-After`` of its last answer,
+        else ``poll_interval``; status 02 is polled again at once), so the requests are prepared
+        by the portal side by side. ``deliver(item_id, outcome)`` is called once per item, as soon
+        as it is known: ``(status, item, raw answer)`` for 03/04, a
+        :class:`~mynalib.errors.PortalError`, or the :class:`PendingItem` itself when the portal
+        has not answered within ``max_wait`` seconds of waiting (or ``max_polls`` polls). A
+        request the portal no longer knows (8404: kept from an earlier fetch) is asked anew once.
+        """
+        live = {r.item_id: r for r in requests}
+        #: item → (when it was last polled, seconds to wait from then), on the polls' own clock
+        due = dict.fromkeys(live, (0.0, 0.0))
+        polls = dict.fromkeys(live, 0)
+        renewed: set[str] = set()
+        waited = 0.0  # seconds slept so far (the clock the polls are scheduled on)
+
+        def finish(item_id: str, outcome: Any) -> None:
+            del due[item_id]
+            deliver(item_id, outcome)
+
+        while due:
+            # what is left of each wait (exactly the wait asked for when nothing else slept)
+            left = {item_id: wait - (waited - at) for item_id, (at, wait) in due.items()}
+            # (a hair of float rounding counts as over: the same sums reach the same waits)
+            ready = [item_id for item_id, rest in left.items() if rest <= 1e-9]
+            if not ready:
+                pause = min(left.values())
+                if waited + pause > self.max_wait:
+                    break  # the rest stay pending
+                self._pause(pause)
+                waited += pause
+                continue
+            for item_id in ready:
+                request = live[item_id]
+                try:
+                    res, raw, response = self.call_raw(
+                        "myinfo/get", {"requestId": request.request_id}
+                    )
+                    status = self._item_status(res, item_id)
+                except NotFound as exc:
+                    if item_id in renewed:
+                        finish(item_id, exc)
+                        continue
+                    renewed.add(item_id)  # the portal forgot the request: ask again, once
+                    self.stats.retries.append(
+                        f"myinfo/get {item_id}: the portal no longer knows the request; asked again"
+                    )
+                    try:
+                        live[item_id] = self.request_item(item_id)
+                    except PortalError as again:
+                        finish(item_id, again)
+                        continue
+                    polls[item_id] = 0
+                    due[item_id] = (waited, 0.0)
+                    continue
+                except PortalError as exc:
+                    finish(item_id, exc)
+                    continue
+                polls[item_id] += 1
+                if status in (P.STATUS_RESULTS, P.STATUS_NO_RECORD):
+                    item = next(i for i in res["items"] if i.get("itemId") == item_id)
+                    finish(item_id, (status, item, raw))
+                elif status == P.STATUS_OVER_CAPACITY:
+                    finish(
+                        item_id,
+                        PortalUnavailable(
+                            f"{item_id}: over capacity while polling", hint="try again later"
+                        ),
+                    )
+                elif status not in P.PENDING_STATUSES:
+                    finish(item_id, ProtocolError(f"{item_id}: unknown status {status!r}"))
+                elif polls[item_id] >= self.max_polls:
+                    finish(item_id, request)
+                elif status == P.STATUS_DONE:  # 02: the results are ready at the next poll
+                    due[item_id] = (waited, 0.0)
+                else:
+                    ra = retry_after(response)
+                    wait = (
+                        min(ra, self.retry.max_retry_after)
+                        if ra is not None
+                        else self.poll_interval
+                    )
+                    due[item_id] = (waited, wait)
+        for item_id in list(due):
+            finish(item_id, live[item_id])
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep between polls; a fetch that stops early (``_cancel``) ends the sleep at once."""
+        if self.retry.sleep is time.sleep:
+            if self._cancel.wait(seconds):
+                raise _Cancelled
+        else:  # an injected sleep (tests)
+            self.retry.sleep(seconds)
 
     @staticmethod
     def _item_status(res: dict[str, Any], item_id: str) -> str:
@@ -752,10 +962,17 @@ class PortalClient:
         return str(res.get("fileName") or f"{what}.xml"), content
 
     # ------------------------------------------------------------------------------- fetch
-    def plan(self, groups: Iterable[str]) -> list[tuple[str, str]]:
+    def plan(
+        self, groups: Iterable[str], pending: Iterable[PendingItem] = ()
+    ) -> list[tuple[str, str]]:
         """The tasks ``fetch`` would run: (task, detail) — ("myinfo", item id) for a わたしの情報
-        item, (fetch name, "") for an operation (the order of the operation table)."""
-        wanted = list(groups) or ["all"]
+        item, (fetch name, "") for an operation (the order of the operation table). Items kept
+        ``pending`` from an earlier fetch come first; with no ``groups``, only they are fetched
+        (no groups and nothing pending: everything)."""
+        wanted = list(groups)
+        extra = [("myinfo", p.item_id) for p in pending if p.item_id in P.ITEMS_BY_ID]
+        if not wanted and not extra:
+            wanted = ["all"]
         if "all" in wanted:
             wanted = list(ALL_GROUPS)
         unknown = [g for g in wanted if g not in P.FETCH_GROUPS and g not in P.FETCH_ALIASES]
@@ -763,7 +980,7 @@ class PortalClient:
             raise ValueError(
                 f"unknown fetch group(s) {unknown}; choose from all, {', '.join(P.FETCH_GROUPS)}"
             )
-        tasks: list[tuple[str, str]] = []
+        tasks: list[tuple[str, str]] = list(extra)
         for group in dict.fromkeys(wanted):
             if group in P.FETCH_ALIASES:
                 tasks.append(("myinfo", P.FETCH_ALIASES[group].item_id))
@@ -782,56 +999,181 @@ class PortalClient:
         on_progress: Progress | None = None,
         keep_going: bool = False,
         progress: Progress | None = None,
+        pending: Iterable[PendingItem] = (),
     ) -> FetchReport:
         """Download ``groups`` and hand every raw document to ``store`` (e.g. ``vault.put``).
 
         ``store`` returns something with ``.new`` (the vault's PutResult) or a bool; documents
         already stored count as duplicates. ``on_progress(done, total, label)`` is called before
-        the first task and after each (``progress`` is its older name). With ``keep_going``, a
-        failing task is recorded in ``report.errors`` and the others continue; otherwise the
-        first error is raised (documents stored so far stay stored).
+        the first task and after each, as tasks finish (``progress`` is its older name). With
+        ``keep_going``, a failing task is recorded in ``report.errors`` and the others continue;
+        otherwise the first error is raised (documents stored so far stay stored).
+
+        Every わたしの情報 item is requested first, then the requests are polled together, while
+        ``workers`` threads fetch the lists; ``store``, ``on_progress`` and ``on_session`` run on
+        the calling thread. ``pending``: items an earlier fetch left pending (its
+        ``report.pending``), polled again under their request ids — those of another person
+        than the session's are left out. Items still unanswered after ``max_wait`` seconds are
+        in ``report.pending``.
         """
         if self.session is None:
             raise SessionExpired("Not logged in", hint="log in with `myna login`")
         # 条件を変更して取得 (see check_fetch_condition): the items that take it are asked with it
         self.condition = check_fetch_condition(groups, condition)
         notify = on_progress or progress
-        tasks = self.plan(groups)
+        me = self.session.person_id
+        resume = {p.item_id: p for p in pending if p.person_id in (None, me)}
+        tasks = self.plan(groups, resume.values())
+        order = {
+            (P.ITEMS_BY_ID[d].name if t == "myinfo" else t): n for n, (t, d) in enumerate(tasks)
+        }
         report = FetchReport()
         total = len(tasks)
         if notify:
             notify(0, total, "starting")
-        for done, (task, detail) in enumerate(tasks, start=1):
-            label = P.ITEMS_BY_ID[detail].name if task == "myinfo" else task
-            try:
-                for doc in self._fetch_task(task, detail, report):
-                    result = store(doc)
-                    new = getattr(result, "new", result)
-                    bucket = report.new if new else report.duplicates
-                    bucket[doc.kind] = bucket.get(doc.kind, 0) + 1
-                    doc_id = getattr(result, "id", None)
-                    report.documents.append(
-                        Document(
-                            doc.data,
-                            doc.kind,
-                            doc.source,
-                            doc.person,
-                            doc.fetched_at,
-                            doc.original_name,
-                            doc.meta,
-                            doc_id,
-                        )
-                        if doc_id is not None
-                        else doc
-                    )
-            except PortalError as exc:
-                if not keep_going:
-                    raise
-                report.errors.append((label, exc))
-                log.warning("fetch %s failed: %s", label, redact(str(exc)))
-            if notify:
-                notify(done, total, label)
+        if not tasks:
+            return report
+        events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        caller = threading.get_ident()
+        on_session = self.on_session
+
+        def hand_over(session: Session) -> None:  # the vault is written on the caller's thread
+            if threading.get_ident() == caller:
+                assert on_session is not None
+                on_session(session)
+            else:
+                events.put(("session", session))
+
+        if on_session is not None:
+            self.on_session = hand_over
+        item_ids = [detail for task, detail in tasks if task == "myinfo"]
+        operations = [task for task, _ in tasks if task != "myinfo"]
+        jobs: list[Callable[[], None]] = []
+        if item_ids:
+            jobs.append(lambda: self._items_job(item_ids, resume, events.put))
+        jobs += [functools.partial(self._operation_job, task, events.put) for task in operations]
+        self._cancel.clear()
+        pool = ThreadPoolExecutor(
+            max_workers=min(self.workers, len(jobs)), thread_name_prefix="myna-fetch"
+        )
+        stored: list[tuple[int, int, Document]] = []
+        try:
+            for job in jobs:
+                pool.submit(self._worker, job, events.put)
+            done = 0
+            while done < total:
+                what, payload = events.get()
+                if what == "session":
+                    assert on_session is not None
+                    on_session(payload)
+                    continue
+                if what == "crash":
+                    raise payload
+                label, item_id, docs, outcome = payload
+                done += 1
+                if isinstance(outcome, PortalError):
+                    if not keep_going:
+                        raise outcome
+                    report.errors.append((label, outcome))
+                    log.warning("fetch %s failed: %s", label, redact(str(outcome)))
+                elif isinstance(outcome, PendingItem):
+                    report.pending.append(outcome)
+                else:
+                    if outcome == P.STATUS_NO_RECORD:
+                        report.no_record.append(label)
+                    if item_id is not None:
+                        report.answered.append(item_id)
+                    for n, doc in enumerate(docs):
+                        stored.append((order.get(label, total), n, self._store(doc, store, report)))
+                if notify:
+                    notify(done, total, label)
+        finally:
+            self._cancel.set()  # workers still running stop before their next call
+            pool.shutdown(wait=True, cancel_futures=True)
+            self._cancel.clear()
+            self.on_session = on_session
+            while not events.empty():  # a token rotated at the end must still be kept
+                what, payload = events.get_nowait()
+                if what == "session" and on_session is not None:
+                    on_session(payload)
+        # the report in the plan's order, whatever order the tasks finished in
+        report.documents = [doc for *_, doc in sorted(stored, key=lambda s: s[:2])]
+        report.no_record.sort(key=lambda label: order.get(label, total))
+        report.errors.sort(key=lambda e: order.get(e[0], total))
+        report.pending.sort(key=lambda p: order.get(p.name, total))
         return report
+
+    @staticmethod
+    def _store(doc: Document, store: Store, report: FetchReport) -> Document:
+        result = store(doc)
+        new = getattr(result, "new", result)
+        bucket = report.new if new else report.duplicates
+        bucket[doc.kind] = bucket.get(doc.kind, 0) + 1
+        doc_id = getattr(result, "id", None)
+        if doc_id is None:
+            return doc
+        return Document(
+            doc.data,
+            doc.kind,
+            doc.source,
+            doc.person,
+            doc.fetched_at,
+            doc.original_name,
+            doc.meta,
+            doc_id,
+        )
+
+    @staticmethod
+    def _worker(job: Callable[[], None], post: Callable[[tuple[str, Any]], None]) -> None:
+        try:
+            job()
+        except _Cancelled:
+            pass
+        except BaseException as exc:  # a bug, not a portal answer: the caller raises it
+            post(("crash", exc))
+
+    def _operation_job(self, task: str, post: Callable[[tuple[str, Any]], None]) -> None:
+        try:
+            docs = self._fetch_operation(task)
+        except PortalError as exc:
+            post(("task", (task, None, [], exc)))
+            return
+        post(("task", (task, None, docs, None)))
+
+    def _items_job(
+        self,
+        item_ids: list[str],
+        resume: dict[str, PendingItem],
+        post: Callable[[tuple[str, Any]], None],
+    ) -> None:
+        """Request every item (or take its pending request), then poll them together."""
+        requests = []
+        for item_id in item_ids:
+            if item_id in resume:
+                requests.append(resume[item_id])
+                continue
+            try:
+                requests.append(self.request_item(item_id))
+            except PortalError as exc:
+                post(("task", (P.ITEMS_BY_ID[item_id].name, item_id, [], exc)))
+
+        def deliver(item_id: str, outcome: Any) -> None:
+            item = P.ITEMS_BY_ID[item_id]
+            if isinstance(outcome, tuple):
+                status, body, raw = outcome
+                doc = Document(
+                    raw,
+                    item.kind,
+                    "portal",
+                    self._person(body),
+                    original_name=f"{item.item_id}.json",
+                    meta=self._meta(item_id=item.item_id, status=status),
+                )
+                post(("task", (item.name, item_id, [doc], status)))
+            else:  # an error, or still pending
+                post(("task", (item.name, item_id, [], outcome)))
+
+        self.poll_items(requests, deliver)
 
     def _meta(self, **extra: Any) -> dict[str, Any]:
         meta: dict[str, Any] = {"portal": self.base_url, "protocol": P.PROTOCOL_VERSION}
@@ -846,9 +1188,7 @@ class PortalClient:
             return str(subject["name"])
         return self.session.person_name if self.session else None
 
-    def _fetch_task(self, task: str, detail: str, report: FetchReport) -> list[Document]:
-        if task == "myinfo":
-            return [self._fetch_item(P.ITEMS_BY_ID[detail], report)]
+    def _fetch_operation(self, task: str) -> list[Document]:
         op = P.FETCH_OPERATIONS[task]
         if op.each is not None:
             return self._fetch_files(op, P.OPERATIONS_BY_NAME[op.each])
@@ -879,20 +1219,6 @@ class PortalClient:
                 meta=self._meta(),
             )
         ]
-
-    def _fetch_item(self, item: P.Item, report: FetchReport) -> Document:
-        """One わたしの情報 item: the final ``myinfo/get`` answer (status 03 or 04), raw."""
-        status, body, raw = self.myinfo(item.item_id)
-        if status == P.STATUS_NO_RECORD:
-            report.no_record.append(item.name)
-        return Document(
-            raw,
-            item.kind,
-            "portal",
-            self._person(body),
-            original_name=f"{item.item_id}.json",
-            meta=self._meta(item_id=item.item_id, status=status),
-        )
 
     def _fetch_files(self, listing: P.Operation, each: P.Operation) -> list[Document]:
         """A list operation whose entries are fetched one by one as files (控除証明書 XML)."""
