@@ -3,7 +3,7 @@ for 04 answers, 税・所得 per 年分, and a child's doses against the routine
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -224,7 +224,9 @@ def test_school_entry_is_the_first_april_after_reaching_six(birth: date) -> None
 
     entry, six = vaccinations.school_entry(birth), age_reached_on(birth, 6)
     assert (entry.month, entry.day) == (4, 1)
-    assert date(entry.year - 1, 4, 1) <= six < entry and age_on(birth, entry) == 6
+    # still 6 the day before entry (born on 2 April: 7 is reached on 1 April, the entry day itself)
+    assert date(entry.year - 1, 4, 1) <= six < entry
+    assert age_on(birth, entry - timedelta(days=1)) == 6
 
 
 @given(st.dates(min_value=date(2005, 1, 1), max_value=date(2026, 12, 31)))
