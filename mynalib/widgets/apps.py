@@ -207,7 +207,31 @@ def _overview_data(vault: Any, status: StatusBar, year: int | None) -> dict[str,
         "summary": summary,
         "myinfo": myinfo,
         "household": _household_order(myinfo.get("household_members")),
+        "pending": _pending(vault, status),
     }
+
+
+def _pending(vault: Any, status: StatusBar) -> list[tuple[str, str | None]]:
+    """回答一覧: the わたしの情報 items kept as pending (mynalib.portal.pending), with whom each
+    was asked for (the household member's name where it is known)."""
+    if vault is None:
+        return []
+    from ..portal import pending
+
+    try:
+        items = pending.load(vault)
+    except Exception as exc:  # the rest of the overview still shows
+        status.exception(exc, "pending items")
+        return []
+    names = _person_names()
+    return [(p.name, names.get(p.person_id or "", p.person_id)) for p in items]
+
+
+def _person_names() -> dict[str, str]:
+    """Person id → name of the sample household (the sandbox's people)."""
+    from ..samples.household import HOUSEHOLD
+
+    return {m.id: m.name for m in HOUSEHOLD}
 
 
 def _myinfo_frames(vault: Any, status: StatusBar, pension_periods: Any) -> dict[str, Any]:
@@ -302,7 +326,7 @@ def overview_app() -> widgets.VBox:
             )
         if vault is None:
             raise RuntimeError("no vault")
-        from ..portal import PortalClient, readmarks
+        from ..portal import PortalClient, pending, readmarks
         from ..portal.auth import remember_principal
 
         acting_for = holder["panel"].principal
@@ -310,8 +334,10 @@ def overview_app() -> widgets.VBox:
             session = client.login(card, pin, allow_last_try=allow_last_try, acting_for=acting_for)
             remember_principal(vault, session)
             readmarks.send_marks(client, vault)  # notices marked read in the notices dashboard
-            report = client.fetch(groups, store=vault.put, progress=progress)
+            waiting = pending.load(vault, session.person_id)  # 回答一覧: asked before, first
+            report = client.fetch(groups, store=vault.put, progress=progress, pending=waiting)
             readmarks.take_portal_state(vault, report.documents)
+            pending.update(vault, report, session.person_id)
         new = sum(report.new.values())
         dups = sum(report.duplicates.values())
         logger().info("fetch done: %d new, %d already stored", new, dups)
@@ -416,11 +442,14 @@ def _phone_login_panel(
                 from ..portal.auth import remember_principal
 
                 remember_principal(vault, client.session)
-            from ..portal import readmarks
+            from ..portal import pending, readmarks
 
             readmarks.send_marks(client, vault)
-            report = client.fetch(groups, store=vault.put)
+            person = client.session.person_id if client.session is not None else None
+            waiting = pending.load(vault, person)
+            report = client.fetch(groups, store=vault.put, pending=waiting)
             readmarks.take_portal_state(vault, report.documents)
+            pending.update(vault, report, person)
         on_done()
         new, dups = sum(report.new.values()), sum(report.duplicates.values())
         return f"ログインして取得しました。新しい書類 {new} 件、保管済み {dups} 件。"

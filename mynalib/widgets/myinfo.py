@@ -29,9 +29,29 @@ def _state(lines: Sequence[str]) -> str:
     return STATE_RECORDS
 
 
-def myinfo_html(data: Mapping[str, Any] | None, order: Sequence[str] = ()) -> str:
+def pending_html(pending: Sequence[tuple[str, str | None]]) -> str:
+    """回答一覧: the わたしの情報 items the portal was still preparing when the last fetch stopped
+    waiting, as (item name, person) pairs; the next fetch picks them up. Empty when none wait."""
+    if not pending:
+        return ""
+    items = "".join(
+        f"<li>{esc(name)}{f'（{esc(person)}）' if person else ''}</li>" for name, person in pending
+    )
+    return (
+        '<div class="myna-card myna-myinfo-pending"><h3>ポータルで準備中（回答一覧）</h3>'
+        f'<ul>{items}</ul><p class="myna-muted">次の取得（または <code>myna fetch --pending</code>）'
+        "で受け取ります。</p></div>"
+    )
+
+
+def myinfo_html(
+    data: Mapping[str, Any] | None,
+    order: Sequence[str] = (),
+    pending: Sequence[tuple[str, str | None]] = (),
+) -> str:
     """The cards of every category from the frames in ``data`` (see
-    :data:`mynalib.analysis.myinfo.OVERVIEW_FRAMES`)."""
+    :data:`mynalib.analysis.myinfo.OVERVIEW_FRAMES`), after the list of items still being
+    prepared by the portal (``pending``: :func:`pending_html`)."""
     by_category = category_lines(dict(data or {}), order)
     cards = []
     for category, lines in by_category.items():
@@ -46,10 +66,11 @@ def myinfo_html(data: Mapping[str, Any] | None, order: Sequence[str] = ()) -> st
         )
     return (
         '<div class="myna-myinfo">'
+        + pending_html(pending)
         + "".join(cards)
         + '<p class="myna-muted">被保険者番号・記号番号・口座番号は伏せ字です。詳しくは'
         "わたしの情報のノートブック（06）を開いてください。</p></div>"
     )
 
 
-__all__ = ["myinfo_html"]
+__all__ = ["myinfo_html", "pending_html"]

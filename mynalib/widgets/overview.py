@@ -408,8 +408,9 @@ class Overview(widgets.VBox):
     ``load(year)`` returns a dict with ``pension_periods`` (and ``births``: person → date of
     birth, for the pension figure), ``medical_expenses``, ``summary``
     (a :class:`mynalib.tax.HouseholdSummary` or None), ``years`` (years with data), ``myinfo``
-    (frame name → frame, for the わたしの情報 section: :mod:`.myinfo`) and ``household`` (names
-    in the household's order);
+    (frame name → frame, for the わたしの情報 section: :mod:`.myinfo`), ``household`` (names
+    in the household's order) and ``pending`` ((item name, person) pairs the portal is still
+    preparing: 回答一覧);
     ``on_data(data)`` runs after each refresh (the exports follow the year shown).
     """
 
@@ -478,7 +479,9 @@ class Overview(widgets.VBox):
                 data.get("summary"),
             )
             self.deductions.value = deductions_html(data.get("summary"))
-            self.myinfo.value = myinfo_html(data.get("myinfo"), data.get("household") or ())
+            self.myinfo.value = myinfo_html(
+                data.get("myinfo"), data.get("household") or (), data.get("pending") or ()
+            )
             if self._on_data is not None:
                 self._on_data(data)
 

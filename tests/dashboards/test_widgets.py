@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -385,6 +386,39 @@ def test_the_myinfo_section_shows_every_category_and_says_nothing_on_record() ->
     assert "****567" in html and "&lt;b&gt;本店&lt;/b&gt;" in html and "<b>本店" not in html
     empty = myinfo_html(None)
     assert empty.count('data-state="not-fetched"') == 7
+
+
+def test_the_myinfo_section_lists_what_the_portal_is_still_preparing() -> None:
+    """回答一覧: items kept as pending in the vault are listed above the categories, with the
+    person each was asked for; nothing is listed when none wait."""
+    from mynalib.portal import pending
+    from mynalib.portal import protocol as PP
+    from mynalib.portal.client import PendingItem
+    from mynalib.widgets import apps
+    from mynalib.widgets.myinfo import myinfo_html
+
+    class State:
+        def __init__(self) -> None:
+            self.state: dict[str, Any] = {}
+
+        def get_state(self, key: str, default: Any = None) -> Any:
+            return self.state.get(key, default)
+
+        def set_state(self, key: str, value: Any) -> None:
+            self.state[key] = value
+
+    vault = State()
+    status = StatusBar()
+    assert apps._pending(vault, status) == []
+    assert "myna-myinfo-pending" not in myinfo_html(None, (), [])
+    item = next(iter(PP.ITEMS_BY_ID.values()))
+    pending.save(vault, [PendingItem(item.item_id, "req-1", 1.0, "hanako")])
+    rows = apps._pending(vault, status)
+    assert rows == [(item.name, "見本　花子")]
+    html = myinfo_html(None, (), rows)
+    assert "myna-myinfo-pending" in html and "準備中" in html
+    assert f"{item.name}（見本　花子）" in html
+    assert html.index("myna-myinfo-pending") < html.index("myna-myinfo-category")
 
 
 def test_inbox_read_marks_wait_for_the_portal() -> None:
