@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..portal.protocol import FETCH_ALIASES, FETCH_GROUPS
+from ..portal.protocol import FETCH_ALIASES, FETCH_GROUPS, SESSION_STATE
 from ._card import card_options, open_from_options
 from ._common import (
     PIN_ENV_HELP,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 8765
 DEFAULT_PORTAL = f"http://127.0.0.1:{DEFAULT_PORT}"
 SECRET_REFRESH = "portal.refresh_token"  # noqa: S105 - the name of a vault secret
-STATE_SESSION = "portal.session"
+STATE_SESSION = SESSION_STATE
 #: origins the user has trusted for card logins (loopback addresses are trusted without asking)
 STATE_TRUSTED = "portal.trusted_origins"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})

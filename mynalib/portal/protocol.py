@@ -598,3 +598,7 @@ assert {item.category for item in ITEMS} == set(MYINFO_CATEGORIES)
 assert set(SCOPE_LABELS) == set(SCOPES)
 assert all(set(i.conditions) <= set(CONDITION_FIELDS) for i in ITEMS)
 assert not set(FETCH_ALIASES) & ({"all"} | set(FETCH_GROUPS))
+
+#: the vault state where a client keeps the logged-in session's public part (no token: see
+#: PROTOCOL.md, what the client stores)
+SESSION_STATE = "portal.session"

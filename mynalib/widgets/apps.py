@@ -223,15 +223,20 @@ def _pending(vault: Any, status: StatusBar) -> list[tuple[str, str | None]]:
     except Exception as exc:  # the rest of the overview still shows
         status.exception(exc, "pending items")
         return []
-    names = _person_names()
+    names = _person_names(vault)
     return [(p.name, names.get(p.person_id or "", p.person_id)) for p in items]
 
 
-def _person_names() -> dict[str, str]:
-    """Person id → name of the sample household (the sandbox's people)."""
-    from ..samples.household import HOUSEHOLD
+def _person_names(vault: Any) -> dict[str, str]:
+    """Person id → 氏名 as the portal gave them: the logged-in person and the people the card
+    holder acts for (:func:`principals`)."""
+    from ..portal.protocol import SESSION_STATE
 
-    return {m.id: m.name for m in HOUSEHOLD}
+    names = {pid: name for name, pid in principals(vault)}
+    session = vault.get_state(SESSION_STATE) or {}
+    if isinstance(session, dict) and session.get("person_id") and session.get("name"):
+        names[str(session["person_id"])] = str(session["name"])
+    return names
 
 
 def _myinfo_frames(vault: Any, status: StatusBar, pension_periods: Any) -> dict[str, Any]:

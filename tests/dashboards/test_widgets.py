@@ -393,6 +393,8 @@ def test_the_myinfo_section_lists_what_the_portal_is_still_preparing() -> None:
     person each was asked for; nothing is listed when none wait."""
     from mynalib.portal import pending
     from mynalib.portal import protocol as PP
+    from mynalib.portal.auth import PRINCIPALS_STATE
+    from mynalib.portal.protocol import SESSION_STATE
     from mynalib.portal.client import PendingItem
     from mynalib.widgets import apps
     from mynalib.widgets.myinfo import myinfo_html
@@ -413,8 +415,20 @@ def test_the_myinfo_section_lists_what_the_portal_is_still_preparing() -> None:
     assert "myna-myinfo-pending" not in myinfo_html(None, (), [])
     item = next(iter(PP.ITEMS_BY_ID.values()))
     pending.save(vault, [PendingItem(item.item_id, "req-1", 1.0, "hanako")])
+    assert apps._pending(vault, status) == [(item.name, "hanako")]  # no name known: the id
+    # the names the portal gave: the logged-in person's (the session) and 代理人 principals'
+    vault.set_state(SESSION_STATE, {"person_id": "hanako", "name": "見本　花子"})
+    vault.set_state(PRINCIPALS_STATE, {"ume": "見本　うめ"})
+    pending.save(
+        vault,
+        [
+            PendingItem(item.item_id, "req-1", 1.0, "hanako"),
+            PendingItem(item.item_id, "req-2", 2.0, "ume"),
+        ],
+    )
     rows = apps._pending(vault, status)
-    assert rows == [(item.name, "見本　花子")]
+    assert rows[0] == (item.name, "見本　花子")
+    assert rows[1] == (item.name, "見本　うめ")
     html = myinfo_html(None, (), rows)
     assert "myna-myinfo-pending" in html and "準備中" in html
     assert f"{item.name}（見本　花子）" in html
