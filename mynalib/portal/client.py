@@ -5,7 +5,8 @@
   times with exponential backoff and jitter, honouring ``Retry-After``; every retry is recorded in
   :attr:`PortalClient.stats` with the reason, so nothing is repeated unexplained;
 * an expired access token (9000 / ED1107) is refreshed transparently with the refresh token and
-  the call repeated once; ``on_session`` is told about every new token set (to store the rotated
+  the call repeated (at most ``EXPIRED_REPEATS`` times: under concurrent fetch workers a fresh
+  token can expire again before the repeat is sent); ``on_session`` is told about every new token set (to store the rotated
   refresh token encrypted);
 * no token reaches a log: httpx/httpcore loggers stay at WARNING and the project's own log lines
   carry only method, path and status;
@@ -189,6 +190,11 @@ def _read_capped(response: httpx.Response, limit: int | None = None) -> None:
     finally:
         response.close()
     response._content = b"".join(chunks)  # what response.read() returns from now on
+
+
+#: how often one data API call is repeated after ED1107 (expired access token), each time with
+#: a fresh token
+EXPIRED_REPEATS = 3
 
 
 class _Cancelled(Exception):
@@ -653,10 +659,13 @@ class PortalClient:
             raise ValueError(f"unknown operation {operation!r}")
         body = {"commonHeader": {"screenId": P.SCREEN_IDS[operation]}, "reqBody": req_body or {}}
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        refreshed = False
+        # ED1107 answers met: each is repeated with a fresh access token (refreshed here, or by a
+        # concurrent call meanwhile — under fetch workers a token can expire again before this
+        # call's repeat is sent), at most EXPIRED_REPEATS times
+        expired = 0
 
         def attempt() -> tuple[dict[str, Any], bytes, httpx.Response]:
-            nonlocal refreshed
+            nonlocal expired
             if self.session is None:
                 raise SessionExpired("Not logged in", hint="log in with `myna login`")
             if self.session.expired():
@@ -697,17 +706,17 @@ class PortalClient:
             if result == P.RESULT_NOT_LOGGED_IN:
                 if (
                     P.ERROR_SESSION_EXPIRED in codes
-                    and not refreshed
+                    and expired < EXPIRED_REPEATS
                     and self.session.refresh_token
                 ):
-                    refreshed = True
+                    expired += 1
                     if self._refresh_unless_done(access_token):
                         self.stats.retries.append(
-                            f"{operation}: repeated once after refreshing the expired access token (9000/ED1107)"
+                            f"{operation}: repeated after refreshing the expired access token (9000/ED1107)"
                         )
                     else:
                         self.stats.retries.append(
-                            f"{operation}: repeated once with the access token another call had just refreshed"
+                            f"{operation}: repeated with the access token another call had just refreshed"
                         )
                     return attempt()
                 if P.ERROR_SCOPE in codes:

@@ -161,6 +161,49 @@ def test_session_expiry_mid_fetch_refreshes_and_duplicates_nothing(make_sandbox)
     assert len(docs2) == len(stored)
 
 
+def test_a_token_that_expires_again_before_the_repeat_is_refreshed_again(
+    sandbox: Sandbox,
+) -> None:
+    """Under fetch workers, other calls can use up a just-refreshed access token before this
+    call's repeat is sent: the repeat meets ED1107 again and refreshes again (bounded), instead
+    of failing the fetch (seen as a flaky SessionExpired in notices/list)."""
+    client, _ = _login(sandbox)
+    refresh = client.refresh
+    expired_again = []
+
+    def refresh_then_expire_once():  # type: ignore[no-untyped-def]
+        session = refresh()
+        if not expired_again:  # another worker's calls use the new token up meanwhile
+            expired_again.append(True)
+            sandbox.state.expire_access_tokens()
+        return session
+
+    client.refresh = refresh_then_expire_once  # type: ignore[method-assign]
+    sandbox.state.expire_access_tokens()
+    res, _, _ = client.call_raw("notices/list", {"page": 1})
+    assert isinstance(res, dict)
+    assert client.stats.refreshes == 2 and expired_again
+    assert sum("ED1107" in r for r in client.stats.retries) == 2
+
+
+def test_an_access_token_that_never_works_stops_after_bounded_repeats(sandbox: Sandbox) -> None:
+    from mynalib.portal.client import EXPIRED_REPEATS
+
+    client, _ = _login(sandbox)
+    refresh = client.refresh
+
+    def refresh_then_expire():  # type: ignore[no-untyped-def]
+        session = refresh()
+        sandbox.state.expire_access_tokens()
+        return session
+
+    client.refresh = refresh_then_expire  # type: ignore[method-assign]
+    sandbox.state.expire_access_tokens()
+    with pytest.raises(SessionExpired, match="ED1107"):
+        client.call_raw("notices/list", {"page": 1})
+    assert client.stats.refreshes == EXPIRED_REPEATS
+
+
 def test_reused_refresh_token_revokes_the_session(sandbox: Sandbox) -> None:
     client, session = _login(sandbox)
     old = session.refresh_token
