@@ -10,8 +10,9 @@ alone, and (``--no-quickack-too``) the same login through pcscd without TCP_QUIC
 bridge's socket to show what it saves. Targets: at most 12 APDUs; through pcscd at most 30 ms.
 Figures are printed, never asserted.
 
-pcscd is started here as a child (``pcscd --foreground``) and stopped by its PID; if a pcscd not
-started by this script is running, the PC/SC part is skipped (it is never touched).
+pcscd is started here as a child (``pcscd --foreground``, ``tests/pcscd.py``), in its turn with
+the tests through their lock file, and stopped by its PID; if a pcscd not started by this script
+is running, the PC/SC part is skipped (it is never touched).
 
     .venv/bin/python benchmarks/card_login.py [--runs 50] [--no-quickack-too]
 """
@@ -19,11 +20,7 @@ started by this script is running, the PC/SC part is skipped (it is never touche
 from __future__ import annotations
 
 import argparse
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,8 +38,14 @@ from mynalib.card import JpkiCard, open_card  # noqa: E402
 from mynalib.card.virtual import CardProfile, InProcessTransport, VirtualCard  # noqa: E402
 from mynalib.card.virtual.vpcd import VpcdBridge  # noqa: E402
 from mynalib.secrets import Pin  # noqa: E402
-
-VPCD_PORT = 35963
+from tests.pcscd import (  # noqa: E402
+    VPCD_PORT,
+    ForeignPcscd,
+    PcscdExited,
+    missing_reason,
+    own_pcscd,
+    wait_for_reader,
+)
 
 
 def login(card: JpkiCard) -> int:
@@ -72,80 +75,16 @@ def summary(times: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.9) - 1] * 1000
 
 
-def _port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), 0.2):
-            return True
-    except OSError:
-        return False
-
-
-def _running_pcscd() -> list[int]:
-    out = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True, text=True, check=False)
-    return [int(x) for x in out.stdout.split()]
-
-
-def start_pcscd(log_dir: Path) -> subprocess.Popen[bytes] | None:
-    binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
-    if not Path(binary).exists():
-        print("PC/SC: pcscd is not installed — skipped")
-        return None
-    if not Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so").exists():
-        print("PC/SC: the vpcd driver (vsmartcard-vpcd) is not installed — skipped")
-        return None
-    running = _running_pcscd()
-    if running:
-        print(f"PC/SC: a pcscd not started here is running (PID {running}) — not touched, skipped")
-        return None
-    with open(log_dir / "pcscd.log", "ab") as log:
-        proc = subprocess.Popen(
-            [binary, "--foreground", "--error"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 10
-    while not _port_open(VPCD_PORT):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            print("PC/SC: pcscd did not start — skipped")
-            stop_pcscd(proc)
-            return None
-        time.sleep(0.05)
-    return proc
-
-
-def stop_pcscd(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-
-
-def wait_reader(present: bool) -> str:
-    from mynalib.card.pcsc import reader_states
-
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for state in reader_states():
-            if state.name.endswith("00 00") and state.card_present == present:
-                return state.name
-        time.sleep(0.05)
-    raise TimeoutError("the vpcd reader did not reach the expected state")
-
-
 def pcsc_run(profile: CardProfile, runs: int, quickack: bool) -> tuple[list[float], int]:
     card = VirtualCard(profile)
     bridge = VpcdBridge(card, port=VPCD_PORT, quickack=quickack).start()
     try:
-        reader = wait_reader(True)
+        reader = wait_for_reader(True, timeout=10)
         measure(lambda: open_card(reader), 2)  # warm-up
         return measure(lambda: open_card(reader), runs)
     finally:
         bridge.stop()
-        wait_reader(False)
+        wait_for_reader(False, timeout=10)
         time.sleep(0.5)  # let pcscd see the reader empty before the next card
 
 
@@ -181,31 +120,39 @@ def main() -> None:
         f"p90 {base_p90:7.3f} ms"
     )
 
+    reason = missing_reason()
+    if reason:
+        print(f"PC/SC: {reason} — skipped")
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        proc = start_pcscd(Path(tmp))
-        if proc is None:
-            return
         try:
-            times, apdus = pcsc_run(profile, args.runs, quickack=True)
-            med, p90 = summary(times)
-            print(
-                f"pyscard + pcscd + vpcd login:    {apdus} APDUs, median {med:7.3f} ms, "
-                f"p90 {p90:7.3f} ms, {(med - rsa_med) / apdus:.3f} ms per APDU beyond the RSA"
-            )
-            print(f"ratio pcscd / in-process:        {med / base_med:.1f}x")
-            print(
-                f"targets: <= 12 APDUs: {'met' if apdus <= 12 else 'MISSED'} ({apdus}); "
-                f"<= 30 ms through pcscd: {'met' if med <= 30 else 'MISSED'} ({med:.1f} ms)"
-            )
-            if args.no_quickack_too:
-                slow, apdus = pcsc_run(profile, max(3, args.runs // 10), quickack=False)
-                smed, _ = summary(slow)
-                print(
-                    f"without TCP_QUICKACK:            {apdus} APDUs, median {smed:7.1f} ms "
-                    f"({smed / med:.0f}x slower)"
-                )
-        finally:
-            stop_pcscd(proc)
+            with own_pcscd(Path(tmp) / "pcscd.log"):
+                pcsc_part(profile, args.runs, args.no_quickack_too, rsa_med, base_med)
+        except (ForeignPcscd, PcscdExited, TimeoutError) as exc:
+            print(f"PC/SC: {exc} — skipped")
+
+
+def pcsc_part(
+    profile: CardProfile, runs: int, no_quickack_too: bool, rsa_med: float, base_med: float
+) -> None:
+    times, apdus = pcsc_run(profile, runs, quickack=True)
+    med, p90 = summary(times)
+    print(
+        f"pyscard + pcscd + vpcd login:    {apdus} APDUs, median {med:7.3f} ms, "
+        f"p90 {p90:7.3f} ms, {(med - rsa_med) / apdus:.3f} ms per APDU beyond the RSA"
+    )
+    print(f"ratio pcscd / in-process:        {med / base_med:.1f}x")
+    print(
+        f"targets: <= 12 APDUs: {'met' if apdus <= 12 else 'MISSED'} ({apdus}); "
+        f"<= 30 ms through pcscd: {'met' if med <= 30 else 'MISSED'} ({med:.1f} ms)"
+    )
+    if no_quickack_too:
+        slow, apdus = pcsc_run(profile, max(3, runs // 10), quickack=False)
+        smed, _ = summary(slow)
+        print(
+            f"without TCP_QUICKACK:            {apdus} APDUs, median {smed:7.1f} ms "
+            f"({smed / med:.0f}x slower)"
+        )
 
 
 if __name__ == "__main__":

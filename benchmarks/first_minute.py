@@ -9,7 +9,7 @@ Measured in one run, one process at a time:
 - ``myna card serve-virtual`` (a new profile, then the same one): from the start until pcscd
   shows a card in the reader "Virtual PCD 00 00" (target ≤ 1.5 s). Needs pcscd and the vpcd
   driver; pcscd is started here in the foreground and stopped by its PID, taking turns with the
-  tests through their lock file.
+  tests through their lock file (``tests/pcscd.py``).
 - ``myna login --virtual`` against a running sandbox: the whole command (target ≤ 2 s);
 - ``myna demo --no-browser`` (what ``make demo`` runs): until the first dashboard URL is printed.
 
@@ -22,10 +22,7 @@ asserted. ``--runs N`` takes the median of N warm runs.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import os
-import shutil
 import signal
 import socket
 import statistics
@@ -33,16 +30,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
-#: the lock through which the tests take turns with the machine's one pcscd (tests/pcsc_stack.py)
-PCSCD_LOCK = Path(tempfile.gettempdir()) / "mynalib-tests-pcscd.lock"
+from mynalib.demo import stop_process  # noqa: E402
+from tests.pcscd import (  # noqa: E402
+    ForeignPcscd,
+    PcscdExited,
+    TurnTimeout,
+    missing_reason,
+    own_pcscd,
+    wait_for_reader,
+)
+
 VAULT_PASS = "first-minute-benchmark-passphrase"
 
 
@@ -79,13 +82,7 @@ def new_home() -> dict[str, str]:
 
 def stop(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
     """Ctrl-C by PID, then SIGKILL if it does not stop."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+    stop_process(proc, sig=signal.SIGINT, timeout=30)
 
 
 def run_once(cmd: list[str], env: dict[str, str]) -> float:
@@ -149,83 +146,6 @@ def demo_first_url(env: dict[str, str]) -> float:
 # --- pcscd ---------------------------------------------------------------------------------
 
 
-def pcsc_missing() -> str | None:
-    if shutil.which("pcscd") is None and not Path("/usr/sbin/pcscd").exists():
-        return "pcscd is not installed (apt-get install pcscd)"
-    if not VPCD_DRIVER.exists():
-        return "the vpcd driver is not installed (apt-get install vsmartcard-vpcd)"
-    try:
-        import smartcard  # noqa: F401
-    except ImportError:
-        return "pyscard is not installed"
-    out = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True, text=True, check=False)
-    if out.stdout.split():
-        return f"a pcscd not started here is running (PID {out.stdout.split()}); not touched"
-    return None
-
-
-@contextlib.contextmanager
-def pcscd(log_dir: Path, turn_timeout: float = 600.0) -> Iterator[subprocess.Popen[bytes]]:
-    """``pcscd --foreground`` as our child, in our turn with the tests; stopped by its PID."""
-    PCSCD_LOCK.touch(exist_ok=True)
-    with open(PCSCD_LOCK, "r+b") as lock:
-        deadline = time.monotonic() + turn_timeout
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the tests held the pcscd lock") from None
-                time.sleep(0.5)
-        binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
-        with open(log_dir / "pcscd.log", "ab") as log:
-            proc = subprocess.Popen(
-                [binary, "--foreground", "--error"],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            deadline = time.monotonic() + 60
-            # ready when pcscd lists the vpcd reader (not by connecting to vpcd's port: vpcd
-            # would then keep the next connection, the card's, waiting about a second)
-            while not reader_listed():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("pcscd did not start")
-                time.sleep(0.05)
-            yield proc
-        finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(10)
-
-
-def reader_listed() -> bool:
-    from mynalib.card.pcsc import reader_states
-
-    with contextlib.suppress(Exception):
-        return any(state.name.endswith("00 00") for state in reader_states())
-    return False
-
-
-def card_in_reader(present: bool, timeout: float = 120.0) -> bool:
-    from mynalib.card.pcsc import reader_states
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
-            for state in reader_states():
-                if state.name.endswith("00 00") and state.card_present == present:
-                    return True
-        time.sleep(0.01)
-    return False
-
-
 def serve_virtual(env: dict[str, str]) -> float:
     profile = Path(env["HOME"]) / "virtual-card.json"
     began = time.perf_counter()
@@ -238,12 +158,11 @@ def serve_virtual(env: dict[str, str]) -> float:
     )
     log.close()
     try:
-        if not card_in_reader(True):
-            raise RuntimeError("no card appeared in the vpcd reader")
+        wait_for_reader(True, timeout=120)
         return time.perf_counter() - began
     finally:
         stop(proc)
-        card_in_reader(False, timeout=30)
+        wait_for_reader(False, timeout=30)
         time.sleep(0.5)  # let pcscd see the reader empty before the next card
 
 
@@ -284,12 +203,15 @@ def main() -> None:
 
     both(sandbox_listens, 1.5, "myna sandbox until it listens")
 
-    reason = pcsc_missing()
+    reason = missing_reason()
     if reason:
         print(f"{'myna card serve-virtual':<38} skipped: {reason}")
     else:
-        with pcscd(Path(env["HOME"])):
-            both(serve_virtual, 1.5, "myna card serve-virtual: card in reader")
+        try:
+            with own_pcscd(Path(env["HOME"]) / "pcscd.log", turn_timeout=600):
+                both(serve_virtual, 1.5, "myna card serve-virtual: card in reader")
+        except (ForeignPcscd, PcscdExited, TurnTimeout) as exc:
+            print(f"{'myna card serve-virtual':<38} skipped: {exc}")
 
     sandbox_env = new_home()
     port = free_port()

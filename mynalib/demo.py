@@ -98,13 +98,19 @@ def _die_with_parent() -> None:
             pass
 
 
-def stop_process(proc: subprocess.Popen[Any] | None, *, timeout: float = 10.0) -> None:
-    """Stop a child we started, by its PID only: SIGTERM (Jupyter servers then shut their
-    kernels down cleanly; SIGINT would make Voila ask for a confirmation), then SIGKILL."""
+def stop_process(
+    proc: subprocess.Popen[Any] | None,
+    *,
+    timeout: float = 10.0,
+    sig: signal.Signals = signal.SIGTERM,
+) -> None:
+    """Stop a child we started, by its PID only: ``sig`` — SIGTERM by default (Jupyter servers
+    then shut their kernels down cleanly; SIGINT would make Voila ask for a confirmation), SIGINT
+    for a ``myna`` command stopped as by Ctrl-C — then, after ``timeout`` seconds, SIGKILL."""
     if proc is None or proc.poll() is not None:
         return
     try:
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         proc.wait(timeout)
         return
     except ProcessLookupError:

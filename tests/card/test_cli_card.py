@@ -162,10 +162,10 @@ def test_reader_and_virtual_are_exclusive(card_file: Path) -> None:
 
 @pytest.mark.xdist_group("pcscd")  # needs no pcscd running: not beside the pcscd tests
 def test_status_without_pcscd_says_what_to_do() -> None:
-    from tests.pcsc_stack import _foreign_pcscd, no_pcscd
+    from tests.pcsc_stack import no_pcscd, running_pcscd
 
     with no_pcscd():
-        if _foreign_pcscd():
+        if running_pcscd():
             pytest.skip("a pcscd is running")
         r = run("card", "status")
     assert r.exit_code == 1

@@ -20,12 +20,12 @@ from mynalib.card.virtual.vpcd import VpcdBridge
 from mynalib.errors import CardError, CardRemoved, PcscUnavailable
 from mynalib.secrets import Pin
 from tests.pcsc_stack import (
-    _foreign_pcscd,
     missing_reason,
     no_pcscd,
     pcsc_stack,
     pcscd_process,
-    wait_for_reader_card,
+    running_pcscd,
+    wait_for_reader,
 )
 
 pytestmark = pytest.mark.pcsc
@@ -37,7 +37,7 @@ def test_no_pcscd_gives_pcsc_unavailable_with_the_fix() -> None:
             list_readers()
         return
     with no_pcscd():
-        if _foreign_pcscd():
+        if running_pcscd():
             pytest.skip("a pcscd is running: cannot test the 'service not running' path")
         with pytest.raises(PcscUnavailable) as info:
             list_readers()
@@ -57,13 +57,13 @@ def test_card_removed_mid_session_and_bridge_end() -> None:
                 card.read_auth_certificate()
             assert isinstance(info.value, CardRemoved | CardError)
             assert "pyscard" not in type(info.value).__module__
-        wait_for_reader_card(present=False)
+        wait_for_reader(present=False)
         # put it back a moment later (as a person would): pcscd polls presence every ~0.4 s and
         # must see the reader empty once, or it takes the new card for the old, unpowered one
         time.sleep(1.0)
         vc = VirtualCard(CardProfile.generate("card-tests"))
         with VpcdBridge(vc):
-            wait_for_reader_card(present=True)
+            wait_for_reader(present=True)
             with open_card(stack.reader) as card:
                 assert card.auth_tries_left() == 3
 
@@ -76,7 +76,7 @@ def test_bridge_ends_cleanly_when_pcscd_stops() -> None:
         if pid is None:
             pytest.skip("pcscd was not started by this test; not stopping it")
         bridge = VpcdBridge(vc, connect_timeout=60).start()
-        wait_for_reader_card(present=True)
+        wait_for_reader(present=True)
     # pcscd was stopped by PID on leaving the block: vpcd went away
     deadline = time.monotonic() + 60  # a wait, not a speed check: a loaded machine is slow
     while bridge.running and time.monotonic() < deadline:
@@ -89,7 +89,7 @@ def test_bridge_ends_cleanly_when_pcscd_stops() -> None:
 def test_bridge_without_vpcd_says_what_to_do() -> None:
     card = VirtualCard(CardProfile.generate("card-tests"))
     with no_pcscd():  # no pcscd of another test process opens the vpcd port meanwhile
-        if _foreign_pcscd():
+        if running_pcscd():
             pytest.skip("a pcscd is running")
         with pytest.raises(PcscUnavailable, match="vpcd"):
             VpcdBridge(card, connect_timeout=0.2).connect()
@@ -117,7 +117,7 @@ def test_serve_virtual_command_creates_the_profile(tmp_path: Path) -> None:
             text=True,
         )
         try:
-            reader = wait_for_reader_card(present=True, timeout=120)
+            reader = wait_for_reader(present=True, timeout=120)
             assert profile.exists()
             with open_card(reader) as card:
                 for _ in range(3):
