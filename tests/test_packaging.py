@@ -132,3 +132,27 @@ def test_pcscd_turns_are_exclusive_across_processes(tmp_path: Path) -> None:
     with pcscd_turn(lock=lock):
         assert not other_gets_it()
     assert other_gets_it()
+
+
+def test_a_pcscd_not_started_here_is_neither_used_nor_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from tests import pcscd
+
+    started: list[object] = []
+    monkeypatch.setattr(pcscd, "running_pcscd", lambda: [4242])
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a))
+    with pytest.raises(pcscd.ForeignPcscd, match="4242"), pcscd.pcscd(tmp_path / "pcscd.log"):
+        pass
+    assert started == []
+
+
+def test_a_held_pcscd_turn_times_out_with_the_reason(tmp_path: Path) -> None:
+    from tests import pcscd
+
+    lock = tmp_path / "pcscd.lock"
+    with pcscd.turn(lock=lock), pytest.raises(pcscd.TurnTimeout, match="held the pcscd lock"):
+        with pcscd.turn(lock=lock, timeout=0.2):
+            pass

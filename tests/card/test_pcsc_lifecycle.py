@@ -134,3 +134,29 @@ def test_serve_virtual_command_creates_the_profile(tmp_path: Path) -> None:
         assert "created" in out and "stopped" in out, out
     # the blocked counter was saved into the profile file by the serving process
     assert CardProfile.load(profile).tries_left["kenhojo"] == 0
+
+
+def test_pcscd_is_ready_when_it_lists_the_vpcd_reader() -> None:
+    # readiness is pcscd listing the reader (no probe connection to vpcd's port, which would make
+    # vpcd keep the card's connection waiting): listed already when pcscd_process yields
+    if missing_reason():
+        pytest.skip(missing_reason() or "")
+    from mynalib.card.pcsc import reader_states
+
+    with pcscd_process():
+        assert any(s.name == "Virtual PCD 00 00" for s in reader_states())
+        assert wait_for_reader(None, timeout=0) == "Virtual PCD 00 00"
+
+
+def test_waiting_for_the_reader_stops_when_our_pcscd_exits() -> None:
+    if missing_reason():
+        pytest.skip(missing_reason() or "")
+    from tests.pcscd import PcscdExited
+
+    exited = subprocess.Popen([sys.executable, "-c", "raise SystemExit(7)"])
+    exited.wait(60)
+    with no_pcscd():
+        if running_pcscd():
+            pytest.skip("a pcscd is running")
+        with pytest.raises(PcscdExited, match="status 7"):
+            wait_for_reader(None, timeout=60, proc=exited)  # type: ignore[arg-type]
