@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml scripts/setup.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
 
 # parallel (pytest-xdist): one worker per core, at most 4. The pcscd tests take turns through a
-# lock file (tests/pcsc_stack.py) and carry an xdist_group (tests/conftest.py; one worker for
+# lock file (tests/pcscd.py) and carry an xdist_group (tests/conftest.py; one worker for
 # them where xdist honours it). PYTEST_XDIST= runs serially.
 PYTEST_XDIST ?= -n auto --maxprocesses=4 --dist loadgroup
 

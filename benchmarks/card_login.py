@@ -38,14 +38,7 @@ from mynalib.card import JpkiCard, open_card  # noqa: E402
 from mynalib.card.virtual import CardProfile, InProcessTransport, VirtualCard  # noqa: E402
 from mynalib.card.virtual.vpcd import VpcdBridge  # noqa: E402
 from mynalib.secrets import Pin  # noqa: E402
-from tests.pcscd import (  # noqa: E402
-    VPCD_PORT,
-    ForeignPcscd,
-    PcscdExited,
-    missing_reason,
-    own_pcscd,
-    wait_for_reader,
-)
+from tests import pcscd  # noqa: E402
 
 
 def login(card: JpkiCard) -> int:
@@ -77,14 +70,14 @@ def summary(times: list[float]) -> tuple[float, float]:
 
 def pcsc_run(profile: CardProfile, runs: int, quickack: bool) -> tuple[list[float], int]:
     card = VirtualCard(profile)
-    bridge = VpcdBridge(card, port=VPCD_PORT, quickack=quickack).start()
+    bridge = VpcdBridge(card, port=pcscd.VPCD_PORT, quickack=quickack).start()
     try:
-        reader = wait_for_reader(True, timeout=10)
+        reader = pcscd.wait_for_reader(True, timeout=10)
         measure(lambda: open_card(reader), 2)  # warm-up
         return measure(lambda: open_card(reader), runs)
     finally:
         bridge.stop()
-        wait_for_reader(False, timeout=10)
+        pcscd.wait_for_reader(False, timeout=10)
         time.sleep(0.5)  # let pcscd see the reader empty before the next card
 
 
@@ -120,15 +113,15 @@ def main() -> None:
         f"p90 {base_p90:7.3f} ms"
     )
 
-    reason = missing_reason()
+    reason = pcscd.missing_reason()
     if reason:
         print(f"PC/SC: {reason} — skipped")
         return
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            with own_pcscd(Path(tmp) / "pcscd.log"):
+            with pcscd.own_pcscd(Path(tmp) / "pcscd.log"):
                 pcsc_part(profile, args.runs, args.no_quickack_too, rsa_med, base_med)
-        except (ForeignPcscd, PcscdExited, TimeoutError) as exc:
+        except (pcscd.ForeignPcscd, pcscd.PcscdExited, TimeoutError) as exc:
             print(f"PC/SC: {exc} — skipped")
 
 

@@ -37,14 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from mynalib.demo import stop_process  # noqa: E402
-from tests.pcscd import (  # noqa: E402
-    ForeignPcscd,
-    PcscdExited,
-    TurnTimeout,
-    missing_reason,
-    own_pcscd,
-    wait_for_reader,
-)
+from tests import pcscd  # noqa: E402
 
 VAULT_PASS = "first-minute-benchmark-passphrase"
 
@@ -158,11 +151,11 @@ def serve_virtual(env: dict[str, str]) -> float:
     )
     log.close()
     try:
-        wait_for_reader(True, timeout=120)
+        pcscd.wait_for_reader(True, timeout=120)
         return time.perf_counter() - began
     finally:
         stop(proc)
-        wait_for_reader(False, timeout=30)
+        pcscd.wait_for_reader(False, timeout=30)
         time.sleep(0.5)  # let pcscd see the reader empty before the next card
 
 
@@ -203,14 +196,14 @@ def main() -> None:
 
     both(sandbox_listens, 1.5, "myna sandbox until it listens")
 
-    reason = missing_reason()
+    reason = pcscd.missing_reason()
     if reason:
         print(f"{'myna card serve-virtual':<38} skipped: {reason}")
     else:
         try:
-            with own_pcscd(Path(env["HOME"]) / "pcscd.log", turn_timeout=600):
+            with pcscd.own_pcscd(Path(env["HOME"]) / "pcscd.log", turn_timeout=600):
                 both(serve_virtual, 1.5, "myna card serve-virtual: card in reader")
-        except (ForeignPcscd, PcscdExited, TurnTimeout) as exc:
+        except (pcscd.ForeignPcscd, pcscd.PcscdExited, pcscd.TurnTimeout) as exc:
             print(f"{'myna card serve-virtual':<38} skipped: {exc}")
 
     sandbox_env = new_home()

@@ -1,7 +1,7 @@
 """The machine's one pcscd, for the tests and the benchmarks: one helper, no pytest.
 
 ``myna`` itself never starts pcscd (``myna card serve-virtual`` needs one running), so this lives
-beside the tests; the benchmarks import it too (``from tests.pcscd import own_pcscd``).
+beside the tests; the benchmarks import it too (``from tests import pcscd``).
 
 - :func:`turn`: the machine-wide lock file through which test processes (xdist workers, another
   test run) and the benchmarks take turns with pcscd: an exclusive ``flock``, waited for.
