@@ -1,20 +1,26 @@
-"""Fixtures for the portal tests: the sandbox in-process, software cards, a loopback server."""
+"""Fixtures for the portal tests: the sandbox in-process, software cards, a loopback server,
+`myna sandbox` in a subprocess and the `myna` command logged in to it (:func:`portal_cli`)."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from mynalib.card.virtual import CardProfile
+from mynalib.demo import stop_process
 from mynalib.portal.client import PortalClient
 from mynalib.portal.sandbox.app import SandboxConfig, SandboxState, create_app
 from mynalib.samples.card import sample_card_profile
@@ -107,6 +113,94 @@ def live_sandbox() -> Iterator[Callable[..., LiveSandbox]]:
     for server, thread in servers:
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture
+def sandbox_process(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """`myna sandbox ARGS` in a subprocess on a free port, returning its URL once /healthz
+    answers; stopped by its PID."""
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: str) -> str:
+        port = free_port()
+        log = (tmp_path / f"sandbox-{port}.log").open("wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mynalib.cli", "sandbox", "--port", str(port), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        procs.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/healthz", timeout=0.5).status_code == 200:
+                    return url
+            except httpx.TransportError:
+                time.sleep(0.1)
+            assert proc.poll() is None, (tmp_path / f"sandbox-{port}.log").read_text()
+        raise RuntimeError("the sandbox did not start")
+
+    yield start
+    for proc in procs:
+        stop_process(proc)
+
+
+def run_myna(
+    env: dict[str, str], *args: str, pin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m mynalib.cli ARGS`` with ``env`` (and the auth PIN from ``MYNA_AUTH_PIN``)."""
+    run_env = dict(env)
+    if pin is not None:
+        run_env["MYNA_AUTH_PIN"] = pin
+    return subprocess.run(
+        [sys.executable, "-m", "mynalib.cli", *args],
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def cli_env(tmp_path: Path, url: str) -> dict[str, str]:
+    """The environment of a user of the portal at ``url``: a new home and vault under
+    ``tmp_path``, no other ``MYNA_`` setting of the caller's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
+    env.update(
+        MYNA_HOME=str(tmp_path / "home"),
+        MYNA_VAULT=str(tmp_path / "vault"),
+        MYNA_VAULT_PASSPHRASE=VAULT_PASS,
+        MYNA_PORTAL=url,
+    )
+    return env
+
+
+@dataclass
+class PortalCli:
+    """The `myna` command of one user of a `myna sandbox`: ``cli("fetch", "all")``."""
+
+    url: str
+    env: dict[str, str]
+    vault: Path
+
+    def __call__(self, *args: str, pin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return run_myna(self.env, *args, pin=pin)
+
+
+@pytest.fixture
+def portal_cli(sandbox_process: Callable[..., str], tmp_path: Path) -> Callable[..., PortalCli]:
+    """``portal_cli(*sandbox_args)``: `myna sandbox SANDBOX_ARGS` started, a new home and vault,
+    and `myna login --virtual` (the software card, PIN 1234) done and checked."""
+
+    def start(*sandbox_args: str) -> PortalCli:
+        url = sandbox_process(*sandbox_args)
+        cli = PortalCli(url, cli_env(tmp_path, url), tmp_path / "vault")
+        login = cli("login", "--virtual", pin="1234")
+        assert login.returncode == 0, login.stderr
+        return cli
+
+    return start
 
 
 def epoch(year: int) -> float:

@@ -20,8 +20,7 @@ from mynalib.portal.client import PortalClient
 from mynalib.portal.sandbox import data as D
 from mynalib.secrets import Pin
 
-from .conftest import VAULT_PASS, Sandbox, member_profile
-from .test_loopback import _myna, sandbox_process  # noqa: F401 - the fixture
+from .conftest import PortalCli, Sandbox, member_profile
 
 TAX = "TM00000000000201"
 MEDICAL = "TM00000000000701"
@@ -155,36 +154,27 @@ def test_a_period_of_medical_and_drugs(sandbox: Sandbox) -> None:
 
 
 def test_myna_fetch_income_year(
-    sandbox_process: Callable[..., str],  # noqa: F811 - the fixture
-    tmp_path: Path,
+    portal_cli: Callable[..., PortalCli],
 ) -> None:
-    url = sandbox_process("--poll-delay", "0", "--pending-polls", "0")
-    env: dict[str, Any] = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
-    env.update(
-        MYNA_HOME=str(tmp_path / "home"),
-        MYNA_VAULT=str(tmp_path / "vault"),
-        MYNA_VAULT_PASSPHRASE=VAULT_PASS,
-        MYNA_PORTAL=url,
-    )
-    assert _myna(env, "login", "--virtual", pin="1234").returncode == 0
-    first = _myna(env, "fetch", "income", "--year", "2023", "--no-progress")
+    myna = portal_cli("--poll-delay", "0", "--pending-polls", "0")
+    first = myna("fetch", "income", "--year", "2023", "--no-progress")
     assert first.returncode == 0, first.stderr
     assert "portal_tax: 1 new" in first.stdout
-    again = _myna(env, "fetch", "income", "--year", "2023", "--no-progress")
+    again = myna("fetch", "income", "--year", "2023", "--no-progress")
     assert "0 new documents stored" in again.stdout
-    table = json.loads(_myna(env, "table", "income", "--format", "json").stdout)
+    table = json.loads(myna("table", "income", "--format", "json").stdout)
     assert [r["year"] for r in table] == [2023]
-    other = _myna(env, "fetch", "income", "--year", "2025", "--no-progress")
+    other = myna("fetch", "income", "--year", "2025", "--no-progress")
     assert "portal_tax: 1 new" in other.stdout
-    table = json.loads(_myna(env, "table", "income", "--format", "json").stdout)
+    table = json.loads(myna("table", "income", "--format", "json").stdout)
     assert [r["year"] for r in table] == [2023, 2025]
-    period = _myna(
-        env, "fetch", "medical", "drugs", "--from", "2025-01", "--to", "2025-03", "--no-progress"
+    period = myna(
+        "fetch", "medical", "drugs", "--from", "2025-01", "--to", "2025-03", "--no-progress"
     )
     assert period.returncode == 0, period.stderr
-    wrong = _myna(env, "fetch", "notices", "--year", "2023")
+    wrong = myna("fetch", "notices", "--year", "2023")
     assert wrong.returncode == 2 and "takes the condition" in wrong.stderr
-    bad = _myna(env, "fetch", "medical", "--from", "2025/01")
+    bad = myna("fetch", "medical", "--from", "2025/01")
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
 
 

@@ -4,48 +4,35 @@ fetch all`, then `myna table` for each new frame; a second `fetch all` stores no
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from .conftest import VAULT_PASS
-from .test_loopback import _myna, sandbox_process  # noqa: F401 - the fixture
+from .conftest import PortalCli
 from .test_myinfo_items import NEW_FRAMES
 
 pytestmark = pytest.mark.slow
 
 
 def test_fetch_all_then_every_new_frame_as_a_table(
-    sandbox_process: Callable[..., str],  # noqa: F811 - the fixture
-    tmp_path: Path,
+    portal_cli: Callable[..., PortalCli],
 ) -> None:
-    url = sandbox_process("--poll-delay", "0", "--pending-polls", "0")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
-    env.update(
-        MYNA_HOME=str(tmp_path / "home"),
-        MYNA_VAULT=str(tmp_path / "vault"),
-        MYNA_VAULT_PASSPHRASE=VAULT_PASS,
-        MYNA_PORTAL=url,
-    )
-    login = _myna(env, "login", "--virtual", pin="1234")
-    assert login.returncode == 0, login.stderr
-    first = _myna(env, "fetch", "all", "--no-progress")
+    myna = portal_cli("--poll-delay", "0", "--pending-polls", "0")
+    first = myna("fetch", "all", "--no-progress")
     assert first.returncode == 0, first.stderr
     for kind in ("portal_insurance_card", "portal_vaccinations", "portal_bank_account"):
         assert f"{kind}: 1 new" in first.stdout, first.stdout
     assert "nothing on record (04): 介護・福祉（介護保険）" in first.stdout  # taro has no 認定
-    second = _myna(env, "fetch", "all", "--no-progress")
+    second = myna("fetch", "all", "--no-progress")
     assert second.returncode == 0, second.stderr
     assert "0 new documents stored" in second.stdout
 
     tables: dict[str, list[dict[str, object]]] = {}
     for name in (*NEW_FRAMES, "myinfo_answers"):
-        out = _myna(env, "table", name, "--format", "json")
+        out = myna("table", name, "--format", "json")
         assert out.returncode == 0, (name, out.stderr)
         tables[name] = json.loads(out.stdout)
-        text = _myna(env, "table", name)
+        text = myna("table", name)
         assert text.returncode == 0 and text.stdout.strip(), name
     # the virtual card is taro's: everything but 介護 (04) has rows
     for name in NEW_FRAMES:
@@ -65,8 +52,8 @@ def test_fetch_all_then_every_new_frame_as_a_table(
     # personal numbers: masked unless asked for
     card = tables["insurance_cards"][0]
     assert (card["symbol"], card["number"]) == ("****", "**31")
-    assert "4531" not in _myna(env, "table", "insurance_cards").stdout
-    shown = _myna(env, "table", "insurance_cards", "--format", "json", "--show-numbers")
+    assert "4531" not in myna("table", "insurance_cards").stdout
+    shown = myna("table", "insurance_cards", "--format", "json", "--show-numbers")
     assert (json.loads(shown.stdout)[0]["symbol"], json.loads(shown.stdout)[0]["number"]) == (
         "1207",
         "4531",
@@ -75,7 +62,7 @@ def test_fetch_all_then_every_new_frame_as_a_table(
     assert all("203344" not in str(r["insured_number"]) for r in work)
     assert tables["bank_account"][0]["account_number"] == "****567"
     # the tax summary reads the frames: 総所得金額等 and the 住民税所得割額 from the portal
-    summary = _myna(env, "tax", "summary", "--year", "2025")
+    summary = myna("tax", "summary", "--year", "2025")
     assert summary.returncode == 0, summary.stderr
     assert "5,260,000円（マイナポータル（税・所得、2025年分）" in summary.stdout
     assert "198,600円" in summary.stdout and "132,400円" in summary.stdout

@@ -3,9 +3,7 @@ the portal at the next login or fetch; one read on the portal shows read here af
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from mynalib.card import open_card
@@ -13,8 +11,7 @@ from mynalib.portal import readmarks
 from mynalib.portal.client import PortalClient
 from mynalib.secrets import Pin
 
-from .conftest import VAULT_PASS, Sandbox, member_profile
-from .test_loopback import _myna, sandbox_process  # noqa: F401 - the fixture
+from .conftest import VAULT_PASS, PortalCli, Sandbox, member_profile
 
 TARO = "見本　太郎"
 
@@ -102,29 +99,20 @@ def test_a_failing_portal_keeps_the_marks(sandbox: Sandbox) -> None:
 
 
 def test_cli_fetch_sends_the_marks_and_brings_the_portal_state_back(
-    sandbox_process: Callable[..., str],  # noqa: F811 - the fixture
-    tmp_path: Path,
+    portal_cli: Callable[..., PortalCli],
 ) -> None:
-    url = sandbox_process("--poll-delay", "0", "--pending-polls", "0")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
-    env.update(
-        MYNA_HOME=str(tmp_path / "home"),
-        MYNA_VAULT=str(tmp_path / "vault"),
-        MYNA_VAULT_PASSPHRASE=VAULT_PASS,
-        MYNA_PORTAL=url,
-    )
-    assert _myna(env, "login", "--virtual", pin="1234").returncode == 0
-    assert _myna(env, "fetch", "notices", "--no-progress").returncode == 0
+    myna = portal_cli("--poll-delay", "0", "--pending-polls", "0")
+    assert myna("fetch", "notices", "--no-progress").returncode == 0
     from mynalib.vault import open_vault
 
-    with open_vault(tmp_path / "vault", passphrase=VAULT_PASS) as vault:
+    with open_vault(myna.vault, passphrase=VAULT_PASS) as vault:
         frame = vault.frame("notices")
         unread = [str(n) for n, r in zip(frame["notice_id"], frame["read"], strict=True) if not r]
         readmarks.mark(vault, unread[0], True, person=TARO)  # as the notices dashboard does
-    out = _myna(env, "fetch", "notices", "--no-progress")
+    out = myna("fetch", "notices", "--no-progress")
     assert out.returncode == 0, out.stderr
     assert "sent 1 read marks" in out.stdout
-    with open_vault(tmp_path / "vault", passphrase=VAULT_PASS) as vault:
+    with open_vault(myna.vault, passphrase=VAULT_PASS) as vault:
         assert readmarks.outbox(vault) == []
         frame = vault.frame("notices")
         assert bool(frame.loc[frame["notice_id"] == unread[0], "read"].iloc[0]) is True
