@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import getpass
 import os
 import re
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -89,6 +91,46 @@ def open_command_vault(vault_dir: Path | None, *, create: bool = True) -> Vault:
     from ..vault import open_vault_interactive
 
     return open_vault_interactive(vault_dir, create=create)
+
+
+@contextlib.contextmanager
+def command_vault_soon(vault_dir: Path | None) -> Iterator[Callable[[], Vault]]:
+    """The vault of ``--vault``, opened (or created) in a thread while the command does other
+    work — unlocking it is a key derivation (scrypt, a fraction of a second, which does not hold
+    the interpreter) — and waited for by calling what this yields. A passphrase from
+    ``MYNA_VAULT_PASSPHRASE`` or the keyring is used in the thread; when one must be asked for on
+    a terminal, the call asks, as :func:`open_command_vault` does. The vault is closed on leaving.
+    """
+    from ..errors import VaultLocked
+    from ..vault import open_vault
+
+    opened: list[Vault] = []
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            opened.append(open_vault(vault_dir, create=True))
+        except BaseException as exc:  # handed to the command's thread by get()
+            failed.append(exc)
+
+    thread = threading.Thread(target=work, name="myna-open-vault", daemon=True)
+    thread.start()
+
+    def get() -> Vault:
+        thread.join()
+        if opened:
+            return opened[0]
+        if isinstance(failed[0], VaultLocked):
+            opened.append(open_command_vault(vault_dir))  # raises again unless it may ask
+            return opened[0]
+        raise failed[0]
+
+    try:
+        yield get
+    finally:
+        thread.join()
+        for vault in opened:
+            vault.close()
 
 
 def read_pin(kind: PinKind, *, prompt: str | None = None) -> Pin:

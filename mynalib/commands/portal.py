@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from ..portal.protocol import FETCH_ALIASES, FETCH_GROUPS, SESSION_STATE
 from ._card import card_options, open_from_options
 from ._common import (
     PIN_ENV_HELP,
+    command_vault_soon,
     echo,
     open_command_vault,
     read_pin,
@@ -43,14 +45,16 @@ def _is_loopback(origin: str) -> bool:
     return scheme in {"http", "https"} and host in _LOOPBACK
 
 
-def _check_trusted(url: str, vault: Vault, trust: bool) -> str:
-    """The portal's origin, once it is trusted for card logins (``trust`` adds it)."""
+def _check_trusted(url: str, get_vault: Callable[[], Vault], trust: bool) -> str:
+    """The portal's origin, once it is trusted for card logins (``trust`` adds it); the vault
+    (which keeps the trusted origins) is waited for only for an origin off this computer."""
     from ..errors import AuthError
     from ..portal.protocol import origin_of
 
     origin = origin_of(url)
     if _is_loopback(origin):
         return origin
+    vault = get_vault()
     trusted = list(vault.get_state(STATE_TRUSTED) or [])
     if origin in trusted:
         return origin
@@ -71,11 +75,15 @@ def _check_trusted(url: str, vault: Vault, trust: bool) -> str:
     return origin
 
 
-def _portal_url(explicit: str | None, vault: Vault | None = None) -> str:
+def _portal_url(explicit: str | None, vault: Vault | Callable[[], Vault] | None = None) -> str:
+    """``--portal``, else ``MYNA_PORTAL``, else the last session's portal (``vault`` may be a
+    function giving the vault: it is called only then), else the local sandbox."""
     if explicit:
         return explicit.rstrip("/")
     if os.environ.get("MYNA_PORTAL"):
         return os.environ["MYNA_PORTAL"].rstrip("/")
+    if callable(vault):
+        vault = vault()
     if vault is not None:
         state = vault.get_state(STATE_SESSION) or {}
         if state.get("portal"):
@@ -83,8 +91,13 @@ def _portal_url(explicit: str | None, vault: Vault | None = None) -> str:
     return DEFAULT_PORTAL
 
 
-def _saver(vault: Vault, portal: str) -> Any:
+def _saver(vault: Vault | Callable[[], Vault], portal: str) -> Any:
+    """What keeps a new session in the vault (``vault`` may be a function giving it)."""
+
     def save(session: Session) -> None:
+        nonlocal vault
+        if callable(vault):
+            vault = vault()
         if session.refresh_token:
             vault.set_secret(SECRET_REFRESH, session.refresh_token.encode("utf-8"))
         vault.set_state(STATE_SESSION, {"portal": portal, **session.public()})
@@ -302,11 +315,6 @@ def login_cmd(
     the portal's challenge, validates the ID token, and keeps the refresh token encrypted in the
     vault (never in a plain file). A wrong PIN is reported with the tries left and never retried.
     """
-    from ..card.session import check_tries
-    from ..portal import readmarks
-    from ..portal.auth import remember_principal
-    from ..portal.client import PortalClient
-
     chosen = [
         x for x in (virtual, reader is not None, profile is not None, member is not None) if x
     ]
@@ -316,15 +324,20 @@ def login_cmd(
         raise click.UsageError("--qr uses the phone: no card options on this computer")
     if member is not None:
         profile = _member_profile(member)
-    vault = open_command_vault(vault_dir)
-    try:
-        url = _portal_url(portal, vault)
+    # the vault is unlocked (scrypt) in a thread meanwhile; waited for before the PIN is asked
+    with command_vault_soon(vault_dir) as get_vault:
+        url = _portal_url(portal, get_vault)
         if qr:  # nothing is signed on this computer: the phone checks the portal
-            _qr_login(vault, url, acting_for)
+            _qr_login(get_vault(), url, acting_for)
             return
-        origin = _check_trusted(url, vault, trust_portal)
+        origin = _check_trusted(url, get_vault, trust_portal)
+        from ..card.session import check_tries
+        from ..portal import readmarks
+        from ..portal.auth import remember_principal
+        from ..portal.client import PortalClient
+
         card_cm = open_from_options(virtual, reader, profile, create=False)
-        with card_cm as card, PortalClient(url, on_session=_saver(vault, url)) as client:
+        with card_cm as card, PortalClient(url, on_session=_saver(get_vault, url)) as client:
             tries = card.auth_tries_left()
             echo(f"利用者証明用電子証明書 暗証番号 / authentication PIN: {tries} tries left")
             check_tries("auth", tries, last_try)
@@ -344,6 +357,7 @@ def login_cmd(
                     else "本人として / for yourself"
                 )
             )
+            vault = get_vault()  # a vault that cannot be opened stops here, before the PIN
             pin = read_pin("auth")
             try:
                 session = client.login(card, pin, acting_for=acting_for, allow_last_try=last_try)
@@ -360,8 +374,6 @@ def login_cmd(
         )
         echo(f"Logged in to {url} as {who}" + (f" (代理人: {actor.get('name')})" if actor else ""))
         echo("The session is kept encrypted in the vault. Next: myna fetch all")
-    finally:
-        vault.close()
 
 
 login_cmd.help = (login_cmd.help or "") + "\n\n" + PIN_ENV_HELP
