@@ -13,14 +13,15 @@ the next runs with the same HOME (their median). Measured in one run, one proces
 - ``myna login --virtual`` against a running sandbox: the whole command (target ≤ 2 s);
 - ``myna demo --no-browser`` (what ``make demo`` runs): until the first dashboard URL is printed;
 - with ``--under-load``, ``myna --help`` and ``myna login --virtual`` again while the machine is
-  loaded: one CPU-burning process per CPU, started here before and stopped by PID after (the
-  sandbox keeps running meanwhile, loaded like the rest), printed beside the quiet figures.
+  loaded: ``--burners`` CPU-burning processes (a busy loop each; one per CPU unless said),
+  started here before and stopped by PID after (the sandbox keeps running meanwhile, loaded like
+  the rest), printed beside the quiet figures.
 
 Prints each figure, its ratio to ``myna --help`` (measured in the same conditions) and the target;
 figures are printed, never asserted. A person's install has its bytecode cached, so
 ``PYTHONDONTWRITEBYTECODE`` is not passed on to the commands.
 
-    .venv/bin/python benchmarks/first_minute.py [--runs 3] [--skip-demo] [--under-load]
+    .venv/bin/python benchmarks/first_minute.py [--runs 3] [--skip-demo] [--under-load [--burners N]]
 """
 
 from __future__ import annotations
@@ -193,7 +194,13 @@ def main() -> None:
     parser.add_argument(
         "--under-load",
         action="store_true",
-        help="also measure myna login --virtual with one CPU-burning process per CPU",
+        help="also measure myna --help and myna login --virtual beside CPU-burning processes",
+    )
+    parser.add_argument(
+        "--burners",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="CPU-burning processes for --under-load (default: one per CPU)",
     )
     args = parser.parse_args()
     runs = max(1, args.runs)
@@ -249,7 +256,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         both(lambda home: login(home, url), 2.0, "first myna login --virtual")
         if args.under_load:
-            burners = os.cpu_count() or 1
+            burners = max(1, args.burners)
             with cpu_load(burners):
                 loaded_help = (
                     statistics.median(
