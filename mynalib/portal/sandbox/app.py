@@ -1323,10 +1323,12 @@ def _myinfo_get(st: SandboxState, person: Person, req: dict[str, Any], now: floa
     pending = polls <= cfg.pending_polls or now - entry.created < cfg.poll_delay
     if pending:
         status = P.STATUS_QUEUED if polls == 1 else P.STATUS_PENDING
+        # how long the answer still takes, in whole seconds rounded up (the header's unit), so
+        # a client polls again when it will be ready rather than guessing (none once it is due)
         remaining = cfg.poll_delay - (now - entry.created)
         return _envelope(
             {"items": [{"itemId": i, "status": status} for i in entry.item_ids]},
-            headers={"Retry-After": str(math.ceil(remaining))} if remaining >= 1 else None,
+            headers={"Retry-After": str(math.ceil(remaining))} if remaining > 0 else None,
         )
     if cfg.done_step and not entry.done_sent:
         entry.done_sent = True

@@ -1,0 +1,100 @@
+"""What `fetch all` asks the portal, counted from the sandbox's own request log at the poll delay
+`myna sandbox` starts with: within 85 requests, each item requested once and polled only when the
+portal says its answer may be ready; and the one-at-a-time fetch (``sequential``) stores the
+same documents."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from mynalib.card import open_card
+from mynalib.commands.portal import sandbox_cmd
+from mynalib.portal import protocol as P
+from mynalib.portal.client import PortalClient
+from mynalib.secrets import Pin
+
+from .conftest import Sandbox, member_profile
+
+MAX_REQUESTS = 85
+
+
+class Clock:
+    """The sandbox's clock: the real time (tokens and certificates are checked against it, and
+    requests take the time they take) moved on by the client's waits, which do not sleep."""
+
+    def __init__(self) -> None:
+        self.slept = 0.0
+        self.lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self.lock:
+            return time.time() + self.slept
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.slept += seconds
+
+
+def _defaults() -> dict[str, Any]:
+    """The わたしの情報 timing `myna sandbox` starts with (its options' defaults)."""
+    options = {p.name: p.default for p in sandbox_cmd.params}
+    pending = int(options["pending_polls"])
+    return {
+        "poll_delay": float(options["poll_delay"]),
+        "pending_polls": pending,
+        "done_step": pending > 0,
+    }
+
+
+def _logged_in(
+    make_sandbox: Callable[..., Sandbox], **kw: Any
+) -> tuple[Sandbox, PortalClient, Clock]:
+    clock = Clock()
+    sb = make_sandbox(clock=clock, **_defaults())
+    client = sb.client(sleep=clock.sleep, **kw)
+    with open_card("virtual", member_profile("taro")) as card:
+        client.login(card, Pin("1234"))
+    return sb, client, clock
+
+
+def _fetch(sb: Sandbox, client: PortalClient) -> tuple[Counter[str], list[tuple[str, bytes]]]:
+    start = len(sb.state.request_log)
+    docs: list[tuple[str, bytes]] = []
+    report = client.fetch(["all"], store=lambda d: docs.append((d.kind, d.data)) or True)
+    assert not report.errors and not report.pending
+    paths = Counter(path for _, path in sb.state.request_log[start:])
+    return paths, sorted(docs)
+
+
+def test_fetch_all_at_the_default_poll_delay_stays_within_85_requests(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    assert _defaults()["poll_delay"] >= 1.0  # the case the count is about: answers take a while
+    sb, client, _ = _logged_in(make_sandbox)
+    paths, docs = _fetch(sb, client)
+    total = sum(paths.values())
+    assert total <= MAX_REQUESTS, paths
+    items = len(P.ITEMS)
+    assert paths[P.API_PREFIX + "myinfo/request"] == items  # each item asked once
+    # polled when the portal says the answer may be ready: the pending answer (its Retry-After
+    # waited out), the 02 step, the results; one more poll only for an item whose first poll
+    # came after its delay (a slow machine), answered pending once without a hint
+    assert paths[P.API_PREFIX + "myinfo/get"] <= 4 * items, paths
+    assert len({kind for kind, _ in docs}) >= items
+
+
+def test_a_pending_answer_says_when_to_poll_again_even_under_a_second(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    _, client, clock = _logged_in(make_sandbox)
+    rid = client.call("myinfo/request", {"itemIds": ["TM00000000000101"]})["requestId"]
+    clock.sleep(0.4)  # about 0.6 s of the 1 s delay left: whole seconds, rounded up
+    _, _, response = client.call_raw("myinfo/get", {"requestId": rid})
+    assert response.headers.get("Retry-After") == "1"
+    clock.sleep(1.0)  # due: no hint any more
+    _, _, response = client.call_raw("myinfo/get", {"requestId": rid})
+    assert "Retry-After" not in response.headers
