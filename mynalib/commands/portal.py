@@ -484,6 +484,12 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
     show_default=True,
     help="Lists fetched at once (1: one after another); the portal's rate limit is kept.",
 )
+@click.option(
+    "--sequential",
+    is_flag=True,
+    help="一件ずつ取得 / one request at a time: each わたしの情報 item requested and answered "
+    "before the next, then the lists (the same documents, slower).",
+)
 @vault_option
 @report_errors
 def fetch_cmd(
@@ -497,6 +503,7 @@ def fetch_cmd(
     only_pending: bool,
     max_wait: float,
     workers: int,
+    sequential: bool,
     vault_dir: Path | None,
 ) -> None:
     """Download from the portal into the vault (default: all).
@@ -529,7 +536,11 @@ def fetch_cmd(
             except ValueError as exc:
                 raise click.UsageError(str(exc)) from None
         with PortalClient(
-            url, on_session=_saver(vault, url), max_wait=max_wait, workers=workers
+            url,
+            on_session=_saver(vault, url),
+            max_wait=max_wait,
+            workers=workers,
+            sequential=sequential,
         ) as client:
             session = client.resume(token.decode("utf-8"))
             waiting = kept_items.load(vault, session.person_id)

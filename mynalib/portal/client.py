@@ -207,7 +207,10 @@ class PortalClient:
     ``transport``: any httpx transport (``MockTransport``, ``ASGITransport`` — bridged —, or
     None for real HTTP). ``sleep`` and ``jitter`` are injectable so tests never wait.
     ``max_wait``: seconds a fetch waits for わたしの情報 answers before it leaves the rest pending;
-    ``workers``: threads a fetch uses for the lists (1: one call after another).
+    ``workers``: threads a fetch uses for the lists (1: one call after another);
+    ``sequential``: a fetch makes one call at a time and takes one わたしの情報 item after another
+    (requested, then polled until answered, before the next is requested), then the lists — the
+    same documents, slower (the baseline `benchmarks/fetch_all.py` measures against).
     """
 
     def __init__(
@@ -227,6 +230,7 @@ class PortalClient:
         max_polls: int = 120,
         max_wait: float = 60.0,
         workers: int = 4,
+        sequential: bool = False,
         session: Session | None = None,
         on_session: Callable[[Session], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -256,6 +260,7 @@ class PortalClient:
         self.max_polls = max_polls
         self.max_wait = max_wait
         self.workers = max(1, workers)
+        self.sequential = sequential
         self.session = session
         #: 条件を変更して取得: the condition a fetch asks with (:meth:`fetch`'s ``condition``)
         self.condition: dict[str, Any] = {}
@@ -1059,12 +1064,14 @@ class PortalClient:
         operations = [task for task, _ in tasks if task != "myinfo"]
         jobs: list[Callable[[], None]] = []
         if item_ids:
-            jobs.append(lambda: self._items_job(item_ids, resume, events.put))
+            jobs.append(
+                lambda: self._items_job(item_ids, resume, events.put, one_by_one=self.sequential)
+            )
         jobs += [functools.partial(self._operation_job, task, events.put) for task in operations]
         self._cancel.clear()
-        pool = ThreadPoolExecutor(
-            max_workers=min(self.workers, len(jobs)), thread_name_prefix="myna-fetch"
-        )
+        # sequential: one thread runs the jobs in the plan's order, one call at a time
+        workers = 1 if self.sequential else min(self.workers, len(jobs))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="myna-fetch")
         stored: list[tuple[int, int, Document]] = []
         try:
             for job in jobs:
@@ -1154,17 +1161,11 @@ class PortalClient:
         item_ids: list[str],
         resume: dict[str, PendingItem],
         post: Callable[[tuple[str, Any]], None],
+        *,
+        one_by_one: bool = False,
     ) -> None:
-        """Request every item (or take its pending request), then poll them together."""
-        requests = []
-        for item_id in item_ids:
-            if item_id in resume:
-                requests.append(resume[item_id])
-                continue
-            try:
-                requests.append(self.request_item(item_id))
-            except PortalError as exc:
-                post(("task", (P.ITEMS_BY_ID[item_id].name, item_id, [], exc)))
+        """Request every item (or take its pending request), then poll them together; with
+        ``one_by_one``, request and poll each item until it is answered before the next."""
 
         def deliver(item_id: str, outcome: Any) -> None:
             item = P.ITEMS_BY_ID[item_id]
@@ -1181,6 +1182,20 @@ class PortalClient:
                 post(("task", (item.name, item_id, [doc], status)))
             else:  # an error, or still pending
                 post(("task", (item.name, item_id, [], outcome)))
+
+        requests = []
+        for item_id in item_ids:
+            if item_id in resume:
+                requests.append(resume[item_id])
+            else:
+                try:
+                    requests.append(self.request_item(item_id))
+                except PortalError as exc:
+                    post(("task", (P.ITEMS_BY_ID[item_id].name, item_id, [], exc)))
+                    continue
+            if one_by_one:
+                self.poll_items(requests, deliver)
+                requests = []
 
         self.poll_items(requests, deliver)
 

@@ -5,19 +5,26 @@ same documents."""
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import httpx
+import pytest
 
 from mynalib.card import open_card
 from mynalib.commands.portal import sandbox_cmd
 from mynalib.portal import protocol as P
 from mynalib.portal.client import PortalClient
 from mynalib.secrets import Pin
+from mynalib.vault import open_vault
 
-from .conftest import Sandbox, member_profile
+from .conftest import PortalCli, Sandbox, member_profile
 
 MAX_REQUESTS = 85
 
@@ -98,3 +105,72 @@ def test_a_pending_answer_says_when_to_poll_again_even_under_a_second(
     clock.sleep(1.0)  # due: no hint any more
     _, _, response = client.call_raw("myinfo/get", {"requestId": rid})
     assert "Retry-After" not in response.headers
+
+
+def _most_at_once(client: PortalClient) -> list[int]:
+    """[calls under way now, most under way at once], kept up by the client's event hooks."""
+    in_flight = [0, 0]
+    lock = threading.Lock()
+
+    def enter(request: httpx.Request) -> None:
+        with lock:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+
+    def leave(response: httpx.Response) -> None:
+        with lock:
+            in_flight[0] -= 1
+
+    client.http.event_hooks["request"].append(enter)
+    client.http.event_hooks["response"].append(leave)
+    return in_flight
+
+
+def test_the_sequential_fetch_stores_the_same_documents_one_call_at_a_time(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    contents: dict[bool, list[tuple[str, str | None, str | None, bytes, str]]] = {}
+    for sequential in (False, True):
+        sb, client, _ = _logged_in(make_sandbox, sequential=sequential)
+        in_flight = _most_at_once(client)
+        start = len(sb.state.request_log)
+        with open_vault(tmp_path / f"v{sequential}") as vault:
+            report = client.fetch(["all"], store=vault.put)
+            assert not report.errors and not report.pending
+            calls = [path.rsplit("/", 2)[-1] for _, path in sb.state.request_log[start:]]
+            contents[sequential] = sorted(
+                (
+                    d.kind,
+                    d.person,
+                    d.original_name,
+                    d.data,
+                    repr(sorted((k, v) for k, v in d.meta.items() if k != "imported_at")),
+                )
+                for d in vault.documents()
+            )
+            again = client.fetch(["all"], store=vault.put)
+            assert again.stored == 0  # idempotent either way
+        if sequential:
+            assert in_flight[1] == 1
+            # each item asked only once the one before is answered: request, polls, request, …
+            asked = [n for n, c in enumerate(calls) if c == "request"]
+            assert len(asked) == len(P.ITEMS)
+            assert all("get" in calls[a:b] for a, b in itertools.pairwise(asked))
+            assert calls[asked[-1] + 1 :].count("request") == 0
+            assert calls[-1] != "get"  # the lists after the items
+        else:
+            assert in_flight[1] > 1  # the lists beside the polls
+    assert contents[True] == contents[False] and len(contents[True]) > len(P.ITEMS)
+
+
+@pytest.mark.slow
+def test_myna_fetch_sequential_then_the_usual_fetch_stores_nothing_new(
+    portal_cli: Callable[..., PortalCli],
+) -> None:
+    myna = portal_cli("--poll-delay", "0", "--pending-polls", "0")
+    first = myna("fetch", "all", "--sequential", "--no-progress")
+    assert first.returncode == 0, first.stderr
+    stored = re.search(r"(\d+) new documents stored", first.stdout)
+    assert stored and int(stored.group(1)) > len(P.ITEMS), first.stdout
+    again = myna("fetch", "all", "--no-progress")
+    assert again.returncode == 0 and "0 new documents stored" in again.stdout, again.stdout
