@@ -3,9 +3,13 @@
 Part 1 (``--cli``, the default runs both): `myna fetch all` the way a newcomer runs it: ``myna
 sandbox`` at its DEFAULT poll delay (1 s), a new HOME, ``myna login --virtual``, then each fetch a
 new process of the CLI. Cold: the first `myna fetch all` of that HOME; warm: the next one (stores
-nothing new, still asks the portal for everything). Baselines measured in the same run: the same
-command with ``--workers 1`` (the lists one after another) and ``myna fetch --pending`` with
-nothing pending (the command's fixed cost: start, vault, session refresh). Target: ≤ 2.5 s.
+nothing new, still asks the portal for everything). Baselines measured in the same run: the truly
+sequential fetch, ``myna fetch all --sequential`` (one request at a time, each わたしの情報 item
+requested and answered before the next, then the lists), cold in a second new HOME and warm; the
+same command with ``--workers 1`` (the lists one after another, the items still polled together);
+and ``myna fetch --pending`` with nothing pending (the command's fixed cost: start, vault, session
+refresh). Then, untimed, one more fetch of each kind with ``--traffic`` counts the requests by
+endpoint. Target: ≤ 2.5 s, ≤ 85 requests.
 
 Part 2 (``--household``):
 Starts ``myna sandbox`` (uvicorn, a subprocess on a free 127.0.0.1 port, polling delays zero),
@@ -47,6 +51,7 @@ from mynalib.secrets import Pin  # noqa: E402
 
 TARGET_S = 3.0
 CLI_TARGET_S = 2.5
+CLI_MAX_REQUESTS = 85
 
 
 def free_port() -> int:
@@ -82,17 +87,25 @@ def cli() -> int:
         if not _wait_for(url, proc):
             print("the sandbox did not start")
             return 1
+        homes: dict[str, dict[str, str]] = {}
+        results: dict[str, tuple[float, str]] = {}
+        endpoints: dict[str, Counter[str]] = {}
         with tempfile.TemporaryDirectory() as tmp:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
-            env.update(
-                HOME=tmp,
-                MYNA_HOME=str(Path(tmp) / ".myna"),
-                MYNA_VAULT_PASSPHRASE="benchmark-only",
-                MYNA_PORTAL=url,
-                PYTHONPATH=str(ROOT),
-            )
+            base = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
 
-            def myna(*args: str, **extra: str) -> tuple[float, str]:
+            def home(name: str) -> dict[str, str]:
+                path = Path(tmp) / name
+                path.mkdir()
+                return dict(
+                    base,
+                    HOME=str(path),
+                    MYNA_HOME=str(path / ".myna"),
+                    MYNA_VAULT_PASSPHRASE="benchmark-only",
+                    MYNA_PORTAL=url,
+                    PYTHONPATH=str(ROOT),
+                )
+
+            def myna(env: dict[str, str], *args: str, **extra: str) -> tuple[float, str]:
                 t0 = time.perf_counter()
                 out = subprocess.run(
                     [sys.executable, "-m", "mynalib.cli", *args],
@@ -100,18 +113,35 @@ def cli() -> int:
                     capture_output=True,
                     text=True,
                     check=False,
-                    cwd=tmp,
+                    cwd=env["HOME"],
                 )
                 took = time.perf_counter() - t0
                 if out.returncode != 0:
                     raise SystemExit(f"myna {' '.join(args)} failed: {out.stderr[-2000:]}")
                 return took, out.stdout
 
-            login_s, _ = myna("login", "--virtual", MYNA_AUTH_PIN="1234")
-            cold_s, cold_out = myna("fetch", "all", "--no-progress")
-            warm_s, warm_out = myna("fetch", "all", "--no-progress")
-            seq_s, seq_out = myna("fetch", "all", "--no-progress", "--workers", "1")
-            bare_s, _ = myna("fetch", "--pending", "--no-progress")
+            def by_endpoint(env: dict[str, str], *args: str) -> Counter[str]:
+                """Requests by path of one more (untimed) fetch, from its --traffic log."""
+                log_file = Path(env["HOME"]) / "traffic.log"
+                myna(env, "--traffic", "--log-file", str(log_file), "fetch", *args)
+                paths = re.findall(r"(?:GET|POST) (/\S+) -> \d+", log_file.read_text("utf-8"))
+                log_file.unlink()
+                return Counter(paths)
+
+            homes["usual"] = home("usual")
+            homes["sequential"] = home("sequential")
+            login_s, _ = myna(homes["usual"], "login", "--virtual", MYNA_AUTH_PIN="1234")
+            myna(homes["sequential"], "login", "--virtual", MYNA_AUTH_PIN="1234")
+            usual = ("fetch", "all", "--no-progress")  # the README's command
+            sequential = (*usual, "--sequential")
+            results["cold"] = myna(homes["usual"], *usual)
+            results["warm"] = myna(homes["usual"], *usual)
+            results["seq cold"] = myna(homes["sequential"], *sequential)
+            results["seq warm"] = myna(homes["sequential"], *sequential)
+            results["workers 1"] = myna(homes["usual"], *usual, "--workers", "1")
+            results["bare"] = myna(homes["usual"], "fetch", "--pending", "--no-progress")
+            endpoints["usual"] = by_endpoint(homes["usual"], *usual[1:])
+            endpoints["sequential"] = by_endpoint(homes["sequential"], *sequential[1:])
 
         def count(out: str) -> str:
             found = re.search(r"(\d+) requests", out)
@@ -121,11 +151,19 @@ def cli() -> int:
             found = re.search(r"(\d+) new documents stored", out)
             return found.group(1) if found else "?"
 
+        cold_s, cold_out = results["cold"]
+        warm_s, warm_out = results["warm"]
+        seq_cold_s, seq_cold_out = results["seq cold"]
+        seq_warm_s, seq_warm_out = results["seq warm"]
+        seq_s, seq_out = results["workers 1"]
+        bare_s, _ = results["bare"]
+        requests = count(cold_out)
+        within = requests.isdigit() and int(requests) <= CLI_MAX_REQUESTS
         print(f"myna fetch all (CLI, new process, new HOME) against myna sandbox at {url}")
         print("  (the sandbox's default poll delay: 1 s, one pending answer per item)")
         print(f"  login --virtual (not timed below):  {login_s:.2f} s")
         print(
-            f"  cold  fetch all:  {cold_s:.2f} s  {count(cold_out)} requests, "
+            f"  cold  fetch all:  {cold_s:.2f} s  {requests} requests, "
             f"{stored(cold_out)} new  target <= {CLI_TARGET_S} s: "
             f"{'OK' if cold_s <= CLI_TARGET_S else 'MISSED'}"
         )
@@ -135,12 +173,42 @@ def cli() -> int:
             f"{'OK' if warm_s <= CLI_TARGET_S else 'MISSED'}"
         )
         print(
+            f"  requests: {requests}  target <= {CLI_MAX_REQUESTS}: {'OK' if within else 'MISSED'}"
+        )
+        print(
+            "  baseline --sequential (one request at a time, one item after another; "
+            "its own new HOME):"
+        )
+        print(
+            f"    cold  fetch all --sequential:  {seq_cold_s:.2f} s  {count(seq_cold_out)} requests, "
+            f"{stored(seq_cold_out)} new -> cold/sequential {cold_s / seq_cold_s:.2f}"
+        )
+        print(
+            f"    warm  fetch all --sequential:  {seq_warm_s:.2f} s  {count(seq_warm_out)} requests, "
+            f"{stored(seq_warm_out)} new -> warm/sequential {warm_s / seq_warm_s:.2f}"
+        )
+        same = stored(cold_out) == stored(seq_cold_out) and stored(warm_out) == stored(seq_warm_out)
+        print(f"    same documents stored (new, then none): {'yes' if same else 'NO'}")
+        print(
             f"  baseline --workers 1 (lists one after another): {seq_s:.2f} s  "
             f"{count(seq_out)} requests -> cold/seq {cold_s / seq_s:.2f}, warm/seq {warm_s / seq_s:.2f}"
         )
         print(
             f"  baseline fetch --pending, nothing pending (start, vault, refresh): {bare_s:.2f} s "
             f"-> cold/bare {cold_s / bare_s:.2f}, warm/bare {warm_s / bare_s:.2f}"
+        )
+        print("  requests by endpoint (one more fetch each, --traffic):  usual  sequential")
+        paths = sorted(
+            set(endpoints["usual"]) | set(endpoints["sequential"]),
+            key=lambda p: (-endpoints["usual"][p], p),
+        )
+        for path in paths:
+            print(
+                f"    {path:<34} {endpoints['usual'][path]:>5}  {endpoints['sequential'][path]:>10}"
+            )
+        print(
+            f"    {'total':<34} {sum(endpoints['usual'].values()):>5}  "
+            f"{sum(endpoints['sequential'].values()):>10}"
         )
         return 0
     finally:
