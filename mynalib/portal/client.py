@@ -210,7 +210,10 @@ class PortalClient:
     ``workers``: threads a fetch uses for the lists (1: one call after another);
     ``sequential``: a fetch makes one call at a time and takes one わたしの情報 item after another
     (requested, then polled until answered, before the next is requested), then the lists — the
-    same documents, slower (the baseline `benchmarks/fetch_all.py` measures against).
+    same documents, slower (the baseline `benchmarks/fetch_all.py` measures against);
+    ``items_per_request``: わたしの情報 items a fetch asks for in one ``myinfo/request`` (1: each
+    stored answer is the portal's bytes as sent; more: fewer requests and polls, and each item's
+    answer is stored narrowed to that item, see :meth:`poll_items`).
     """
 
     def __init__(
@@ -231,6 +234,7 @@ class PortalClient:
         max_wait: float = 60.0,
         workers: int = 4,
         sequential: bool = False,
+        items_per_request: int = 1,
         session: Session | None = None,
         on_session: Callable[[Session], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -261,6 +265,7 @@ class PortalClient:
         self.max_wait = max_wait
         self.workers = max(1, workers)
         self.sequential = sequential
+        self.items_per_request = max(1, items_per_request)
         self.session = session
         #: 条件を変更して取得: the condition a fetch asks with (:meth:`fetch`'s ``condition``)
         self.condition: dict[str, Any] = {}
@@ -746,14 +751,18 @@ class PortalClient:
     def call(self, operation: str, req_body: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.call_raw(operation, req_body)[0]
 
-    def _item_request(self, item_id: str) -> dict[str, Any]:
-        """The ``myinfo/request`` body of one item, with the fetch's condition where the item
-        takes it (条件を変更して取得: ``year`` for 税・所得, ``from``/``to`` for 医療費 and 薬剤)."""
-        body: dict[str, Any] = {"itemIds": [item_id]}
-        item = P.ITEMS_BY_ID[item_id]
-        wanted = {k: v for k, v in self.condition.items() if k in item.conditions}
-        if wanted:
-            body["conditions"] = {item_id: wanted}
+    def _items_request(self, item_ids: Sequence[str]) -> dict[str, Any]:
+        """The ``myinfo/request`` body of some items, with the fetch's condition for each item
+        that takes it (条件を変更して取得: ``year`` for 税・所得, ``from``/``to`` for 医療費 and 薬剤)."""
+        body: dict[str, Any] = {"itemIds": list(item_ids)}
+        conditions = {}
+        for item_id in item_ids:
+            item = P.ITEMS_BY_ID[item_id]
+            wanted = {k: v for k, v in self.condition.items() if k in item.conditions}
+            if wanted:
+                conditions[item_id] = wanted
+        if conditions:
+            body["conditions"] = conditions
         return body
 
     def myinfo(self, item_id: str) -> tuple[str, dict[str, Any], bytes]:
@@ -781,64 +790,84 @@ class PortalClient:
     def request_item(self, item_id: str) -> PendingItem:
         """Ask for one わたしの情報 item (``myinfo/request``): its request, to be polled. Status 06
         (over capacity) is retried with backoff, honouring ``Retry-After``."""
+        return self.request_items([item_id])[0]
+
+    def request_items(self, item_ids: Sequence[str]) -> list[PendingItem]:
+        """Ask for several わたしの情報 items in one ``myinfo/request``: their requests (one
+        request id), to be polled. Items answered 06 (over capacity) are asked again with
+        backoff, honouring ``Retry-After``; after ``max_retries`` tries, PortalUnavailable."""
         capacity_tries = 0
+        todo = list(item_ids)
+        accepted: list[PendingItem] = []
         while True:
-            res, _, response = self.call_raw("myinfo/request", self._item_request(item_id))
-            status = self._item_status(res, item_id)
-            if status != P.STATUS_OVER_CAPACITY:
-                break
+            res, _, response = self.call_raw("myinfo/request", self._items_request(todo))
+            statuses = {item_id: self._item_status(res, item_id) for item_id in todo}
+            request_id = res.get("requestId")
+            over = [i for i, status in statuses.items() if status == P.STATUS_OVER_CAPACITY]
+            taken = [i for i in todo if i not in over]
+            if taken and not request_id:
+                raise ProtocolError(
+                    f"{', '.join(taken)}: the request was accepted without a requestId"
+                )
+            person = self.session.person_id if self.session else None
+            accepted += [PendingItem(i, str(request_id), time.time(), person) for i in taken]
+            if not over:
+                return sorted(accepted, key=lambda r: item_ids.index(r.item_id))
+            what = " ".join(over)
             if capacity_tries >= self.retry.max_retries:
                 raise PortalUnavailable(
-                    f"{item_id}: the portal is over capacity (06) after {capacity_tries + 1} tries",
+                    f"{what}: the portal is over capacity (06) after {capacity_tries + 1} tries",
                     hint="try again later",
                 )
             self.retry.wait(
-                f"myinfo/request {item_id}",
+                f"myinfo/request {what}",
                 capacity_tries,
                 "status 06 (over capacity)",
                 retry_after(response),
                 self.stats.retries,
             )
             capacity_tries += 1
-        request_id = res.get("requestId")
-        if not request_id:
-            raise ProtocolError(f"{item_id}: the request was accepted without a requestId")
-        return PendingItem(
-            item_id,
-            str(request_id),
-            time.time(),
-            self.session.person_id if self.session else None,
-        )
+            todo = over
 
     def poll_items(
         self, requests: Sequence[PendingItem], deliver: Callable[[str, Any], None]
     ) -> None:
         """Poll the requests of several わたしの情報 items together until each is answered.
 
-        Each item is polled when its own wait is over (the ``Retry-After`` of its last answer,
-        else ``poll_interval``; status 02 is polled again at once), so the requests are prepared
-        by the portal side by side. ``deliver(item_id, outcome)`` is called once per item, as soon
-        as it is known: ``(status, item, raw answer)`` for 03/04, a
+        Each request id is polled when its own wait is over (the ``Retry-After`` of its last
+        answer, else ``poll_interval``; status 02 is polled again at once), so the requests are
+        prepared by the portal side by side; items asked in one request share its polls, and each
+        is taken by its own status in the answer. ``deliver(item_id, outcome)`` is called once
+        per item, as soon as it is known: ``(status, item, raw answer)`` for 03/04, a
         :class:`~mynalib.errors.PortalError`, or the :class:`PendingItem` itself when the portal
-        has not answered within ``max_wait`` seconds of waiting (or ``max_polls`` polls). A
-        request the portal no longer knows (8404: kept from an earlier fetch) is asked anew once.
+        has not answered within ``max_wait`` seconds of waiting (or ``max_polls`` polls). The raw
+        answer of a request of one item is the portal's bytes as sent; of several, that answer
+        narrowed to the item (its envelope with only this item, written compactly). A request the
+        portal no longer knows (8404: kept from an earlier fetch) is asked anew once.
         """
         live = {r.item_id: r for r in requests}
-        #: item → (when it was last polled, seconds to wait from then), on the polls' own clock
-        due = dict.fromkeys(live, (0.0, 0.0))
-        polls = dict.fromkeys(live, 0)
+        #: request id → its items not answered yet
+        groups: dict[str, list[str]] = {}
+        for r in requests:
+            groups.setdefault(r.request_id, []).append(r.item_id)
+        #: request id → (when it was last polled, seconds to wait from then), on the polls' clock
+        due = dict.fromkeys(groups, (0.0, 0.0))
+        polls = dict.fromkeys(groups, 0)
         renewed: set[str] = set()
         waited = 0.0  # seconds slept so far (the clock the polls are scheduled on)
 
         def finish(item_id: str, outcome: Any) -> None:
-            del due[item_id]
             deliver(item_id, outcome)
+
+        def drop(request_id: str) -> list[str]:
+            del due[request_id]
+            return groups.pop(request_id)
 
         while due:
             # what is left of each wait (exactly the wait asked for when nothing else slept)
-            left = {item_id: wait - (waited - at) for item_id, (at, wait) in due.items()}
+            left = {rid: wait - (waited - at) for rid, (at, wait) in due.items()}
             # (a hair of float rounding counts as over: the same sums reach the same waits)
-            ready = [item_id for item_id, rest in left.items() if rest <= 1e-9]
+            ready = [rid for rid, rest in left.items() if rest <= 1e-9]
             if not ready:
                 pause = min(left.values())
                 if waited + pause > self.max_wait:
@@ -846,59 +875,93 @@ class PortalClient:
                 self._pause(pause)
                 waited += pause
                 continue
-            for item_id in ready:
-                request = live[item_id]
+            for rid in ready:
                 try:
-                    res, raw, response = self.call_raw(
-                        "myinfo/get", {"requestId": request.request_id}
-                    )
-                    status = self._item_status(res, item_id)
+                    res, raw, response = self.call_raw("myinfo/get", {"requestId": rid})
                 except NotFound as exc:
-                    if item_id in renewed:
-                        finish(item_id, exc)
+                    items = drop(rid)
+                    again = [i for i in items if i not in renewed]
+                    for item_id in items:
+                        if item_id in renewed:
+                            finish(item_id, exc)
+                    if not again:
                         continue
-                    renewed.add(item_id)  # the portal forgot the request: ask again, once
-                    self.stats.retries.append(
-                        f"myinfo/get {item_id}: the portal no longer knows the request; asked again"
-                    )
+                    renewed.update(again)  # the portal forgot the request: ask again, once
+                    for item_id in again:
+                        self.stats.retries.append(
+                            f"myinfo/get {item_id}: the portal no longer knows the request; "
+                            "asked again"
+                        )
                     try:
-                        live[item_id] = self.request_item(item_id)
-                    except PortalError as again:
-                        finish(item_id, again)
+                        fresh = self.request_items(again)
+                    except PortalError as failed:
+                        for item_id in again:
+                            finish(item_id, failed)
                         continue
-                    polls[item_id] = 0
-                    due[item_id] = (waited, 0.0)
+                    for r in fresh:
+                        live[r.item_id] = r
+                        groups.setdefault(r.request_id, []).append(r.item_id)
+                        due[r.request_id] = (waited, 0.0)
+                        polls[r.request_id] = 0
                     continue
                 except PortalError as exc:
-                    finish(item_id, exc)
+                    for item_id in drop(rid):
+                        finish(item_id, exc)
                     continue
-                polls[item_id] += 1
-                if status in (P.STATUS_RESULTS, P.STATUS_NO_RECORD):
-                    item = next(i for i in res["items"] if i.get("itemId") == item_id)
-                    finish(item_id, (status, item, raw))
-                elif status == P.STATUS_OVER_CAPACITY:
-                    finish(
-                        item_id,
-                        PortalUnavailable(
-                            f"{item_id}: over capacity while polling", hint="try again later"
-                        ),
-                    )
-                elif status not in P.PENDING_STATUSES:
-                    finish(item_id, ProtocolError(f"{item_id}: unknown status {status!r}"))
-                elif polls[item_id] >= self.max_polls:
-                    finish(item_id, request)
-                elif status == P.STATUS_DONE:  # 02: the results are ready at the next poll
-                    due[item_id] = (waited, 0.0)
+                polls[rid] += 1
+                waiting: list[tuple[str, str]] = []  # (item, status) still pending
+                for item_id in groups[rid]:
+                    try:
+                        status = self._item_status(res, item_id)
+                    except ProtocolError as exc:
+                        finish(item_id, exc)
+                        continue
+                    if status in (P.STATUS_RESULTS, P.STATUS_NO_RECORD):
+                        item = next(i for i in res["items"] if i.get("itemId") == item_id)
+                        finish(item_id, (status, item, self._one_item(raw, res, item)))
+                    elif status == P.STATUS_OVER_CAPACITY:
+                        finish(
+                            item_id,
+                            PortalUnavailable(
+                                f"{item_id}: over capacity while polling", hint="try again later"
+                            ),
+                        )
+                    elif status not in P.PENDING_STATUSES:
+                        finish(item_id, ProtocolError(f"{item_id}: unknown status {status!r}"))
+                    else:
+                        waiting.append((item_id, status))
+                if not waiting:
+                    drop(rid)
+                elif polls[rid] >= self.max_polls:
+                    drop(rid)
+                    for item_id, _ in waiting:
+                        finish(item_id, live[item_id])
+                elif any(status == P.STATUS_DONE for _, status in waiting):
+                    groups[rid] = [item_id for item_id, _ in waiting]
+                    due[rid] = (waited, 0.0)  # 02: the results are ready at the next poll
                 else:
+                    groups[rid] = [item_id for item_id, _ in waiting]
                     ra = retry_after(response)
                     wait = (
                         min(ra, self.retry.max_retry_after)
                         if ra is not None
                         else self.poll_interval
                     )
-                    due[item_id] = (waited, wait)
-        for item_id in list(due):
-            finish(item_id, live[item_id])
+                    due[rid] = (waited, wait)
+        for rid in list(due):
+            for item_id in drop(rid):
+                finish(item_id, live[item_id])
+
+    @staticmethod
+    def _one_item(raw: bytes, res: dict[str, Any], item: dict[str, Any]) -> bytes:
+        """The answer of one item: ``raw`` as sent when it holds only this item, else its
+        envelope with only this item in ``resBody.items`` (what a request of this item alone
+        answers), written compactly."""
+        if len(res.get("items") or []) <= 1:
+            return raw
+        envelope = json.loads(raw)
+        envelope["resBody"] = {**envelope["resBody"], "items": [item]}
+        return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def _pause(self, seconds: float) -> None:
         """Sleep between polls; a fetch that stops early (``_cancel``) ends the sleep at once."""
@@ -1164,8 +1227,9 @@ class PortalClient:
         *,
         one_by_one: bool = False,
     ) -> None:
-        """Request every item (or take its pending request), then poll them together; with
-        ``one_by_one``, request and poll each item until it is answered before the next."""
+        """Request every item, ``items_per_request`` in one request (or take its pending
+        request), then poll them together; with ``one_by_one``, request and poll each item until
+        it is answered before the next."""
 
         def deliver(item_id: str, outcome: Any) -> None:
             item = P.ITEMS_BY_ID[item_id]
@@ -1183,20 +1247,23 @@ class PortalClient:
             else:  # an error, or still pending
                 post(("task", (item.name, item_id, [], outcome)))
 
-        requests = []
-        for item_id in item_ids:
-            if item_id in resume:
-                requests.append(resume[item_id])
-            else:
-                try:
-                    requests.append(self.request_item(item_id))
-                except PortalError as exc:
+        requests = [resume[item_id] for item_id in item_ids if item_id in resume]
+        if one_by_one:
+            self.poll_items(requests, deliver)
+            requests = []
+        asked = [item_id for item_id in item_ids if item_id not in resume]
+        size = 1 if one_by_one else self.items_per_request
+        for start in range(0, len(asked), size):
+            batch = asked[start : start + size]
+            try:
+                requests += self.request_items(batch)
+            except PortalError as exc:
+                for item_id in batch:
                     post(("task", (P.ITEMS_BY_ID[item_id].name, item_id, [], exc)))
-                    continue
+                continue
             if one_by_one:
                 self.poll_items(requests, deliver)
                 requests = []
-
         self.poll_items(requests, deliver)
 
     def _meta(self, **extra: Any) -> dict[str, Any]:
