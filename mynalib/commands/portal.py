@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..portal.protocol import FETCH_ALIASES, FETCH_GROUPS, SESSION_STATE
+from ..portal.protocol import FETCH_ALIASES, FETCH_GROUPS, ITEMS, SESSION_STATE
 from ._card import card_options, open_from_options
 from ._common import (
     PIN_ENV_HELP,
@@ -485,6 +485,14 @@ def _qr_login(vault: Vault, url: str, acting_for: str | None) -> None:
     help="Lists fetched at once (1: one after another); the portal's rate limit is kept.",
 )
 @click.option(
+    "--items-per-request",
+    type=click.IntRange(1, len(ITEMS)),
+    default=1,
+    show_default=True,
+    help="わたしの情報 items asked in one request (more: fewer requests and polls; each item's "
+    "answer is stored narrowed to it).",
+)
+@click.option(
     "--sequential",
     is_flag=True,
     help="一件ずつ取得 / one request at a time: each わたしの情報 item requested and answered "
@@ -503,6 +511,7 @@ def fetch_cmd(
     only_pending: bool,
     max_wait: float,
     workers: int,
+    items_per_request: int,
     sequential: bool,
     vault_dir: Path | None,
 ) -> None:
@@ -541,6 +550,7 @@ def fetch_cmd(
             max_wait=max_wait,
             workers=workers,
             sequential=sequential,
+            items_per_request=items_per_request,
         ) as client:
             session = client.resume(token.decode("utf-8"))
             waiting = kept_items.load(vault, session.person_id)

@@ -164,7 +164,7 @@ def test_the_sequential_fetch_stores_the_same_documents_one_call_at_a_time(
 
 
 @pytest.mark.slow
-def test_myna_fetch_sequential_then_the_usual_fetch_stores_nothing_new(
+def test_myna_fetch_sequential_then_the_usual_and_the_batched_fetch_store_nothing_new(
     portal_cli: Callable[..., PortalCli],
 ) -> None:
     myna = portal_cli("--poll-delay", "0", "--pending-polls", "0")
@@ -174,3 +174,12 @@ def test_myna_fetch_sequential_then_the_usual_fetch_stores_nothing_new(
     assert stored and int(stored.group(1)) > len(P.ITEMS), first.stdout
     again = myna("fetch", "all", "--no-progress")
     assert again.returncode == 0 and "0 new documents stored" in again.stdout, again.stdout
+    # every item in one request: the same documents again, with fewer requests
+    together = myna("fetch", "all", "--no-progress", "--items-per-request", str(len(P.ITEMS)))
+    assert together.returncode == 0 and "0 new documents stored" in together.stdout
+    requests = [
+        int(m.group(1))
+        for out in (again, together)
+        if (m := re.search(r"(\d+) requests", out.stdout))
+    ]
+    assert len(requests) == 2 and requests[1] < requests[0], requests
