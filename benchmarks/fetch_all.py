@@ -7,6 +7,7 @@ nothing new, still asks the portal for everything). Baselines measured in the sa
 sequential fetch, ``myna fetch all --sequential`` (one request at a time, each わたしの情報 item
 requested and answered before the next, then the lists), cold in a second new HOME and warm; the
 same command with ``--workers 1`` (the lists one after another, the items still polled together);
+warm with ``--items-per-request 12`` (every item in one ``myinfo/request``);
 and ``myna fetch --pending`` with nothing pending (the command's fixed cost: start, vault, session
 refresh). Then, untimed, one more fetch of each kind with ``--traffic`` counts the requests by
 endpoint. Target: ≤ 2.5 s, ≤ 85 requests.
@@ -45,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from mynalib.card import open_card  # noqa: E402
 from mynalib.portal.client import PortalClient  # noqa: E402
+from mynalib.portal.protocol import ITEMS  # noqa: E402
 from mynalib.samples.card import sample_card_profile  # noqa: E402
 from mynalib.samples.household import HOUSEHOLD  # noqa: E402
 from mynalib.secrets import Pin  # noqa: E402
@@ -139,9 +141,12 @@ def cli() -> int:
             results["seq cold"] = myna(homes["sequential"], *sequential)
             results["seq warm"] = myna(homes["sequential"], *sequential)
             results["workers 1"] = myna(homes["usual"], *usual, "--workers", "1")
+            batched = ("--items-per-request", str(len(ITEMS)))
+            results["batched"] = myna(homes["usual"], *usual, *batched)
             results["bare"] = myna(homes["usual"], "fetch", "--pending", "--no-progress")
             endpoints["usual"] = by_endpoint(homes["usual"], *usual[1:])
             endpoints["sequential"] = by_endpoint(homes["sequential"], *sequential[1:])
+            endpoints["batched"] = by_endpoint(homes["usual"], *usual[1:], *batched)
 
         def count(out: str) -> str:
             found = re.search(r"(\d+) requests", out)
@@ -157,6 +162,7 @@ def cli() -> int:
         seq_warm_s, seq_warm_out = results["seq warm"]
         seq_s, seq_out = results["workers 1"]
         bare_s, _ = results["bare"]
+        batched_s, batched_out = results["batched"]
         requests = count(cold_out)
         within = requests.isdigit() and int(requests) <= CLI_MAX_REQUESTS
         print(f"myna fetch all (CLI, new process, new HOME) against myna sandbox at {url}")
@@ -194,22 +200,27 @@ def cli() -> int:
             f"{count(seq_out)} requests -> cold/seq {cold_s / seq_s:.2f}, warm/seq {warm_s / seq_s:.2f}"
         )
         print(
+            f"  warm  fetch all --items-per-request {len(ITEMS)} (every item in one request): "
+            f"{batched_s:.2f} s  {count(batched_out)} requests, {stored(batched_out)} new "
+            f"-> /warm {batched_s / warm_s:.2f}"
+        )
+        print(
             f"  baseline fetch --pending, nothing pending (start, vault, refresh): {bare_s:.2f} s "
             f"-> cold/bare {cold_s / bare_s:.2f}, warm/bare {warm_s / bare_s:.2f}"
         )
-        print("  requests by endpoint (one more fetch each, --traffic):  usual  sequential")
+        modes = ("usual", "sequential", "batched")
+        print(f"  requests by endpoint (one more fetch each, --traffic): {'  '.join(modes)}")
         paths = sorted(
-            set(endpoints["usual"]) | set(endpoints["sequential"]),
-            key=lambda p: (-endpoints["usual"][p], p),
+            {p for m in modes for p in endpoints[m]}, key=lambda p: (-endpoints["usual"][p], p)
         )
-        for path in paths:
+        for path in [*paths, "total"]:
+            row = [
+                sum(endpoints[m].values()) if path == "total" else endpoints[m][path] for m in modes
+            ]
             print(
-                f"    {path:<34} {endpoints['usual'][path]:>5}  {endpoints['sequential'][path]:>10}"
+                f"    {path:<34} "
+                + "  ".join(f"{n:>{len(m)}}" for n, m in zip(row, modes, strict=True))
             )
-        print(
-            f"    {'total':<34} {sum(endpoints['usual'].values()):>5}  "
-            f"{sum(endpoints['sequential'].values()):>10}"
-        )
         return 0
     finally:
         proc.terminate()  # our own subprocess, by PID
