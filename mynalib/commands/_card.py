@@ -45,18 +45,24 @@ def card_options(
     def decorate(f: Any) -> Any:
         if member:
             f = click.option("--member", default=None, help=member_help)(f)
-        f = click.option(
-            "--profile",
-            "profile",
-            type=click.Path(dir_okay=False, path_type=Path),
-            default=None,
-            help=profile_help,
-        )(f)
+        f = profile_option(profile_help)(f)
         if reader:
             f = click.option("--reader", "reader", default=None, help=reader_help)(f)
         return click.option("--virtual", is_flag=True, help=virtual_help)(f)
 
     return decorate
+
+
+def profile_option(help: str = PROFILE_HELP) -> Callable[[Any], Any]:
+    """``--profile FILE``: a software card's profile (alone, where the command only ever uses a
+    software card: ``card serve-virtual``, ``card reset-virtual``)."""
+    return click.option(
+        "--profile",
+        "profile",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=help,
+    )
 
 
 def open_from_options(

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 import click
 
 from ..pins import PIN_BLOCKED_GUIDANCE, PIN_TITLES, PINS
-from ._card import LAST_TRY, _progress, card_options, open_from_options, pre_pin_checks
+from ._card import (
+    LAST_TRY,
+    _progress,
+    card_options,
+    open_from_options,
+    pre_pin_checks,
+    profile_option,
+)
 from ._common import echo, read_pin, report_errors
 
 if TYPE_CHECKING:
@@ -367,12 +374,7 @@ def _profile_path(profile: Path | None) -> Path:
 
 
 @card_group.command("serve-virtual")
-@click.option(
-    "--profile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Profile file (created when missing; default: $MYNA_HOME/virtual-card.json).",
-)
+@profile_option("Profile file (created when missing; default: $MYNA_HOME/virtual-card.json).")
 @click.option("--seed", default="mynalib-virtual-card", help="Seed for a newly created profile.")
 @click.option(
     "--holder",
@@ -444,12 +446,7 @@ def serve_virtual(
 
 
 @card_group.command("reset-virtual")
-@click.option(
-    "--profile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Profile file (default: $MYNA_HOME/virtual-card.json).",
-)
+@profile_option("Profile file (default: $MYNA_HOME/virtual-card.json).")
 @click.option("--auth-pin", default="1234", show_default=True, help="New auth PIN.")
 @click.option("--sign-pin", default="ABC123", show_default=True, help="New signing password.")
 @click.option("--kenhojo-pin", default="1234", show_default=True, help="New kenhojo PIN.")
