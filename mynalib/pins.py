@@ -37,9 +37,21 @@ class PinSpec:
     label_ja: str
     #: its short Japanese name (dashboard fields): 「利用者証明用暗証番号」
     short_ja: str
+    #: which PIN it is, in a word (placeholders): 「利用者証明用」
+    kind_ja: str
     #: what to do when it is blocked (English, Japanese)
     blocked_en: str
     blocked_ja: str
+
+    @property
+    def placeholder_ja(self) -> str:
+        """The PIN field's placeholder: 「利用者証明用（数字4桁）」."""
+        return f"{self.kind_ja}（{self.format_ja}）"
+
+    @property
+    def missing_ja(self) -> str:
+        """What a form says when the PIN was left empty."""
+        return f"{self.short_ja}（{self.format_ja}）を入力してください。"
 
     def accepts(self, value: str) -> bool:
         """Whether the typed ``value`` has this kind's format (after normalising it)."""
@@ -72,6 +84,7 @@ PINS: dict[str, PinSpec] = {
         title="利用者証明用 (authentication PIN)",
         label_ja="利用者証明用電子証明書の暗証番号（数字4桁）",
         short_ja="利用者証明用暗証番号",
+        kind_ja="利用者証明用",
         blocked_en="The authentication PIN (利用者証明用電子証明書 暗証番号) is blocked. "
         + _KIOSK_EN,
         blocked_ja="利用者証明用電子証明書の暗証番号がロックされました。" + _KIOSK_JA,
@@ -87,6 +100,7 @@ PINS: dict[str, PinSpec] = {
         title="署名用 (signing password)",
         label_ja="署名用電子証明書の暗証番号（英数字6〜16文字）",
         short_ja="署名用パスワード",
+        kind_ja="署名用",
         blocked_en="The signing password (署名用電子証明書 暗証番号) is blocked. " + _KIOSK_EN,
         blocked_ja="署名用電子証明書の暗証番号がロックされました。" + _KIOSK_JA,
     ),
@@ -101,6 +115,7 @@ PINS: dict[str, PinSpec] = {
         title="券面事項入力補助 (kenhojo PIN)",
         label_ja="券面事項入力補助用の暗証番号（数字4桁）",
         short_ja="券面事項入力補助用暗証番号",
+        kind_ja="券面事項入力補助用",
         blocked_en="The 券面事項入力補助 PIN is blocked. It can be reset only at your municipal office.",
         blocked_ja="券面事項入力補助用の暗証番号がロックされました。再設定はお住まいの市区町村の窓口のみです。",
     ),

@@ -44,6 +44,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .pins import PINS
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -475,7 +477,7 @@ CATALOGUE: list[Procedure] = [
        events=["medical"]),
     _p("hoken_shou_riyou_touroku", "マイナンバーカードの健康保険証利用登録", "マイナンバーカード", "健康・医療", "個人",
        "期限なし（医療機関の受付やマイナポータルでいつでも）", online=True, signature=False,
-       attachments=["マイナンバーカード", "利用者証明用電子証明書の暗証番号（数字4桁）"],
+       attachments=["マイナンバーカード", PINS["auth"].label_ja],
        legal_basis="健康保険法 第3条第13項（電子資格確認）", who="カードの交付を受けている本人",
        description="マイナンバーカードを健康保険証として使うための登録です。高額療養費の限度額が自動で適用されます。",
        events=["medical"]),

@@ -60,3 +60,46 @@ def test_readme_command_table_matches_the_cli() -> None:
         f"in the CLI but not the README: {sorted(actual - documented)}; "
         f"in the README but not the CLI: {sorted(documented - actual)}"
     )
+
+
+def test_the_card_options_have_one_home() -> None:
+    """``--virtual/--reader/--profile/--member`` mean the same in every command: each is declared
+    in mynalib/commands/_card.py only, and every command has them in the same shape."""
+    import re
+    from pathlib import Path
+
+    import mynalib
+
+    commands = Path(mynalib.__file__).parent / "commands"
+    declared = re.compile(r"click\.option\(\s*\"--(virtual|reader|profile|member)\"")
+    elsewhere = [
+        f"{path.name}: --{m.group(1)}"
+        for path in commands.glob("*.py")
+        if path.name != "_card.py"
+        for m in declared.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not elsewhere, elsewhere
+    seen = set()
+    for path in _walk(main):
+        command = main
+        for part in path:
+            command = command.commands[part]  # type: ignore[attr-defined]
+        for param in command.params:
+            if param.name == "virtual":
+                assert (
+                    isinstance(param, click.Option)
+                    and param.is_flag
+                    and param.opts == ["--virtual"]
+                )
+            elif param.name == "profile":
+                assert isinstance(param.type, click.Path) and not param.type.dir_okay, path
+                assert param.opts == ["--profile"] and param.default is None
+            elif param.name in ("reader", "member"):
+                assert param.opts == [f"--{param.name}"] and param.default is None, path
+                assert param.type is click.STRING, path
+            else:
+                continue
+            seen.add((path, param.name))
+    # the commands this covers: phone approve and dashboards among them
+    assert (("phone", "approve"), "member") in seen and (("dashboards",), "profile") in seen
+    assert (("login",), "reader") in seen and (("card", "serve-virtual"), "profile") in seen

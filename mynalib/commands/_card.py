@@ -29,24 +29,40 @@ READER_HELP = "Use this PC/SC reader (see `myna doctor`)."
 
 
 def card_options(
-    *, virtual_help: str = VIRTUAL_HELP, profile_help: str = PROFILE_HELP, member: bool = False
+    *,
+    virtual_help: str = VIRTUAL_HELP,
+    profile_help: str = PROFILE_HELP,
+    reader_help: str = READER_HELP,
+    member_help: str = MEMBER_HELP,
+    member: bool = False,
+    reader: bool = True,
 ) -> Callable[[Any], Any]:
-    """The card-choosing options, in the order ``--help`` lists them."""
+    """The card-choosing options, in the order ``--help`` lists them: ``--virtual``,
+    ``--reader`` (unless ``reader=False``: the command chooses the reader elsewhere),
+    ``--profile``, and ``--member`` with ``member=True``. A command whose card is read
+    differently (the phone's NFC) words the help its own way; names and types stay these."""
 
     def decorate(f: Any) -> Any:
         if member:
-            f = click.option("--member", default=None, help=MEMBER_HELP)(f)
-        f = click.option(
-            "--profile",
-            "profile",
-            type=click.Path(dir_okay=False, path_type=Path),
-            default=None,
-            help=profile_help,
-        )(f)
-        f = click.option("--reader", "reader", default=None, help=READER_HELP)(f)
+            f = click.option("--member", default=None, help=member_help)(f)
+        f = profile_option(profile_help)(f)
+        if reader:
+            f = click.option("--reader", "reader", default=None, help=reader_help)(f)
         return click.option("--virtual", is_flag=True, help=virtual_help)(f)
 
     return decorate
+
+
+def profile_option(help: str = PROFILE_HELP) -> Callable[[Any], Any]:
+    """``--profile FILE``: a software card's profile (alone, where the command only ever uses a
+    software card: ``card serve-virtual``, ``card reset-virtual``)."""
+    return click.option(
+        "--profile",
+        "profile",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=help,
+    )
 
 
 def open_from_options(

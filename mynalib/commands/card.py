@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..pins import PIN_BLOCKED_GUIDANCE, PIN_TITLES
-from ._card import LAST_TRY, _progress, card_options, open_from_options, pre_pin_checks
+from ..pins import PIN_BLOCKED_GUIDANCE, PIN_TITLES, PINS
+from ._card import (
+    LAST_TRY,
+    _progress,
+    card_options,
+    open_from_options,
+    pre_pin_checks,
+    profile_option,
+)
 from ._common import echo, read_pin, report_errors
 
 if TYPE_CHECKING:
@@ -247,7 +254,13 @@ def card_status(virtual: bool, reader: str | None, profile: Path | None, as_json
     print_status(virtual, reader, profile, as_json)
 
 
-@card_group.command("info")
+@card_group.command(
+    "info",
+    help="基本4情報 (name, address, birth date, sex) and the masked My Number.\n\n"
+    f"Asks for the 券面事項入力補助 PIN ({PINS['kenhojo'].format_en}) after showing its tries "
+    "left. For automation only (unsafe: other programs can read the environment), "
+    "MYNA_KENHOJO_PIN is read instead.",
+)
 @_card_options
 @click.option(
     "--full-number", is_flag=True, help="Show the whole My Number (default: last 4 digits)."
@@ -261,11 +274,6 @@ def card_info(
     full_number: bool,
     allow_last_try: bool,
 ) -> None:
-    """基本4情報 (name, address, birth date, sex) and the masked My Number.
-
-    Asks for the 券面事項入力補助 PIN (4 digits) after showing its tries left. For automation
-    only (unsafe: other programs can read the environment), MYNA_KENHOJO_PIN is read instead.
-    """
     from ..card.kenhojo import read_kenhojo
 
     with _open(virtual, reader, profile) as card:
@@ -330,7 +338,15 @@ def _read_new_pin(kind: str) -> Pin:
     return first
 
 
-@card_group.command("pin-change")
+@card_group.command(
+    "pin-change",
+    help="Change a PIN safely: shows the tries left, asks the current PIN, then the new one "
+    "twice.\n\n"
+    + "; ".join(f"{kind}: {pin.format_en}" for kind, pin in PINS.items())
+    + ". The new PIN is checked locally before anything is sent. For automation only (unsafe): "
+    "MYNA_AUTH_PIN / MYNA_SIGN_PIN / MYNA_KENHOJO_PIN give the current PIN and MYNA_NEW_PIN the "
+    "new one.",
+)
 @click.argument("which", type=click.Choice(["auth", "sign", "kenhojo"]))
 @_card_options
 @_LAST_TRY
@@ -342,12 +358,6 @@ def card_pin_change(
     profile: Path | None,
     allow_last_try: bool,
 ) -> None:
-    """Change a PIN safely: shows the tries left, asks the current PIN, then the new one twice.
-
-    auth / kenhojo: 4 digits; sign: 6–16 characters A–Z and 0–9. The new PIN is checked locally
-    before anything is sent. For automation only (unsafe): MYNA_AUTH_PIN / MYNA_SIGN_PIN /
-    MYNA_KENHOJO_PIN give the current PIN and MYNA_NEW_PIN the new one.
-    """
     with _open(virtual, reader, profile) as card:
         _pre_pin_checks(card, which, allow_last_try)
         current = read_pin(which)  # type: ignore[arg-type]
@@ -364,12 +374,7 @@ def _profile_path(profile: Path | None) -> Path:
 
 
 @card_group.command("serve-virtual")
-@click.option(
-    "--profile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Profile file (created when missing; default: $MYNA_HOME/virtual-card.json).",
-)
+@profile_option("Profile file (created when missing; default: $MYNA_HOME/virtual-card.json).")
 @click.option("--seed", default="mynalib-virtual-card", help="Seed for a newly created profile.")
 @click.option(
     "--holder",
@@ -441,12 +446,7 @@ def serve_virtual(
 
 
 @card_group.command("reset-virtual")
-@click.option(
-    "--profile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Profile file (default: $MYNA_HOME/virtual-card.json).",
-)
+@profile_option("Profile file (default: $MYNA_HOME/virtual-card.json).")
 @click.option("--auth-pin", default="1234", show_default=True, help="New auth PIN.")
 @click.option("--sign-pin", default="ABC123", show_default=True, help="New signing password.")
 @click.option("--kenhojo-pin", default="1234", show_default=True, help="New kenhojo PIN.")

@@ -15,7 +15,8 @@ from typing import Any
 
 import click
 
-from ._card import open_from_options
+from ..pins import PINS
+from ._card import card_options, open_from_options
 from ._common import PIN_ENV_HELP, echo, read_pin, report_errors
 from .portal import _is_loopback, _member_profile
 
@@ -27,31 +28,19 @@ def phone_group() -> None:
 
 @phone_group.command("approve")
 @click.argument("url")
-@click.option(
-    "--virtual",
-    is_flag=True,
-    help="Read the built-in software card (as the phone reads it by NFC).",
-)
-@click.option(
-    "--reader", default=None, help="Read the card on this PC/SC reader (standing in for NFC)."
+@card_options(
+    virtual_help="Read the built-in software card (as the phone reads it by NFC).",
+    reader_help="Read the card on this PC/SC reader (standing in for NFC).",
+    profile_help="A software-card (or smartphone-certificate) profile file.",
+    member=True,
+    member_help="A sample-household member's software card (with --smartphone-cert: their "
+    "software スマホ用電子証明書): taro, hanako, sora, ume.",
 )
 @click.option(
     "--smartphone-cert",
     "smartphone_cert",
     is_flag=True,
     help="Use the phone's スマホ用電子証明書 instead of the card (a TEST-ONLY software one).",
-)
-@click.option(
-    "--member",
-    default=None,
-    help="A sample-household member's software card (with --smartphone-cert: their software "
-    "スマホ用電子証明書): taro, hanako, sora, ume.",
-)
-@click.option(
-    "--profile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="A software-card (or smartphone-certificate) profile file.",
 )
 @click.option(
     "--print-only",
@@ -95,8 +84,8 @@ def approve_cmd(
 
     URL is the verification address of the QR code (…/device?user_code=XXXX-XXXX). Shows which
     service asks, for what and for whom, and the code to compare with the PC's screen; then reads
-    the PIN's tries left, asks for the 4-digit PIN once and signs an approval bound to this
-    portal, this service and this login session.
+    the authentication PIN's tries left, asks for that PIN once and signs an approval bound to
+    this portal, this service and this login session.
     """
     from ..errors import AuthError
     from ..portal import crossdevice as X
@@ -233,7 +222,7 @@ def _sign(
         )
         show(f"{label} / authentication PIN: {tries} tries left")
         check_tries("auth", tries, last_try)
-        pin = read_pin("auth", prompt=f"{label}（数字4桁）/ auth PIN: ")
+        pin = read_pin("auth", prompt=f"{label}（{PINS['auth'].format_ja}）/ auth PIN: ")
         try:
             return X.sign_approval(card, pin, request, allow_last_try=last_try)
         finally:

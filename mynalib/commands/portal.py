@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..pins import PINS
 from ..portal.protocol import FETCH_ALIASES, FETCH_GROUPS, ITEMS, SESSION_STATE
 from ._card import card_options, open_from_options
 from ._common import (
@@ -261,7 +262,14 @@ def _member_profile(member: str, *, smartphone: bool = False) -> Path:
     return path
 
 
-@click.command("login")
+@click.command(
+    "login",
+    help="Log in to the portal with the My Number card (OIDC + PKCE + JPKI challenge).\n\n"
+    "Shows the authentication PIN's tries left, asks for the PIN "
+    f"({PINS['auth'].format_en}) once, has the card sign the portal's challenge, validates the "
+    "ID token, and keeps the refresh token encrypted in the vault (never in a plain file). A "
+    "wrong PIN is reported with the tries left and never retried.",
+)
 @card_options(
     virtual_help="Use the built-in software card (TEST-ONLY; it is taro's).",
     profile_help="A software-card profile file (implies --virtual).",
@@ -309,12 +317,6 @@ def login_cmd(
     qr: bool,
     vault_dir: Path | None,
 ) -> None:
-    """Log in to the portal with the My Number card (OIDC + PKCE + JPKI challenge).
-
-    Shows the authentication PIN's tries left, asks for the 4-digit PIN once, has the card sign
-    the portal's challenge, validates the ID token, and keeps the refresh token encrypted in the
-    vault (never in a plain file). A wrong PIN is reported with the tries left and never retried.
-    """
     chosen = [
         x for x in (virtual, reader is not None, profile is not None, member is not None) if x
     ]

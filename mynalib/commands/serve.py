@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ._card import card_options
 from ._common import report_errors, vault_option
 
 _PORT = click.option("--port", type=int, default=None, help="Port (default: a free port).")
@@ -98,16 +99,10 @@ def lab(
     help="The portal the overview's 取得 logs in to, e.g. a running `myna sandbox` "
     "(env MYNA_PORTAL_URL; without one the dashboards only read the vault).",
 )
-@click.option(
-    "--virtual",
-    is_flag=True,
-    help="Offer the software card first (for the sandbox); default: the card reader.",
-)
-@click.option(
-    "--profile",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The software card's profile file (default: $MYNA_HOME/virtual-card.json).",
+@card_options(
+    virtual_help="Offer the software card first (for the sandbox); default: the card reader.",
+    profile_help="The software card's profile file (default: $MYNA_HOME/virtual-card.json).",
+    reader=False,
 )
 @click.option(
     "--tax-settings",

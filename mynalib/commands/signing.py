@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ..pins import PINS
 from ._card import LAST_TRY as _LAST_TRY
 from ._card import card_options
 from ._card import open_from_options as _open
@@ -39,7 +40,18 @@ def _default_output(file: Path, as_pdf: bool, attached: bool) -> Path:
     return file.with_name(file.name + (".p7m" if attached else ".p7s"))
 
 
-@click.command("sign")
+@click.command(
+    "sign",
+    help="Sign a file with the card's signing key (署名用電子証明書).\n\n"
+    "A PDF (a file starting with %PDF-) gets a PAdES baseline B-B signature in an incremental "
+    "update; any other file (or a PDF with --cms) a CMS signature: SignedData, SHA-256, DER, "
+    "detached, with signing-time and signing-certificate-v2 (CAdES-BES). The key never leaves "
+    "the card. Shows the signing password's tries left, then asks for it "
+    f"({PINS['sign'].format_en}); with one try left nothing is sent without "
+    "--i-understand-last-try. The signature holds your signing certificate, and with it your "
+    "name, address, birth date and sex. For automation only (unsafe: other programs can read the "
+    "environment), MYNA_SIGN_PIN is read instead.",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "-o",
@@ -80,16 +92,6 @@ def sign(
     profile: Path | None,
     allow_last_try: bool,
 ) -> None:
-    """Sign a file with the card's signing key (署名用電子証明書).
-
-    A PDF (a file starting with %PDF-) gets a PAdES baseline B-B signature in an incremental
-    update; any other file (or a PDF with --cms) a CMS signature: SignedData, SHA-256, DER,
-    detached, with signing-time and signing-certificate-v2 (CAdES-BES). The key never leaves the
-    card. Shows the signing password's tries left, then asks for it (6–16 characters, A–Z and
-    0–9); with one try left nothing is sent without --i-understand-last-try. The signature holds
-    your signing certificate, and with it your name, address, birth date and sex. For automation
-    only (unsafe: other programs can read the environment), MYNA_SIGN_PIN is read instead.
-    """
     from ..export import write_private
     from ..signing import CardSigner, VisibleSignature, is_pdf, sign_cms, sign_pdf
 

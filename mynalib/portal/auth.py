@@ -7,7 +7,7 @@ The flow (``PROTOCOL.md`` §2):
 2. :class:`JPKIAuth` (an ``httpx.Auth`` flow) has the card sign the login statement — the
    portal's origin as this client reached it, the client id, the person acted for and the
    challenge (:func:`mynalib.portal.protocol.login_statement`) — with the authentication key — the card hashes it with SHA-256 and signs a PKCS#1 v1.5 DigestInfo after
-   the 4-digit PIN, with every PIN-safety rule of docs/CARD.md §5 — and sends the request again with
+   the authentication PIN, with every PIN-safety rule of docs/CARD.md §5 — and sends the request again with
    ``Authorization: JPKI txn=…, certificate=…, signature=…``. The card is asked **once**: a
    refusal is never retried with the same PIN.
 3. The server answers ``302`` to the redirect URI with ``code``, ``state`` and ``iss``; the client

@@ -360,7 +360,7 @@ class ApplyPanel(widgets.VBox):
             self.status.error(japanese_message(exc))
             return
         if pin is None:
-            self.status.error("券面事項入力補助用暗証番号（数字4桁）を入力してください。")
+            self.status.error(PINS["kenhojo"].missing_ja)
             return
         try:
             with self._open_card() as card:

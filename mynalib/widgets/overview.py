@@ -20,10 +20,7 @@ if TYPE_CHECKING:
 
     from ..card import JpkiCard
 
-PIN_NAMES_JA = {
-    k: f"{p.short_ja.removesuffix('暗証番号').removesuffix('パスワード')}（{p.format_ja}）"
-    for k, p in PINS.items()
-}
+PIN_NAMES_JA = {k: p.placeholder_ja for k, p in PINS.items()}
 
 #: the card status notes (English, from mynalib.card) as the dashboard shows them
 CARD_NOTES_JA = {
@@ -267,7 +264,7 @@ class FetchPanel(widgets.VBox):
         self.check.add_class("myna-check-tries")
         self.pin = widgets.Password(
             description="暗証番号",
-            placeholder="利用者証明用（数字4桁）",
+            placeholder=PINS["auth"].placeholder_ja,
             style={"description_width": "6em"},
         )
         self.pin.add_class("myna-pin")
@@ -359,7 +356,7 @@ class FetchPanel(widgets.VBox):
         self.pin.value = ""  # never keep the PIN in the page
         self.status.clear()
         if not value:
-            self.status.error("暗証番号（利用者証明用・数字4桁）を入力してください。")
+            self.status.error(PINS["auth"].missing_ja)
             return
         try:
             pin = Pin(value, "auth")

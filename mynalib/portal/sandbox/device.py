@@ -17,6 +17,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from ...pins import PINS
 from ...samples.household import HOUSEHOLD
 from .. import protocol as P
 
@@ -312,7 +313,7 @@ def approval_page(session: DeviceSession, *, issuer: str, client_name: str, now:
         "</dl>"
         "<h2>マイナンバーカードまたはスマホ用電子証明書で承認</h2>"
         '<div class="box"><p>このページはカードを読み取れません。スマートフォンのアプリが、カード'
-        "（NFC）またはスマホ用電子証明書で、暗証番号（数字4桁）を入れて署名します。"
+        f"（NFC）またはスマホ用電子証明書で、暗証番号（{PINS['auth'].format_ja}）を入れて署名します。"
         "このサンドボックスでは、アプリの代わりに次のコマンドを使います。</p>"
         f"<p><code>myna phone approve --print-only {esc(issuer)}/device?user_code={code}</code></p>"
         '<p class="muted">表示された承認データ（mynalib-approval-1. で始まる1行）を下に貼り付けて'
