@@ -46,16 +46,18 @@ def _is_loopback(origin: str) -> bool:
     return scheme in {"http", "https"} and host in _LOOPBACK
 
 
-def _check_trusted(url: str, get_vault: Callable[[], Vault], trust: bool) -> str:
+def _check_trusted(url: str, vault: Vault | Callable[[], Vault], trust: bool) -> str:
     """The portal's origin, once it is trusted for card logins (``trust`` adds it); the vault
-    (which keeps the trusted origins) is waited for only for an origin off this computer."""
+    (which keeps the trusted origins; ``vault`` may be a function giving it) is waited for only
+    for an origin off this computer."""
     from ..errors import AuthError
     from ..portal.protocol import origin_of
 
     origin = origin_of(url)
     if _is_loopback(origin):
         return origin
-    vault = get_vault()
+    if callable(vault):
+        vault = vault()
     trusted = list(vault.get_state(STATE_TRUSTED) or [])
     if origin in trusted:
         return origin

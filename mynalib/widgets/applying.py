@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..pins import PINS
+from ..pins import spec as pin_spec
 from .common import StatusBar, esc, heading, japanese_message, logger, table_html
 from .overview import SOFTWARE_CARD_BLOCKED_HINT
 
@@ -360,7 +361,7 @@ class ApplyPanel(widgets.VBox):
             self.status.error(japanese_message(exc))
             return
         if pin is None:
-            self.status.error(PINS["kenhojo"].missing_ja)
+            self.status.error(pin_spec("kenhojo").missing_ja)
             return
         try:
             with self._open_card() as card:

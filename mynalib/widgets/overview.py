@@ -11,7 +11,7 @@ import ipywidgets as widgets
 
 from ..analysis.pension import QUALIFYING_MONTHS as PENSION_QUALIFYING_MONTHS
 from ..display import donation_note, fetch_progress_label
-from ..pins import PINS
+from ..pins import PINS, spec
 from .common import StatusBar, esc, guard, heading, japanese_message, logger, table_html, yen
 from .myinfo import myinfo_html
 
@@ -356,7 +356,7 @@ class FetchPanel(widgets.VBox):
         self.pin.value = ""  # never keep the PIN in the page
         self.status.clear()
         if not value:
-            self.status.error(PINS["auth"].missing_ja)
+            self.status.error(spec("auth").missing_ja)
             return
         try:
             pin = Pin(value, "auth")
