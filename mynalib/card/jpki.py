@@ -25,21 +25,20 @@ from ..errors import (
     CardError,
     CardResponseError,
     PinBlocked,
-    PinError,
     PinFormatError,
     SecurityStatusNotSatisfied,
 )
 from ..log import get_logger
-from ..pins import MAX_TRIES, PIN_BLOCKED_GUIDANCE, PIN_NAMES
+from ..pins import MAX_TRIES, PIN_NAMES
 from ..secrets import Pin
-from .apdu import SW, CommandAPDU, digest_info_sha256, is_tries_sw, sw_meaning
-from .session import check_tries, tries_from_counter_sw
-from .transport import CardTransport, LoggingTransport
+from .apdu import SW, CommandAPDU, digest_info_sha256
+from .kenhojo import AID_KENHOJO, EF_KENHOJO_PIN, KenhojoApplet, read_kenhojo
+from .session import CardSession, PinFile
+from .transport import CardTransport
 
 log = get_logger("mynalib.card.jpki")
 
 AID_JPKI = bytes.fromhex("D392F000260100000001")
-AID_KENHOJO = bytes.fromhex("D3921000310001010408")
 
 #: what the JPKI token label (EF 0006) says holds the certificates: the physical card, or a
 #: スマホ用電子証明書 held in a smartphone's secure element (the software tooling issues that
@@ -67,7 +66,6 @@ EF_AUTH_KEY = 0x0017
 EF_AUTH_PIN = 0x0018
 EF_SIGN_KEY = 0x001A
 EF_SIGN_PIN = 0x001B
-EF_KENHOJO_PIN = 0x0011
 
 #: which applet and EF hold each PIN, and its maximum number of tries
 PIN_FILES: dict[str, tuple[bytes, int]] = {
@@ -163,18 +161,21 @@ class JpkiCard:
         extended_reads: bool = False,
         accept: frozenset[str] = ACCEPT_CARD,
     ):
-        self.transport = (
-            transport if isinstance(transport, LoggingTransport) else LoggingTransport(transport)
-        )
-        self.reader = transport.name
+        #: the session (select, read, PIN counter, VERIFY) this applet and 券面事項入力補助 share
+        self.session = CardSession(transport)
+        self.transport = self.session.transport
+        self.reader = self.session.reader
         self.extended_reads = extended_reads
         #: the kinds of token (:data:`TOKEN_KINDS`) this session accepts
         self.accept = frozenset(accept)
-        self._applet: bytes | None = None
         self._label: str | None = None
         self._cache: dict[int, bytes] = {}
-        #: (which, tries) when the last command sent was that PIN's empty VERIFY
-        self._fresh_counter: tuple[str, int] | None = None
+        self.session.register_applet(AID_JPKI, "JPKI", on_enter=self._check_label)
+        for which in ("auth", "sign"):
+            aid, fid = PIN_FILES[which]
+            self.session.register_pin(which, PinFile(aid, fid, "JPKI"))
+        #: the 券面事項入力補助 applet over the same session
+        self.kenhojo_applet = KenhojoApplet(self.session)
 
     # ------------------------------------------------------------------------ context manager
     def __enter__(self) -> JpkiCard:
@@ -184,86 +185,41 @@ class JpkiCard:
         self.close()
 
     def close(self) -> None:
-        self.transport.close()
+        self.session.close()
 
     @property
     def apdu_count(self) -> int:
-        return self.transport.apdu_count
+        return self.session.apdu_count
 
     def __repr__(self) -> str:
         return f"<JpkiCard reader={self.reader!r}>"
 
     # ---------------------------------------------------------------------------- low level
     def _send(self, apdu: CommandAPDU) -> tuple[bytes, int]:
-        self._fresh_counter = None
-        return self.transport.transmit(apdu.to_bytes())
+        return self.session.send(apdu)
 
     def _select_applet(self, aid: bytes, *, force: bool = False) -> None:
-        if self._applet == aid and not force:
-            return
-        self._applet = None
-        _, sw = self._send(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, aid))
-        if sw == SW.NOT_FOUND:
-            which = "JPKI" if aid == AID_JPKI else "券面事項入力補助"
-            raise AppletNotFound(
-                f"The card has no {which} applet: it is probably not a My Number card",
-                hint="put a My Number card (マイナンバーカード) on the reader",
-            )
-        if sw != SW.OK:
-            raise CardResponseError("SELECT applet failed", sw=sw)
-        self._applet = aid
+        self.session.select_applet(aid, force=force)
 
-    def select_jpki(self) -> None:
-        """Select the JPKI applet (by AID) and check the token label once per session."""
-        self._select_applet(AID_JPKI)
+    def _check_label(self) -> None:
+        """Check the token label once per session (when the JPKI applet is first entered)."""
         if self._label is None:
             self._label = self.token_label()
 
+    def select_jpki(self) -> None:
+        """Select the JPKI applet (by AID) and check the token label once per session."""
+        self.session.enter(AID_JPKI)
+
     def _select_ef(self, fid: int) -> None:
-        apdu = CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
-        _, sw = self._send(apdu)
-        if sw == SW.NOT_FOUND and self._applet is not None:
-            # in shared mode another program may have selected another applet: select ours again
-            self._select_applet(self._applet, force=True)
-            _, sw = self._send(apdu)
-        if sw == SW.NOT_FOUND:
-            raise CardResponseError(f"The card has no file {fid:04X}", sw=sw)
-        if sw != SW.OK:
-            raise CardResponseError(f"SELECT file {fid:04X} failed", sw=sw)
+        self.session.select_ef(fid)
 
     def _read(self, offset: int, length: int, *, sfid: int | None = None) -> bytes:
         """One READ BINARY (short Le ≤ 256, or extended). ``sfid``: short-file-id form."""
-        if sfid is not None:
-            p1, p2 = 0x80 | sfid, offset
-        else:
-            p1, p2 = (offset >> 8) & 0x7F, offset & 0xFF
-        if length > 256:
-            apdu = CommandAPDU(0x00, 0xB0, p1, p2, le=length & 0xFFFF, extended=True)
-        else:
-            apdu = CommandAPDU(0x00, 0xB0, p1, p2, le=length & 0xFF)
-        data, sw = self._send(apdu)
-        if sw == SW.SECURITY_STATUS_NOT_SATISFIED:
-            raise SecurityStatusNotSatisfied(
-                "The card refused to read this file: its PIN was not verified",
-                hint="verify the PIN first",
-            )
-        if sw != SW.OK:
-            raise CardResponseError(f"READ BINARY failed ({sw_meaning(sw)})", sw=sw)
-        return data
+        return self.session.read(offset, length, sfid=sfid)
 
     def read_file(self, fid: int, length: int) -> bytes:
         """Read the first ``length`` bytes of an EF of the selected applet (short id form)."""
-        want = min(length, 256)
-        out = self._read(0, want, sfid=fid)
-        if len(out) < want:  # the card returns fewer bytes at the end of the file
-            return out
-        while len(out) < length:
-            want = min(length - len(out), 256)
-            chunk = self._read(len(out), want)
-            out += chunk
-            if len(chunk) < want:
-                break
-        return out
+        return self.session.read_file(fid, length)
 
     def _read_certificate(self, fid: int) -> bytes:
         """Read a padded certificate EF, sized from its ``30 82 HH LL`` header."""
@@ -371,92 +327,14 @@ class JpkiCard:
     # ---------------------------------------------------------------------------- PINs
     def tries_left(self, which: str = "auth") -> int:
         """Tries left for a PIN (empty VERIFY: no try is spent)."""
-        aid, fid = PIN_FILES[which]
-        if aid == AID_JPKI:
-            self.select_jpki()
-        else:
-            self._select_applet(aid)
-        self._select_ef(fid)
-        _, sw = self._send(CommandAPDU(0x00, 0x20, 0x00, 0x80))
-        tries = tries_from_counter_sw(which, sw)
-        if tries is None:
-            raise CardResponseError("Reading the PIN counter failed", sw=sw)
-        self._fresh_counter = (which, tries)
-        return tries
+        return self.session.tries_left(which)
 
     def auth_tries_left(self) -> int:
         return self.tries_left("auth")
 
     def verify(self, which: str, pin: Pin, *, allow_last_try: bool = False) -> None:
-        """VERIFY a PIN with every safety rule of docs/CARD.md §5 (see the module docstring)."""
-        if which not in PIN_FILES:
-            raise ValueError(f"unknown PIN {which!r}")
-        if not isinstance(pin, Pin):
-            raise PinFormatError(
-                "PINs must be passed as mynalib.secrets.Pin objects (never plain strings)",
-                which=which,
-            )
-        if pin.kind != which and not ({pin.kind, which} <= {"auth", "kenhojo"}):
-            raise PinFormatError(
-                f"A {pin.kind} PIN was given where the {which} PIN is needed; no try was spent",
-                which=which,
-            )
-        pin.reveal()  # PinReuseError now, before anything is sent, if it already failed
-        fresh = self._fresh_counter
-        if fresh is not None and fresh[0] == which:
-            tries = fresh[1]  # the counter was read by the command just before: still current
-        else:
-            tries = self.tries_left(which)  # selects the applet and the PIN file
-        check_tries(which, tries, allow_last_try)  # the one pre-PIN check
-        apdu = CommandAPDU(0x00, 0x20, 0x00, 0x80, pin.reveal())
-        try:
-            _, sw = self._send(apdu)
-        except CardError as exc:
-            del apdu
-            self._after_transport_error(which, tries, pin, exc)
-            raise  # pragma: no cover - _after_transport_error always raises
-        del apdu
-        if sw == SW.OK:
-            return
-        if is_tries_sw(sw):
-            pin.mark_failed()
-            left = sw & 0x0F
-            if left == 0:
-                raise PinBlocked(
-                    which,
-                    f"Wrong {PIN_NAMES[which]}: that was the last try and the PIN is now blocked. "
-                    + _blocked_en(which),
-                )
-            raise PinError(
-                tries_left=left,
-                which=which,
-                hint="the PIN was not sent again; type it again carefully",
-            )
-        if sw == SW.PIN_BLOCKED:
-            raise PinBlocked(which)
-        raise CardResponseError(f"VERIFY of the {PIN_NAMES[which]} failed", sw=sw)
-
-    def _after_transport_error(self, which: str, before: int, pin: Pin, exc: CardError) -> None:
-        """No automatic retry: re-read the counter once and report it."""
-        self._applet = None
-        try:
-            now = self.tries_left(which)
-        except CardError:
-            raise type(exc)(
-                f"The connection failed during VERIFY of the {PIN_NAMES[which]}; the PIN was not "
-                "sent again and the counter could not be re-read",
-                hint="put the card back and run `myna card status` to see the tries left",
-            ) from None
-        if now < before:
-            pin.mark_failed()
-        raise CardError(
-            f"The connection failed during VERIFY of the {PIN_NAMES[which]}; the PIN was not "
-            f"sent again. Tries left now: {now} (before: {before})",
-            hint="check the reader, then try again (you will be asked for the PIN again)"
-            if now < before
-            else "check the reader, then try again",
-            ja=f"VERIFY中に通信エラーが発生しました。自動再試行はしていません。残り{now}回です。",
-        ) from None
+        """VERIFY a PIN with every safety rule of docs/CARD.md §5 (:meth:`CardSession.verify`)."""
+        self.session.verify(which, pin, allow_last_try=allow_last_try)
 
     # ---------------------------------------------------------------------------- signatures
     def sign(self, which: str, data: bytes, pin: Pin, *, allow_last_try: bool = False) -> bytes:
@@ -542,10 +420,4 @@ class JpkiCard:
     # ---------------------------------------------------------------------------- kenhojo
     def kenhojo(self, pin: Pin, *, full_number: bool = False, allow_last_try: bool = False) -> Any:
         """券面事項入力補助: My Number (masked unless ``full_number``) and 基本4情報."""
-        from .kenhojo import read_kenhojo
-
         return read_kenhojo(self, pin, full_number=full_number, allow_last_try=allow_last_try)
-
-
-def _blocked_en(which: str) -> str:
-    return PIN_BLOCKED_GUIDANCE[which][0]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -20,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from ..errors import CardResponseError
 from ..secrets import Pin
 from .apdu import Tlv, encode_tlv, parse_tlv
+from .session import CardSession, PinFile
 
-if TYPE_CHECKING:
-    from .jpki import JpkiCard
-
+AID_KENHOJO = bytes.fromhex("D3921000310001010408")
+EF_KENHOJO_PIN = 0x0011
 EF_MY_NUMBER = 0x0001
 EF_ATTRIBUTES = 0x0002
 EF_INTEGRITY = 0x0003
@@ -147,7 +146,7 @@ def check_integrity(
     return Integrity(h1, h2, sig, "hashes compared and issuer signature checked")
 
 
-def _read_tlv_file(card: JpkiCard, fid: int) -> bytes:
+def _read_tlv_file(card: CardSession, fid: int) -> bytes:
     """Read a TLV-structured EF: the header first, then exactly the TLV's length."""
     head = card.read_file(fid, 8)
     if len(head) < 3:
@@ -168,32 +167,80 @@ def _read_tlv_file(card: JpkiCard, fid: int) -> bytes:
     return card.read_file(fid, total)[:total]
 
 
+class KenhojoApplet:
+    """The 券面事項入力補助 applet over a :class:`CardSession` (which it tells where its PIN lives)."""
+
+    def __init__(self, session: CardSession):
+        self.session = session
+        session.register_applet(AID_KENHOJO, "券面事項入力補助")
+        session.register_pin("kenhojo", PinFile(AID_KENHOJO, EF_KENHOJO_PIN, "券面事項入力補助"))
+
+    def tries_left(self) -> int:
+        """Tries left for the 券面事項入力補助 PIN (empty VERIFY: no try is spent)."""
+        return self.session.tries_left("kenhojo")
+
+    def read(
+        self,
+        pin: Pin,
+        *,
+        full_number: bool = False,
+        allow_last_try: bool = False,
+        issuer_public_key: rsa.RSAPublicKey | None = None,
+    ) -> KenhojoInfo:
+        """VERIFY the PIN (docs/CARD.md §5 rules, in the session), then read and check the files."""
+        session = self.session
+        session.verify("kenhojo", pin, allow_last_try=allow_last_try)
+        ef1 = session.read_file(EF_MY_NUMBER, 256)  # 17 bytes: the card returns what there is
+        number = parse_my_number_file(ef1)
+        ef2 = _read_tlv_file(session, EF_ATTRIBUTES)
+        name, address, birth_raw, sex, tail = parse_attributes_file(ef2)
+        ef3 = _read_tlv_file(session, EF_INTEGRITY)
+        integrity = check_integrity(ef1, tail, ef3, issuer_public_key)
+        try:
+            birth: dt.date | None = dt.datetime.strptime(birth_raw, "%Y%m%d").date()
+        except ValueError:
+            birth = None
+        return KenhojoInfo(
+            my_number=number if full_number else mask_my_number(number),
+            name=name,
+            address=address,
+            birth=birth,
+            birth_raw=birth_raw,
+            sex=sex,
+            integrity=integrity,
+        )
+
+
+def kenhojo_applet(card: object) -> KenhojoApplet:
+    """The 券面事項入力補助 applet of a :class:`CardSession`, an applet or a card holding one."""
+    if isinstance(card, KenhojoApplet):
+        return card
+    if isinstance(card, CardSession):
+        return KenhojoApplet(card)
+    applet = getattr(card, "kenhojo_applet", None)
+    if isinstance(applet, KenhojoApplet):
+        return applet
+    session = getattr(card, "session", None)
+    if isinstance(session, CardSession):
+        return KenhojoApplet(session)
+    raise TypeError(f"not a card session: {type(card).__name__}")
+
+
 def read_kenhojo(
-    card: JpkiCard,
+    card: object,
     pin: Pin,
     *,
     full_number: bool = False,
     allow_last_try: bool = False,
     issuer_public_key: rsa.RSAPublicKey | None = None,
 ) -> KenhojoInfo:
-    """VERIFY the 券面事項入力補助 PIN (docs/CARD.md §5 rules), then read and check the three files."""
-    card.verify("kenhojo", pin, allow_last_try=allow_last_try)
-    ef1 = card.read_file(EF_MY_NUMBER, 256)  # 17 bytes: the card returns what there is
-    number = parse_my_number_file(ef1)
-    ef2 = _read_tlv_file(card, EF_ATTRIBUTES)
-    name, address, birth_raw, sex, tail = parse_attributes_file(ef2)
-    ef3 = _read_tlv_file(card, EF_INTEGRITY)
-    integrity = check_integrity(ef1, tail, ef3, issuer_public_key)
-    try:
-        birth: dt.date | None = dt.datetime.strptime(birth_raw, "%Y%m%d").date()
-    except ValueError:
-        birth = None
-    return KenhojoInfo(
-        my_number=number if full_number else mask_my_number(number),
-        name=name,
-        address=address,
-        birth=birth,
-        birth_raw=birth_raw,
-        sex=sex,
-        integrity=integrity,
+    """VERIFY the 券面事項入力補助 PIN (docs/CARD.md §5 rules), then read and check the three files.
+
+    ``card``: a :class:`CardSession`, a :class:`KenhojoApplet`, or a JPKI card over a session.
+    """
+    return kenhojo_applet(card).read(
+        pin,
+        full_number=full_number,
+        allow_last_try=allow_last_try,
+        issuer_public_key=issuer_public_key,
     )
