@@ -77,3 +77,106 @@ def test_no_raw_status_word_literals_in_the_card_layer() -> None:
             if raw.search(line):
                 found.append(f"{path.relative_to(CARD)}: {line.strip()}")
     assert found == []
+
+
+# ------------------------------------------------ the session's rules, on the session itself
+def _bare(vc: object, transport: object = None):  # type: ignore[no-untyped-def]
+    from mynalib.card.kenhojo import KenhojoApplet
+    from mynalib.card.session import CardSession
+    from mynalib.card.virtual import InProcessTransport
+
+    session = CardSession(transport or InProcessTransport(vc))  # type: ignore[arg-type]
+    return session, KenhojoApplet(session)
+
+
+def test_session_refuses_before_sending(vcard) -> None:  # type: ignore[no-untyped-def]
+    from mynalib.errors import PinFormatError, PinReuseError
+
+    session, _ = _bare(vcard)
+    with pytest.raises(ValueError, match="unknown PIN"):
+        session.verify("auth", Pin("1234"))  # no applet told the session where it lives
+    with pytest.raises(PinFormatError):
+        session.verify("kenhojo", "1234")  # type: ignore[arg-type]
+    with pytest.raises(PinFormatError):
+        session.verify("kenhojo", Pin("ABC123", "sign"))
+    failed = Pin("9999", "kenhojo")
+    failed.mark_failed()
+    with pytest.raises(PinReuseError):
+        session.verify("kenhojo", failed)
+    assert session.apdu_count == 0
+
+
+def test_session_reuses_a_fresh_counter_and_checks_tries(vcard) -> None:  # type: ignore[no-untyped-def]
+    session, applet = _bare(vcard)
+    assert applet.tries_left() == 3
+    before = session.apdu_count
+    session.verify("kenhojo", Pin("1234", "kenhojo"))
+    assert session.apdu_count == before + 1  # the counter just read is reused: VERIFY only
+    vcard.profile.tries_left["kenhojo"] = 1
+    with pytest.raises(LastTryRefused):
+        session.verify("kenhojo", Pin("1234", "kenhojo"))
+    assert vcard.profile.tries_left["kenhojo"] == 1  # nothing was sent
+    vcard.profile.tries_left["kenhojo"] = 0
+    with pytest.raises(PinBlocked):
+        session.verify("kenhojo", Pin("1234", "kenhojo"), allow_last_try=True)
+
+
+def test_session_marks_a_wrong_pin_failed(vcard) -> None:  # type: ignore[no-untyped-def]
+    from mynalib.errors import PinError, PinReuseError
+
+    session, _ = _bare(vcard)
+    wrong = Pin("9999", "kenhojo")
+    with pytest.raises(PinError) as info:
+        session.verify("kenhojo", wrong)
+    assert info.value.tries_left == 2
+    with pytest.raises(PinReuseError):
+        session.verify("kenhojo", wrong)
+    assert vcard.profile.tries_left["kenhojo"] == 2  # not sent a second time
+
+
+def test_session_does_not_retry_after_a_transport_error(vcard) -> None:  # type: ignore[no-untyped-def]
+    from mynalib.card.virtual import InProcessTransport
+    from mynalib.errors import CardError
+
+    class Flaky(InProcessTransport):
+        def __init__(self, card: object) -> None:
+            super().__init__(card)  # type: ignore[arg-type]
+            self.sent: list[bytes] = []
+            self.failed = False
+
+        def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+            self.sent.append(apdu)
+            if apdu[1] == 0x20 and len(apdu) > 4 and not self.failed:
+                self.failed = True
+                raise CardError("link lost")
+            return super().transmit(apdu)
+
+    transport = Flaky(vcard)
+    session, _ = _bare(vcard, transport)
+    with pytest.raises(CardError, match="Tries left now: 3"):
+        session.verify("kenhojo", Pin("1234", "kenhojo"))
+    assert len([a for a in transport.sent if a[1] == 0x20 and len(a) > 4]) == 1
+    assert len([a for a in transport.sent if a[1] == 0x20 and len(a) == 4]) == 2
+
+
+def test_kenhojo_applet_reads_over_a_bare_session(vcard) -> None:  # type: ignore[no-untyped-def]
+    from mynalib.card.kenhojo import read_kenhojo
+
+    session, applet = _bare(vcard)
+    info = applet.read(Pin("1234", "kenhojo"))
+    assert info.integrity.my_number_hash_ok and info.integrity.attributes_hash_ok
+    assert info.my_number.endswith(vcard.profile.holder.my_number[-4:])
+    assert info.my_number != vcard.profile.holder.my_number  # masked by default
+    again = read_kenhojo(session, Pin("1234", "kenhojo"), full_number=True)
+    assert again.my_number == vcard.profile.holder.my_number
+    assert again.name == info.name
+
+
+def test_kenhojo_and_session_import_nothing_from_jpki() -> None:
+    """The applets sit over the session: neither the session nor kenhojo refers to jpki."""
+    from tests.test_architecture import imports_of
+
+    for module in ("mynalib.card.session", "mynalib.card.kenhojo"):
+        found = imports_of(module, typing=True)
+        assert "mynalib.card.jpki" not in found, module
+        assert "mynalib.card" not in found, module  # not through the package's re-exports
