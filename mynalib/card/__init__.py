@@ -15,15 +15,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .jpki import ACCEPT_CARD, CardStatus, CertificateInfo, JpkiCard
+from .kenhojo import KenhojoApplet
+from .session import CardSession, PinFile
 
 if TYPE_CHECKING:
     from .virtual import CardProfile
 
 __all__ = [
     "VIRTUAL",
+    "CardSession",
     "CardStatus",
     "CertificateInfo",
     "JpkiCard",
+    "KenhojoApplet",
+    "PinFile",
     "default_virtual_profile_path",
     "load_or_create_profile",
     "open_card",
