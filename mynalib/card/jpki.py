@@ -1,6 +1,8 @@
-"""The JPKI applet (公的個人認証): certificates, PIN counters, VERIFY, signatures, PIN change.
+"""The JPKI applet (公的個人認証) over a :class:`~mynalib.card.session.CardSession`:
+certificates, token label, signatures, PIN change, status.
 
-Every rule of docs/CARD.md §5 is enforced here, for every PIN:
+PIN counters and VERIFY live in the session, which enforces every rule of docs/CARD.md §5 for
+every PIN (this applet's and the 券面事項入力補助 applet's):
 
 * the counter is read (empty VERIFY) before every VERIFY, and available to show before asking;
 * one try left: refused unless ``allow_last_try=True``; zero: refused outright (:class:`PinBlocked`);

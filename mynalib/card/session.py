@@ -1,10 +1,11 @@
-"""The one pre-PIN check of docs/CARD.md §5, shared by the applets and every command.
+"""The card session (SELECT, READ BINARY, PIN counter, VERIFY) and the one pre-PIN check of
+docs/CARD.md §5, shared by the applets and every command.
 
 Before a PIN is asked for or sent, its counter is read (an empty VERIFY, no try spent) and
 :func:`check_tries` decides: zero tries left is refused outright (:class:`PinBlocked`, with the
 kind's reset guidance), one try left is refused unless the caller explicitly allows it
-(``allow_last_try=True`` / ``--i-understand-last-try``). The JPKI applet's ``verify`` (which the
-券面事項入力補助 applet goes through) and the commands that show the counter before asking all
+(``allow_last_try=True`` / ``--i-understand-last-try``). :meth:`CardSession.verify` (which the
+JPKI and 券面事項入力補助 applets go through) and the commands that show the counter before asking all
 call this function, so the rule and its message live here only.
 """
 
