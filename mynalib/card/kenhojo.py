@@ -175,6 +175,10 @@ class KenhojoApplet:
         session.register_applet(AID_KENHOJO, "券面事項入力補助")
         session.register_pin("kenhojo", PinFile(AID_KENHOJO, EF_KENHOJO_PIN, "券面事項入力補助"))
 
+    def select(self) -> None:
+        """Select the applet (:class:`~mynalib.errors.AppletNotFound` when the card has none)."""
+        self.session.select_applet(AID_KENHOJO)
+
     def tries_left(self) -> int:
         """Tries left for the 券面事項入力補助 PIN (empty VERIFY: no try is spent)."""
         return self.session.tries_left("kenhojo")

@@ -192,7 +192,6 @@ DOCTOR_SOFTWARE_CARD = (
 
 def _probe_applets(reader: str) -> str:
     from ..card import open_card
-    from ..card.jpki import AID_KENHOJO
     from ..errors import AppletNotFound, MynaError
 
     found = []
@@ -204,7 +203,7 @@ def _probe_applets(reader: str) -> str:
             except AppletNotFound:
                 found.append("no JPKI applet (not a My Number card?)")
             try:
-                card._select_applet(AID_KENHOJO)
+                card.kenhojo_applet.select()
                 found.append("券面事項入力補助")
             except AppletNotFound:
                 found.append("no 券面事項入力補助 applet")

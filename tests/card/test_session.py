@@ -180,3 +180,36 @@ def test_kenhojo_and_session_import_nothing_from_jpki() -> None:
         found = imports_of(module, typing=True)
         assert "mynalib.card.jpki" not in found, module
         assert "mynalib.card" not in found, module  # not through the package's re-exports
+
+
+class _NoApplets:
+    """A card that has no applet at all: every SELECT answers 6A82."""
+
+    name = "no applets"
+
+    def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        return b"", SW.NOT_FOUND
+
+    def reset(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def test_the_kenhojo_applet_is_selected_through_its_own_object() -> None:
+    """``myna doctor``'s probe selects the 券面事項入力補助 applet through the applet object."""
+    from mynalib.card import open_card
+    from mynalib.card.kenhojo import AID_KENHOJO as KENHOJO_AID
+    from mynalib.card.kenhojo import KenhojoApplet
+    from mynalib.card.session import CardSession
+    from mynalib.errors import AppletNotFound
+
+    with open_card("virtual") as card:
+        before = card.apdu_count
+        card.kenhojo_applet.select()
+        assert card.apdu_count == before + 1
+        card.kenhojo_applet.select()  # already selected: nothing sent
+        assert card.apdu_count == before + 1
+        assert card.session.applet == KENHOJO_AID
+    with pytest.raises(AppletNotFound):
+        session = CardSession(_NoApplets())
+        KenhojoApplet(session).select()
