@@ -203,5 +203,19 @@ def portal_cli(sandbox_process: Callable[..., str], tmp_path: Path) -> Callable[
     return start
 
 
+def vault_contents(vault: Any) -> list[tuple[Any, ...]]:
+    """What a vault holds, comparable between two fetches (the import time left out)."""
+    return sorted(
+        (
+            d.kind,
+            d.person,
+            d.original_name,
+            d.data,
+            repr(sorted((k, v) for k, v in d.meta.items() if k != "imported_at")),
+        )
+        for d in vault.documents()
+    )
+
+
 def epoch(year: int) -> float:
     return dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc).timestamp()

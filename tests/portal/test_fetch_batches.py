@@ -19,7 +19,7 @@ from mynalib.portal.client import PendingItem, PortalClient
 from mynalib.secrets import Pin
 from mynalib.vault import open_vault
 
-from .conftest import Sandbox, member_profile
+from .conftest import Sandbox, member_profile, vault_contents
 
 DRUGS = "TM00000000000703"
 
@@ -43,19 +43,6 @@ def _asked(client: PortalClient) -> list[dict[str, Any]]:
     return bodies
 
 
-def _vault_contents(vault: Any) -> list[tuple[Any, ...]]:
-    return sorted(
-        (
-            d.kind,
-            d.person,
-            d.original_name,
-            d.data,
-            repr(sorted((k, v) for k, v in d.meta.items() if k != "imported_at")),
-        )
-        for d in vault.documents()
-    )
-
-
 @pytest.mark.parametrize("per_request", [5, len(P.ITEMS)])
 def test_items_asked_together_store_what_one_item_per_request_stores(
     make_sandbox: Callable[..., Sandbox], tmp_path: Path, per_request: int
@@ -74,7 +61,7 @@ def test_items_asked_together_store_what_one_item_per_request_stores(
             assert sorted(report.answered) == sorted(i.item_id for i in P.ITEMS)
             conditioned = client.fetch(["all"], store=vault.put, condition=condition)
             assert not conditioned.errors and conditioned.stored > 0
-            contents[size] = _vault_contents(vault)
+            contents[size] = vault_contents(vault)
             assert client.fetch(["all"], store=vault.put).stored == 0  # idempotent
         counts[size] = Counter(path for _, path in sb.state.request_log[start:])
         asked = [b["itemIds"] for b in bodies]

@@ -24,7 +24,7 @@ from mynalib.portal.client import PortalClient
 from mynalib.secrets import Pin
 from mynalib.vault import open_vault
 
-from .conftest import PortalCli, Sandbox, member_profile
+from .conftest import PortalCli, Sandbox, member_profile, vault_contents
 
 MAX_REQUESTS = 85
 
@@ -138,16 +138,7 @@ def test_the_sequential_fetch_stores_the_same_documents_one_call_at_a_time(
             report = client.fetch(["all"], store=vault.put)
             assert not report.errors and not report.pending
             calls = [path.rsplit("/", 2)[-1] for _, path in sb.state.request_log[start:]]
-            contents[sequential] = sorted(
-                (
-                    d.kind,
-                    d.person,
-                    d.original_name,
-                    d.data,
-                    repr(sorted((k, v) for k, v in d.meta.items() if k != "imported_at")),
-                )
-                for d in vault.documents()
-            )
+            contents[sequential] = vault_contents(vault)
             again = client.fetch(["all"], store=vault.put)
             assert again.stored == 0  # idempotent either way
         if sequential:
