@@ -6,6 +6,7 @@ carry a short Japanese message in ``ja``. No error ever carries a PIN, a token o
 
 from __future__ import annotations
 
+from .pins import LAST_TRY_JA
 from .pins import PIN_BLOCKED_GUIDANCE as _PIN_BLOCKED_GUIDANCE
 
 
@@ -109,7 +110,7 @@ class PinReuseError(PinError):
 class LastTryRefused(PinError):
     """Only one try is left and the caller did not confirm spending it."""
 
-    ja_default = "残り1回です。誤るとロックされるため、確認のうえで再度実行してください。"
+    ja_default = LAST_TRY_JA + "確認のうえで再度実行してください。"
 
 
 #: What to do when a PIN is blocked, per PIN kind: (English, Japanese) — from :mod:`mynalib.pins`.

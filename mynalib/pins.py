@@ -122,6 +122,11 @@ PINS: dict[str, PinSpec] = {
 }
 
 
+#: the last try, for every kind: the warning, and what a form's confirmation box says
+LAST_TRY_JA = "残り1回です。誤るとロックされます。"
+LAST_TRY_CONFIRM_JA = "残り1回でも実行する（誤るとロックされます）"
+
+
 def spec(kind: str) -> PinSpec:
     """The row of ``kind``; ``ValueError`` for an unknown kind."""
     try:

@@ -155,3 +155,23 @@ def test_the_scan_would_see_a_hand_written_format() -> None:
     ):
         assert any(p.search(line) for p in patterns), line
     assert not any(p.search("the last 4 digits of the My Number") for p in patterns)
+
+
+def test_the_last_try_is_worded_once() -> None:
+    """The last-try warning and the forms' confirmation box come from mynalib/pins.py."""
+    from mynalib.card.session import check_tries
+    from mynalib.errors import LastTryRefused
+
+    with pytest.raises(LastTryRefused) as info:
+        check_tries("sign", 1, False)
+    assert info.value.ja.startswith(pins.LAST_TRY_JA)
+    assert LastTryRefused.ja_default.startswith(pins.LAST_TRY_JA)
+    root = Path(mynalib.__file__).resolve().parent
+    written = [
+        f"{path.relative_to(root)}:{n}"
+        for path in root.rglob("*.py")
+        if path.name != "pins.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pins.LAST_TRY_CONFIRM_JA in line or pins.LAST_TRY_JA in line
+    ]
+    assert not written, written

@@ -24,7 +24,7 @@ from ..errors import (
     PinFormatError,
     SecurityStatusNotSatisfied,
 )
-from ..pins import PIN_BLOCKED_GUIDANCE, PIN_NAMES, spec
+from ..pins import LAST_TRY_JA, PIN_BLOCKED_GUIDANCE, PIN_NAMES, spec
 from ..secrets import Pin
 from .apdu import SW, CommandAPDU, is_tries_sw, sw_meaning
 from .transport import CardTransport, LoggingTransport
@@ -45,8 +45,7 @@ def check_tries(which: str, tries: int, allow_last_try: bool) -> int:
             which=which,
             hint="check the PIN, then confirm explicitly (allow_last_try=True / "
             "--i-understand-last-try)",
-            ja="残り1回です。誤るとロックされます。確実な場合のみ --i-understand-last-try を付けて"
-            "再実行してください。",
+            ja=LAST_TRY_JA + "確実な場合のみ --i-understand-last-try を付けて再実行してください。",
         )
     return tries
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from ..pins import PINS
+from ..pins import LAST_TRY_CONFIRM_JA, PINS
 from ..pins import spec as pin_spec
 from .common import StatusBar, esc, heading, japanese_message, logger, table_html
 from .overview import SOFTWARE_CARD_BLOCKED_HINT
@@ -136,7 +136,7 @@ class ApplyPanel(widgets.VBox):
         self.card_choice.add_class("myna-apply-card")
         self.software_cards = {label for label in self._openers if "ソフトウェア" in label}
         self.confirm_last = widgets.Checkbox(
-            description="残り1回でも実行する（誤るとロックされます）",
+            description=LAST_TRY_CONFIRM_JA,
             indent=False,
             layout=widgets.Layout(width="auto"),
         )

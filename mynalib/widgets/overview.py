@@ -11,7 +11,7 @@ import ipywidgets as widgets
 
 from ..analysis.pension import QUALIFYING_MONTHS as PENSION_QUALIFYING_MONTHS
 from ..display import donation_note, fetch_progress_label
-from ..pins import PINS, spec
+from ..pins import LAST_TRY_CONFIRM_JA, PINS, spec
 from .common import StatusBar, esc, guard, heading, japanese_message, logger, table_html, yen
 from .myinfo import myinfo_html
 
@@ -269,7 +269,7 @@ class FetchPanel(widgets.VBox):
         )
         self.pin.add_class("myna-pin")
         self.confirm_last = widgets.Checkbox(
-            description="残り1回でも実行する（誤るとロックされます）",
+            description=LAST_TRY_CONFIRM_JA,
             indent=False,
             layout=widgets.Layout(width="auto"),
         )
