@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mynalib.card import open_card  # noqa: E402
+from mynalib.demo import stop_process  # noqa: E402
 from mynalib.portal.client import PortalClient  # noqa: E402
 from mynalib.portal.protocol import ITEMS  # noqa: E402
 from mynalib.samples.card import sample_card_profile  # noqa: E402
@@ -223,11 +224,7 @@ def cli() -> int:
             )
         return 0
     finally:
-        proc.terminate()  # our own subprocess, by PID
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)  # our own subprocess, by PID
 
 
 def main() -> int:
@@ -357,11 +354,7 @@ def main() -> int:
             print("  WARNING: more repeated requests than retries")
         return 0
     finally:
-        proc.terminate()  # our own subprocess, by PID
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)  # our own subprocess, by PID
 
 
 if __name__ == "__main__":

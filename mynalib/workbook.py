@@ -214,6 +214,17 @@ class Workbook:
                 return m
         return None
 
+    def _sample_member(self, person: str) -> Person:
+        """:meth:`member`, or the error that says who the sample household's members are."""
+        member = self.member(person)
+        if member is None:
+            raise MynaError(
+                f"{person!r} is not a member of the sample household",
+                hint="use taro, hanako, sora or ume",
+                ja="サンプル世帯にいない人です（taro, hanako, sora, ume のいずれか）。",
+            )
+        return member
+
     def birth_date(self, person: str) -> _dt.date:
         """Date of birth: from the vault's documents (医療費通知 資格情報, card data) or state."""
         name = self.resolve_person(person)
@@ -445,23 +456,8 @@ class Workbook:
         from .samples.card import sample_card_profile
         from .secrets import Pin
 
-        member = self.member(person)
-        if member is None:
-            raise MynaError(
-                f"{person!r} is not a member of the sample household",
-                hint="use taro, hanako, sora or ume",
-                ja="サンプル世帯にいない人です（taro, hanako, sora, ume のいずれか）。",
-            )
-        principal = None
-        if acting_for:
-            target = self.member(acting_for)
-            if target is None:
-                raise MynaError(
-                    f"{acting_for!r} is not a member of the sample household",
-                    hint="use taro, hanako, sora or ume",
-                    ja="サンプル世帯にいない人です（taro, hanako, sora, ume のいずれか）。",
-                )
-            principal = target.id
+        member = self._sample_member(person)
+        principal = self._sample_member(acting_for).id if acting_for else None
         profile = sample_card_profile(member.id)
         with sandbox_client() as client:
             with open_card(reader="virtual", profile=profile) as card:

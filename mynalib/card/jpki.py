@@ -197,12 +197,6 @@ class JpkiCard:
         return f"<JpkiCard reader={self.reader!r}>"
 
     # ---------------------------------------------------------------------------- low level
-    def _send(self, apdu: CommandAPDU) -> tuple[bytes, int]:
-        return self.session.send(apdu)
-
-    def _select_applet(self, aid: bytes, *, force: bool = False) -> None:
-        self.session.select_applet(aid, force=force)
-
     def _check_label(self) -> None:
         """Check the token label once per session (when the JPKI applet is first entered)."""
         if self._label is None:
@@ -212,13 +206,6 @@ class JpkiCard:
         """Select the JPKI applet (by AID) and check the token label once per session."""
         self.session.enter(AID_JPKI)
 
-    def _select_ef(self, fid: int) -> None:
-        self.session.select_ef(fid)
-
-    def _read(self, offset: int, length: int, *, sfid: int | None = None) -> bytes:
-        """One READ BINARY (short Le ≤ 256, or extended). ``sfid``: short-file-id form."""
-        return self.session.read(offset, length, sfid=sfid)
-
     def read_file(self, fid: int, length: int) -> bytes:
         """Read the first ``length`` bytes of an EF of the selected applet (short id form)."""
         return self.session.read_file(fid, length)
@@ -227,7 +214,7 @@ class JpkiCard:
         """Read a padded certificate EF, sized from its ``30 82 HH LL`` header."""
         if fid in self._cache:
             return self._cache[fid]
-        first = self._read(0, 256, sfid=fid)
+        first = self.session.read(0, 256, sfid=fid)
         if len(first) < 4 or first[0] != 0x30 or first[1] != 0x82:
             raise CardResponseError(
                 f"The certificate file {fid:04X} does not start with a DER certificate",
@@ -236,9 +223,9 @@ class JpkiCard:
         total = int.from_bytes(first[2:4], "big") + 4
         out = bytearray(first[:total])
         if len(out) < total and self.extended_reads:
-            out += self._read(len(out), total - len(out))
+            out += self.session.read(len(out), total - len(out))
         while len(out) < total:
-            chunk = self._read(len(out), min(total - len(out), 256))
+            chunk = self.session.read(len(out), min(total - len(out), 256))
             if not chunk:
                 raise CardResponseError(f"The certificate file {fid:04X} is truncated")
             out += chunk
@@ -259,8 +246,8 @@ class JpkiCard:
     def token_label(self) -> str:
         """The token label (EF 0006), refused unless its kind (:data:`TOKEN_KINDS`) is one this
         session accepts (:attr:`accept`: a card by default)."""
-        self._select_applet(AID_JPKI)
-        raw = self._read(0, 32, sfid=EF_TOKEN_INFO)
+        self.session.select_applet(AID_JPKI)
+        raw = self.session.read(0, 32, sfid=EF_TOKEN_INFO)
         label = raw[:32].decode("ascii", errors="replace").rstrip(" \x00")
         kind = TOKEN_KINDS.get(label)
         if kind is None:
@@ -294,7 +281,7 @@ class JpkiCard:
     def certificates_present(self) -> dict[str, bool]:
         """Which certificates the card holds (EF 0008; no signing certificate under 15)."""
         self.select_jpki()
-        raw = self._read(0, 3, sfid=EF_CERT_PRESENCE)
+        raw = self.session.read(0, 3, sfid=EF_CERT_PRESENCE)
         if len(raw) < 2:
             raise CardResponseError("The certificate-presence file is too short")
         return {"sign": raw[0] == 0x8F, "auth": raw[1] == 0x8F}
@@ -347,8 +334,8 @@ class JpkiCard:
             self._require_sign_certificate()
         digest_info = digest_info_sha256(hashlib.sha256(data).digest())
         self.verify(which, pin, allow_last_try=allow_last_try)
-        self._select_ef(KEY_FILES[which])
-        signature, sw = self._send(CommandAPDU(0x80, 0x2A, 0x00, 0x80, digest_info, le=0))
+        self.session.select_ef(KEY_FILES[which])
+        signature, sw = self.session.send(CommandAPDU(0x80, 0x2A, 0x00, 0x80, digest_info, le=0))
         if sw == SW.SECURITY_STATUS_NOT_SATISFIED:
             raise SecurityStatusNotSatisfied("The card refused to sign: the PIN is not verified")
         if sw == SW.PIN_BLOCKED:
@@ -378,7 +365,7 @@ class JpkiCard:
         if new_bytes_len == 0:
             raise PinFormatError("The new PIN is empty", which=which)
         self.verify(which, old, allow_last_try=allow_last_try)
-        _, sw = self._send(CommandAPDU(0x00, 0x24, 0x01, 0x80, new.reveal()))
+        _, sw = self.session.send(CommandAPDU(0x00, 0x24, 0x01, 0x80, new.reveal()))
         if sw == SW.PIN_BLOCKED:
             raise PinBlocked(which)
         if sw == SW.SECURITY_STATUS_NOT_SATISFIED:

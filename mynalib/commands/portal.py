@@ -6,6 +6,7 @@ The refresh token lives only in the vault, encrypted (``vault.set_secret``); no 
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 from collections.abc import Callable
@@ -573,14 +574,16 @@ def fetch_cmd(
                 )
             groups = [] if only_pending else (list(what) or ["all"])
             tasks = client.plan(groups, waiting)
+            fetch = functools.partial(
+                client.fetch,
+                groups,
+                store=vault.put,
+                keep_going=keep_going,
+                condition=condition,
+                pending=waiting,
+            )
             if no_progress:
-                report = client.fetch(
-                    groups,
-                    store=vault.put,
-                    keep_going=keep_going,
-                    condition=condition,
-                    pending=waiting,
-                )
+                report = fetch()
             else:
                 bar_cm: Any = click.progressbar(
                     length=len(tasks),
@@ -598,14 +601,7 @@ def fetch_cmd(
                         bar.update(done - last[0])
                         last[0] = done
 
-                    report = client.fetch(
-                        groups,
-                        store=vault.put,
-                        on_progress=on_progress,
-                        keep_going=keep_going,
-                        condition=condition,
-                        pending=waiting,
-                    )
+                    report = fetch(on_progress=on_progress)
             readmarks.take_portal_state(vault, report.documents)  # read on the portal: here too
             kept_items.update(vault, report, session.person_id)
             vault.audit(

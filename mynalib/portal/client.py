@@ -33,6 +33,7 @@ so the sandbox app can be mounted in-process.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import queue
@@ -1191,16 +1192,7 @@ class PortalClient:
         doc_id = getattr(result, "id", None)
         if doc_id is None:
             return doc
-        return Document(
-            doc.data,
-            doc.kind,
-            doc.source,
-            doc.person,
-            doc.fetched_at,
-            doc.original_name,
-            doc.meta,
-            doc_id,
-        )
+        return dataclasses.replace(doc, id=doc_id)
 
     @staticmethod
     def _worker(job: Callable[[], None], post: Callable[[tuple[str, Any]], None]) -> None:

@@ -184,3 +184,5 @@ def test_fetch_from_sandbox_acts_for_the_person_given(wb: workbook.Workbook) -> 
     assert "見本　うめ" in set(wb.frame("notices")["person"])
     with pytest.raises(MynaError, match="not a member"):
         wb.fetch_from_sandbox(("notices",), acting_for="nobody")
+    with pytest.raises(MynaError, match="not a member"):
+        wb.fetch_from_sandbox(("notices",), person="nobody")

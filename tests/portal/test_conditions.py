@@ -3,6 +3,7 @@ protocol, the sandbox, the client, the frames and `myna fetch --year/--from/--to
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -35,18 +36,7 @@ class Store:
     def __call__(self, doc: Document) -> bool:
         if any(d.data == doc.data for d in self.docs):
             return False
-        self.docs.append(
-            Document(
-                doc.data,
-                doc.kind,
-                doc.source,
-                doc.person,
-                doc.fetched_at,
-                doc.original_name,
-                doc.meta,
-                len(self.docs) + 1,
-            )
-        )
+        self.docs.append(dataclasses.replace(doc, id=len(self.docs) + 1))
         return True
 
 
