@@ -132,7 +132,12 @@ def _pin_wordings() -> list[re.Pattern[str]]:
 def test_no_pin_format_is_written_outside_the_table() -> None:
     """Every hint a person reads about a PIN's format comes from mynalib/pins.py."""
     root = Path(mynalib.__file__).resolve().parent.parent
-    sources = [*(root / "mynalib").rglob("*.py"), *(root / "dashboards").rglob("*.py")]
+    sources = [
+        *(root / "mynalib").rglob("*.py"),
+        *(root / "dashboards").rglob("*.py"),
+        *(root / "notebooks").glob("*.ipynb"),
+        *(root / "dashboards").glob("*.ipynb"),
+    ]
     patterns = _pin_wordings()
     found = []
     for path in sources:
