@@ -34,7 +34,7 @@ from ..log import get_logger
 from ..pins import MAX_TRIES, PIN_NAMES
 from ..secrets import Pin
 from .apdu import SW, CommandAPDU, digest_info_sha256
-from .kenhojo import AID_KENHOJO, EF_KENHOJO_PIN, KenhojoApplet, read_kenhojo
+from .kenhojo import KenhojoApplet, read_kenhojo
 from .session import CardSession, PinFile
 from .transport import CardTransport
 
@@ -69,11 +69,10 @@ EF_AUTH_PIN = 0x0018
 EF_SIGN_KEY = 0x001A
 EF_SIGN_PIN = 0x001B
 
-#: which applet and EF hold each PIN, and its maximum number of tries
-PIN_FILES: dict[str, tuple[bytes, int]] = {
-    "auth": (AID_JPKI, EF_AUTH_PIN),
-    "sign": (AID_JPKI, EF_SIGN_PIN),
-    "kenhojo": (AID_KENHOJO, EF_KENHOJO_PIN),
+#: where the JPKI applet's two PINs live (券面事項入力補助's PIN is registered by its applet)
+PIN_FILES: dict[str, PinFile] = {
+    "auth": PinFile(AID_JPKI, EF_AUTH_PIN, "JPKI"),
+    "sign": PinFile(AID_JPKI, EF_SIGN_PIN, "JPKI"),
 }
 KEY_FILES = {"auth": EF_AUTH_KEY, "sign": EF_SIGN_KEY}
 
@@ -173,9 +172,8 @@ class JpkiCard:
         self._label: str | None = None
         self._cache: dict[int, bytes] = {}
         self.session.register_applet(AID_JPKI, "JPKI", on_enter=self._check_label)
-        for which in ("auth", "sign"):
-            aid, fid = PIN_FILES[which]
-            self.session.register_pin(which, PinFile(aid, fid, "JPKI"))
+        for which, pin_file in PIN_FILES.items():
+            self.session.register_pin(which, pin_file)
         #: the 券面事項入力補助 applet over the same session
         self.kenhojo_applet = KenhojoApplet(self.session)
 
