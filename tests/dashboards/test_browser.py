@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from mynalib import procedures as P
 
@@ -97,7 +98,10 @@ def test_filters_change_the_list_as_the_catalogue_says(
         arg=len(expected),
     )
     assert _result_names(page) == expected
-    assert page.locator(".myna-count").inner_text().startswith(f"{len(expected)} 件")
+    # the count line is its own widget: its update may reach the page just after the options
+    expect(page.locator(".myna-count")).to_have_text(
+        re.compile(rf"^{len(expected)} 件"), timeout=30_000
+    )
     # the detail panel
     first_label = page.locator(".myna-results select option").first.inner_text()
     page.locator(".myna-results select").select_option(label=first_label)
@@ -202,8 +206,9 @@ def test_overview_fetch_wrong_pin_then_right_pin(
     page.get_by_role("button", name="マイナポータルから取得").click()
     page.locator(".myna-status-error").wait_for(timeout=60_000)
     assert "残り2回" in page.locator(".myna-status-error").inner_text()
-    assert page.locator(".myna-tries-left").get_attribute("data-tries") == "2"
-    assert page.get_by_label("暗証番号").input_value() == ""
+    # other widgets than the status line: their updates may arrive a moment after it
+    expect(page.locator(".myna-tries-left")).to_have_attribute("data-tries", "2", timeout=30_000)
+    expect(page.get_by_label("暗証番号")).to_have_value("", timeout=30_000)
     assert "9999" not in page.inner_text("body")
     assert _tries_on_card(demo_site) == 2
     page.screenshot(path=str(shots / "overview-wrong-pin.png"), full_page=True)

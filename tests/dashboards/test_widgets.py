@@ -394,8 +394,8 @@ def test_the_myinfo_section_lists_what_the_portal_is_still_preparing() -> None:
     from mynalib.portal import pending
     from mynalib.portal import protocol as PP
     from mynalib.portal.auth import PRINCIPALS_STATE
-    from mynalib.portal.protocol import SESSION_STATE
     from mynalib.portal.client import PendingItem
+    from mynalib.portal.protocol import SESSION_STATE
     from mynalib.widgets import apps
     from mynalib.widgets.myinfo import myinfo_html
 
