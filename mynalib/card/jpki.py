@@ -34,7 +34,7 @@ from ..log import get_logger
 from ..pins import MAX_TRIES, PIN_NAMES
 from ..secrets import Pin
 from .apdu import SW, CommandAPDU, digest_info_sha256
-from .kenhojo import KenhojoApplet, read_kenhojo
+from .kenhojo import KenhojoApplet
 from .session import CardSession, PinFile
 from .transport import CardTransport
 
@@ -71,8 +71,8 @@ EF_SIGN_PIN = 0x001B
 
 #: where the JPKI applet's two PINs live (券面事項入力補助's PIN is registered by its applet)
 PIN_FILES: dict[str, PinFile] = {
-    "auth": PinFile(AID_JPKI, EF_AUTH_PIN, "JPKI"),
-    "sign": PinFile(AID_JPKI, EF_SIGN_PIN, "JPKI"),
+    "auth": PinFile(AID_JPKI, EF_AUTH_PIN),
+    "sign": PinFile(AID_JPKI, EF_SIGN_PIN),
 }
 KEY_FILES = {"auth": EF_AUTH_KEY, "sign": EF_SIGN_KEY}
 
@@ -407,4 +407,4 @@ class JpkiCard:
     # ---------------------------------------------------------------------------- kenhojo
     def kenhojo(self, pin: Pin, *, full_number: bool = False, allow_last_try: bool = False) -> Any:
         """券面事項入力補助: My Number (masked unless ``full_number``) and 基本4情報."""
-        return read_kenhojo(self, pin, full_number=full_number, allow_last_try=allow_last_try)
+        return self.kenhojo_applet.read(pin, full_number=full_number, allow_last_try=allow_last_try)

@@ -173,7 +173,7 @@ class KenhojoApplet:
     def __init__(self, session: CardSession):
         self.session = session
         session.register_applet(AID_KENHOJO, "券面事項入力補助")
-        session.register_pin("kenhojo", PinFile(AID_KENHOJO, EF_KENHOJO_PIN, "券面事項入力補助"))
+        session.register_pin("kenhojo", PinFile(AID_KENHOJO, EF_KENHOJO_PIN))
 
     def select(self) -> None:
         """Select the applet (:class:`~mynalib.errors.AppletNotFound` when the card has none)."""
@@ -224,9 +224,6 @@ def kenhojo_applet(card: object) -> KenhojoApplet:
     applet = getattr(card, "kenhojo_applet", None)
     if isinstance(applet, KenhojoApplet):
         return applet
-    session = getattr(card, "session", None)
-    if isinstance(session, CardSession):
-        return KenhojoApplet(session)
     raise TypeError(f"not a card session: {type(card).__name__}")
 
 

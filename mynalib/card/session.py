@@ -63,11 +63,11 @@ def tries_from_counter_sw(which: str, sw: int) -> int | None:
 
 @dataclass(frozen=True)
 class PinFile:
-    """Where a PIN lives: the applet (AID, and its name for messages) and the PIN's EF."""
+    """Where a PIN lives: its applet's AID and the PIN's EF (the applet names itself with
+    :meth:`CardSession.register_applet`)."""
 
     aid: bytes
     fid: int
-    applet: str
 
 
 class CardSession:
@@ -116,7 +116,6 @@ class CardSession:
 
     def register_pin(self, which: str, pin_file: PinFile) -> None:
         self.pin_files[which] = pin_file
-        self._applet_names.setdefault(pin_file.aid, pin_file.applet)
 
     # ------------------------------------------------------------------ low level
     def send(self, apdu: CommandAPDU) -> tuple[bytes, int]:
