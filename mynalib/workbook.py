@@ -218,10 +218,11 @@ class Workbook:
         """:meth:`member`, or the error that says who the sample household's members are."""
         member = self.member(person)
         if member is None:
+            ids = ", ".join(m.id for m in HOUSEHOLD)
             raise MynaError(
                 f"{person!r} is not a member of the sample household",
-                hint="use taro, hanako, sora or ume",
-                ja="サンプル世帯にいない人です（taro, hanako, sora, ume のいずれか）。",
+                hint=f"use one of {ids}",
+                ja=f"サンプル世帯にいない人です（{ids} のいずれか）。",
             )
         return member
 

@@ -184,5 +184,6 @@ def test_fetch_from_sandbox_acts_for_the_person_given(wb: workbook.Workbook) -> 
     assert "見本　うめ" in set(wb.frame("notices")["person"])
     with pytest.raises(MynaError, match="not a member"):
         wb.fetch_from_sandbox(("notices",), acting_for="nobody")
-    with pytest.raises(MynaError, match="not a member"):
+    with pytest.raises(MynaError, match="not a member") as info:
         wb.fetch_from_sandbox(("notices",), person="nobody")
+    assert "taro, hanako, sora, ume" in (info.value.hint or "")  # the household's own ids
